@@ -1,0 +1,32 @@
+import { PriceCatalog } from '../core/catalog/price-catalog.js';
+import { loadConfig } from '../config/load-config.js';
+import type { UnitcostConfig } from '../config/unitcost-config.js';
+import { loadBundledProviders } from './load-bundled-providers.js';
+
+/** The services every surface (CLI, server, gateway) is a thin shell over. */
+export interface App {
+  config: UnitcostConfig;
+  configFile: string | undefined;
+  catalog: PriceCatalog;
+  /** The clock, passed in so that tests and replays can fix "now". */
+  now: () => Date;
+}
+
+/** Options for wiring the app. */
+export interface AppOptions {
+  configPath?: string;
+  directory?: string;
+  environment?: NodeJS.ProcessEnv;
+  now?: () => Date;
+}
+
+/** Loads the configuration and builds the services from it. */
+export function createApp(options: AppOptions = {}): App {
+  const { config, file } = loadConfig(options);
+  const catalog = new PriceCatalog(loadBundledProviders(), {
+    models: config.models,
+    discounts: config.discounts,
+    prices: config.prices,
+  });
+  return { config, configFile: file, catalog, now: options.now ?? (() => new Date()) };
+}

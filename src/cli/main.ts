@@ -1,0 +1,77 @@
+import { Command, CommanderError } from 'commander';
+import { createApp, type App } from '../app/create-app.js';
+import { UnitcostError } from '../core/unitcost-error.js';
+import { registerModelsCommand } from './models-command.js';
+import { registerEstimateCommand } from './estimate-command.js';
+import { registerStartCommand } from './start-command.js';
+
+/** Where a command writes; tests pass buffers, the binary passes the process streams. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Whether stdout is a terminal, for colour and progress. */
+  isTty: boolean;
+}
+
+/** What every command receives: the wired app (built on first use) and its output streams. */
+export interface CliContext {
+  app: () => App;
+  io: CliIo;
+}
+
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  isTty: process.stdout.isTTY === true,
+};
+
+/** Builds the command tree; exported so tests can run commands in-process. */
+export function buildProgram(context: CliContext): Command {
+  const program = new Command('unitcost')
+    .description('LLM unit economics: what each AI feature costs per call, per task and per user, and what would fix its margin.')
+    .option('--config <file>', 'configuration file (default: ./unitcost.config.json or .yaml, or $UNITCOST_CONFIG)')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: context.io.stdout, writeErr: context.io.stderr })
+    .exitOverride();
+  registerModelsCommand(program, context);
+  registerEstimateCommand(program, context);
+  registerStartCommand(program, context);
+  return program;
+}
+
+/** Runs the CLI and returns its exit code: 0 done, 1 unexpected failure, 2 bad input or unknown model. */
+export async function runCli(argv: string[], io: CliIo = processIo, appOptions: Parameters<typeof createApp>[0] = {}): Promise<number> {
+  let app: App | undefined;
+  let program: Command | undefined;
+  const context: CliContext = {
+    app: () => {
+      app ??= createApp({ ...appOptions, ...(program?.opts().config ? { configPath: program.opts().config as string } : {}) });
+      return app;
+    },
+    io,
+  };
+  program = buildProgram(context);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    return exitCodeFor(error, io);
+  }
+}
+
+function exitCodeFor(error: unknown, io: CliIo): number {
+  if (error instanceof CommanderError) {
+    // Commander already printed its message; help and version are successes.
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  if (UnitcostError.isInstance(error)) {
+    io.stderr(`unitcost: ${error.message}\n`);
+    if (error.details.suggestions?.length) io.stderr(`did you mean: ${error.details.suggestions.join(', ')}?\n`);
+    return error.code === 'internal' ? 1 : 2;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr(`unitcost: unexpected error: ${message}\n`);
+  if (process.env.UNITCOST_DEBUG && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+  else io.stderr('(set UNITCOST_DEBUG=1 to see where it happened, and please report it)\n');
+  return 1;
+}

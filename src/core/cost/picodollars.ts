@@ -1,0 +1,84 @@
+/**
+ * Money is counted in integer picodollars (1e-12 USD). A catalog price in $/M tokens becomes an integer
+ * count of picodollars per token (price × 1e6), so a call's cost is an exact integer product.
+ */
+export const PICODOLLARS_PER_USD = 1_000_000_000_000;
+
+/** Converts a $/M-token price to integer picodollars per token, dropping float noise such as 0.18000000000000002. */
+export function picodollarsPerToken(usdPerMillionTokens: number): number {
+  if (!Number.isFinite(usdPerMillionTokens) || usdPerMillionTokens < 0) {
+    throw new RangeError(`a price must be a finite non-negative number of $/M tokens, got ${usdPerMillionTokens}`);
+  }
+  return Math.round(usdPerMillionTokens * 1_000_000);
+}
+
+/** Converts a dollar amount (a fee, a subscription price) to integer picodollars. */
+export function usdToPicodollars(usd: number): number {
+  if (!Number.isFinite(usd)) throw new RangeError(`an amount must be a finite number of dollars, got ${usd}`);
+  return Math.round(usd * PICODOLLARS_PER_USD);
+}
+
+/** The $/M-token price that a picodollars-per-token rate stands for. */
+export function usdPerMillionTokens(picodollarsPerTokenRate: number): number {
+  return picodollarsPerTokenRate / 1_000_000;
+}
+
+/** Dollars as a number, for display and ratios only: never sum these. */
+export function picodollarsToUsd(picodollars: number | bigint): number {
+  if (typeof picodollars === 'bigint') {
+    const whole = picodollars / BigInt(PICODOLLARS_PER_USD);
+    const rest = picodollars % BigInt(PICODOLLARS_PER_USD);
+    return Number(whole) + Number(rest) / PICODOLLARS_PER_USD;
+  }
+  return picodollars / PICODOLLARS_PER_USD;
+}
+
+/** An exact decimal dollar string of an integer picodollar amount, e.g. 568000000n → "0.000568". */
+export function formatPicodollarsExact(picodollars: number | bigint): string {
+  const value = BigInt(picodollars);
+  const negative = value < 0n;
+  const magnitude = negative ? -value : value;
+  const whole = magnitude / BigInt(PICODOLLARS_PER_USD);
+  const fraction = (magnitude % BigInt(PICODOLLARS_PER_USD)).toString().padStart(12, '0').replace(/0+$/, '');
+  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
+}
+
+/**
+ * Dollars for people: cents for amounts of a dollar or more, and enough significant digits below that
+ * for a per-call cost such as $0.000568 to stay readable.
+ */
+export function formatUsd(usd: number): string {
+  if (!Number.isFinite(usd)) return String(usd);
+  const magnitude = Math.abs(usd);
+  if (magnitude === 0) return '$0';
+  const sign = usd < 0 ? '-' : '';
+  if (magnitude >= 1) {
+    return `${sign}$${magnitude.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  }
+  if (magnitude >= 0.01) return `${sign}$${magnitude.toFixed(4).replace(/0{1,2}$/, '')}`;
+  return `${sign}$${Number(magnitude.toPrecision(3)).toString().replace(/e-(\d+)/, 'e-$1')}`;
+}
+
+/**
+ * An exact running total of integer picodollar amounts. Adding integers stays exact below 2^53, so the
+ * hot loop adds plain numbers and moves the sum into a bigint before it could leave that range.
+ */
+export class PicodollarTotal {
+  private small = 0;
+  private large = 0n;
+  private static readonly flushAbove = 2 ** 52;
+
+  /** Adds one call's cost, which must be an integer number of picodollars. */
+  add(picodollars: number): void {
+    this.small += picodollars;
+    if (this.small >= PicodollarTotal.flushAbove || this.small <= -PicodollarTotal.flushAbove) {
+      this.large += BigInt(this.small);
+      this.small = 0;
+    }
+  }
+
+  /** The exact total so far. */
+  value(): bigint {
+    return this.large + BigInt(this.small);
+  }
+}
