@@ -2,13 +2,16 @@ import type { ConditionalPrice, ModelInfo, Provider } from '@pydantic/genai-pric
 import { distance } from 'fastest-levenshtein';
 import { pricesFromFields, type CatalogOverrides } from './catalog-overrides.js';
 import { matchesLogic } from './match-logic.js';
-import { PriceTimeline, type DiscountWindow, type ModelRef, type PriceAtTime, type TimelineEntry } from './price-timeline.js';
+import { PriceTimeline, type DiscountWindow, type ModelRef, type PriceAtTime, type ResolvedPrice, type TimelineEntry } from './price-timeline.js';
 import { rateCardFromGenaiPrices, rateCardFromPrices } from './rate-card.js';
 
 /** The result of looking a model up: its price timeline, or why it has none and what the user may have meant. */
 export type ModelLookup =
   | { found: true; model: ModelRef; timeline: PriceTimeline }
   | { found: false; query: string; reason: string; suggestions: string[] };
+
+/** A model's price at a time, or why there is none (an unknown model comes with the nearest known names). */
+export type PriceAnswer = { priced: true; price: ResolvedPrice } | { priced: false; reason: string; suggestions: string[] };
 
 /** A row of the model list: a model and its prices at the date asked for. */
 export interface ModelListing {
@@ -31,7 +34,8 @@ const emptyOverrides: CatalogOverrides = { models: [], discounts: [], prices: []
  */
 export class PriceCatalog {
   private readonly timelines = new Map<string, PriceTimeline>();
-  private readonly lookups = new Map<string, ModelLookup>();
+  // Nested by provider so the hot path never builds a key string per call.
+  private readonly lookups = new Map<string, Map<string, ModelLookup>>();
   private readonly customModels: CustomModel[];
   private readonly customByName = new Map<string, CustomModel>();
 
@@ -75,19 +79,26 @@ export class PriceCatalog {
    * ("anthropic/claude-opus-4-7", "anthropic:claude-opus-4.7").
    */
   findModel(query: string, options: { provider?: string } = {}): ModelLookup {
-    const key = `${options.provider ?? ''}\u0000${query}`;
-    let lookup = this.lookups.get(key);
+    const providerKey = options.provider ?? '';
+    let byModel = this.lookups.get(providerKey);
+    if (!byModel) {
+      byModel = new Map();
+      this.lookups.set(providerKey, byModel);
+    }
+    let lookup = byModel.get(query);
     if (!lookup) {
       lookup = this.lookUp(query, options.provider);
-      this.lookups.set(key, lookup);
+      byModel.set(query, lookup);
     }
     return lookup;
   }
 
   /** The prices of a model at a time, or an explicit unpriced result; never a silent $0. */
-  priceAt(query: string, timeMs: number, options: { provider?: string } = {}): PriceAtTime | Extract<ModelLookup, { found: false }> {
+  priceAt(query: string, timeMs: number, options: { provider?: string } = {}): PriceAnswer {
     const lookup = this.findModel(query, options);
-    return lookup.found ? lookup.timeline.at(timeMs) : lookup;
+    if (!lookup.found) return { priced: false, reason: lookup.reason, suggestions: lookup.suggestions };
+    const answer = lookup.timeline.at(timeMs);
+    return answer.priced ? answer : { priced: false, reason: answer.reason, suggestions: [] };
   }
 
   /** Every model whose provider, id or name contains all words of the query, with its prices at a time. */

@@ -56,7 +56,7 @@ export class PriceTimeline {
   private readonly entries: Array<TimelineEntry & { startMs?: number; window?: [number, number] }>;
   private readonly overrides: Array<OverridePoint & { fromMs: number }>;
   private readonly discounts: Array<DiscountWindow & { fromMs: number; toMs: number }>;
-  private readonly compiled = new Map<string, ResolvedPrice>();
+  private readonly compiled = new Map<number, ResolvedPrice>();
 
   constructor(
     readonly model: ModelRef,
@@ -73,6 +73,7 @@ export class PriceTimeline {
         ? {}
         : { window: [secondOfDay(entry.dailyWindow.start), secondOfDay(entry.dailyWindow.end)] as [number, number] }),
     }));
+    this.hasDailyWindows = this.entries.some((entry) => entry.window !== undefined);
     this.overrides = overrides
       .map((point) => ({ ...point, fromMs: Date.parse(point.from) }))
       .sort((a, b) => a.fromMs - b.fromMs);
@@ -85,19 +86,70 @@ export class PriceTimeline {
 
   /** The prices in force at a time (milliseconds since the epoch). */
   at(timeMs: number): PriceAtTime {
-    const entryIndex = this.entryIndexAt(timeMs);
+    // Calls arrive in time order far more often than not: reuse the last answer while its period lasts.
+    if (timeMs >= this.lastFromMs && timeMs < this.lastToMs && this.last) return this.last;
+    const answer = this.resolve(timeMs, false);
+    this.rememberPeriod(timeMs, answer);
+    return answer;
+  }
+
+  /**
+   * The model's price periods by date, oldest first; prices of daily windows are left to dailyWindows().
+   * The first period has no start: the catalog's first price also stands for the time before its dates.
+   */
+  history(): Array<{ from: string | null; to: string | null; price: PriceAtTime }> {
+    const points = this.changePoints();
+    const periods: Array<{ from: string | null; to: string | null; price: PriceAtTime }> = [];
+    const firstMs = points[0] === undefined ? 0 : Date.parse(points[0]) - 1;
+    periods.push({ from: null, to: points[0] ?? null, price: this.resolve(firstMs, true) });
+    points.forEach((point, index) => {
+      periods.push({ from: point, to: points[index + 1] ?? null, price: this.resolve(Date.parse(point), true) });
+    });
+    return periods;
+  }
+
+  private resolve(timeMs: number, ignoreWindows: boolean): PriceAtTime {
+    const entryIndex = this.entryIndexAt(timeMs, ignoreWindows);
     const overrideIndex = this.overrideIndexAt(timeMs);
+    let answer: PriceAtTime;
     if (entryIndex < 0 && overrideIndex < 0) {
-      return { priced: false, model: this.model, reason: `${this.model.model} has no price in force at ${new Date(timeMs).toISOString()}` };
+      answer = { priced: false, model: this.model, reason: `${this.model.model} has no price in force at ${new Date(timeMs).toISOString()}` };
+    } else {
+      const discountIndex = this.discountIndexAt(timeMs);
+      // A numeric key keeps models with daily windows (re-resolved on every call) free of string building.
+      const compiledKey = ((entryIndex + 1) * 4096 + overrideIndex + 1) * 4096 + discountIndex + 1;
+      let price = this.compiled.get(compiledKey);
+      if (!price) {
+        price = this.compile(entryIndex, overrideIndex, discountIndex, `${entryIndex}|${overrideIndex}|${discountIndex}`);
+        this.compiled.set(compiledKey, price);
+      }
+      answer = { priced: true, price };
     }
-    const discountIndex = this.discountIndexAt(timeMs);
-    const periodKey = `${entryIndex}|${overrideIndex}|${discountIndex}`;
-    let price = this.compiled.get(periodKey);
-    if (!price) {
-      price = this.compile(entryIndex, overrideIndex, discountIndex, periodKey);
-      this.compiled.set(periodKey, price);
+    return answer;
+  }
+
+  private last: PriceAtTime | undefined;
+  private lastFromMs = Infinity;
+  private lastToMs = -Infinity;
+  private changeMs: number[] | undefined;
+  private readonly hasDailyWindows: boolean;
+
+  // A daily window changes the price every day, so only date-bounded periods are worth remembering.
+  private rememberPeriod(timeMs: number, answer: PriceAtTime): void {
+    if (this.hasDailyWindows) return;
+    this.changeMs ??= this.changePoints().map((point) => Date.parse(point));
+    let fromMs = -Infinity;
+    let toMs = Infinity;
+    for (const pointMs of this.changeMs) {
+      if (pointMs <= timeMs) fromMs = pointMs;
+      else {
+        toMs = pointMs;
+        break;
+      }
     }
-    return { priced: true, price };
+    this.last = answer;
+    this.lastFromMs = fromMs;
+    this.lastToMs = toMs;
   }
 
   /** The instants at which this model's price changes by date, ascending, for showing its history. */
@@ -141,13 +193,13 @@ export class PriceTimeline {
     return { model: this.model, card, periodKey, sources };
   }
 
-  private entryIndexAt(timeMs: number): number {
+  private entryIndexAt(timeMs: number, ignoreWindows = false): number {
     for (let index = this.entries.length - 1; index >= 0; index -= 1) {
       const entry = this.entries[index]!;
       if (entry.startMs !== undefined) {
         if (timeMs >= entry.startMs) return index;
       } else if (entry.window !== undefined) {
-        if (inWindow(timeMs, entry.window)) return index;
+        if (!ignoreWindows && inWindow(timeMs, entry.window)) return index;
       } else {
         return index;
       }
