@@ -1,4 +1,4 @@
-import type { CliIo } from './main.js';
+import type { CliIo } from './cli-context.js';
 
 /** An in-memory CliIo, so tests can run commands in-process and read what they printed. */
 export function captureIo(isTty = false): CliIo & { out: () => string; err: () => string } {

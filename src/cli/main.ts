@@ -1,23 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { createApp, type App } from '../app/create-app.js';
+import type { CliContext, CliIo } from './cli-context.js';
 import { UnitcostError } from '../core/unitcost-error.js';
+export type { CliContext, CliIo } from './cli-context.js';
 import { registerModelsCommand } from './models-command.js';
 import { registerEstimateCommand } from './estimate-command.js';
 import { registerStartCommand } from './start-command.js';
-
-/** Where a command writes; tests pass buffers, the binary passes the process streams. */
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  /** Whether stdout is a terminal, for colour and progress. */
-  isTty: boolean;
-}
-
-/** What every command receives: the wired app (built on first use) and its output streams. */
-export interface CliContext {
-  app: () => App;
-  io: CliIo;
-}
 
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),

@@ -3,7 +3,7 @@ import type { PriceAtTime } from '../core/catalog/price-timeline.js';
 import { tokenClasses, type RateCard, type Rates, type TokenClass } from '../core/catalog/rate-card.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import { formatTable } from './format-table.js';
-import type { CliContext } from './main.js';
+import type { CliContext } from './cli-context.js';
 import { parseDateOption } from './parse-date-option.js';
 
 const columnTitles: Record<TokenClass, string> = {

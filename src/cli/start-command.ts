@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CliContext } from './main.js';
+import type { CliContext } from './cli-context.js';
 
 /** Placeholder until the start command lands; registers nothing. */
 export function registerStartCommand(_program: Command, _context: CliContext): void {}

@@ -1,0 +1,15 @@
+import type { App } from '../app/create-app.js';
+
+/** Where a command writes; tests pass buffers, the binary passes the process streams. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Whether stdout is a terminal, for colour and progress. */
+  isTty: boolean;
+}
+
+/** What every command receives: the wired app (built on first use) and its output streams. */
+export interface CliContext {
+  app: () => App;
+  io: CliIo;
+}
