@@ -1,0 +1,55 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { UnitcostError } from '../../core/unitcost-error.js';
+import { schemaMigrations } from './schema-migrations.js';
+
+/** An open DuckDB file with its schema up to date; writers and readers share its connection. */
+export interface DuckdbDatabase {
+  path: string;
+  instance: DuckDBInstance;
+  connection: DuckDBConnection;
+  close(): void;
+}
+
+/**
+ * Opens (or creates) the one-file store and applies the migrations it lacks, each in its own
+ * transaction, so a crash mid-upgrade leaves the file at the last whole version.
+ */
+export async function openDuckdbDatabase(path: string, options: { threads?: number; memoryLimit?: string } = {}): Promise<DuckdbDatabase> {
+  let instance: DuckDBInstance;
+  try {
+    const settings: Record<string, string> = {};
+    if (options.threads !== undefined) settings.threads = String(options.threads);
+    if (options.memoryLimit !== undefined) settings.memory_limit = options.memoryLimit;
+    instance = await DuckDBInstance.create(path, settings);
+  } catch (error) {
+    throw new UnitcostError('invalid_argument', `cannot open the DuckDB store at ${path}: ${(error as Error).message}`, { field: 'db' }, { cause: error });
+  }
+  const connection = await instance.connect();
+  await connection.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)');
+  const applied = await connection.runAndReadAll('SELECT coalesce(max(version), 0) AS version FROM schema_migrations');
+  const current = Number(applied.getRowObjects()[0]?.version ?? 0);
+  const newest = schemaMigrations.at(-1)?.version ?? 0;
+  if (current > newest) {
+    throw new UnitcostError('invalid_argument', `the store at ${path} has schema version ${current}, newer than this unitcost understands (${newest}); upgrade unitcost`, { field: 'db' });
+  }
+  for (const migration of schemaMigrations.filter((candidate) => candidate.version > current)) {
+    await connection.run('BEGIN TRANSACTION');
+    try {
+      for (const statement of migration.statements) await connection.run(statement);
+      await connection.run(`INSERT INTO schema_migrations VALUES (${migration.version}, '${migration.description.replaceAll("'", "''")}', now())`);
+      await connection.run('COMMIT');
+    } catch (error) {
+      await connection.run('ROLLBACK');
+      throw error;
+    }
+  }
+  return {
+    path,
+    instance,
+    connection,
+    close: () => {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
