@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { usageFormats } from '../usage/convert-usage.js';
 
 /** The version of the event format this code reads; events may say `schema_version: 1` or leave it out. */
 export const eventSchemaVersion = 1;
@@ -15,7 +16,7 @@ export const timestampSchema = z
   .refine((value) => !Number.isNaN(Date.parse(toUtcIso(value))), 'is not a real date and time');
 
 /** The raw usage formats an event may carry instead of token counts. */
-export const usageFormatSchema = z.enum(['openai-chat', 'openai-responses', 'anthropic', 'gemini']);
+export const usageFormatSchema = z.enum(usageFormats);
 
 /** The tags every record may carry, to group costs by feature, team, tier, user, session and task. */
 const tagFields = {
