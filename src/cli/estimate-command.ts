@@ -12,7 +12,7 @@ import type { CliContext } from './cli-context.js';
 import { formatTable } from './format-table.js';
 import { parseDateOption } from './parse-date-option.js';
 
-interface EstimateOptions {
+export interface EstimateOptions {
   model?: string;
   route?: string;
   input?: string;
@@ -104,35 +104,38 @@ export function registerEstimateCommand(program: Command, context: CliContext): 
     .option('--at <date>', 'use the prices in force at this date (default: now)')
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', examples)
-    .action((options: EstimateOptions) => {
-      const app = context.app();
-      const at = options.at ? parseDateOption(options.at, '--at') : app.now();
-      const thresholds = {
-        maxCostShareOfArpu: rateOption(options.maxCostShare, '--max-cost-share') ?? app.config.thresholds.max_cost_share_of_arpu,
-        minInferenceMargin: rateOption(options.minMargin, '--min-margin') ?? app.config.thresholds.min_inference_margin,
-      };
-      let loaded: LoadedScenario | undefined;
-      let scenario: ScenarioShape;
-      if (options.scenario) {
-        const given = featureFlags.filter((flag) => options[flag] !== undefined).map(flagName);
-        if (given.length > 0) {
-          throw new UnitcostError('invalid_argument', `${given.join(', ')} cannot be combined with --scenario: the file describes each feature`, { field: given[0]! });
-        }
-        loaded = loadScenarioFile(options.scenario);
-        scenario = loaded.shape(thresholds);
-        if (options.arpu !== undefined) scenario.arpuUsd = arpuOption(options.arpu);
-        if (options.maxCostShare !== undefined) scenario.thresholds.maxCostShareOfArpu = thresholds.maxCostShareOfArpu;
-        if (options.minMargin !== undefined) scenario.thresholds.minInferenceMargin = thresholds.minInferenceMargin;
-      } else {
-        const shape = featureShapeFromOptions(options);
-        const arpu = options.arpu === undefined ? undefined : arpuOption(options.arpu);
-        scenario = { features: [{ name: featureName(shape), shape }], thresholds, ...(arpu === undefined ? {} : { arpuUsd: arpu }) };
-      }
-      const result = estimateScenario(scenario, app.catalog, at.getTime());
-      if (!result.ok) throw loaded ? loaded.issueError(result.issues) : flagError(result.issues);
-      const report = estimateReport(result.estimate, at.getTime());
-      context.io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, loaded?.scenario.name ?? loaded?.file));
-    });
+    .action((options: EstimateOptions) => runEstimate(options, context));
+}
+
+/** Runs one estimate from parsed options and prints it; `unitcost start` uses it for its worked example. */
+export function runEstimate(options: EstimateOptions, context: CliContext): void {
+  const app = context.app();
+  const at = options.at ? parseDateOption(options.at, '--at') : app.now();
+  const thresholds = {
+    maxCostShareOfArpu: rateOption(options.maxCostShare, '--max-cost-share') ?? app.config.thresholds.max_cost_share_of_arpu,
+    minInferenceMargin: rateOption(options.minMargin, '--min-margin') ?? app.config.thresholds.min_inference_margin,
+  };
+  let loaded: LoadedScenario | undefined;
+  let scenario: ScenarioShape;
+  if (options.scenario) {
+    const given = featureFlags.filter((flag) => options[flag] !== undefined).map(flagName);
+    if (given.length > 0) {
+      throw new UnitcostError('invalid_argument', `${given.join(', ')} cannot be combined with --scenario: the file describes each feature`, { field: given[0]! });
+    }
+    loaded = loadScenarioFile(options.scenario);
+    scenario = loaded.shape(thresholds);
+    if (options.arpu !== undefined) scenario.arpuUsd = arpuOption(options.arpu);
+    if (options.maxCostShare !== undefined) scenario.thresholds.maxCostShareOfArpu = thresholds.maxCostShareOfArpu;
+    if (options.minMargin !== undefined) scenario.thresholds.minInferenceMargin = thresholds.minInferenceMargin;
+  } else {
+    const shape = featureShapeFromOptions(options);
+    const arpu = options.arpu === undefined ? undefined : arpuOption(options.arpu);
+    scenario = { features: [{ name: featureName(shape), shape }], thresholds, ...(arpu === undefined ? {} : { arpuUsd: arpu }) };
+  }
+  const result = estimateScenario(scenario, app.catalog, at.getTime());
+  if (!result.ok) throw loaded ? loaded.issueError(result.issues) : flagError(result.issues);
+  const report = estimateReport(result.estimate, at.getTime());
+  context.io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, loaded?.scenario.name ?? loaded?.file));
 }
 
 function featureShapeFromOptions(options: EstimateOptions): FeatureShape {

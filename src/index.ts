@@ -1,0 +1,22 @@
+/** The unitcost library: the same services the CLI, server and gateway are thin shells over. */
+export { createApp, type App, type AppOptions } from './app/create-app.js';
+export { loadBundledProviders } from './app/load-bundled-providers.js';
+export { PriceCatalog, type ModelLookup, type PriceAnswer, type ModelListing } from './core/catalog/price-catalog.js';
+export type { ModelRef, ResolvedPrice, PriceAtTime } from './core/catalog/price-timeline.js';
+export { tokenClasses, ratesFor, rateCardFromPrices, type RateCard, type Rates, type TokenClass, type PricePerMillion } from './core/catalog/rate-card.js';
+export { catalogOverridesSchema, type CatalogOverrides } from './core/catalog/catalog-overrides.js';
+export { computeCost, computeCostTotal, type CostBreakdown } from './core/cost/compute-cost.js';
+export {
+  PICODOLLARS_PER_USD,
+  PicodollarTotal,
+  formatPicodollarsExact,
+  formatUsd,
+  picodollarsPerToken,
+  picodollarsToUsd,
+  usdToPicodollars,
+} from './core/cost/picodollars.js';
+export * from './core/usage/index.js';
+export { estimateScenario, type ScenarioShape } from './core/estimate/estimate-scenario.js';
+export { estimateReport, type EstimateReport } from './core/estimate/estimate-report.js';
+export { UnitcostError, type UnitcostErrorCode } from './core/unitcost-error.js';
+export { usageEventSchema, outcomeRecordSchema, revenueRecordSchema, type UsageEvent, type OutcomeRecord, type RevenueRecord } from './core/events/usage-event.js';
