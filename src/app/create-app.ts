@@ -22,7 +22,11 @@ export interface AppOptions {
 
 /** Loads the configuration and builds the services from it. */
 export function createApp(options: AppOptions = {}): App {
-  const { config, file } = loadConfig(options);
+  const { config, file } = loadConfig({
+    ...(options.configPath !== undefined ? { path: options.configPath } : {}),
+    ...(options.directory !== undefined ? { directory: options.directory } : {}),
+    ...(options.environment !== undefined ? { environment: options.environment } : {}),
+  });
   const catalog = new PriceCatalog(loadBundledProviders(), {
     models: config.models,
     discounts: config.discounts,

@@ -48,3 +48,18 @@ describe('unitcost models', () => {
     expect(err).toContain('--at must be a date');
   });
 });
+
+describe('unitcost --config', () => {
+  it('reads the config file it names, so its custom models are listed', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'unitcost-config-'));
+    const file = join(dir, 'elsewhere.yaml');
+    writeFileSync(file, 'models:\n  - id: llama-house-70b\n    provider: selfhosted\n    prices: { input: 0.2, output: 0.6 }\n');
+    const { code, out, err } = await run('--config', file, 'models', 'llama-house', '--json');
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(out).models[0]).toMatchObject({ provider: 'selfhosted', model: 'llama-house-70b' });
+  });
+});
