@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { catalogOverridesSchema } from '../core/catalog/catalog-overrides.js';
+import { plansSchema, revenueAttributionSchema } from '../core/events/plans.js';
 
 const share = z.number().min(0).max(1);
 
@@ -13,6 +14,34 @@ export const thresholdsSchema = z
   })
   .strict();
 
+const points = z.number().min(0).max(100);
+
+/** The limits of `unitcost kpis`; the margin and ARPU share default to `thresholds`, so one number serves estimate and kpis. */
+export const kpiThresholdsSchema = z
+  .object({
+    min_inference_margin: share.optional(),
+    max_cost_share_of_arpu: share.optional(),
+    // A cache that stops hitting is the commonest silent cost regression: a prompt change moved the cached prefix.
+    max_prompt_cache_hit_rate_drop_points: points.default(25),
+    max_response_cache_hit_rate_drop_points: points.default(25),
+    // Routing drift: more traffic on frontier models raises cost faster than anything else.
+    max_frontier_share_rise_points: points.default(10),
+  })
+  .strict();
+
+/** Budget / mid / frontier: cut-offs on the blended price (3 × input + output) ÷ 4 in $/M tokens, and models pinned to a tier. */
+export const modelTiersSchema = z
+  .object({
+    budget_below_usd_per_million: z.number().nonnegative().default(1),
+    frontier_from_usd_per_million: z.number().nonnegative().default(3),
+    models: z.record(z.string().min(1), z.enum(['budget', 'mid', 'frontier'])).default({}),
+  })
+  .strict()
+  .refine((tiers) => tiers.budget_below_usd_per_million <= tiers.frontier_from_usd_per_million, {
+    message: 'budget_below_usd_per_million must not exceed frontier_from_usd_per_million',
+    path: ['budget_below_usd_per_million'],
+  });
+
 /** The whole of unitcost.config.json / .yaml. */
 export const unitcostConfigSchema = z
   .object({
@@ -20,7 +49,15 @@ export const unitcostConfigSchema = z
     models: catalogOverridesSchema.shape.models,
     discounts: catalogOverridesSchema.shape.discounts,
     prices: catalogOverridesSchema.shape.prices,
+    // The DuckDB store file, relative to the working directory; --db and UNITCOST_DB override it.
+    db: z.string().min(1).optional(),
     thresholds: thresholdsSchema.default({ max_cost_share_of_arpu: 0.25, min_inference_margin: 0.4 }),
+    // What each user tier pays (seat price, allowance, overage), keyed by the user_tier events carry; see docs/events.md.
+    plans: plansSchema.default({}),
+    // How a user's revenue is split among the features they used: by cost share unless told otherwise.
+    revenue_attribution: revenueAttributionSchema.default({ method: 'cost_share' }),
+    kpi_thresholds: kpiThresholdsSchema.default({ max_prompt_cache_hit_rate_drop_points: 25, max_response_cache_hit_rate_drop_points: 25, max_frontier_share_rise_points: 10 }),
+    model_tiers: modelTiersSchema.default({ budget_below_usd_per_million: 1, frontier_from_usd_per_million: 3, models: {} }),
   })
   .strict();
 

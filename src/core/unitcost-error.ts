@@ -7,6 +7,12 @@ export type UnitcostErrorCode =
   | 'unknown_model'
   | 'unpriced'
   | 'not_found'
+  // The HTTP surface's refusals; the server maps each to its status in one place.
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'not_implemented'
   | 'internal';
 
 /** The one error type of unitcost: a code for the edge to map, a message for the user, and where the input was wrong. */
