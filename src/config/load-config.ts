@@ -28,6 +28,8 @@ export function loadConfig(options: { path?: string; directory?: string; environ
   } else {
     file = defaultConfigFiles.map((name) => resolve(directory, name)).find((candidate) => existsSync(candidate));
   }
-  if (!file) return { config: unitcostConfigSchema.parse({}), file: undefined };
-  return { config: parseLocated(readFileSync(file, 'utf8'), file, unitcostConfigSchema), file };
+  const config = file ? parseLocated(readFileSync(file, 'utf8'), file, unitcostConfigSchema) : unitcostConfigSchema.parse({});
+  // UNITCOST_DB names the store for this environment, over the config file's db.
+  if (environment.UNITCOST_DB) config.db = environment.UNITCOST_DB;
+  return { config, file };
 }

@@ -87,4 +87,19 @@ export const schemaMigrations: ReadonlyArray<{ version: number; description: str
       )`,
     ],
   },
+  {
+    version: 2,
+    description: 'API keys of unitcost serve, stored as SHA-256 hashes',
+    statements: [
+      // Only the hash of a key is kept: whoever reads the file cannot call the API with it.
+      `CREATE TABLE api_keys (
+        key_id VARCHAR PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        scope VARCHAR NOT NULL,
+        key_hash VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        revoked_at TIMESTAMP
+      )`,
+    ],
+  },
 ];

@@ -1,0 +1,89 @@
+/*
+ * CSV input: the header names the wire fields (timestamp, model, input_tokens, …), one event per row.
+ * Number fields are read as numbers; an empty cell leaves the field out; a `usage` or `attributes` cell
+ * holds JSON; and `attributes.<key>` columns gather into the attributes object as strings, which is how
+ * spreadsheets and SQL exports carry free-form tags. Fields are separated by commas and may be quoted
+ * with double quotes ("" inside quotes is a quote), including across line breaks.
+ */
+
+const numberFields = new Set([
+  'schema_version',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'cache_write_1h_tokens',
+  'input_audio_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'output_audio_tokens',
+  'step',
+  'latency_ms',
+  'time_to_first_token_ms',
+  'cost_usd',
+  'amount_usd',
+]);
+const jsonFields = new Set(['usage', 'attributes']);
+const numberPattern = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/** The cells of one CSV record, or undefined while a quoted cell is still open at the end of the text. */
+export function splitCsvRecord(text: string): string[] | undefined {
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  let index = 0;
+  while (index < text.length) {
+    const character = text[index]!;
+    if (quoted) {
+      if (character === '"') {
+        if (text[index + 1] === '"') {
+          cell += '"';
+          index += 1;
+        } else quoted = false;
+      } else cell += character;
+    } else if (character === '"' && cell.length === 0) quoted = true;
+    else if (character === ',') {
+      cells.push(cell);
+      cell = '';
+    } else cell += character;
+    index += 1;
+  }
+  if (quoted) return undefined;
+  cells.push(cell);
+  return cells;
+}
+
+/** Turns CSV records into wire-format objects, by the header's field names. */
+export class CsvRecords {
+  private readonly fields: string[];
+
+  constructor(headerCells: string[]) {
+    this.fields = headerCells.map((cell) => cell.trim());
+  }
+
+  /** The wire record of one row; a row with the wrong number of cells is an error message. */
+  toRecord(cells: string[]): Record<string, unknown> | string {
+    if (cells.length !== this.fields.length) return `has ${cells.length} cells where the header names ${this.fields.length} fields`;
+    const record: Record<string, unknown> = {};
+    for (let index = 0; index < cells.length; index += 1) {
+      const cell = cells[index]!;
+      if (cell === '') continue;
+      const field = this.fields[index]!;
+      if (field.startsWith('attributes.')) {
+        const attributes = (record.attributes ??= {}) as Record<string, unknown>;
+        if (typeof attributes === 'object' && attributes !== null) attributes[field.slice('attributes.'.length)] = cell;
+      } else if (numberFields.has(field)) {
+        record[field] = numberPattern.test(cell.trim()) ? Number(cell) : cell;
+      } else if (jsonFields.has(field)) {
+        try {
+          const parsed = JSON.parse(cell) as unknown;
+          record[field] = field === 'attributes' && typeof record.attributes === 'object' ? { ...(record.attributes as object), ...(parsed as object) } : parsed;
+        } catch {
+          record[field] = cell;
+        }
+      } else {
+        record[field] = cell;
+      }
+    }
+    return record;
+  }
+}

@@ -1,0 +1,89 @@
+import { Worker } from 'node:worker_threads';
+import type { Provider } from '@pydantic/genai-prices';
+import type { CatalogOverrides } from '../core/catalog/catalog-overrides.js';
+import type { RowContext } from '../core/events/to-stored-row.js';
+import type { ConversionRequest, ConversionWorkerData } from './conversion-worker.js';
+import { convertLines, type ConvertedLines, type LineConverter } from './convert-lines.js';
+import { detectingRecordReader } from './record-reader.js';
+
+/** Converts runs of lines of one input, in order: on this thread, or on a worker thread. */
+export interface LineConversion {
+  convert(lines: string[], firstLine: number, atEnd: boolean): Promise<ConvertedLines>;
+  close(): Promise<void>;
+}
+
+/** What a worker needs to build its own catalog: the bundled provider data and the config's overrides. */
+export interface WorkerCatalog {
+  providers: Provider[];
+  overrides: CatalogOverrides;
+}
+
+const fromSources = import.meta.url.endsWith('.ts');
+
+/**
+ * Whether a conversion worker can start: always once built to JavaScript; from TypeScript sources only
+ * when running under tsx (not under vitest, which transforms modules in-process).
+ */
+export function conversionWorkersAvailable(): boolean {
+  return !fromSources || process.execArgv.some((argument) => argument.includes('tsx'));
+}
+
+// Built, the worker is the .js beside this file. From sources, a worker does not inherit tsx's module
+// hooks, so a small bootstrap registers them before importing the .ts entry.
+// The worker holds one part of lines at a time and a catalog: a small old generation keeps its heap (and
+// the process's RSS) from growing lazily to hundreds of MB before V8 bothers to collect.
+const resourceLimits = { maxOldGenerationSizeMb: 128 };
+
+function startWorker(data: ConversionWorkerData): Worker {
+  if (!fromSources) return new Worker(new URL('./conversion-worker.js', import.meta.url), { workerData: data, resourceLimits });
+  const entry = new URL('./conversion-worker.ts', import.meta.url).href;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData: data, resourceLimits });
+}
+
+/** Conversion on the calling thread, for small inputs, tests and runtimes without workers. */
+export function localConversion(context: RowContext, nowMs: number, file: string): LineConversion {
+  const converter: LineConverter = { reader: detectingRecordReader(), context, nowMs, file };
+  return {
+    convert: async (lines, firstLine, atEnd) => convertLines(converter, lines, firstLine, atEnd),
+    close: async () => undefined,
+  };
+}
+
+/**
+ * Conversion on a worker thread: parsing JSON, validating, hashing and pricing (about half of ingest's
+ * JavaScript time) run on the second core while this thread stages rows into DuckDB. Requests are
+ * answered in the order they were sent.
+ */
+export function workerConversion(catalog: WorkerCatalog, nowMs: number, file: string): LineConversion {
+  const data: ConversionWorkerData = { providers: catalog.providers, overrides: catalog.overrides, nowMs, file };
+  const worker = startWorker(data);
+  const waiting: Array<{ resolve: (converted: ConvertedLines) => void; reject: (error: Error) => void }> = [];
+  let failure: Error | undefined;
+  const failAll = (error: Error): void => {
+    failure ??= error;
+    for (const request of waiting.splice(0)) request.reject(error);
+  };
+  worker.on('message', (message: { ok: true; converted: ConvertedLines } | { ok: false; message: string }) => {
+    const request = waiting.shift();
+    if (!request) return;
+    if (message.ok) request.resolve(message.converted);
+    else request.reject(new Error(`the conversion worker failed: ${message.message}`));
+  });
+  worker.on('error', (error) => failAll(error));
+  worker.on('exit', (code) => failAll(new Error(`the conversion worker exited (${code})`)));
+  return {
+    convert: (lines, firstLine, atEnd) =>
+      new Promise<ConvertedLines>((resolve, reject) => {
+        if (failure) return reject(failure);
+        waiting.push({ resolve, reject });
+        const request: ConversionRequest = { lines, firstLine, atEnd };
+        worker.postMessage(request);
+      }),
+    close: async () => {
+      worker.removeAllListeners('exit');
+      await worker.terminate();
+    },
+  };
+}

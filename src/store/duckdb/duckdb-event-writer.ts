@@ -1,0 +1,143 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { BatchOutcome, EventBatch, EventWriter, OpenBatch, PricingGroup, RateAssignment, RepricedModel, StoreCounts, TimeRange } from '../event-writer.js';
+import type { AppendOutcome, StoredOutcomeRow, StoredPriceRow, StoredRevenueRow, StoredUsageRow } from '../stored-rows.js';
+import { stagingSet, type StagingSet } from './duckdb-event-columns.js';
+import { DuckdbOpenBatch, type BatchHost } from './duckdb-open-batch.js';
+import { writePriceRows } from './duckdb-price-rows.js';
+import { applyRates, pricingGroups } from './duckdb-repricer.js';
+import { stagingCatalog } from './duckdb-staging.js';
+
+/** Two staging sets: one batch fills while the previous one commits. */
+const maximumOpenBatches = 2;
+
+/**
+ * The DuckDB EventWriter. Batches are staged through data chunks on a second connection (see
+ * duckdb-staging.ts), then checked against stored rows and copied in by SQL, one transaction each.
+ */
+export class DuckdbEventWriter implements EventWriter {
+  private readonly idle: StagingSet[] = [];
+  private created = 0;
+  private readonly waiting: Array<(set: StagingSet) => void> = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly host: BatchHost;
+
+  private constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly stagingConnection: DuckDBConnection,
+  ) {
+    this.host = {
+      connection,
+      stagingConnection,
+      serialize: (work) => this.serialize(work),
+      release: (set) => this.release(set),
+    };
+  }
+
+  /** Attaches the in-memory staging database; it vanishes with the process, so a crash leaves nothing behind. */
+  static async create(connection: DuckDBConnection, stagingConnection: DuckDBConnection): Promise<DuckdbEventWriter> {
+    await connection.run(`ATTACH IF NOT EXISTS ':memory:' AS ${stagingCatalog}`);
+    return new DuckdbEventWriter(connection, stagingConnection);
+  }
+
+  /** Closes the staging connection (the store closes the other). */
+  close(): void {
+    this.stagingConnection.closeSync();
+  }
+
+  async openBatch(): Promise<OpenBatch> {
+    return new DuckdbOpenBatch(this.host, await this.acquire());
+  }
+
+  async appendBatch(batch: EventBatch): Promise<BatchOutcome> {
+    const open = await this.openBatch();
+    try {
+      await open.add(batch);
+    } catch (error) {
+      await open.abandon();
+      throw error;
+    }
+    return open.commit();
+  }
+
+  private async acquire(): Promise<StagingSet> {
+    const free = this.idle.pop();
+    if (free) return free;
+    if (this.created < maximumOpenBatches) {
+      this.created += 1;
+      const set = stagingSet(this.created);
+      for (const statement of set.createSql) await this.stagingConnection.run(statement);
+      return set;
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private async release(set: StagingSet): Promise<void> {
+    await this.serialize(async () => {
+      for (const statement of set.clearSql) await this.connection.run(statement);
+    });
+    const next = this.waiting.shift();
+    if (next) next(set);
+    else this.idle.push(set);
+  }
+
+  private serialize<Result>(work: () => Promise<Result>): Promise<Result> {
+    const result = this.queue.then(work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async appendUsage(rows: StoredUsageRow[]): Promise<AppendOutcome> {
+    return (await this.appendBatch({ usage: rows })).usage;
+  }
+
+  async appendOutcomes(rows: StoredOutcomeRow[]): Promise<AppendOutcome> {
+    return (await this.appendBatch({ outcomes: rows })).outcomes;
+  }
+
+  async appendRevenue(rows: StoredRevenueRow[]): Promise<AppendOutcome> {
+    return (await this.appendBatch({ revenue: rows })).revenue;
+  }
+
+  async upsertPrices(rows: StoredPriceRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.serialize(async () => {
+      await this.connection.run('BEGIN TRANSACTION');
+      try {
+        await writePriceRows(this.connection, rows);
+        await this.connection.run('COMMIT');
+      } catch (error) {
+        await this.connection.run('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
+  async counts(): Promise<StoreCounts> {
+    const result = await this.serialize(() =>
+      this.connection.runAndReadAll(`SELECT
+        (SELECT count(*) FROM usage_events) AS usage_events,
+        (SELECT count(*) FROM usage_events WHERE cost_total IS NULL) AS unpriced_events,
+        (SELECT count(*) FROM task_outcomes) AS outcomes,
+        (SELECT count(*) FROM revenue) AS revenue,
+        (SELECT count(*) FROM prices) AS prices,
+        (SELECT coalesce(sum(CAST(cost_total AS HUGEINT)), 0::HUGEINT) FROM usage_events) AS cost_total`),
+    );
+    const row = result.getRowObjects()[0]!;
+    return {
+      usageEvents: Number(row.usage_events),
+      unpricedEvents: Number(row.unpriced_events),
+      outcomes: Number(row.outcomes),
+      revenue: Number(row.revenue),
+      prices: Number(row.prices),
+      costTotalPicodollars: BigInt(row.cost_total as bigint),
+    };
+  }
+
+  async pricingGroups(range: TimeRange): Promise<PricingGroup[]> {
+    return this.serialize(() => pricingGroups(this.connection, range));
+  }
+
+  async applyRates(range: TimeRange, assignments: RateAssignment[], prices: StoredPriceRow[]): Promise<RepricedModel[]> {
+    return this.serialize(() => applyRates(this.connection, range, assignments, prices));
+  }
+}

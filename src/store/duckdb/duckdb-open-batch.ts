@@ -1,0 +1,175 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { BatchOutcome, EventBatch, OpenBatch } from '../event-writer.js';
+import type { AppendOutcome, StoredPriceRow } from '../stored-rows.js';
+import type { StagedKindSql, StagingSet } from './duckdb-event-columns.js';
+import { writePriceRows } from './duckdb-price-rows.js';
+import { BatchDictionary } from './duckdb-staging.js';
+
+/*
+ * Idempotency without an index. A PRIMARY KEY on usage_events.id keeps an ART index of every id;
+ * DuckDB 1.5 loads it lazily, so its memory stayed small (peak RSS 245 MB building 5M keys), but
+ * inserting cost 5 times as much (1.31 µs against 0.25 µs per row; bench/ingest-index-cost.ts), content-
+ * derived ids are random keys (random index pages at 100M events), and a key violation aborts the whole
+ * transaction instead of telling a duplicate from a conflict. Instead each batch is checked against the
+ * stored rows whose timestamp lies within the batch's own time range, widened by a minute: DuckDB skips
+ * every row group whose min/max timestamp (its zone map) falls outside, so the check reads about as many
+ * stored rows as the batch spans, whatever the size of the store. (A day's margin was measured too: with
+ * dense traffic it scans every row of that day, 174 ms per 20k-event batch at 800k stored events
+ * against 10 ms with a minute.)
+ * What this gives up: a re-sent record has the same timestamp as its stored copy, which therefore lies
+ * in the window, so duplicates (re-ingests) are always recognized. But an id re-used with a timestamp
+ * outside its batch's range (plus a minute) is not recognized as a conflict: both rows are kept, and
+ * neither is overwritten. A file in random time order stays correct, but each batch then spans (and
+ * scans) more of the store.
+ */
+const duplicateWindowMs = 60_000;
+
+/** The connections and the commit order a batch needs from its writer. */
+export interface BatchHost {
+  /** Runs the commit's statements; one commit at a time. */
+  connection: DuckDBConnection;
+  /** Stages rows while the other connection may be committing another batch. */
+  stagingConnection: DuckDBConnection;
+  /** Runs work after every commit queued before it, so that check-then-insert is never interleaved. */
+  serialize<Result>(work: () => Promise<Result>): Promise<Result>;
+  /** Empties the set's tables and hands it to the next batch. */
+  release(set: StagingSet): Promise<void>;
+}
+
+interface KindState {
+  seen: Map<string, string>;
+  added: number;
+  kept: number;
+  low: number;
+  high: number;
+  outcome: AppendOutcome;
+}
+
+const newKindState = (): KindState => ({ seen: new Map(), added: 0, kept: 0, low: Infinity, high: -Infinity, outcome: { inserted: 0, duplicates: 0, conflicts: [] } });
+
+type Keyed = { contentHash: string; timestampMs: number; source: string | null };
+
+/** A DuckDB batch: rows staged on one connection, checked, copied and committed on the other. */
+export class DuckdbOpenBatch implements OpenBatch {
+  private readonly usage = newKindState();
+  private readonly outcomes = newKindState();
+  private readonly revenue = newKindState();
+  private readonly prices = new Map<string, StoredPriceRow>();
+  private readonly dictionary = new BatchDictionary();
+  private done = false;
+
+  constructor(
+    private readonly host: BatchHost,
+    private readonly set: StagingSet,
+  ) {}
+
+  get added(): { usage: number; outcomes: number; revenue: number } {
+    return { usage: this.usage.added, outcomes: this.outcomes.added, revenue: this.revenue.added };
+  }
+
+  async add(records: EventBatch): Promise<void> {
+    const connection = this.host.stagingConnection;
+    if (records.usage?.length) await this.stage(this.set.usage, this.usage, records.usage, (row) => row.id, 'id', connection);
+    if (records.outcomes?.length) await this.stage(this.set.outcomes, this.outcomes, records.outcomes, (row) => row.taskId, 'the outcome of task', connection);
+    if (records.revenue?.length) await this.stage(this.set.revenue, this.revenue, records.revenue, (row) => row.id, 'revenue id', connection);
+    for (const price of records.prices ?? []) this.prices.set(price.priceId, price);
+    await this.dictionary.storeNew(connection, this.set.dictionaryTable);
+  }
+
+  // Duplicates and conflicts within the batch are settled here; those with stored rows at commit.
+  private async stage<Row extends Keyed>(kind: StagedKindSql<Row>, state: KindState, rows: readonly Row[], key: (row: Row) => string, what: string, connection: DuckDBConnection): Promise<void> {
+    const keep: number[] = [];
+    for (let index = 0; index < rows.length; index += 1) {
+      const row = rows[index]!;
+      const id = key(row);
+      const earlier = state.seen.get(id);
+      if (earlier === undefined) {
+        state.seen.set(id, row.contentHash);
+        keep.push(index);
+        if (row.timestampMs < state.low) state.low = row.timestampMs;
+        if (row.timestampMs > state.high) state.high = row.timestampMs;
+      } else if (earlier === row.contentHash) {
+        state.outcome.duplicates += 1;
+      } else {
+        state.outcome.conflicts.push({ index: state.added + index, id, reason: `${what} ${id} appears earlier in the same batch with different content`, source: row.source });
+      }
+    }
+    await kind.staged.append(connection, rows, keep, state.added, this.dictionary);
+    state.added += rows.length;
+    state.kept += keep.length;
+  }
+
+  async commit(): Promise<BatchOutcome> {
+    if (this.done) throw new Error('this batch was already committed or abandoned');
+    this.done = true;
+    try {
+      return await this.host.serialize(async () => {
+        const connection = this.host.connection;
+        // Checked before BEGIN (commits are serialized, and DuckDB lets one process write the file), so
+        // that refused rows can be dropped from staging, which a transaction writing the store cannot do.
+        for (const [kind, state] of [[this.set.usage, this.usage], [this.set.outcomes, this.outcomes], [this.set.revenue, this.revenue]] as const) {
+          if (state.kept > 0) await this.dropStored(kind as StagedKindSql<Keyed>, state);
+        }
+        await connection.run('BEGIN TRANSACTION');
+        try {
+          if (this.prices.size > 0) await writePriceRows(connection, [...this.prices.values()]);
+          for (const [kind, state] of [[this.set.usage, this.usage], [this.set.outcomes, this.outcomes], [this.set.revenue, this.revenue]] as const) {
+            if (state.outcome.inserted > 0) await connection.run(kind.insertSql);
+          }
+          await connection.run('COMMIT');
+        } catch (error) {
+          await connection.run('ROLLBACK');
+          throw error;
+        }
+        const sorted = (outcome: AppendOutcome): AppendOutcome => ({ ...outcome, conflicts: outcome.conflicts.sort((a, b) => a.index - b.index) });
+        return { usage: sorted(this.usage.outcome), outcomes: sorted(this.outcomes.outcome), revenue: sorted(this.revenue.outcome) };
+      });
+    } finally {
+      await this.host.release(this.set);
+    }
+  }
+
+  async abandon(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.host.release(this.set);
+  }
+
+  /**
+   * Counts the staged rows already stored as duplicates or conflicts and removes them from staging, in
+   * SQL: a re-ingest matches every row, and only the conflicts' details come back to JavaScript.
+   */
+  private async dropStored(kind: StagedKindSql<Keyed>, state: KindState): Promise<void> {
+    const connection = this.host.connection;
+    const low = Math.floor(state.low - duplicateWindowMs);
+    const high = Math.ceil(state.high + duplicateWindowMs);
+    const matched = `${kind.staged.name}_matched`;
+    await connection.run(
+      `CREATE OR REPLACE TABLE ${matched} AS
+       SELECT s.row_index, bool_and(e.content_hash = s.content_hash) AS same
+       FROM ${kind.staged.name} s JOIN ${kind.table} e ON e.${kind.storedKey} = s.${kind.stagedKey}
+       WHERE e.ts BETWEEN epoch_ms(${low}::BIGINT) AND epoch_ms(${high}::BIGINT)
+       GROUP BY s.row_index`,
+    );
+    const counted = await connection.runAndReadAll(`SELECT count(*) AS matched, count(*) FILTER (WHERE same) AS duplicates FROM ${matched}`);
+    const { matched: matchedCount, duplicates } = counted.getRowObjects()[0]!;
+    state.outcome.inserted = state.kept - Number(matchedCount);
+    state.outcome.duplicates += Number(duplicates);
+    if (Number(matchedCount) === 0) return;
+    if (Number(matchedCount) > Number(duplicates)) {
+      // The source is looked up for the conflicting rows only: joining the dictionary's list into the
+      // match above would carry it through the hash join and run out of memory.
+      const conflicts = await connection.runAndReadAll(
+        `SELECT s.row_index, s.${kind.stagedKey} AS id, CASE WHEN s.source_line IS NULL THEN d.value ELSE d.value || ':' || CAST(s.source_line AS BIGINT) END AS source
+         FROM ${matched} m JOIN ${kind.staged.name} s ON s.row_index = m.row_index LEFT JOIN ${this.set.dictionaryName} d ON d.code = s.source_file
+         WHERE NOT m.same`,
+      );
+      const what = kind.table === 'task_outcomes' ? 'the outcome of task' : kind.table === 'revenue' ? 'revenue id' : 'id';
+      for (const conflict of conflicts.getRowObjects()) {
+        const id = String(conflict.id);
+        state.outcome.conflicts.push({ index: Number(conflict.row_index), id, reason: `${what} ${id} is already stored with different content; the stored record is kept`, source: (conflict.source as string | null) ?? null });
+      }
+    }
+    await connection.run(`DELETE FROM ${kind.staged.name} WHERE row_index IN (SELECT row_index FROM ${matched})`);
+  }
+}
