@@ -1,0 +1,150 @@
+import type { Command } from 'commander';
+import { runReport } from '../app/report-service.js';
+import { flatReportRow, reportJson, type Report, type ReportRow } from '../core/kpi/build-report.js';
+import { formatChange, formatCount, formatMoney, formatRatio, formatShare, formatTokens } from '../core/kpi/format-measures.js';
+import { emptyGroupAggregate } from '../core/kpi/group-aggregate.js';
+import { changeMeasures, reportMeasures, type ReportMeasures } from '../core/kpi/report-measures.js';
+import { addDays } from '../core/kpi/report-periods.js';
+import { usd } from '../core/kpi/unit-ratios.js';
+import { UnitcostError } from '../core/unitcost-error.js';
+import type { CliContext } from './cli-context.js';
+import { formatTable } from './format-table.js';
+import { parseDateOption } from './parse-date-option.js';
+
+interface ReportCommandOptions {
+  by: string[];
+  period?: string;
+  from?: string;
+  to?: string;
+  where: string[];
+  json?: boolean;
+  csv?: boolean;
+  db?: string;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** Registers `unitcost report`. */
+export function registerReportCommand(program: Command, context: CliContext): void {
+  program
+    .command('report')
+    .description('unit economics of the stored usage: cost per call, per successful task and per active user, revenue and margin, by feature, model, team…')
+    .option('--by <dimensions>', 'group by feature, team, user_tier, model, provider, environment, user_id, session_id and time, comma-separated (default: feature)', collect, [])
+    .option('--period <period>', 'a row per day, week (ISO, Monday first) or month, UTC')
+    .option('--from <date>', 'first day of the report (default: the first stored day)')
+    .option('--to <date>', 'the day after the report, exclusive (default: the day after the last stored day)')
+    .option('--where <tag=value>', 'keep only calls with this tag value; repeat for more (same tag: either value)', collect, [])
+    .option('--json', 'print JSON for scripts')
+    .option('--csv', 'print CSV, one row per group (and period)')
+    .option('--db <file>', 'the store (default: ./unitcost.duckdb, the config\'s db or $UNITCOST_DB)')
+    .addHelpText(
+      'after',
+      `
+Every measure is exact: costs are summed in integer picodollars. Calls of models the catalog cannot price
+are counted (calls, tokens) and marked unpriced, never as $0. Each row is compared with the period before
+it. The measures and their formulas are in docs/reports.md.
+
+Examples:
+  unitcost report                                   cost, margin and caching per feature
+  unitcost report --by feature,model --period week  a row per feature, model and week
+  unitcost report --by team --where environment=production --from 2026-03-01 --to 2026-04-01
+  unitcost report --by user_tier --json`,
+    )
+    .action(async (options: ReportCommandOptions) => {
+      if (options.json && options.csv) throw new UnitcostError('invalid_argument', 'choose one of --json and --csv', { field: '--csv' });
+      const report = await runReport(context.app(), {
+        by: options.by,
+        ...(options.period === undefined ? {} : { period: options.period }),
+        ...(options.from === undefined ? {} : { from: parseDateOption(options.from, '--from') }),
+        ...(options.to === undefined ? {} : { to: parseDateOption(options.to, '--to') }),
+        where: options.where,
+        ...(options.db === undefined ? {} : { db: options.db }),
+      });
+      if (options.json) context.io.stdout(`${JSON.stringify(reportJson(report), null, 2)}\n`);
+      else if (options.csv) context.io.stdout(reportCsv(report));
+      else context.io.stdout(reportText(report));
+    });
+}
+
+/** The report as CSV: a header of stable names, then one line per row. */
+export function reportCsv(report: Report): string {
+  const template: ReportRow = {
+    keys: {},
+    period: report.period ? { from: '', to: '' } : null,
+    measures: reportMeasures(emptyGroupAggregate(), report.revenueTracked),
+    previous: null,
+    change: Object.fromEntries(Object.keys(changeMeasures).map((name) => [name, null])) as ReportRow['change'],
+  };
+  const columns = Object.keys(flatReportRow(template, report.groupBy));
+  const lines = [columns.join(',')];
+  for (const row of report.rows) {
+    const record = flatReportRow(row, report.groupBy);
+    lines.push(columns.map((column) => csvCell(record[column] ?? null)).join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function csvCell(value: string | number | null): string {
+  if (value === null) return '';
+  const text = String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** The report as a table for people, with the totals, the Pareto view and what could not be priced. */
+export function reportText(report: Report): string {
+  if (report.window === null) return 'the store holds no usage yet: run `unitcost ingest FILE` or `unitcost demo`\n';
+  const lines: string[] = [];
+  const days = (window: { from: string; to: string }): string => `${window.from} → ${addDays(window.to, -1)}`;
+  const filters = report.where.map((filter) => `${filter.dimension}=${filter.values.join('|')}`).join(', ');
+  lines.push(`usage ${days(report.window)}${filters ? ` where ${filters}` : ''}, compared with ${report.period ? `the ${report.period} before each row` : days(report.previousWindow!)}`);
+  if (report.rows.length === 0) {
+    lines.push('no usage matches');
+    return `${lines.join('\n')}\n`;
+  }
+  const keyColumns = [...report.groupBy, ...(report.period ? ['period'] : [])];
+  const head = [...keyColumns, 'calls', 'cost', 'Δ cost', '$/call', '$/success', 'users', '$/user·mo', 'revenue', 'margin', 'out/in', 'prompt cache', 'resp. cache', 'frontier', 'unpriced'];
+  const cells = (keys: string[], measures: ReportMeasures, change: ReportRow['change']): string[] => [
+    ...keys,
+    formatCount(measures.calls),
+    costCell(measures),
+    formatChange(change.cost_usd, 'relative'),
+    formatMoney(measures.cost_per_call_usd),
+    formatMoney(measures.cost_per_successful_task_usd),
+    formatCount(measures.active_users),
+    formatMoney(measures.cost_per_active_user_month_usd),
+    formatMoney(measures.revenue_usd),
+    formatShare(measures.inference_margin),
+    formatRatio(measures.output_input_ratio),
+    formatShare(measures.prompt_cache_hit_rate),
+    formatShare(measures.response_cache_hit_rate),
+    formatShare(measures.frontier_call_share),
+    measures.unpriced_calls > 0 ? formatCount(measures.unpriced_calls) : '',
+  ];
+  const rows = report.rows.map((row) =>
+    cells([...report.groupBy.map((dimension) => row.keys[dimension] ?? '(none)'), ...(row.period ? [row.period.from] : [])], row.measures, row.change),
+  );
+  rows.push(cells(keyColumns.map((_, index) => (index === 0 ? 'total' : '')), report.totals.measures, report.totals.change));
+  const firstMeasure = keyColumns.length;
+  lines.push(formatTable(head, rows, head.map((_, index) => index).filter((index) => index >= firstMeasure)).trimEnd());
+  if (!report.revenueTracked) lines.push('revenue: none tracked — add plans to the config or revenue records to the events to see revenue and margin');
+  if (report.unpriced.calls > 0) {
+    const models = report.unpriced.models.map((model) => `${model.model} (${formatCount(model.calls)})`).join(', ');
+    lines.push(
+      `* cost leaves out ${formatCount(report.unpriced.calls)} unpriced calls (${formatTokens(report.unpriced.inputTokens)} input, ${formatTokens(report.unpriced.outputTokens)} output tokens) of ${models}: price them in the config, or run \`unitcost reprice\` once the catalog knows them`,
+    );
+  }
+  const pareto = report.pareto;
+  if (pareto.cutSize > 0) {
+    lines.push(`Pareto: ${pareto.cutSize} of ${pareto.entries.length} request types (feature × model) make ${formatShare(pareto.targetShare)} of spend`);
+    for (const entry of pareto.entries.filter((candidate) => candidate.inCut)) {
+      lines.push(`  ${entry.key.feature ?? '(none)'} × ${entry.key.model}  ${formatMoney(usd(entry.costPicodollars))}  ${formatShare(entry.share)} (cumulative ${formatShare(entry.cumulativeShare)})`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function costCell(measures: ReportMeasures): string {
+  if (measures.cost_usd === null) return 'unpriced';
+  return `${formatMoney(measures.cost_usd)}${measures.unpriced_calls > 0 ? '*' : ''}`;
+}
+

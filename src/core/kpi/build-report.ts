@@ -1,0 +1,140 @@
+import type { RevenueAttribution } from '../events/plans.js';
+import { paretoCut, type ParetoView } from './pareto-cut.js';
+import type { ReportAggregates, ReportDimension, ReportFilter } from './report-aggregates.js';
+import { measureChanges, reportMeasures, type MeasureChanges, type ReportMeasures } from './report-measures.js';
+import type { DayWindow, ReportPeriod } from './report-periods.js';
+import { usd } from './unit-ratios.js';
+
+/** One row of a report as people and scripts read it: keys, measures, the previous period and the change. */
+export interface ReportRow {
+  keys: Partial<Record<ReportDimension, string | null>>;
+  /** The row's days when the report is bucketed by time. */
+  period: DayWindow | null;
+  measures: ReportMeasures;
+  previous: ReportMeasures | null;
+  change: MeasureChanges;
+}
+
+/** A request type of the Pareto view. */
+export interface RequestType {
+  feature: string | null;
+  model: string;
+}
+
+/** A whole report. */
+export interface Report {
+  window: DayWindow | null;
+  previousWindow: DayWindow | null;
+  period: ReportPeriod | null;
+  groupBy: ReportDimension[];
+  where: ReportFilter[];
+  revenueTracked: boolean;
+  attribution: RevenueAttribution['method'];
+  rows: ReportRow[];
+  totals: { measures: ReportMeasures; previous: ReportMeasures; change: MeasureChanges };
+  /** The request types (feature × model) ranked by spend, and the fewest that make 80% of it. */
+  pareto: ParetoView<RequestType>;
+  /** Calls the catalog could not price: counted everywhere, in no cost. */
+  unpriced: { calls: number; inputTokens: number; outputTokens: number; models: Array<{ model: string; calls: number }> };
+}
+
+/** Turns a store's exact sums into the report's measures, changes and Pareto view. */
+export function buildReport(
+  aggregates: ReportAggregates,
+  request: { groupBy: ReportDimension[]; period: ReportPeriod | null; where: ReportFilter[]; attribution: RevenueAttribution['method'] },
+): Report {
+  const tracked = aggregates.revenueTracked;
+  const rows = aggregates.rows.map((row) => {
+    const measures = reportMeasures(row.current, tracked);
+    const previous = row.previous ? reportMeasures(row.previous, tracked) : null;
+    return { keys: row.keys, period: request.period ? row.bucket : null, measures, previous, change: measureChanges(measures, previous) };
+  });
+  const totals = reportMeasures(aggregates.totals.current, tracked);
+  const previousTotals = reportMeasures(aggregates.totals.previous, tracked);
+  const unpricedModels = new Map<string, number>();
+  for (const type of aggregates.requestTypes) {
+    if (type.unpricedCalls > 0) unpricedModels.set(type.model, (unpricedModels.get(type.model) ?? 0) + type.unpricedCalls);
+  }
+  return {
+    window: aggregates.window,
+    previousWindow: aggregates.previousWindow,
+    period: request.period,
+    groupBy: request.groupBy,
+    where: request.where,
+    revenueTracked: tracked,
+    attribution: request.attribution,
+    rows,
+    totals: { measures: totals, previous: previousTotals, change: measureChanges(totals, aggregates.totals.previous.calls > 0 ? previousTotals : null) },
+    pareto: paretoCut(
+      [...aggregates.requestTypes]
+        .filter((type) => type.calls > type.unpricedCalls)
+        .sort((a, b) => compareNullable(a.feature, b.feature) || (a.model < b.model ? -1 : a.model > b.model ? 1 : 0))
+        .map((type) => ({ key: { feature: type.feature, model: type.model }, costPicodollars: type.costPicodollars })),
+    ),
+    unpriced: {
+      calls: aggregates.totals.current.unpricedCalls,
+      inputTokens: aggregates.totals.current.unpricedInputTokens,
+      outputTokens: aggregates.totals.current.unpricedOutputTokens,
+      models: [...unpricedModels].map(([model, calls]) => ({ model, calls })).sort((a, b) => b.calls - a.calls || (a.model < b.model ? -1 : 1)),
+    },
+  };
+}
+
+/** A report row as one flat record of stable snake_case names: keys, period, measures and `<measure>_change`. */
+export function flatReportRow(row: ReportRow, groupBy: readonly ReportDimension[]): Record<string, string | number | null> {
+  const record: Record<string, string | number | null> = {};
+  for (const dimension of groupBy) record[dimension] = row.keys[dimension] ?? null;
+  if (row.period) {
+    record.period_start = row.period.from;
+    record.period_end = row.period.to;
+  }
+  Object.assign(record, row.measures);
+  for (const [name, value] of Object.entries(row.change)) record[`${name}_change`] = value;
+  return record;
+}
+
+/** The report as JSON: every row carries its keys and measures, with the previous period and the change beside. */
+export function reportJson(report: Report): Record<string, unknown> {
+  return {
+    window: report.window,
+    previous_window: report.previousWindow,
+    period: report.period,
+    group_by: report.groupBy,
+    where: Object.fromEntries(report.where.map((filter) => [filter.dimension, filter.values])),
+    revenue: { tracked: report.revenueTracked, attribution: report.attribution },
+    rows: report.rows.map((row) => ({
+      ...Object.fromEntries(report.groupBy.map((dimension) => [dimension, row.keys[dimension] ?? null])),
+      ...(row.period ? { period_start: row.period.from, period_end: row.period.to } : {}),
+      ...row.measures,
+      previous: row.previous,
+      change: row.change,
+    })),
+    totals: { ...report.totals.measures, previous: report.totals.previous, change: report.totals.change },
+    pareto: {
+      target_share: report.pareto.targetShare,
+      cut_size: report.pareto.cutSize,
+      request_type_count: report.pareto.entries.length,
+      request_types: report.pareto.entries.map((entry) => ({
+        feature: entry.key.feature,
+        model: entry.key.model,
+        cost_usd: usd(entry.costPicodollars),
+        share: entry.share,
+        cumulative_share: entry.cumulativeShare,
+        in_cut: entry.inCut,
+      })),
+    },
+    unpriced: {
+      calls: report.unpriced.calls,
+      input_tokens: report.unpriced.inputTokens,
+      output_tokens: report.unpriced.outputTokens,
+      models: report.unpriced.models,
+    },
+  };
+}
+
+function compareNullable(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  return a < b ? -1 : 1;
+}

@@ -1,0 +1,65 @@
+import { distance } from 'fastest-levenshtein';
+import { UnitcostError } from '../unitcost-error.js';
+import { reportDimensions, type ReportDimension, type ReportFilter } from './report-aggregates.js';
+import { reportPeriods, type ReportPeriod } from './report-periods.js';
+
+/**
+ * Reading what a user asked a report for: the groups (`--by feature,model,time`), the filters
+ * (`--where team=search`) and the period. Names are checked against the fixed list here, once, so that
+ * nothing a user typed reaches a query as anything but a bound value.
+ */
+
+/** The groups of a report, and whether it is also bucketed by time. */
+export interface ReportGrouping {
+  groupBy: ReportDimension[];
+  byTime: boolean;
+}
+
+/** Reads `--by` values: comma-separated dimensions, and `time` for a row per period. */
+export function parseGroupBy(values: readonly string[]): ReportGrouping {
+  const groupBy: ReportDimension[] = [];
+  let byTime = false;
+  for (const name of values.flatMap((value) => value.split(',')).map((part) => part.trim()).filter((part) => part !== '')) {
+    if (name === 'time') {
+      byTime = true;
+      continue;
+    }
+    const dimension = knownDimension(name, '--by');
+    if (!groupBy.includes(dimension)) groupBy.push(dimension);
+  }
+  return { groupBy, byTime };
+}
+
+/** Reads `--where tag=value` filters; the same tag given twice keeps rows matching either value. */
+export function parseWhere(values: readonly string[]): ReportFilter[] {
+  const filters: ReportFilter[] = [];
+  for (const value of values) {
+    const equals = value.indexOf('=');
+    if (equals <= 0 || equals === value.length - 1) {
+      throw new UnitcostError('invalid_argument', `--where must be tag=value, e.g. --where team=search, got "${value}"`, { field: '--where' });
+    }
+    const dimension = knownDimension(value.slice(0, equals).trim(), '--where');
+    const wanted = value.slice(equals + 1);
+    const existing = filters.find((filter) => filter.dimension === dimension);
+    if (existing) {
+      if (!existing.values.includes(wanted)) existing.values.push(wanted);
+    } else {
+      filters.push({ dimension, values: [wanted] });
+    }
+  }
+  return filters;
+}
+
+/** Reads `--period`. */
+export function parsePeriod(value: string, flag = '--period'): ReportPeriod {
+  if ((reportPeriods as readonly string[]).includes(value)) return value as ReportPeriod;
+  throw new UnitcostError('invalid_argument', `${flag} must be one of ${reportPeriods.join(', ')}, got "${value}"`, { field: flag });
+}
+
+function knownDimension(name: string, flag: string): ReportDimension {
+  const normalized = name.toLowerCase().replaceAll('-', '_');
+  if ((reportDimensions as readonly string[]).includes(normalized)) return normalized as ReportDimension;
+  const choices = flag === '--by' ? [...reportDimensions, 'time'] : [...reportDimensions];
+  const suggestions = choices.filter((choice) => distance(choice, normalized) <= 2);
+  throw new UnitcostError('invalid_argument', `${flag} cannot use "${name}": choose from ${choices.join(', ')}`, { field: flag, suggestions });
+}

@@ -1,0 +1,268 @@
+import type { DuckDBValue } from '@duckdb/node-api';
+import { modelTiers, type ModelTier } from '../../core/kpi/model-tier.js';
+import type { MonthPart, ReportSlice, DayWindow } from '../../core/kpi/report-periods.js';
+import { UnitcostError } from '../../core/unitcost-error.js';
+import { reportDimensions, type ReportDimension, type ReportFilter } from '../report-reader.js';
+import { comboDimensions, dailySumColumns, eventDimension, eventSumExpressions } from './report-summary-tables.js';
+
+/**
+ * The SQL of a report. Every measure is aggregated in DuckDB over one of two sources with the same
+ * columns: the summary tables (fast; used whenever the report neither groups nor filters by user or
+ * session) or the raw events (used otherwise). Names of columns come only from the fixed dimension list;
+ * every value — dates, filter values, prices — is a bound parameter.
+ */
+
+/** Where a report's numbers come from. */
+export type ReportSource = 'summaries' | 'events';
+
+/** The dimensions only the raw events hold. */
+const eventOnlyDimensions: readonly ReportDimension[] = ['user_id', 'session_id'];
+
+/** The summary tables answer unless the report needs a user's or session's own rows. */
+export function reportSource(groupBy: readonly ReportDimension[], where: readonly ReportFilter[]): ReportSource {
+  const used = [...groupBy, ...where.map((filter) => filter.dimension)];
+  return used.some((dimension) => eventOnlyDimensions.includes(dimension)) ? 'events' : 'summaries';
+}
+
+/** Collects bound values and hands back their placeholders. */
+export class BoundValues {
+  readonly values: Record<string, DuckDBValue> = {};
+  private count = 0;
+
+  /** A placeholder for the value; `cast` is one of a fixed set of SQL types, never user input. */
+  bind(value: DuckDBValue, cast?: 'DATE' | 'INTEGER' | 'BIGINT' | 'HUGEINT' | 'VARCHAR'): string {
+    const name = `p${this.count}`;
+    this.count += 1;
+    this.values[name] = value;
+    return cast ? `$${name}::${cast}` : `$${name}`;
+  }
+}
+
+/** Refuses a dimension not in the fixed list, so that no caller can put text of its own into SQL. */
+export function checkedDimension(dimension: string): ReportDimension {
+  if (!(reportDimensions as readonly string[]).includes(dimension)) {
+    throw new UnitcostError('invalid_argument', `cannot group or filter by "${dimension}": use one of ${reportDimensions.join(', ')}`, { field: 'by' });
+  }
+  return dimension as ReportDimension;
+}
+
+/** The event-only dimensions a report needs: the user or session it groups or filters by. */
+export type EventExtra = 'user_id' | 'session_id';
+
+/** Which of user and session a report groups or filters by; the raw relations carry only those, to keep groups few. */
+export function eventExtras(scope: { groupBy: readonly ReportDimension[]; where: readonly ReportFilter[] }): EventExtra[] {
+  return (['user_id', 'session_id'] as const).filter((dimension) => scope.groupBy.includes(dimension) || scope.where.some((filter) => filter.dimension === dimension));
+}
+
+/** The columns a source's relations carry: the combo dimensions, and from raw events the user or session asked for. */
+export function relationDimensions(source: ReportSource, extras: readonly EventExtra[] = []): readonly string[] {
+  return source === 'summaries' ? comboDimensions : [...comboDimensions, ...extras];
+}
+
+const rawDimensionSelect = (extras: readonly EventExtra[], alias?: string): string =>
+  [...comboDimensions, ...extras].map((dimension) => `${eventDimension(dimension, alias)} AS ${dimension}`).join(', ');
+
+/** Per day and dimensions: the additive sums (and, from summaries, the users bitmap). */
+export function usageRelation(source: ReportSource, range: DayWindow, bound: BoundValues, extras: readonly EventExtra[] = []): string {
+  if (source === 'summaries') {
+    return `SELECT d.day, ${comboDimensions.map((dimension) => `c.${dimension}`).join(', ')}, ${dailySumColumns.map((column) => `d.${column}`).join(', ')}, d.users
+      FROM report_daily d JOIN report_combos c USING (combo_id)
+      WHERE d.day >= ${bound.bind(range.from, 'DATE')} AND d.day < ${bound.bind(range.to, 'DATE')}`;
+  }
+  return `SELECT ts::DATE AS day, ${rawDimensionSelect(extras)}, ${dailySumColumns.map((column) => `${eventSumExpressions[column]} AS ${column}`).join(', ')}
+    FROM usage_events
+    WHERE ts >= ${bound.bind(range.from, 'DATE')} AND ts < ${bound.bind(range.to, 'DATE')}
+    GROUP BY ALL`;
+}
+
+/** Per day, dimensions and user, for counting distinct users from raw events. */
+function presenceRelation(range: DayWindow, bound: BoundValues, extras: readonly EventExtra[]): string {
+  return `SELECT DISTINCT ts::DATE AS day, ${rawDimensionSelect(extras)}${extras.includes('user_id') ? '' : ', user_id'}
+    FROM usage_events
+    WHERE user_id IS NOT NULL AND ts >= ${bound.bind(range.from, 'DATE')} AND ts < ${bound.bind(range.to, 'DATE')}`;
+}
+
+/** Per day (of each task's first call) and dimensions: tasks and how they ended. */
+function taskRelation(source: ReportSource, range: DayWindow, bound: BoundValues, extras: readonly EventExtra[]): string {
+  if (source === 'summaries') {
+    return `SELECT t.day, ${comboDimensions.map((dimension) => `c.${dimension}`).join(', ')}, t.tasks, t.successful_tasks, t.failed_tasks
+      FROM report_task_daily t JOIN report_combos c USING (combo_id)
+      WHERE t.day >= ${bound.bind(range.from, 'DATE')} AND t.day < ${bound.bind(range.to, 'DATE')}`;
+  }
+  // The summaries' rule, from the raw events: a task's first call is the minimum of (µs << 24) + combo id;
+  // its user and session are those of that call. Fixed-size aggregates keep millions of tasks within memory.
+  const dimensions = relationDimensions('events', extras);
+  const sameCombo = comboDimensions.map((dimension) => `c.${dimension} IS NOT DISTINCT FROM ${eventDimension(dimension, 'e')}`).join(' AND ');
+  return `SELECT f.first_ts::DATE AS day, ${dimensions.map((dimension) => `${eventDimension(dimension as Parameters<typeof eventDimension>[0], 'e')} AS ${dimension}`).join(', ')},
+      1 AS tasks, (o.last_key % 2 = 1)::INTEGER AS successful_tasks, (o.last_key % 2 = 0)::INTEGER AS failed_tasks
+    FROM (
+      SELECT task_id, make_timestamp((first_key >> 24)::BIGINT) AS first_ts, (first_key & 16777215)::INTEGER AS combo_id FROM (
+        SELECT e.task_id, min((epoch_us(e.ts)::HUGEINT << 24) + c.combo_id) AS first_key
+        FROM usage_events e JOIN report_combos c ON ${sameCombo}
+        WHERE e.task_id IS NOT NULL GROUP BY e.task_id
+      )
+    ) f
+    JOIN usage_events e ON e.task_id = f.task_id AND e.ts = f.first_ts
+    JOIN report_combos c ON c.combo_id = f.combo_id AND ${sameCombo}
+    LEFT JOIN (SELECT task_id, max(epoch_us(ts)::HUGEINT * 2 + (outcome = 'success')::INTEGER) AS last_key FROM task_outcomes GROUP BY task_id) o ON o.task_id = f.task_id
+    WHERE f.first_ts >= ${bound.bind(range.from, 'DATE')} AND f.first_ts < ${bound.bind(range.to, 'DATE')}`;
+}
+
+/** Per month, user and dimensions: calls, requests (calls that did not fail), priced cost and the user's last active day. */
+export function monthlyRelation(
+  source: ReportSource,
+  months: DayWindow,
+  bound: BoundValues,
+  onlyUsersOfItems = false,
+  userPartition?: { parts: number; part: number },
+  extras: readonly EventExtra[] = [],
+): string {
+  // Revenue records concern few users: reading only theirs skips most of the month's usage. Revenue is
+  // attributed user by user, so users can also be split into partitions computed one after another.
+  if (source === 'summaries') {
+    return `SELECT m.month, m.user_number AS user_key, ${comboDimensions.map((dimension) => `c.${dimension}`).join(', ')}, m.calls, m.requests, m.cost, m.last_day
+      FROM report_user_monthly m JOIN report_combos c USING (combo_id)
+      ${onlyUsersOfItems ? 'SEMI JOIN items i ON i.month = m.month AND i.user_key = m.user_number' : ''}
+      WHERE m.month >= ${bound.bind(months.from, 'DATE')} AND m.month < ${bound.bind(months.to, 'DATE')}
+        ${userPartition ? `AND m.user_number % ${bound.bind(userPartition.parts, 'INTEGER')} = ${bound.bind(userPartition.part, 'INTEGER')}` : ''}`;
+  }
+  return `SELECT date_trunc('month', ts)::DATE AS month, user_id AS user_key, ${rawDimensionSelect(extras)},
+      count(*) AS calls, count(*) FILTER (WHERE status = 'ok') AS requests, coalesce(sum(cost_total), 0)::HUGEINT AS cost, max(ts)::DATE AS last_day
+    FROM usage_events
+    WHERE user_id IS NOT NULL AND ts >= ${bound.bind(months.from, 'DATE')} AND ts < ${bound.bind(months.to, 'DATE')}
+      ${onlyUsersOfItems ? 'AND user_id IN (SELECT user_key FROM items)' : ''}
+    GROUP BY ALL`;
+}
+
+/**
+ * The slices as two CTEs: `slices` (id, first day, day after), and `slice_days`, one row per day of each
+ * slice. Joining on the day (an equi-join) streams the other side; a range join would hold it all in memory.
+ */
+export function slicesTable(slices: readonly ReportSlice[], bound: BoundValues): string {
+  return `slices(slice_id, from_day, to_day) AS (VALUES ${slices
+    .map((slice) => `(${bound.bind(slice.id, 'INTEGER')}, ${bound.bind(slice.from, 'DATE')}, ${bound.bind(slice.to, 'DATE')})`)
+    .join(', ')}),
+    slice_days AS (SELECT slice_id, unnest(range(from_day::TIMESTAMP, to_day::TIMESTAMP, INTERVAL 1 DAY))::DATE AS day FROM slices)`;
+}
+
+export function monthPartsTable(parts: readonly MonthPart[], bound: BoundValues): string {
+  return `parts(slice_id, month, days, month_days) AS (VALUES ${parts
+    .map((part) => `(${bound.bind(part.sliceId, 'INTEGER')}, ${bound.bind(part.month, 'DATE')}, ${bound.bind(part.days, 'INTEGER')}, ${bound.bind(part.monthDays, 'INTEGER')})`)
+    .join(', ')})`;
+}
+
+/** A model's tier by the names it was stored under; anything missing here is unpriced. */
+export interface TierAssignment {
+  model: string;
+  provider: string | null;
+  priceId: string | null;
+  tier: ModelTier;
+}
+
+function tiersTable(tiers: readonly TierAssignment[], bound: BoundValues): string {
+  if (tiers.length === 0) return 'tiers(model, provider, price_id, tier) AS (SELECT NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR WHERE false)';
+  return `tiers(model, provider, price_id, tier) AS (VALUES ${tiers
+    .map((tier) => `(${bound.bind(tier.model, 'VARCHAR')}, ${bound.bind(tier.provider, 'VARCHAR')}, ${bound.bind(tier.priceId, 'VARCHAR')}, ${bound.bind(tier.tier, 'VARCHAR')})`)
+    .join(', ')})`;
+}
+
+/** The filter of a report: each dimension must equal one of its values. */
+export function whereClause(alias: string, where: readonly ReportFilter[], bound: BoundValues): string {
+  if (where.length === 0) return 'true';
+  return where
+    .map((filter) => `${alias}.${checkedDimension(filter.dimension)} IN (${filter.values.map((value) => bound.bind(value, 'VARCHAR')).join(', ')})`)
+    .join(' AND ');
+}
+
+export const groupColumns = (alias: string, groupBy: readonly ReportDimension[]): string => groupBy.map((dimension) => `, ${alias}.${checkedDimension(dimension)} AS ${dimension}`).join('');
+
+/** What each query aggregates over. */
+export interface ReportScope {
+  source: ReportSource;
+  groupBy: readonly ReportDimension[];
+  where: readonly ReportFilter[];
+  slices: readonly ReportSlice[];
+  monthParts: readonly MonthPart[];
+  /** The days the slices cover, and the whole months around them. */
+  range: DayWindow;
+  monthRange: DayWindow;
+}
+
+/** Sums and tier mix per slice and group. */
+export function usageQuery(scope: ReportScope, tiers: readonly TierAssignment[]): { sql: string; values: Record<string, DuckDBValue> } {
+  const bound = new BoundValues();
+  const tierColumns = modelTiers
+    .map(
+      (tier) =>
+        `coalesce(sum(u.calls) FILTER (WHERE coalesce(t.tier, 'unpriced') = '${tier}'), 0) AS tier_${tier}_calls, coalesce(sum(u.cost_total) FILTER (WHERE coalesce(t.tier, 'unpriced') = '${tier}'), 0)::HUGEINT AS tier_${tier}_cost`,
+    )
+    .join(', ');
+  const sql = `WITH ${slicesTable(scope.slices, bound)}, ${tiersTable(tiers, bound)}, u AS (${usageRelation(scope.source, scope.range, bound, eventExtras(scope))})
+    SELECT s.slice_id${groupColumns('u', scope.groupBy)}, ${dailySumColumns.map((column) => `sum(u.${column}) AS ${column}`).join(', ')}, ${tierColumns}
+    FROM u JOIN slice_days s ON s.day = u.day
+    LEFT JOIN tiers t ON t.model = u.model AND t.provider IS NOT DISTINCT FROM u.provider AND t.price_id IS NOT DISTINCT FROM u.price_id
+    WHERE ${whereClause('u', scope.where, bound)}
+    GROUP BY ALL`;
+  return { sql, values: bound.values };
+}
+
+/** Distinct users per slice and group: OR-ed daily bitmaps from the summaries, or distinct ids from the events. */
+export function activeUsersQuery(scope: ReportScope): { sql: string; values: Record<string, DuckDBValue> } {
+  const bound = new BoundValues();
+  const relation = scope.source === 'summaries' ? usageRelation('summaries', scope.range, bound) : presenceRelation(scope.range, bound, eventExtras(scope));
+  const distinctUsers = scope.source === 'summaries' ? 'coalesce(bit_count(bit_or(p.users)), 0)' : 'count(DISTINCT p.user_id)';
+  const sql = `WITH ${slicesTable(scope.slices, bound)},
+    p AS (${relation})
+    SELECT s.slice_id${groupColumns('p', scope.groupBy)}, ${distinctUsers} AS active_users
+    FROM p JOIN slice_days s ON s.day = p.day
+    WHERE ${whereClause('p', scope.where, bound)}
+    GROUP BY ALL`;
+  return { sql, values: bound.values };
+}
+
+/**
+ * User-months per slice and group: for each calendar month a slice touches, the users active in that
+ * month (the whole month, not only the slice) × the share of the month the slice covers.
+ */
+export function userMonthsQuery(scope: ReportScope): { sql: string; values: Record<string, DuckDBValue> } {
+  const bound = new BoundValues();
+  const relation = scope.source === 'summaries' ? usageRelation('summaries', scope.monthRange, bound) : presenceRelation(scope.monthRange, bound, eventExtras(scope));
+  const distinctUsers = scope.source === 'summaries' ? 'coalesce(bit_count(bit_or(u.users)), 0)' : 'count(DISTINCT u.user_id)';
+  const groups = scope.groupBy.map((dimension) => `, mau.${dimension}`).join('');
+  const sql = `WITH ${monthPartsTable(scope.monthParts, bound)}, u AS (${relation}),
+    mau AS (
+      SELECT date_trunc('month', u.day)::DATE AS month${groupColumns('u', scope.groupBy)}, ${distinctUsers} AS users
+      FROM u WHERE ${whereClause('u', scope.where, bound)} GROUP BY ALL
+    )
+    SELECT p.slice_id${groups}, sum(mau.users * p.days / p.month_days) AS active_user_months
+    FROM mau JOIN parts p ON p.month = mau.month
+    GROUP BY ALL`;
+  return { sql, values: bound.values };
+}
+
+/** Tasks per slice and group, each in the slice and group of its first call. */
+export function tasksQuery(scope: ReportScope): { sql: string; values: Record<string, DuckDBValue> } {
+  const bound = new BoundValues();
+  const sql = `WITH ${slicesTable(scope.slices, bound)}, t AS (${taskRelation(scope.source, scope.range, bound, eventExtras(scope))})
+    SELECT s.slice_id${groupColumns('t', scope.groupBy)}, sum(t.tasks) AS tasks, sum(t.successful_tasks) AS successful_tasks, sum(t.failed_tasks) AS failed_tasks
+    FROM t JOIN slice_days s ON s.day = t.day
+    WHERE ${whereClause('t', scope.where, bound)}
+    GROUP BY ALL`;
+  return { sql, values: bound.values };
+}
+
+/** Spend per request type (feature × model) over one slice, for the Pareto view. */
+export function requestTypesQuery(scope: ReportScope): { sql: string; values: Record<string, DuckDBValue> } {
+  const bound = new BoundValues();
+  const sql = `WITH ${slicesTable(scope.slices, bound)}, u AS (${usageRelation(scope.source, scope.range, bound, eventExtras(scope))})
+    SELECT u.feature, u.model, sum(u.calls) AS calls, sum(u.unpriced_calls) AS unpriced_calls, sum(u.cost_total) AS cost_total
+    FROM u JOIN slice_days s ON s.day = u.day
+    WHERE ${whereClause('u', scope.where, bound)}
+    GROUP BY ALL
+    ORDER BY u.feature NULLS FIRST, u.model`;
+  return { sql, values: bound.values };
+}
+
+/** The models and prices stored, to put each in a tier. */
+export const tierCandidatesSql = `SELECT DISTINCT c.model, c.provider, c.price_id, p.provider AS priced_provider, p.model AS priced_model, p.input_rate, p.output_rate
+  FROM report_combos c LEFT JOIN prices p ON p.price_id = c.price_id`;

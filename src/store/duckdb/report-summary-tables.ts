@@ -1,0 +1,110 @@
+/**
+ * Summary tables that let reports answer from thousands of rows instead of scanning every event. They are
+ * derived data: each can be rebuilt from usage_events and task_outcomes at any time, so they live outside
+ * the numbered migrations and carry their own version (a new version drops and rebuilds them).
+ *
+ * - report_combos: one id per distinct (feature, team, user_tier, model, provider, environment, price_id).
+ * - report_user_numbers: a dense number per user_id, so a day's users fit in a bitmap.
+ * - report_daily: per day and combo, exact sums of calls, tokens and picodollars, and a bitmap of the
+ *   users active that day; OR-ing bitmaps counts distinct users over any days and groups exactly.
+ * - report_tasks / report_task_daily: each task with the day and combo of its first call and how it ended.
+ * - report_user_monthly: per month, user and combo, calls, requests (calls that did not fail) and cost:
+ *   what plan overage is billed on and revenue is attributed by.
+ * - report_revenue_cache: each month's plan revenue and revenue records, attributed per group,
+ *   for one revenue configuration (identified by a hash of it); filled by the reader, emptied for the months
+ *   a refresh touches, and refilled when revenue records are added.
+ */
+
+/** Bumped whenever a summary table changes shape or meaning; a store with another version is rebuilt. */
+export const reportSummaryVersion = 3;
+
+/** The dimensions a combo is made of, in the order of report_combos' columns. */
+export const comboDimensions = ['feature', 'team', 'user_tier', 'model', 'provider', 'environment', 'price_id'] as const;
+
+/**
+ * How a dimension is read from usage_events (optionally through a table alias): an event without a
+ * provider is grouped under the provider it was priced at.
+ */
+export function eventDimension(dimension: (typeof comboDimensions)[number] | 'user_id' | 'session_id', alias?: string): string {
+  const prefix = alias ? `${alias}.` : '';
+  return dimension === 'provider' ? `coalesce(${prefix}provider, ${prefix}priced_provider)` : `${prefix}${dimension}`;
+}
+
+/** The dimensions a report can group by when it reads the summaries (all but user and session). */
+export const summaryDimensions = ['feature', 'team', 'user_tier', 'model', 'provider', 'environment'] as const;
+
+/** The combo dimensions as a SELECT list over usage_events. */
+export const comboSelect = comboDimensions.map((dimension) => `${eventDimension(dimension)} AS ${dimension}`).join(', ');
+
+const tokenColumns = [
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_5m_tokens',
+  'cache_write_1h_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'input_audio_tokens',
+  'output_audio_tokens',
+] as const;
+
+const costColumns = ['cost_input', 'cost_cache_read', 'cost_cache_write_5m', 'cost_cache_write_1h', 'cost_output', 'cost_reasoning', 'cost_audio', 'cost_request', 'cost_total'] as const;
+
+/** The additive columns of report_daily, summed the same way from raw events and from summaries. */
+export const dailySumColumns = [
+  'calls',
+  'priced_calls',
+  'unpriced_calls',
+  'failed_calls',
+  ...tokenColumns,
+  'unpriced_input_tokens',
+  'unpriced_output_tokens',
+  ...costColumns,
+  'response_cache_hits',
+  'response_cache_lookups',
+] as const;
+
+/** How each additive column is computed from usage_events rows. */
+export const eventSumExpressions: Record<(typeof dailySumColumns)[number], string> = {
+  calls: 'count(*)',
+  priced_calls: 'count(cost_total)',
+  unpriced_calls: 'count(*) FILTER (WHERE cost_total IS NULL)',
+  failed_calls: "count(*) FILTER (WHERE status <> 'ok')",
+  ...(Object.fromEntries(tokenColumns.map((column) => [column, `sum(${column})::HUGEINT`])) as Record<(typeof tokenColumns)[number], string>),
+  unpriced_input_tokens: 'coalesce(sum(input_tokens) FILTER (WHERE cost_total IS NULL), 0)::HUGEINT',
+  unpriced_output_tokens: 'coalesce(sum(output_tokens) FILTER (WHERE cost_total IS NULL), 0)::HUGEINT',
+  ...(Object.fromEntries(costColumns.map((column) => [column, `coalesce(sum(${column}), 0)::HUGEINT`])) as Record<(typeof costColumns)[number], string>),
+  response_cache_hits: "count(*) FILTER (WHERE response_cache = 'hit')",
+  response_cache_lookups: 'count(response_cache)',
+};
+
+export const summaryTables = [
+  'report_summary_state',
+  'report_combos',
+  'report_user_numbers',
+  'report_daily',
+  'report_tasks',
+  'report_task_daily',
+  'report_user_monthly',
+  'report_outcome_days',
+  'report_revenue_cache',
+  'report_revenue_cache_months',
+  'report_pending_days',
+  'report_pending_outcome_days',
+];
+
+export const createStatements = [
+  `CREATE TABLE report_summary_state (version INTEGER NOT NULL, usage_rows BIGINT NOT NULL, outcome_rows BIGINT NOT NULL, user_bits INTEGER NOT NULL, refreshed_at TIMESTAMP NOT NULL)`,
+  `CREATE TABLE report_combos (combo_id INTEGER NOT NULL, ${comboDimensions.map((dimension) => `${dimension} VARCHAR`).join(', ')})`,
+  `CREATE TABLE report_user_numbers (user_id VARCHAR NOT NULL, user_number INTEGER NOT NULL)`,
+  `CREATE TABLE report_daily (day DATE NOT NULL, combo_id INTEGER NOT NULL, ${dailySumColumns
+    .map((column) => `${column} ${column.endsWith('calls') || column.startsWith('response_cache') ? 'BIGINT' : 'HUGEINT'} NOT NULL`)
+    .join(', ')}, users BIT)`,
+  `CREATE TABLE report_tasks (task_id VARCHAR NOT NULL, first_day DATE NOT NULL, combo_id INTEGER NOT NULL, outcome VARCHAR)`,
+  `CREATE TABLE report_task_daily (day DATE NOT NULL, combo_id INTEGER NOT NULL, tasks BIGINT NOT NULL, successful_tasks BIGINT NOT NULL, failed_tasks BIGINT NOT NULL)`,
+  `CREATE TABLE report_user_monthly (month DATE NOT NULL, user_number INTEGER NOT NULL, combo_id INTEGER NOT NULL, calls BIGINT NOT NULL, requests BIGINT NOT NULL, cost HUGEINT NOT NULL, last_day DATE NOT NULL)`,
+  `CREATE TABLE report_outcome_days (day DATE NOT NULL, outcome_rows BIGINT NOT NULL)`,
+  `CREATE TABLE report_revenue_cache (config_key VARCHAR NOT NULL, kind VARCHAR NOT NULL, month DATE NOT NULL, ${summaryDimensions.map((dimension) => `${dimension} VARCHAR`).join(', ')}, revenue HUGEINT NOT NULL)`,
+  `CREATE TABLE report_revenue_cache_months (config_key VARCHAR NOT NULL, month DATE NOT NULL, revenue_rows BIGINT NOT NULL)`,
+  `CREATE TABLE report_pending_days (day DATE NOT NULL)`,
+  `CREATE TABLE report_pending_outcome_days (day DATE NOT NULL)`,
+];

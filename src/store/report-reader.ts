@@ -1,0 +1,37 @@
+import type { ModelTierSettings } from '../core/kpi/model-tier.js';
+import type { KpiAggregates, ReportAggregates, ReportDimension, ReportFilter } from '../core/kpi/report-aggregates.js';
+import type { ReportPeriod } from '../core/kpi/report-periods.js';
+import type { RevenueSettings } from '../core/kpi/revenue-settings.js';
+
+export { reportDimensions } from '../core/kpi/report-aggregates.js';
+export type { AggregateRow, KpiAggregates, ReportAggregates, ReportDimension, ReportFilter, RequestTypeSpend } from '../core/kpi/report-aggregates.js';
+
+/** A report: which groups, which window, which time buckets, and how revenue and model tiers are counted. */
+export interface ReportQuery {
+  groupBy: ReportDimension[];
+  /** Buckets by calendar day, ISO week or calendar month; null for one row per group over the window. */
+  period: ReportPeriod | null;
+  /** Whole UTC days [from, to); either side defaults to the stored data's first day and the day after its last. */
+  from?: string;
+  to?: string;
+  where: ReportFilter[];
+  revenue: RevenueSettings;
+  tiers: ModelTierSettings;
+}
+
+/** The KPI dashboard's period: the last 1, 7 or 30 days of data, ending the day before `to`. */
+export interface KpiQuery {
+  period: ReportPeriod;
+  /** The first day after the period; defaults to the day after the last stored event. */
+  to?: string;
+  revenue: RevenueSettings;
+  tiers: ModelTierSettings;
+}
+
+/** The read side of every store: report and KPI aggregates, summed exactly by the backend. */
+export interface ReportReader {
+  /** Aggregates usage, tasks, users and revenue by the query's groups and time buckets. */
+  report(query: ReportQuery): Promise<ReportAggregates>;
+  /** Aggregates the dashboard's period and the one before it, overall and per feature. */
+  kpis(query: KpiQuery): Promise<KpiAggregates>;
+}
