@@ -33,8 +33,15 @@ module.exports = {
       name: 'surfaces-independent',
       comment: 'CLI, server and gateway are thin shells over the app; none may call another.',
       severity: 'error',
-      from: { path: '^src/(cli|server|gateway)/' },
+      from: { path: '^src/(cli|server|gateway)/', pathNot: '^src/cli/serve-command\\.ts$' },
       to: { path: '^src/(cli|server|gateway)/', pathNot: '^src/$1/' },
+    },
+    {
+      name: 'serve-starts-only-the-server',
+      comment: '`unitcost serve` is the one command that launches another surface, and only through its entry point, start-server.ts.',
+      severity: 'error',
+      from: { path: '^src/cli/serve-command\\.ts$' },
+      to: { path: '^src/(server|gateway)/', pathNot: '^src/server/start-server\\.ts$' },
     },
     {
       name: 'no-circular',

@@ -6,6 +6,13 @@ export type { CliContext, CliIo } from './cli-context.js';
 import { registerModelsCommand } from './models-command.js';
 import { registerEstimateCommand } from './estimate-command.js';
 import { registerStartCommand } from './start-command.js';
+import { registerServeCommand } from './serve-command.js';
+import { registerKeysCommand } from './keys-command.js';
+import { registerIngestCommand } from './ingest-command.js';
+import { registerRepriceCommand } from './reprice-command.js';
+import { registerDemoCommand } from './demo-command.js';
+import { registerReportCommand } from './report-command.js';
+import { registerKpisCommand } from './kpis-command.js';
 
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
@@ -24,6 +31,13 @@ export function buildProgram(context: CliContext): Command {
   registerModelsCommand(program, context);
   registerEstimateCommand(program, context);
   registerStartCommand(program, context);
+  registerServeCommand(program, context);
+  registerKeysCommand(program, context);
+  registerIngestCommand(program, context);
+  registerRepriceCommand(program, context);
+  registerDemoCommand(program, context);
+  registerReportCommand(program, context);
+  registerKpisCommand(program, context);
   return program;
 }
 

@@ -1,0 +1,83 @@
+import { buildKpiDashboard, type KpiDashboard, type KpiLine } from '../core/kpi/kpi-dashboard.js';
+import { buildReport, reportJson } from '../core/kpi/build-report.js';
+import { parseGroupBy, parsePeriod, parseWhere } from '../core/kpi/report-request.js';
+import { dayString } from '../core/kpi/report-periods.js';
+import { UnitcostError } from '../core/unitcost-error.js';
+import type { ReportReader } from '../store/report-reader.js';
+import type { App } from './create-app.js';
+import { parseInstant } from './parse-instant.js';
+import { reportSettings } from './report-service.js';
+
+/*
+ * The report and the KPIs of `unitcost serve`: what `unitcost report` and `unitcost kpis` compute, over the
+ * store the server already holds open (report-service opens and closes a store per command). Flags arrive
+ * as the CLI spells them, without the dashes; filter values reach the store as bound parameters only.
+ */
+
+/** GET /v1/report's flags. */
+export interface ReportFlags {
+  by?: string;
+  period?: string;
+  from?: string;
+  to?: string;
+  where?: string[];
+}
+
+/** GET /v1/kpis' flags. */
+export interface KpiFlags {
+  period?: string;
+  to?: string;
+}
+
+/** The JSON of `unitcost report --json` for these flags. */
+export async function reportOver(app: App, reader: ReportReader, flags: ReportFlags): Promise<Record<string, unknown>> {
+  const grouping = parseGroupBy(flags.by === undefined ? ['feature'] : [flags.by]);
+  const period = flags.period ? parsePeriod(flags.period, 'period') : grouping.byTime ? 'day' : null;
+  const where = parseWhere(flags.where ?? []);
+  const from = flags.from === undefined ? undefined : wholeDay(flags.from, 'from');
+  const to = flags.to === undefined ? undefined : wholeDay(flags.to, 'to');
+  if (from !== undefined && to !== undefined && to <= from) {
+    throw new UnitcostError('invalid_argument', `to ${to} must come after from ${from} (to is the first day after the report)`, { field: 'to' });
+  }
+  const settings = reportSettings(app.config);
+  const aggregates = await reader.report({ groupBy: grouping.groupBy, period, from, to, where, revenue: settings.revenue, tiers: settings.tiers });
+  return reportJson(buildReport(aggregates, { groupBy: grouping.groupBy, period, where, attribution: settings.revenue.attribution.method }));
+}
+
+/** The JSON of `unitcost kpis --json`: the last day, week or month of data (ending the day before `to`). */
+export async function kpisOver(app: App, reader: ReportReader, flags: KpiFlags): Promise<Record<string, unknown>> {
+  const period = parsePeriod(flags.period ?? 'week', 'period');
+  const to = flags.to === undefined ? undefined : wholeDay(flags.to, 'to');
+  const settings = reportSettings(app.config);
+  const aggregates = await reader.kpis({ period, to, revenue: settings.revenue, tiers: settings.tiers });
+  return kpisJson(buildKpiDashboard(aggregates, period, settings.thresholds));
+}
+
+// The same shape as kpisJson in src/cli/kpis-command.ts, which the server may not import; a test holds the two equal.
+function kpisJson(dashboard: KpiDashboard): Record<string, unknown> {
+  const line = (kpiLine: KpiLine) => ({ measures: kpiLine.measures, previous: kpiLine.previous, checks: kpiLine.checks });
+  return {
+    period: dashboard.period,
+    window: dashboard.window,
+    previous_window: dashboard.previousWindow,
+    revenue_tracked: dashboard.revenueTracked,
+    arpu_usd: dashboard.arpuUsd,
+    thresholds: {
+      min_inference_margin: dashboard.thresholds.minInferenceMargin,
+      max_cost_share_of_arpu: dashboard.thresholds.maxCostShareOfArpu,
+      max_prompt_cache_hit_rate_drop: dashboard.thresholds.maxPromptCacheHitRateDrop,
+      max_response_cache_hit_rate_drop: dashboard.thresholds.maxResponseCacheHitRateDrop,
+      max_frontier_share_rise: dashboard.thresholds.maxFrontierShareRise,
+    },
+    breaches: dashboard.breaches,
+    overall: line(dashboard.overall),
+    features: dashboard.features.map((feature) => ({ feature: feature.feature, ...line(feature) })),
+  };
+}
+
+// Reports count whole UTC days, as the CLI's --from and --to do.
+function wholeDay(value: string, field: string): string {
+  const ms = parseInstant(value, field).getTime();
+  if (ms % 86_400_000 !== 0) throw new UnitcostError('invalid_argument', `${field} must be a whole UTC day such as 2026-03-01 (reports count whole days), got "${value}"`, { field });
+  return dayString(ms / 86_400_000);
+}

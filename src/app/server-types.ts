@@ -1,0 +1,61 @@
+import type { App } from './create-app.js';
+import type { ApiKeys } from './api-keys.js';
+import type { KpiFlags, ReportFlags } from './server-reports.js';
+
+/** One record of a posted batch as read off the wire: its JSON value, or why it could not be read. */
+export type RawRecord = { index: number; line?: number; value: unknown } | { index: number; line?: number; error: string };
+
+/** What happened to one record of a batch. */
+export interface RecordResult {
+  /** Its position in the batch, from 0. */
+  index: number;
+  /** Its line, for NDJSON. */
+  line?: number;
+  /** The record's id (given, or derived from its content) once it could be read. */
+  id?: string;
+  /** Accepted: stored now, or already stored with the same content (idempotent retries); rejected: not stored. */
+  status: 'accepted' | 'rejected';
+  /** Why it was rejected: each field at fault. */
+  errors?: Array<{ field: string; message: string }>;
+}
+
+/**
+ * A batch's outcome, sent back only once its accepted records are committed. Accepted means in the store:
+ * stored by this request, or already stored with the same content (a retry), which changes nothing.
+ */
+export interface BatchResult {
+  received: number;
+  accepted: number;
+  rejected: number;
+  /** Accepted calls whose model has no price yet: stored without a cost, for `unitcost reprice`. */
+  unpriced: number;
+  results: RecordResult[];
+}
+
+/** What POST /v1/events has done since the server started, for /metrics. */
+export interface IngestCounters {
+  /** Records newly stored. */
+  inserted: number;
+  /** Records already stored with the same content. */
+  duplicates: number;
+  /** Records refused: invalid, or an id stored with other content. */
+  rejected: number;
+}
+
+/** The services `unitcost serve` is a thin shell over. */
+export interface ServerServices {
+  app: App;
+  keys: ApiKeys;
+  /** Where the store lives, for /healthz. */
+  storeLocation: string;
+  /** Validates, prices and stores a batch; resolves after the commit that holds it. */
+  ingestBatch(records: RawRecord[], source: string): Promise<BatchResult>;
+  /** Totals of every batch so far. */
+  ingestCounters(): IngestCounters;
+  /** The JSON of `unitcost report --json` for these flags (named as on the command line, without dashes). */
+  report(flags: ReportFlags): Promise<unknown>;
+  /** The JSON of `unitcost kpis --json` for these flags. */
+  kpis(flags: KpiFlags): Promise<unknown>;
+  /** Releases the store once queued writes have finished. */
+  close(): Promise<void>;
+}

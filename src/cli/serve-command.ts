@@ -1,0 +1,99 @@
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { openServerServices } from '../app/server-service.js';
+import { UnitcostError } from '../core/unitcost-error.js';
+import { isLoopbackHost, startServer } from '../server/start-server.js';
+import type { CliContext } from './cli-context.js';
+
+// Two folders up from src/cli or dist/cli is the package root; `npm run build` puts the dashboard in dist/web.
+const dashboardRoot = fileURLToPath(new URL('../../dist/web/', import.meta.url));
+
+/** Options of `unitcost serve`. */
+export interface ServeOptions {
+  port: string;
+  host?: string;
+  db?: string;
+  logLevel?: string;
+  demo?: boolean;
+}
+
+// The demo `npm start` loads: three months of four features, big enough for every chart, quick to load.
+const demoEvents = 300_000;
+const demoDays = 90;
+
+const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** Registers `unitcost serve`: the HTTP API and the dashboard over the store. */
+export function registerServeCommand(program: Command, context: CliContext): void {
+  program
+    .command('serve')
+    .description('serve the HTTP API (same JSON as the CLI) and the web dashboard over the store')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', '8787')
+    .option('--host <address>', 'address to listen on once an API key exists (default 0.0.0.0); loopback only while there is none')
+    .option('--db <file>', 'the store file (default: $UNITCOST_DB, the config, or ./unitcost.duckdb)')
+    .option('--demo', `fill the store with demo traffic first when it holds no calls (${demoEvents.toLocaleString('en-US')} records over ${demoDays} days)`)
+    .option('--log-level <level>', `request log level: ${logLevels.join(', ')} (default: info, or warn on a terminal)`)
+    .addHelpText(
+      'after',
+      `
+Routes: /openapi.json describes them all. POST /v1/events takes JSON arrays or NDJSON (gzip accepted);
+GET /v1/models, /v1/estimate, /v1/report, /v1/kpis answer as the CLI's --json. The dashboard is at /.
+Keys: \`unitcost keys create --name N --scope ingest|read|admin\`; requests send "Authorization: Bearer <key>".
+With no key the server listens on 127.0.0.1 only and needs none.
+
+Examples:
+  unitcost serve                           http://127.0.0.1:8787 on ./unitcost.duckdb
+  unitcost serve --port 9000 --db events.duckdb
+  curl -H "Authorization: Bearer $KEY" -H 'Content-Type: application/x-ndjson' --data-binary @events.jsonl localhost:8787/v1/events`,
+    )
+    .action((options: ServeOptions) => runServe(options, context));
+}
+
+/** Starts the server and resolves once a signal has stopped it and the store is closed. */
+export async function runServe(options: ServeOptions, context: CliContext, until: Promise<void> = stopSignal()): Promise<void> {
+  const port = Number(options.port);
+  if (!/^\d+$/.test(options.port) || port > 65_535) throw new UnitcostError('invalid_argument', `--port must be a port number from 0 to 65535, got "${options.port}"`, { field: '--port' });
+  const logLevel = options.logLevel ?? (context.io.isTty ? 'warn' : 'info');
+  if (!(logLevels as readonly string[]).includes(logLevel)) throw new UnitcostError('invalid_argument', `--log-level must be one of ${logLevels.join(', ')}, got "${logLevel}"`, { field: '--log-level' });
+
+  const app = context.app();
+  const { services, demo } = await openServerServices(app, {
+    ...(options.db === undefined ? {} : { db: options.db }),
+    ...(options.demo
+      ? { demoWhenEmpty: { events: demoEvents, days: demoDays, onStart: () => context.io.stderr(`the store is empty: filling it with demo traffic (${demoEvents.toLocaleString('en-US')} records over ${demoDays} days)…\n`) } }
+      : {}),
+  });
+  if (demo) context.io.stderr(`demo loaded: ${demo.usageEvents.toLocaleString('en-US')} calls, ${demo.outcomes.toLocaleString('en-US')} task outcomes, ${demo.revenue.toLocaleString('en-US')} revenue records\n`);
+  let running;
+  try {
+    const keyed = services.keys.hasActiveKeys();
+    const host = keyed ? (options.host ?? '0.0.0.0') : '127.0.0.1';
+    running = await startServer({ services, host, port, dashboardRoot, logLevel: logLevel as (typeof logLevels)[number] });
+    context.io.stderr(`unitcost serving ${services.storeLocation}\n`);
+    if (!keyed) {
+      const ignored = options.host !== undefined && !isLoopbackHost(options.host) ? ` (--host ${options.host} ignored)` : '';
+      context.io.stderr(`no API key configured: listening on loopback only${ignored}, and requests need no key; create one with \`unitcost keys create\` to serve other machines\n`);
+    } else {
+      context.io.stderr('API keys required: send "Authorization: Bearer <key>"\n');
+    }
+    const shownUrl = running.url.replace('://0.0.0.0:', '://localhost:');
+    context.io.stdout(`dashboard: ${shownUrl}/   API: ${shownUrl}/openapi.json\n`);
+    await until;
+    context.io.stderr('stopping: finishing requests in flight and queued writes\n');
+  } finally {
+    await running?.close();
+    await services.close();
+  }
+}
+
+function stopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

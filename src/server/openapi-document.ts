@@ -1,0 +1,221 @@
+import { estimateFlagNames, type EstimateFlagName } from '../app/estimate-service.js';
+import { eventsJsonSchema } from '../core/events/events-json-schema.js';
+import { eventContentTypes } from './read-event-batch.js';
+
+/*
+ * The OpenAPI 3.1 description served at /openapi.json. Every route of create-server.ts has an entry here,
+ * and a test walks the server's routes to hold the two in step.
+ */
+
+type Scope = 'ingest' | 'read' | 'admin' | null;
+
+interface Parameter {
+  name: string;
+  description: string;
+  repeated?: boolean;
+}
+
+/** One operation of the API, as the document describes it. */
+export interface OperationSpec {
+  method: 'get' | 'post' | 'delete';
+  path: string;
+  summary: string;
+  scope: Scope;
+  query?: Parameter[];
+  pathParameters?: Parameter[];
+  body?: { types: string[]; schema: Record<string, unknown>; description: string };
+  responses: Record<string, string>;
+}
+
+const estimateFlagDescriptions: Record<EstimateFlagName, string> = {
+  model: 'model to price (catalog id or alias); any name with inline prices',
+  route: 'blend several models: "model=share,model=share", shares summing to 1',
+  input: 'prompt tokens of one call, cached ones included (2000, 2k, 1.5M)',
+  output: 'generated tokens of one call, reasoning included',
+  cached: 'prompt tokens read from the cache (part of input)',
+  'cache-write': 'prompt tokens written to the 5-minute cache (part of input)',
+  'cache-write-1h': 'prompt tokens written to the 1-hour cache (part of input)',
+  reasoning: 'reasoning tokens (part of output)',
+  calls: 'calls per session (default 1)',
+  'context-growth': 'tokens each agent step adds to the next prompt',
+  'max-steps': 'steps per agent session',
+  'cache-prefix': 'a cached prompt prefix (part of input), read on a hit and written on a miss',
+  'cache-hit-rate': 'share of calls that find the prefix in the cache, 0–1',
+  'sessions-per-month': 'sessions an average user runs per month',
+  arpu: 'average revenue per user per month, in dollars',
+  'max-cost-share': 'AI cost ceiling as a share of ARPU (default from the config, 0.25)',
+  'min-margin': 'gross margin floor after AI cost (default from the config, 0.4)',
+  'price-input': 'input price in $/M tokens (a custom model, or a what-if over a catalog one)',
+  'price-output': 'output price in $/M tokens',
+  'price-cache-read': 'cache read price in $/M tokens',
+  'price-cache-write': 'cache write (5-minute) price in $/M tokens',
+  at: 'use the prices in force at this date or timestamp (default: now)',
+};
+
+const errorResponses = {
+  '400': 'bad input: unknown query parameter, malformed value or body; the body names the field',
+  '401': 'no valid API key (the same answer for a missing, unknown or revoked key)',
+  '403': "the key's scope does not allow this route",
+};
+
+/** Every operation of the server, described. */
+export function operationSpecs(reportParameters: Parameter[], kpiParameters: Parameter[]): OperationSpec[] {
+  return [
+    { method: 'get', path: '/healthz', summary: 'Liveness: the server answers and its store is open.', scope: null, responses: { '200': '{ status: "ok", store }' } },
+    { method: 'get', path: '/openapi.json', summary: 'This document.', scope: null, responses: { '200': 'OpenAPI 3.1' } },
+    {
+      method: 'get',
+      path: '/metrics',
+      summary: 'Prometheus metrics: events accepted, duplicate and rejected; requests and their latency by route.',
+      scope: 'read',
+      responses: { '200': 'text/plain; version=0.0.4', ...errorResponses },
+    },
+    {
+      method: 'get',
+      path: '/v1/models',
+      summary: 'Models and their prices per token class, as `unitcost models --json`.',
+      scope: 'read',
+      query: [
+        { name: 'q', description: 'words every listed model must contain in its provider, id or name' },
+        { name: 'provider', description: 'only this provider' },
+        { name: 'limit', description: 'at most this many models' },
+        { name: 'at', description: 'prices in force at this date (default: now)' },
+      ],
+      responses: { '200': '{ at, count, models }', ...errorResponses },
+    },
+    {
+      method: 'get',
+      path: '/v1/models/{id}',
+      summary: 'One model, what it resolves to and its price history, as `unitcost models show ID --json`.',
+      scope: 'read',
+      pathParameters: [{ name: 'id', description: 'model id or alias, optionally provider/model' }],
+      query: [{ name: 'provider', description: 'look the model up at this provider' }],
+      responses: { '200': 'the model', '404': 'no such model; suggestions in the body', ...errorResponses },
+    },
+    {
+      method: 'get',
+      path: '/v1/estimate',
+      summary: 'Napkin math for one feature from the same flags as `unitcost estimate` (without the dashes); the JSON of `--json`.',
+      scope: 'read',
+      query: estimateFlagNames.map((name) => ({ name, description: estimateFlagDescriptions[name] })),
+      responses: { '200': 'the estimate', '404': 'unknown model', '422': 'the model is known but not priced by tokens', ...errorResponses },
+    },
+    {
+      method: 'post',
+      path: '/v1/estimate',
+      summary: 'Napkin math for a scenario of several features, as `unitcost estimate --scenario FILE --json`.',
+      scope: 'read',
+      query: [{ name: 'at', description: estimateFlagDescriptions.at }],
+      body: { types: ['application/json', 'application/yaml'], schema: { type: 'object', description: 'a scenario file: see examples/support-assistant.yaml' }, description: 'the scenario' },
+      responses: { '200': 'the estimate', '404': 'unknown model', '413': 'body over 1 MB', '415': 'not JSON or YAML', ...errorResponses },
+    },
+    {
+      method: 'post',
+      path: '/v1/events',
+      summary: 'Store a batch of usage events, task outcomes and revenue records; answered once committed, with a result per record. Idempotent by record id.',
+      scope: 'ingest',
+      body: {
+        types: eventContentTypes,
+        schema: { type: 'array', items: eventsJsonSchema() },
+        description: 'a JSON array of records, or one record a line (NDJSON); Content-Encoding: gzip accepted',
+      },
+      responses: {
+        '200': '{ received, accepted, duplicates, rejected: 0, results }',
+        '400': 'some records were refused (each with its errors in results; the others are stored), or the body is not a batch',
+        '413': 'too many records or bytes in one request: split the batch',
+        '415': 'not JSON or NDJSON, or an encoding other than gzip',
+        '401': errorResponses['401'],
+        '403': errorResponses['403'],
+      },
+    },
+    {
+      method: 'get',
+      path: '/v1/report',
+      summary: 'Unit-economics report grouped by tags and time, as `unitcost report --json`.',
+      scope: 'read',
+      query: reportParameters,
+      responses: { '200': 'the report', ...errorResponses },
+    },
+    {
+      method: 'get',
+      path: '/v1/kpis',
+      summary: 'The KPIs against their thresholds, as `unitcost kpis --json`.',
+      scope: 'read',
+      query: kpiParameters,
+      responses: { '200': 'the KPIs', ...errorResponses },
+    },
+    {
+      method: 'get',
+      path: '/v1/simulate',
+      summary: 'What-if levers, baseline against scenario. Not built yet: answers 501.',
+      scope: 'read',
+      responses: { '501': 'the simulator does not exist yet', ...errorResponses },
+    },
+    {
+      method: 'post',
+      path: '/v1/simulate',
+      summary: 'What-if levers, baseline against scenario. Not built yet: answers 501.',
+      scope: 'read',
+      responses: { '501': 'the simulator does not exist yet', ...errorResponses },
+    },
+    { method: 'get', path: '/v1/keys', summary: 'API keys (never their secrets).', scope: 'admin', responses: { '200': '{ keys }', ...errorResponses } },
+    {
+      method: 'post',
+      path: '/v1/keys',
+      summary: 'Create an API key; the key is in this answer only.',
+      scope: 'admin',
+      body: {
+        types: ['application/json'],
+        schema: { type: 'object', required: ['name', 'scope'], additionalProperties: false, properties: { name: { type: 'string' }, scope: { enum: ['ingest', 'read', 'admin'] } } },
+        description: 'the new key',
+      },
+      responses: { '201': 'the key and its record', ...errorResponses },
+    },
+    {
+      method: 'delete',
+      path: '/v1/keys/{key}',
+      summary: 'Revoke an API key by id or active name.',
+      scope: 'admin',
+      pathParameters: [{ name: 'key', description: 'key id or active name' }],
+      responses: { '200': 'the revoked key', '404': 'no such key', ...errorResponses },
+    },
+  ];
+}
+
+/** The OpenAPI 3.1 document of these operations. */
+export function openapiDocument(operations: OperationSpec[], version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const operation of operations) {
+    const parameters = [
+      ...(operation.pathParameters ?? []).map((parameter) => ({ name: parameter.name, in: 'path', required: true, description: parameter.description, schema: { type: 'string' } })),
+      ...(operation.query ?? []).map((parameter) => ({
+        name: parameter.name,
+        in: 'query',
+        description: parameter.description,
+        schema: parameter.repeated ? { type: 'array', items: { type: 'string' } } : { type: 'string' },
+        ...(parameter.repeated ? { style: 'form', explode: true } : {}),
+      })),
+    ];
+    (paths[operation.path] ??= {})[operation.method] = {
+      summary: operation.summary,
+      ...(operation.scope === null ? { security: [] } : { 'x-unitcost-scope': operation.scope }),
+      ...(parameters.length > 0 ? { parameters } : {}),
+      ...(operation.body
+        ? { requestBody: { required: true, description: operation.body.description, content: Object.fromEntries(operation.body.types.map((type) => [type, { schema: operation.body!.schema }])) } }
+        : {}),
+      responses: Object.fromEntries(Object.entries(operation.responses).map(([status, description]) => [status, { description }])),
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'unitcost',
+      version,
+      description:
+        'LLM unit economics over HTTP: the same JSON as the unitcost CLI. Send "Authorization: Bearer <key>" (keys from `unitcost keys create`); with no key configured the server listens on loopback only and needs none. Unknown query parameters are refused with 400. Errors are { error: { code, message, field? } }.',
+    },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    security: [{ bearer: [] }],
+    paths,
+  };
+}

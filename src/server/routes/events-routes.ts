@@ -1,0 +1,22 @@
+import { Hono } from 'hono';
+import type { ServerServices } from '../../app/server-types.js';
+import { readEventBatch, type BatchLimits } from '../read-event-batch.js';
+import { requireScope, type AccessPolicy, type AccessVariables } from '../require-scope.js';
+import { strictQuery } from '../strict-query.js';
+
+/**
+ * POST /v1/events: a batch of usage events, outcomes and revenue records, with a result per record. The
+ * answer comes only after the accepted records are committed; 400 when any record was refused (the good
+ * ones are stored all the same, and sending the batch again is harmless: records are idempotent by id).
+ */
+export function eventsRoutes(services: ServerServices, policy: AccessPolicy, limits: BatchLimits): Hono<{ Variables: AccessVariables }> {
+  const routes = new Hono<{ Variables: AccessVariables }>();
+  routes.post('/v1/events', requireScope('ingest', policy), async (context) => {
+    strictQuery(context.req.url, { single: [] });
+    const records = await readEventBatch(context.req.raw, limits);
+    const identity = context.get('identity');
+    const result = await services.ingestBatch(records, identity ? `http:${identity.name}` : 'http');
+    return context.json(result, result.rejected > 0 ? 400 : 200);
+  });
+  return routes;
+}

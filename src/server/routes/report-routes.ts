@@ -1,0 +1,35 @@
+import { Hono } from 'hono';
+import type { ServerServices } from '../../app/server-types.js';
+import { requireScope, type AccessPolicy, type AccessVariables } from '../require-scope.js';
+import { strictQuery } from '../strict-query.js';
+
+/** The query of GET /v1/report: the flags of `unitcost report`, without the dashes. */
+export const reportParameters = [
+  { name: 'by', description: 'group keys, comma-separated: feature, team, user_tier, model, provider, user_id, session_id' },
+  { name: 'period', description: 'time buckets: day, week or month' },
+  { name: 'from', description: 'from this date or timestamp (inclusive)' },
+  { name: 'to', description: 'until this date or timestamp (exclusive)' },
+  { name: 'where', description: 'tag=value filter; repeat for several (values are bound parameters, never SQL)', repeated: true },
+];
+
+/** The query of GET /v1/kpis: the flags of `unitcost kpis`, without the dashes. */
+export const kpiParameters = [
+  { name: 'period', description: 'the last day, week or month of data, compared with the one before (default week)' },
+  { name: 'to', description: 'the day after the period (default: the day after the last stored event)' },
+];
+
+/** GET /v1/report and GET /v1/kpis: the JSON of `unitcost report --json` and `unitcost kpis --json`. */
+export function reportRoutes(services: ServerServices, policy: AccessPolicy): Hono<{ Variables: AccessVariables }> {
+  const routes = new Hono<{ Variables: AccessVariables }>();
+  const read = requireScope('read', policy);
+  routes.get('/v1/report', read, async (context) => {
+    const query = strictQuery(context.req.url, { single: ['by', 'period', 'from', 'to'], repeated: ['where'] });
+    const { by, period, from, to } = query.values;
+    return context.json(await services.report({ by, period, from, to, where: query.repeated.where }));
+  });
+  routes.get('/v1/kpis', read, async (context) => {
+    const query = strictQuery(context.req.url, { single: ['period', 'to'] });
+    return context.json(await services.kpis(query.values));
+  });
+  return routes;
+}

@@ -1,0 +1,376 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../app/create-app.js';
+import { openServerServices } from '../app/server-service.js';
+import type { ServerServices } from '../app/server-types.js';
+import { captureIo } from '../cli/capture-io.js';
+import { runCli } from '../cli/main.js';
+import type { Store } from '../store/store.js';
+import { startServer, type RunningServer } from './start-server.js';
+
+const now = () => new Date('2026-03-20T12:00:00Z');
+const appOptions = { now, directory: '/nonexistent-config-dir' };
+
+function event(id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id,
+    timestamp: '2026-03-10T09:00:00Z',
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    input_tokens: 1200,
+    cache_read_tokens: 200,
+    output_tokens: 300,
+    feature: 'support-bot',
+    team: 'support',
+    user_tier: 'pro',
+    user_id: 'user-1',
+    ...overrides,
+  };
+}
+
+async function cliJson(...args: string[]): Promise<unknown> {
+  const io = captureIo();
+  const code = await runCli(['node', 'unitcost', ...args, '--json'], io, appOptions);
+  expect(code, io.err()).toBe(0);
+  return JSON.parse(io.out());
+}
+
+interface Harness {
+  server: RunningServer;
+  services: ServerServices;
+  store: Store;
+  get(path: string, headers?: Record<string, string>): Promise<Response>;
+  post(path: string, body: string | Uint8Array, headers: Record<string, string>): Promise<Response>;
+  close(): Promise<void>;
+}
+
+async function serve(limits = {}): Promise<Harness> {
+  const directory = mkdtempSync(join(tmpdir(), 'unitcost-serve-'));
+  const { services, store } = await openServerServices(createApp(appOptions), { db: join(directory, 'store.duckdb') });
+  const server = await startServer({ services, host: '127.0.0.1', port: 0, logLevel: 'silent', limits });
+  return {
+    server,
+    services,
+    store,
+    get: (path, headers = {}) => fetch(`${server.url}${path}`, { headers }),
+    post: (path, body, headers) => fetch(`${server.url}${path}`, { method: 'POST', body, headers }),
+    close: async () => {
+      await server.close();
+      await services.close();
+    },
+  };
+}
+
+describe('the HTTP API without keys, on loopback', () => {
+  let api: Harness;
+  beforeAll(async () => {
+    api = await serve({ maxItems: 50 });
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('answers /healthz', async () => {
+    const response = await api.get('/healthz');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('lists models with the same JSON as `unitcost models --json`', async () => {
+    const response = await api.get('/v1/models?q=claude%20opus&provider=anthropic&limit=3');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(await cliJson('models', 'claude', 'opus', '--provider', 'anthropic', '--limit', '3'));
+  });
+
+  it('shows one model, provider in the path, with its price history', async () => {
+    // `unitcost models show ID --json` prints text today (the parent command takes --json), so this checks the shape itself.
+    const response = await api.get('/v1/models/anthropic/claude-opus-4-7');
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { provider: string; model: string; history: Array<{ priced: boolean; prices_per_million: Record<string, number> }> };
+    expect(body).toMatchObject({ provider: 'anthropic', model: 'claude-opus-4-7' });
+    expect(body.history.at(-1)).toMatchObject({ priced: true, prices_per_million: { input: 5, output: 25 } });
+  });
+
+  it('answers 404 with suggestions for an unknown model', async () => {
+    const response = await api.get('/v1/models/claude-opuss-4-7');
+    expect(response.status).toBe(404);
+    const body = (await response.json()) as { error: { code: string; suggestions: string[] } };
+    expect(body.error.code).toBe('unknown_model');
+    expect(body.error.suggestions).toContain('anthropic/claude-opus-4-7');
+  });
+
+  it('estimates from query flags with the same JSON as `unitcost estimate --json`', async () => {
+    const response = await api.get('/v1/estimate?model=claude-opus-4-7&input=2k&output=800&calls=20&sessions-per-month=20&arpu=30&cache-prefix=1500&cache-hit-rate=0.7');
+    expect(response.status).toBe(200);
+    const expected = await cliJson('estimate', '--model', 'claude-opus-4-7', '--input', '2k', '--output', '800', '--calls', '20', '--sessions-per-month', '20', '--arpu', '30', '--cache-prefix', '1500', '--cache-hit-rate', '0.7');
+    expect(await response.json()).toEqual(expected);
+  });
+
+  it('estimates a posted scenario with the same JSON as `unitcost estimate --scenario`', async () => {
+    const { readFileSync } = await import('node:fs');
+    const yaml = readFileSync(new URL('../../examples/support-assistant.yaml', import.meta.url), 'utf8');
+    const response = await api.post('/v1/estimate', yaml, { 'Content-Type': 'application/yaml' });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(await cliJson('estimate', '--scenario', 'examples/support-assistant.yaml'));
+  });
+
+  it('names the flag at fault in an estimate', async () => {
+    const response = await api.get('/v1/estimate?model=claude-opus-4-7&input=lots&output=800');
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: { code: 'invalid_argument', message: 'input must be a whole number, such as 2000 or 2k (got "lots")', field: 'input' } });
+  });
+
+  it('refuses unknown query parameters, naming them', async () => {
+    const response = await api.get('/v1/models?q=gpt&colour=blue&size=2');
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { message: string; field: string } };
+    expect(body.error.message).toContain('unknown query parameters: colour, size');
+    expect(body.error.field).toBe('colour');
+  });
+
+  it('stores a JSON array of events and says so per event, once committed', async () => {
+    const response = await api.post('/v1/events', JSON.stringify([event('a-1'), event('a-2'), { type: 'outcome', task_id: 'task-a', outcome: 'success', timestamp: '2026-03-10T09:01:00Z' }]), { 'Content-Type': 'application/json' });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      received: 3,
+      accepted: 3,
+      rejected: 0,
+      results: [
+        { index: 0, id: 'a-1', status: 'accepted' },
+        { index: 1, id: 'a-2', status: 'accepted' },
+        { index: 2, id: 'task-a', status: 'accepted' },
+      ],
+    });
+    expect((await api.store.counts()).usageEvents).toBe(2);
+  });
+
+  it('is idempotent by event id: posting the same batch again stores nothing new', async () => {
+    const before = await api.store.counts();
+    const response = await api.post('/v1/events', JSON.stringify([event('a-1'), event('a-2')]), { 'Content-Type': 'application/json' });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ accepted: 2, rejected: 0 });
+    expect(await api.store.counts()).toEqual(before);
+  });
+
+  it('keeps the good events of an NDJSON batch and answers 400 with each bad line', async () => {
+    const before = (await api.store.counts()).usageEvents;
+    const lines = [JSON.stringify(event('b-1')), '{"id": "b-2", "timestamp": ', JSON.stringify(event('b-3', { input_tokens: -5 })), '', JSON.stringify(event('b-4'))].join('\n');
+    const response = await api.post('/v1/events', lines, { 'Content-Type': 'application/x-ndjson' });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { accepted: number; rejected: number; results: Array<{ line: number; status: string; errors?: Array<{ field: string }> }> };
+    expect(body).toMatchObject({ received: 4, accepted: 2, rejected: 2 });
+    expect(body.results.map((result) => [result.line, result.status])).toEqual([
+      [1, 'accepted'],
+      [2, 'rejected'],
+      [3, 'rejected'],
+      [5, 'accepted'],
+    ]);
+    expect(body.results[2]!.errors![0]!.field).toBe('input_tokens');
+    expect((await api.store.counts()).usageEvents).toBe(before + 2);
+  });
+
+  it('refuses the same id with other content, keeping the stored event', async () => {
+    const response = await api.post('/v1/events', JSON.stringify([event('a-1', { output_tokens: 999 })]), { 'Content-Type': 'application/json' });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { results: Array<{ status: string; errors: Array<{ field: string; message: string }> }> };
+    expect(body.results[0]).toMatchObject({ status: 'rejected', errors: [{ field: 'id' }] });
+  });
+
+  it('accepts a gzipped batch', async () => {
+    const body = gzipSync(Buffer.from([event('c-1'), event('c-2')].map((item) => JSON.stringify(item)).join('\n')));
+    const response = await api.post('/v1/events', body, { 'Content-Type': 'application/x-ndjson', 'Content-Encoding': 'gzip' });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ accepted: 2 });
+  });
+
+  it('refuses a batch over the record limit whole, with 413', async () => {
+    const before = await api.store.counts();
+    const batch = Array.from({ length: 51 }, (_, index) => event(`big-${index}`));
+    const response = await api.post('/v1/events', JSON.stringify(batch), { 'Content-Type': 'application/json' });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
+    expect(await api.store.counts()).toEqual(before);
+  });
+
+  it('refuses malformed JSON whole, an empty batch and a wrong content type', async () => {
+    const before = await api.store.counts();
+    const malformed = await api.post('/v1/events', `[${JSON.stringify(event('d-1'))},`, { 'Content-Type': 'application/json' });
+    expect(malformed.status).toBe(400);
+    const empty = await api.post('/v1/events', '[]', { 'Content-Type': 'application/json' });
+    expect(empty.status).toBe(400);
+    expect(((await empty.json()) as { error: { message: string } }).error.message).toContain('empty');
+    const text = await api.post('/v1/events', JSON.stringify([event('d-2')]), { 'Content-Type': 'text/plain' });
+    expect(text.status).toBe(415);
+    const brotli = await api.post('/v1/events', JSON.stringify([event('d-3')]), { 'Content-Type': 'application/json', 'Content-Encoding': 'br' });
+    expect(brotli.status).toBe(415);
+    expect(await api.store.counts()).toEqual(before);
+  });
+
+  it('answers /v1/simulate with 501 until the simulator exists', async () => {
+    const response = await api.get('/v1/simulate');
+    expect(response.status).toBe(501);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('not_implemented');
+  });
+
+  it('counts accepted and rejected events and request latency in /metrics', async () => {
+    const response = await api.get('/metrics');
+    const text = await response.text();
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    expect(text).toMatch(/^unitcost_events_accepted_total 7$/m);
+    expect(text).toMatch(/^unitcost_events_duplicate_total 2$/m);
+    expect(text).toMatch(/^unitcost_events_rejected_total 3$/m);
+    expect(text).toMatch(/unitcost_http_request_duration_seconds_count\{method="POST",route="\/v1\/events"\} \d+/);
+  });
+
+  it('answers requests addressed to another host name with 403 while no key is configured', async () => {
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      request(`${api.server.url}/v1/models`, { headers: { Host: 'evil.example:80' } }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(status).toBe(403);
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const response = await api.get('/v1/nothing-here');
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('not_found');
+  });
+});
+
+describe('the HTTP API with keys', () => {
+  let api: Harness;
+  let keys: Record<'ingest' | 'read' | 'admin', string>;
+  beforeAll(async () => {
+    api = await serve();
+    keys = {
+      ingest: (await api.services.keys.create('loader', 'ingest')).key,
+      read: (await api.services.keys.create('analyst', 'read')).key,
+      admin: (await api.services.keys.create('ops', 'admin')).key,
+    };
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+  const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+  it('refuses a missing, malformed, unknown or revoked key with the same 401', async () => {
+    const revoked = await api.services.keys.create('temporary', 'read');
+    await api.services.keys.revoke('temporary');
+    const unknown = `uck_${'0'.repeat(10)}_${'A'.repeat(43)}`;
+    const answers = await Promise.all([api.get('/v1/models'), api.get('/v1/models', bearer('nonsense')), api.get('/v1/models', bearer(unknown)), api.get('/v1/models', bearer(revoked.key))]);
+    const bodies = await Promise.all(answers.map((response) => response.text()));
+    expect(answers.map((response) => response.status)).toEqual([401, 401, 401, 401]);
+    expect(new Set(bodies).size).toBe(1);
+    expect(answers[0]!.headers.get('www-authenticate')).toContain('Bearer');
+  });
+
+  it('lets an ingest key send events but not read', async () => {
+    const sent = await api.post('/v1/events', JSON.stringify([event('k-1')]), { 'Content-Type': 'application/json', ...bearer(keys.ingest) });
+    expect(sent.status).toBe(200);
+    const read = await api.get('/v1/models', bearer(keys.ingest));
+    expect(read.status).toBe(403);
+    expect(((await read.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+  });
+
+  it('lets a read key read but not send events', async () => {
+    expect((await api.get('/v1/models?limit=1', bearer(keys.read))).status).toBe(200);
+    expect((await api.post('/v1/events', JSON.stringify([event('k-2')]), { 'Content-Type': 'application/json', ...bearer(keys.read) })).status).toBe(403);
+  });
+
+  it('lets an admin key manage keys, and a revoked key stops working at once', async () => {
+    const created = await api.post('/v1/keys', JSON.stringify({ name: 'batch-job', scope: 'ingest' }), { 'Content-Type': 'application/json', ...bearer(keys.admin) });
+    expect(created.status).toBe(201);
+    const { key, id } = (await created.json()) as { key: string; id: string };
+    const listed = (await (await api.get('/v1/keys', bearer(keys.admin))).json()) as { keys: Array<Record<string, unknown>> };
+    expect(listed.keys.map((record) => record.name)).toContain('batch-job');
+    expect(JSON.stringify(listed)).not.toContain(key.slice(15));
+    expect((await api.post('/v1/events', JSON.stringify([event('k-3')]), { 'Content-Type': 'application/json', ...bearer(key) })).status).toBe(200);
+    expect((await fetch(`${api.server.url}/v1/keys/${id}`, { method: 'DELETE', headers: bearer(keys.admin) })).status).toBe(200);
+    expect((await api.post('/v1/events', JSON.stringify([event('k-4')]), { 'Content-Type': 'application/json', ...bearer(key) })).status).toBe(401);
+    expect((await api.get('/v1/keys', bearer(keys.read))).status).toBe(403);
+  });
+
+  it('leaves /healthz and the OpenAPI document open', async () => {
+    expect((await api.get('/healthz')).status).toBe(200);
+    expect((await api.get('/openapi.json')).status).toBe(200);
+  });
+});
+
+describe('many clients at once', () => {
+  it('serves 20 concurrent clients over one DuckDB file with exact totals', async () => {
+    const api = await serve();
+    try {
+      const clients = 20;
+      const batchesPerClient = 5;
+      const perBatch = 200;
+      const post = async (client: number): Promise<number> => {
+        let accepted = 0;
+        for (let batch = 0; batch < batchesPerClient; batch += 1) {
+          // Every client also resends an event of client 0's first batch: a duplicate, never a second copy.
+          const events = Array.from({ length: perBatch }, (_, index) => event(`c${client}-b${batch}-e${index}`, { user_id: `user-${index % 17}`, output_tokens: 100 + index }));
+          events.push(event('c0-b0-e0', { user_id: 'user-0', output_tokens: 100 }));
+          const response = await api.post('/v1/events', events.map((item) => JSON.stringify(item)).join('\n'), { 'Content-Type': 'application/x-ndjson' });
+          expect(response.status).toBe(200);
+          const body = (await response.json()) as { accepted: number; rejected: number };
+          expect(body.rejected).toBe(0);
+          accepted += body.accepted;
+        }
+        return accepted;
+      };
+      const accepted = await Promise.all(Array.from({ length: clients }, (_, client) => post(client)));
+      const total = clients * batchesPerClient * perBatch;
+      // Every record is acknowledged, the resent ones included; each is stored once.
+      expect(accepted.reduce((sum, value) => sum + value, 0)).toBe(clients * batchesPerClient * (perBatch + 1));
+      expect((await api.store.counts()).usageEvents).toBe(total);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('reports over HTTP', () => {
+  it('answers /v1/report and /v1/kpis with the same JSON as the CLI, and filter values are data, never SQL', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'unitcost-report-'));
+    const db = join(directory, 'store.duckdb');
+    const app = createApp(appOptions);
+    const opened = await openServerServices(app, { db, demoWhenEmpty: { events: 5_000, days: 20 } });
+    const server = await startServer({ services: opened.services, host: '127.0.0.1', port: 0, logLevel: 'silent' });
+    const get = async (path: string) => {
+      const response = await fetch(`${server.url}${path}`);
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const report = await get('/v1/report?by=feature,model&period=week&where=user_tier=pro');
+    const kpis = await get('/v1/kpis?period=week');
+    expect(report.status).toBe(200);
+    expect(kpis.status).toBe(200);
+    expect((report.body.rows as unknown[]).length).toBeGreaterThan(0);
+
+    // SQL in a filter value is a value that matches nothing; the store is untouched.
+    const before = await opened.store.counts();
+    for (const value of ["support' OR '1'='1", "x'; DROP TABLE usage_events; --", 'x") OR 1=1 --', "%' --"]) {
+      const injected = await get(`/v1/report?by=feature&where=${encodeURIComponent(`feature=${value}`)}`);
+      expect(injected.status).toBe(200);
+      expect(injected.body.rows).toEqual([]);
+    }
+    expect(await opened.store.counts()).toEqual(before);
+    const badDimension = await get(`/v1/report?by=${encodeURIComponent('feature; DROP TABLE usage_events')}`);
+    expect(badDimension.status).toBe(400);
+    const badPeriod = await get('/v1/kpis?period=fortnight');
+    expect(badPeriod.status).toBe(400);
+    expect(((badPeriod.body.error as { message: string }).message)).toContain('period must be one of day, week, month');
+    await server.close();
+    await opened.services.close();
+
+    // The CLI opens the same file once the server has let go of it.
+    expect(report.body).toEqual(await cliJson('report', '--by', 'feature,model', '--period', 'week', '--where', 'user_tier=pro', '--db', db));
+    expect(kpis.body).toEqual(await cliJson('kpis', '--period', 'week', '--db', db));
+  });
+});

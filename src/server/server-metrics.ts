@@ -1,0 +1,70 @@
+import type { IngestCounters } from '../app/server-types.js';
+
+/*
+ * The server's Prometheus metrics, kept by hand: three counters and one histogram do not need a client
+ * library. Labels are bounded (route patterns, not paths) so a scan of random URLs cannot grow memory.
+ */
+
+// Seconds; spans a cached read (sub-millisecond) to a KPI query over a large store (seconds).
+const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+interface Histogram {
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+/** Counts of ingested events and the latency of every request, rendered in the Prometheus text format. */
+export class ServerMetrics {
+  private readonly requests = new Map<string, number>();
+  private readonly latencies = new Map<string, Histogram>();
+
+  constructor(private readonly ingestCounters: () => IngestCounters) {}
+
+  /** Records a finished request under its route pattern. */
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    const requestKey = `method="${method}",route="${escapeLabel(route)}",status="${status}"`;
+    this.requests.set(requestKey, (this.requests.get(requestKey) ?? 0) + 1);
+    const latencyKey = `method="${method}",route="${escapeLabel(route)}"`;
+    let histogram = this.latencies.get(latencyKey);
+    if (!histogram) {
+      histogram = { counts: latencyBuckets.map(() => 0), sum: 0, count: 0 };
+      this.latencies.set(latencyKey, histogram);
+    }
+    for (let index = 0; index < latencyBuckets.length; index += 1) if (seconds <= latencyBuckets[index]!) histogram.counts[index]! += 1;
+    histogram.sum += seconds;
+    histogram.count += 1;
+  }
+
+  /** The exposition text for GET /metrics. */
+  render(): string {
+    const events = this.ingestCounters();
+    const lines: string[] = [
+      '# HELP unitcost_events_accepted_total Records newly stored by POST /v1/events (usage events, outcomes and revenue).',
+      '# TYPE unitcost_events_accepted_total counter',
+      `unitcost_events_accepted_total ${events.inserted}`,
+      '# HELP unitcost_events_duplicate_total Records POST /v1/events received that were already stored unchanged.',
+      '# TYPE unitcost_events_duplicate_total counter',
+      `unitcost_events_duplicate_total ${events.duplicates}`,
+      '# HELP unitcost_events_rejected_total Records POST /v1/events refused: invalid, or conflicting with a stored id.',
+      '# TYPE unitcost_events_rejected_total counter',
+      `unitcost_events_rejected_total ${events.rejected}`,
+      '# HELP unitcost_http_requests_total HTTP requests answered, by route pattern and status.',
+      '# TYPE unitcost_http_requests_total counter',
+    ];
+    for (const [labels, value] of this.requests) lines.push(`unitcost_http_requests_total{${labels}} ${value}`);
+    lines.push('# HELP unitcost_http_request_duration_seconds Time from request to response, by route pattern.');
+    lines.push('# TYPE unitcost_http_request_duration_seconds histogram');
+    for (const [labels, histogram] of this.latencies) {
+      latencyBuckets.forEach((bound, index) => lines.push(`unitcost_http_request_duration_seconds_bucket{${labels},le="${bound}"} ${histogram.counts[index]}`));
+      lines.push(`unitcost_http_request_duration_seconds_bucket{${labels},le="+Inf"} ${histogram.count}`);
+      lines.push(`unitcost_http_request_duration_seconds_sum{${labels}} ${histogram.sum}`);
+      lines.push(`unitcost_http_request_duration_seconds_count{${labels}} ${histogram.count}`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}

@@ -1,0 +1,101 @@
+/*
+ * The dashboard's only way to the server: the same JSON API scripts use. A key, when the server wants one,
+ * is kept for this tab only (sessionStorage) and sent as a bearer token.
+ */
+
+/** A refusal from the API, with its code and the field it names. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+const keyStorage = 'unitcost.apiKey';
+const keyListeners = new Set<() => void>();
+
+/** The key this tab sends, if any. */
+export function apiKey(): string | null {
+  return sessionStorage.getItem(keyStorage);
+}
+
+/** Sets (or clears) the key and reloads whatever asked for one. */
+export function setApiKey(key: string | null): void {
+  if (key) sessionStorage.setItem(keyStorage, key);
+  else sessionStorage.removeItem(keyStorage);
+  for (const listener of keyListeners) listener();
+}
+
+/** Calls back when the key changes, so pages can fetch again. */
+export function onApiKeyChange(listener: () => void): () => void {
+  keyListeners.add(listener);
+  return () => keyListeners.delete(listener);
+}
+
+/** Query values: a repeated parameter as an array; undefined and '' are left out. */
+export type Query = Record<string, string | number | string[] | undefined>;
+
+// The server answers reads one at a time; the figures a page exists for go first, lists for the filters after.
+let urgentInFlight = 0;
+let urgentSettled: Array<() => void> = [];
+
+/** GETs a JSON resource; a 'later' request waits until the page's own requests have been answered. */
+export async function getJson<T>(path: string, query: Query = {}, signal?: AbortSignal, priority: 'now' | 'later' = 'now'): Promise<T> {
+  if (priority === 'later') {
+    // Let the page's components send their requests first, then wait for them.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    while (urgentInFlight > 0) await new Promise<void>((resolve) => urgentSettled.push(resolve));
+    return request<T>(`${path}${queryString(query)}`, { method: 'GET', ...(signal ? { signal } : {}) });
+  }
+  urgentInFlight += 1;
+  try {
+    return await request<T>(`${path}${queryString(query)}`, { method: 'GET', ...(signal ? { signal } : {}) });
+  } finally {
+    urgentInFlight -= 1;
+    if (urgentInFlight === 0) {
+      const waiting = urgentSettled;
+      urgentSettled = [];
+      for (const resolve of waiting) resolve();
+    }
+  }
+}
+
+/** POSTs JSON and reads JSON back. */
+export function postJson<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  return request<T>(path, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' }, ...(signal ? { signal } : {}) });
+}
+
+/** The query string of these values, with a leading ? when not empty. */
+export function queryString(query: Query): string {
+  const parameters = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value === undefined || value === '') continue;
+    if (Array.isArray(value)) for (const item of value) parameters.append(name, item);
+    else parameters.set(name, String(value));
+  }
+  const text = parameters.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+async function request<T>(url: string, init: RequestInit): Promise<T> {
+  const key = apiKey();
+  const headers = new Headers(init.headers);
+  if (key) headers.set('Authorization', `Bearer ${key}`);
+  const response = await fetch(url, { ...init, headers });
+  const text = await response.text();
+  let body: unknown = null;
+  try {
+    body = text === '' ? null : JSON.parse(text);
+  } catch {
+    throw new ApiError(response.status, 'bad_response', `the server answered ${response.status} with something other than JSON`);
+  }
+  if (!response.ok) {
+    const error = (body as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
+    throw new ApiError(response.status, error?.code ?? 'error', error?.message ?? `the server answered ${response.status}`, error?.field);
+  }
+  return body as T;
+}
