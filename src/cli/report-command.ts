@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { runReport } from '../app/report-service.js';
 import { flatReportRow, reportJson, type Report, type ReportRow } from '../core/kpi/build-report.js';
 import { formatChange, formatCount, formatMoney, formatRatio, formatShare, formatTokens } from '../core/kpi/format-measures.js';
@@ -29,11 +29,11 @@ export function registerReportCommand(program: Command, context: CliContext): vo
   program
     .command('report')
     .description('unit economics of the stored usage: cost per call, per successful task and per active user, revenue and margin, by feature, model, team…')
-    .option('--by <dimensions>', 'group by feature, team, user_tier, model, provider, environment, user_id, session_id and time, comma-separated (default: feature)', collect, [])
+    .addOption(new Option('--by <dimensions>', 'group by feature, team, user_tier, model, provider, environment, user_id, session_id and time, comma-separated').argParser(collect).default([], 'feature'))
     .option('--period <period>', 'a row per day, week (ISO, Monday first) or month, UTC')
     .option('--from <date>', 'first day of the report (default: the first stored day)')
     .option('--to <date>', 'the day after the report, exclusive (default: the day after the last stored day)')
-    .option('--where <tag=value>', 'keep only calls with this tag value; repeat for more (same tag: either value)', collect, [])
+    .addOption(new Option('--where <tag=value>', 'keep only calls with this tag value; repeat for more (same tag: either value)').argParser(collect).default([], 'every call'))
     .option('--json', 'print JSON for scripts')
     .option('--csv', 'print CSV, one row per group (and period)')
     .option('--db <file>', 'the store (default: ./unitcost.duckdb, the config\'s db or $UNITCOST_DB)')
