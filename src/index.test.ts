@@ -12,3 +12,24 @@ describe('the library entry point', () => {
     expect(formatPicodollarsExact(cost.total)).toBe('0.0125');
   });
 });
+
+describe('the library entry point, over a store', () => {
+  it('fills a DuckDB file with demo traffic and reports the same cost total as the CLI would', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { openStore, fillStoreWithDemo, runReport, reportJson } = await import('./index.js');
+    const app = createApp({ directory: '/nonexistent', now: () => new Date('2026-03-20T12:00:00Z') });
+    const db = join(mkdtempSync(join(tmpdir(), 'unitcost-lib-')), 'lib.duckdb');
+    const store = await openStore(app, { db });
+    let filled;
+    try {
+      filled = await fillStoreWithDemo(app, store, { events: 2_000, days: 10, seed: 3, endMs: Date.parse('2026-03-20T00:00:00Z') });
+    } finally {
+      await store.close();
+    }
+    const report = reportJson(await runReport(app, { db })) as { totals: { calls: number; cost_usd: number } };
+    expect(report.totals.calls).toBe(filled.usageEvents);
+    expect(report.totals.cost_usd).toBeGreaterThan(0);
+  });
+});

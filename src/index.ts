@@ -20,3 +20,12 @@ export { estimateScenario, type ScenarioShape } from './core/estimate/estimate-s
 export { estimateReport, type EstimateReport } from './core/estimate/estimate-report.js';
 export { UnitcostError, type UnitcostErrorCode } from './core/unitcost-error.js';
 export { usageEventSchema, outcomeRecordSchema, revenueRecordSchema, type UsageEvent, type OutcomeRecord, type RevenueRecord } from './core/events/usage-event.js';
+export { parseEventRecord } from './core/events/parse-event-record.js';
+export { generateDemoEvents, type DemoOptions } from './core/demo/generate-demo-events.js';
+export { openStore, storePath } from './app/open-store.js';
+export type { Store } from './store/store.js';
+export { ingestFiles, type IngestOptions, type IngestResult } from './app/ingest-service.js';
+export { repriceCalls, type RepriceResult } from './app/reprice-service.js';
+export { fillStoreWithDemo, writeDemoJsonl } from './app/demo-service.js';
+export { runReport, runKpis, type ReportOptions, type KpiOptions } from './app/report-service.js';
+export { reportJson, type Report, type ReportRow } from './core/kpi/build-report.js';
