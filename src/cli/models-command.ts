@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import type { PriceAtTime } from '../core/catalog/price-timeline.js';
-import { tokenClasses, type RateCard, type Rates, type TokenClass } from '../core/catalog/rate-card.js';
+import { type RateCard, type TokenClass } from '../core/catalog/rate-card.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import { formatTable } from './format-table.js';
 import type { CliContext } from './cli-context.js';
 import { parseDateOption } from './parse-date-option.js';
+import { listModelsJson, showModelJson } from '../app/models-service.js';
 
 const columnTitles: Record<TokenClass, string> = {
   input: 'input',
@@ -50,7 +50,8 @@ Examples:
       const total = listings.length;
       if (options.limit !== undefined) listings = listings.slice(0, options.limit);
       if (options.json) {
-        context.io.stdout(`${JSON.stringify({ at: at.toISOString(), count: total, models: listings.map((listing) => ({ ...listing.model, ...priceJson(listing.price) })) }, null, 2)}\n`);
+        const query = { words: queryWords.join(' '), at, ...(options.provider ? { provider: options.provider } : {}), ...(options.limit !== undefined ? { limit: options.limit } : {}) };
+        context.io.stdout(`${JSON.stringify(listModelsJson(context.app(), query), null, 2)}\n`);
         return;
       }
       if (total === 0) {
@@ -81,17 +82,7 @@ Examples:
       const history = lookup.timeline.history();
       const windows = lookup.timeline.dailyWindows();
       if (options.json) {
-        context.io.stdout(
-          `${JSON.stringify(
-            {
-              ...lookup.model,
-              history: history.map((period) => ({ from: period.from, to: period.to, ...priceJson(period.price) })),
-              daily_windows: windows.map((window) => ({ start: window.start, end: window.end, prices_per_million: perMillion(window.card.base) })),
-            },
-            null,
-            2,
-          )}\n`,
-        );
+        context.io.stdout(`${JSON.stringify(showModelJson(context.app(), id, options.provider ? { provider: options.provider } : {}), null, 2)}\n`);
         return;
       }
       const model = lookup.model;
@@ -128,30 +119,6 @@ function longContextCell(card: RateCard): string {
 
 function dollars(picodollarsPerToken: number): string {
   return String(picodollarsPerToken / 1_000_000);
-}
-
-function perMillion(rates: Rates): Record<string, number> {
-  const result: Record<string, number> = {};
-  for (const tokenClass of tokenClasses) result[snake(tokenClass)] = rates[tokenClass] / 1_000_000;
-  result.per_request_usd = rates.request / 1e12;
-  return result;
-}
-
-function priceJson(price: PriceAtTime): Record<string, unknown> {
-  if (!price.priced) return { priced: false, reason: price.reason };
-  const card = price.price.card;
-  return {
-    priced: true,
-    priced_by_token: card.pricedByToken,
-    prices_per_million: perMillion(card.base),
-    priced_apart: [...card.explicit].map(snake),
-    long_context_tiers: card.tiers.map((tier) => ({ input_above: tier.inputAbove, prices_per_million: perMillion(tier.rates) })),
-    sources: price.price.sources,
-  };
-}
-
-function snake(name: string): string {
-  return name.replace(/([A-Z0-9]+)/g, (part) => `_${part.toLowerCase()}`);
 }
 
 function positiveInteger(value: string, flag: string): number {
