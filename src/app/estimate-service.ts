@@ -1,4 +1,3 @@
-import { pricesFromFields } from '../core/catalog/catalog-overrides.js';
 import type { PricePerMillion } from '../core/catalog/rate-card.js';
 import { describeIssue, type EstimateIssue } from '../core/estimate/estimate-issue.js';
 import { estimateReport, type EstimateReport } from '../core/estimate/estimate-report.js';
@@ -7,7 +6,7 @@ import type { FeatureShape, RouteShare } from '../core/estimate/feature-shape.js
 import { percent } from '../core/estimate/judge-viability.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import { parseLocated } from '../config/parse-located.js';
-import { scenarioFileSchema, type ScenarioFile } from '../config/scenario-file.js';
+import { scenarioFileSchema, scenarioShapeFromFile } from '../config/scenario-file.js';
 import type { App } from './create-app.js';
 import { parseInstant } from './parse-instant.js';
 
@@ -49,16 +48,33 @@ export type EstimateFlagName = (typeof estimateFlagNames)[number];
 /** Flags as a URL carries them. */
 export type EstimateFlags = Partial<Record<EstimateFlagName, string>>;
 
+/** How errors spell the flags: `--input` on the command line, `input` in a URL; and what to add when a required one is missing. */
+export interface FlagSpelling {
+  prefix?: string;
+  missingHint?: string;
+}
+
 /** Estimates one feature described by flags, as `unitcost estimate --model … --input … --json` does. */
-export function estimateFromFlags(app: App, flags: EstimateFlags): EstimateReport {
-  const at = flags.at === undefined ? app.now() : parseInstant(flags.at, 'at');
-  const thresholds = thresholdsFrom(app, flags);
-  const shape = featureShapeFromFlags(flags);
-  const arpu = flags.arpu === undefined ? undefined : positiveDollars(flags.arpu);
+export function estimateFromFlags(app: App, flags: EstimateFlags, spelling: FlagSpelling = {}): EstimateReport {
+  const spell = (flag: string): string => `${spelling.prefix ?? ''}${flag}`;
+  const at = flags.at === undefined ? app.now() : parseInstant(flags.at, spell('at'));
+  const thresholds = thresholdsFrom(app, flags, spell);
+  const shape = featureShapeFromFlags(flags, spell, spelling.missingHint ?? '');
+  const arpu = flags.arpu === undefined ? undefined : positiveDollars(flags.arpu, spell);
   const scenario: ScenarioShape = { features: [{ name: featureName(shape), shape }], thresholds, ...(arpu === undefined ? {} : { arpuUsd: arpu }) };
   const result = estimateScenario(scenario, app.catalog, at.getTime());
-  if (!result.ok) throw issuesError(result.issues, flagFieldName);
+  if (!result.ok) throw issuesError(result.issues, (field) => spell(flagFieldName(field)));
   return estimateReport(result.estimate, at.getTime());
+}
+
+/** The thresholds a command line or URL sets, over the config's; for the scenario path, which takes flags too. */
+export function thresholdsFromFlags(app: App, flags: EstimateFlags, spelling: FlagSpelling = {}): ScenarioShape['thresholds'] {
+  return thresholdsFrom(app, flags, (flag) => `${spelling.prefix ?? ''}${flag}`);
+}
+
+/** A positive ARPU in dollars, from a flag. */
+export function arpuFromFlag(value: string, spelling: FlagSpelling = {}): number {
+  return positiveDollars(value, (flag) => `${spelling.prefix ?? ''}${flag}`);
 }
 
 /**
@@ -68,39 +84,39 @@ export function estimateFromFlags(app: App, flags: EstimateFlags): EstimateRepor
 export function estimateFromScenarioText(app: App, text: string, options: { at?: string } = {}): EstimateReport {
   const at = options.at === undefined ? app.now() : parseInstant(options.at, 'at');
   const file = parseLocated(text, 'request body', scenarioFileSchema);
-  const scenario = scenarioShape(file, thresholdsFrom(app, {}));
+  const scenario = scenarioShapeFromFile(file, thresholdsFrom(app, {}, (flag) => flag));
   const result = estimateScenario(scenario, app.catalog, at.getTime());
   if (!result.ok) throw issuesError(result.issues, (field) => field, scenarioFieldPath);
   return estimateReport(result.estimate, at.getTime());
 }
 
-function thresholdsFrom(app: App, flags: EstimateFlags): ScenarioShape['thresholds'] {
+function thresholdsFrom(app: App, flags: EstimateFlags, spell: (flag: string) => string): ScenarioShape['thresholds'] {
   return {
-    maxCostShareOfArpu: rate(flags['max-cost-share'], 'max-cost-share') ?? app.config.thresholds.max_cost_share_of_arpu,
-    minInferenceMargin: rate(flags['min-margin'], 'min-margin') ?? app.config.thresholds.min_inference_margin,
+    maxCostShareOfArpu: rate(flags['max-cost-share'], spell('max-cost-share')) ?? app.config.thresholds.max_cost_share_of_arpu,
+    minInferenceMargin: rate(flags['min-margin'], spell('min-margin')) ?? app.config.thresholds.min_inference_margin,
   };
 }
 
-function featureShapeFromFlags(flags: EstimateFlags): FeatureShape {
+function featureShapeFromFlags(flags: EstimateFlags, spell: (flag: string) => string, missingHint: string): FeatureShape {
   for (const flag of ['input', 'output'] as const) {
     if (flags[flag] === undefined) {
       const what = flag === 'input' ? 'the prompt tokens of one call, cached ones included' : 'the generated tokens of one call, reasoning included';
-      throw new UnitcostError('invalid_argument', `${flag} is required: ${what}`, { field: flag });
+      throw new UnitcostError('invalid_argument', `${spell(flag)} is required: ${what}${missingHint}`, { field: spell(flag) });
     }
   }
-  const shape: FeatureShape = { input: tokens(flags.input, 'input')!, output: tokens(flags.output, 'output')! };
+  const shape: FeatureShape = { input: tokens(flags.input, spell('input'))!, output: tokens(flags.output, spell('output'))! };
   if (flags.model !== undefined) shape.model = flags.model;
-  if (flags.route !== undefined) shape.route = route(flags.route);
+  if (flags.route !== undefined) shape.route = route(flags.route, spell('route'));
   const counts: Array<[keyof FeatureShape, number | undefined]> = [
-    ['cached', tokens(flags.cached, 'cached')],
-    ['cacheWrite', tokens(flags['cache-write'], 'cache-write')],
-    ['cacheWrite1h', tokens(flags['cache-write-1h'], 'cache-write-1h')],
-    ['reasoning', tokens(flags.reasoning, 'reasoning')],
-    ['calls', tokens(flags.calls, 'calls')],
-    ['contextGrowth', tokens(flags['context-growth'], 'context-growth')],
-    ['maxSteps', tokens(flags['max-steps'], 'max-steps')],
-    ['cachePrefix', tokens(flags['cache-prefix'], 'cache-prefix')],
-    ['cacheHitRate', rate(flags['cache-hit-rate'], 'cache-hit-rate')],
+    ['cached', tokens(flags.cached, spell('cached'))],
+    ['cacheWrite', tokens(flags['cache-write'], spell('cache-write'))],
+    ['cacheWrite1h', tokens(flags['cache-write-1h'], spell('cache-write-1h'))],
+    ['reasoning', tokens(flags.reasoning, spell('reasoning'))],
+    ['calls', tokens(flags.calls, spell('calls'))],
+    ['contextGrowth', tokens(flags['context-growth'], spell('context-growth'))],
+    ['maxSteps', tokens(flags['max-steps'], spell('max-steps'))],
+    ['cachePrefix', tokens(flags['cache-prefix'], spell('cache-prefix'))],
+    ['cacheHitRate', rate(flags['cache-hit-rate'], spell('cache-hit-rate'))],
     ['sessionsPerMonth', flags['sessions-per-month'] === undefined ? undefined : number(flags['sessions-per-month'], 'sessions-per-month', 'a number of sessions')],
   ];
   for (const [key, value] of counts) if (value !== undefined) (shape as unknown as Record<string, number>)[key] = value;
@@ -113,7 +129,7 @@ function featureShapeFromFlags(flags: EstimateFlags): FeatureShape {
   ];
   for (const [flag, tokenClass] of priceFlags) {
     const value = flags[flag];
-    if (value !== undefined) prices[tokenClass] = number(value, flag, 'a price in $ per million tokens');
+    if (value !== undefined) prices[tokenClass] = number(value, spell(flag), 'a price in $ per million tokens');
   }
   if (Object.keys(prices).length > 0) shape.prices = prices;
   return shape;
@@ -139,9 +155,9 @@ function number(value: string, flag: string, what: string): number {
   return parsed;
 }
 
-function positiveDollars(value: string): number {
-  const arpu = number(value, 'arpu', 'a positive number of dollars per user per month');
-  if (arpu <= 0) throw new UnitcostError('invalid_argument', `arpu must be a positive number of dollars per user per month (got "${value}")`, { field: 'arpu' });
+function positiveDollars(value: string, spell: (flag: string) => string): number {
+  const arpu = number(value, spell('arpu'), 'a positive number of dollars per user per month');
+  if (arpu <= 0) throw new UnitcostError('invalid_argument', `${spell('arpu')} must be a positive number of dollars per user per month (got "${value}")`, { field: spell('arpu') });
   return arpu;
 }
 
@@ -154,16 +170,16 @@ function rate(value: string | undefined, flag: string): number | undefined {
   return result;
 }
 
-function route(value: string): RouteShare[] {
+function route(value: string, flag: string): RouteShare[] {
   return value
     .split(',')
     .filter((part) => part.trim() !== '')
     .map((part) => {
       const match = /^\s*([^=]+?)\s*=\s*(\S+)\s*$/.exec(part);
       if (!match) {
-        throw new UnitcostError('invalid_argument', `route must be model=share pairs separated by commas, such as "deepseek-v4-pro=0.8,claude-opus-4-7=0.2" (got "${part.trim()}")`, { field: 'route' });
+        throw new UnitcostError('invalid_argument', `${flag} must be model=share pairs separated by commas, such as "deepseek-v4-pro=0.8,claude-opus-4-7=0.2" (got "${part.trim()}")`, { field: flag });
       }
-      const share = match[2]!.endsWith('%') ? number(match[2]!.slice(0, -1), 'route', 'shares between 0 and 1') / 100 : number(match[2]!, 'route', 'shares between 0 and 1');
+      const share = match[2]!.endsWith('%') ? number(match[2]!.slice(0, -1), flag, 'shares between 0 and 1') / 100 : number(match[2]!, flag, 'shares between 0 and 1');
       return { model: match[1]!, share };
     });
 }
@@ -213,40 +229,3 @@ function issuesError(issues: EstimateIssue[], nameOf: (field: string) => string,
   return new UnitcostError(code, lines.join('\n'), { field: fieldOf(first), ...(suggestions ? { suggestions } : {}) });
 }
 
-function scenarioShape(file: ScenarioFile, base: ScenarioShape['thresholds']): ScenarioShape {
-  return {
-    features: file.features.map((feature) => ({ name: feature.name, shape: scenarioFeatureShape(feature) })),
-    overheads: file.overheads.map((overhead) => ({
-      name: overhead.name,
-      ...(overhead.usd_per_month === undefined ? {} : { usdPerMonth: overhead.usd_per_month }),
-      ...(overhead.usd_per_user_month === undefined ? {} : { usdPerUserMonth: overhead.usd_per_user_month }),
-      ...(overhead.percent_of_inference === undefined ? {} : { percentOfInference: overhead.percent_of_inference }),
-    })),
-    ...(file.arpu === undefined ? {} : { arpuUsd: file.arpu }),
-    ...(file.active_users === undefined ? {} : { activeUsers: file.active_users }),
-    thresholds: {
-      maxCostShareOfArpu: file.thresholds?.max_cost_share_of_arpu ?? base.maxCostShareOfArpu,
-      minInferenceMargin: file.thresholds?.min_inference_margin ?? base.minInferenceMargin,
-    },
-  };
-}
-
-function scenarioFeatureShape(feature: ScenarioFile['features'][number]): FeatureShape {
-  const shape: FeatureShape = { input: feature.input, output: feature.output, sessionsPerMonth: feature.sessions_per_user_month };
-  if (feature.model !== undefined) shape.model = feature.model;
-  if (feature.route !== undefined) shape.route = Object.entries(feature.route).map(([model, share]) => ({ model, share }));
-  if (feature.prices !== undefined) shape.prices = pricesFromFields(feature.prices);
-  const optional: Array<[keyof FeatureShape, number | undefined]> = [
-    ['cached', feature.cached],
-    ['cacheWrite', feature.cache_write],
-    ['cacheWrite1h', feature.cache_write_1h],
-    ['reasoning', feature.reasoning],
-    ['calls', feature.calls_per_session],
-    ['contextGrowth', feature.context_growth],
-    ['maxSteps', feature.max_steps],
-    ['cachePrefix', feature.cache_prefix],
-    ['cacheHitRate', feature.cache_hit_rate],
-  ];
-  for (const [key, value] of optional) if (value !== undefined) (shape as unknown as Record<string, number>)[key] = value;
-  return shape;
-}

@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
-import { loadScenarioFile, type LoadedScenario } from '../config/scenario-file.js';
-import type { PricePerMillion } from '../core/catalog/rate-card.js';
+import { arpuFromFlag, estimateFlagNames, estimateFromFlags, thresholdsFromFlags, type EstimateFlagName, type EstimateFlags } from '../app/estimate-service.js';
+import { loadScenarioFile } from '../config/scenario-file.js';
 import { formatUsd } from '../core/cost/picodollars.js';
-import { describeIssue, type EstimateIssue } from '../core/estimate/estimate-issue.js';
 import { estimateReport, type EstimateReport, type PriceTable } from '../core/estimate/estimate-report.js';
-import { estimateScenario, type ScenarioShape } from '../core/estimate/estimate-scenario.js';
-import type { FeatureShape, RouteShare } from '../core/estimate/feature-shape.js';
+import { estimateScenario } from '../core/estimate/estimate-scenario.js';
 import { percent } from '../core/estimate/judge-viability.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import type { CliContext } from './cli-context.js';
@@ -110,138 +108,37 @@ export function registerEstimateCommand(program: Command, context: CliContext): 
 /** Runs one estimate from parsed options and prints it; `unitcost start` uses it for its worked example. */
 export function runEstimate(options: EstimateOptions, context: CliContext): void {
   const app = context.app();
+  const spelling = { prefix: '--', missingHint: ' (or use --scenario)' };
+  const flags: EstimateFlags = {};
+  for (const [option, value] of Object.entries(options)) {
+    const flag = kebab(option) as EstimateFlagName;
+    if (typeof value === 'string' && estimateFlagNames.includes(flag)) flags[flag] = value;
+  }
+  if (!options.scenario) {
+    const report = estimateFromFlags(app, flags, spelling);
+    context.io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, undefined));
+    return;
+  }
+  const given = featureFlags.filter((flag) => options[flag] !== undefined).map((flag) => `--${kebab(flag)}`);
+  if (given.length > 0) {
+    throw new UnitcostError('invalid_argument', `${given.join(', ')} cannot be combined with --scenario: the file describes each feature`, { field: given[0]! });
+  }
   const at = options.at ? parseDateOption(options.at, '--at') : app.now();
-  const thresholds = {
-    maxCostShareOfArpu: rateOption(options.maxCostShare, '--max-cost-share') ?? app.config.thresholds.max_cost_share_of_arpu,
-    minInferenceMargin: rateOption(options.minMargin, '--min-margin') ?? app.config.thresholds.min_inference_margin,
-  };
-  let loaded: LoadedScenario | undefined;
-  let scenario: ScenarioShape;
-  if (options.scenario) {
-    const given = featureFlags.filter((flag) => options[flag] !== undefined).map(flagName);
-    if (given.length > 0) {
-      throw new UnitcostError('invalid_argument', `${given.join(', ')} cannot be combined with --scenario: the file describes each feature`, { field: given[0]! });
-    }
-    loaded = loadScenarioFile(options.scenario);
-    scenario = loaded.shape(thresholds);
-    if (options.arpu !== undefined) scenario.arpuUsd = arpuOption(options.arpu);
-    if (options.maxCostShare !== undefined) scenario.thresholds.maxCostShareOfArpu = thresholds.maxCostShareOfArpu;
-    if (options.minMargin !== undefined) scenario.thresholds.minInferenceMargin = thresholds.minInferenceMargin;
-  } else {
-    const shape = featureShapeFromOptions(options);
-    const arpu = options.arpu === undefined ? undefined : arpuOption(options.arpu);
-    scenario = { features: [{ name: featureName(shape), shape }], thresholds, ...(arpu === undefined ? {} : { arpuUsd: arpu }) };
-  }
+  const loaded = loadScenarioFile(options.scenario);
+  const scenario = loaded.shape(thresholdsFromFlags(app, flags, spelling));
+  if (options.arpu !== undefined) scenario.arpuUsd = arpuFromFlag(options.arpu, spelling);
+  // Thresholds given on the command line win over the file's.
+  const flagThresholds = thresholdsFromFlags(app, flags, spelling);
+  if (options.maxCostShare !== undefined) scenario.thresholds.maxCostShareOfArpu = flagThresholds.maxCostShareOfArpu;
+  if (options.minMargin !== undefined) scenario.thresholds.minInferenceMargin = flagThresholds.minInferenceMargin;
   const result = estimateScenario(scenario, app.catalog, at.getTime());
-  if (!result.ok) throw loaded ? loaded.issueError(result.issues) : flagError(result.issues);
+  if (!result.ok) throw loaded.issueError(result.issues);
   const report = estimateReport(result.estimate, at.getTime());
-  context.io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, loaded?.scenario.name ?? loaded?.file));
+  context.io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, loaded.scenario.name ?? loaded.file));
 }
 
-function featureShapeFromOptions(options: EstimateOptions): FeatureShape {
-  for (const flag of ['input', 'output'] as const) {
-    if (options[flag] === undefined) {
-      throw new UnitcostError('invalid_argument', `${flagName(flag)} is required: the ${flag === 'input' ? 'prompt tokens of one call, cached ones included' : 'generated tokens of one call, reasoning included'} (or use --scenario)`, { field: flagName(flag) });
-    }
-  }
-  const shape: FeatureShape = { input: tokenOption(options.input, '--input')!, output: tokenOption(options.output, '--output')! };
-  if (options.model !== undefined) shape.model = options.model;
-  if (options.route !== undefined) shape.route = routeOption(options.route);
-  const counts: Array<[keyof FeatureShape, number | undefined]> = [
-    ['cached', tokenOption(options.cached, '--cached')],
-    ['cacheWrite', tokenOption(options.cacheWrite, '--cache-write')],
-    ['cacheWrite1h', tokenOption(options.cacheWrite1h, '--cache-write-1h')],
-    ['reasoning', tokenOption(options.reasoning, '--reasoning')],
-    ['calls', tokenOption(options.calls, '--calls')],
-    ['contextGrowth', tokenOption(options.contextGrowth, '--context-growth')],
-    ['maxSteps', tokenOption(options.maxSteps, '--max-steps')],
-    ['cachePrefix', tokenOption(options.cachePrefix, '--cache-prefix')],
-    ['cacheHitRate', rateOption(options.cacheHitRate, '--cache-hit-rate')],
-    ['sessionsPerMonth', options.sessionsPerMonth === undefined ? undefined : numberOption(options.sessionsPerMonth, '--sessions-per-month', 'a number of sessions')],
-  ];
-  for (const [key, value] of counts) if (value !== undefined) (shape as unknown as Record<string, number>)[key] = value;
-  const prices: PricePerMillion = {};
-  const priceFlags: Array<[keyof EstimateOptions, keyof PricePerMillion]> = [
-    ['priceInput', 'input'],
-    ['priceOutput', 'output'],
-    ['priceCacheRead', 'cacheRead'],
-    ['priceCacheWrite', 'cacheWrite5m'],
-  ];
-  for (const [flag, tokenClass] of priceFlags) {
-    const value = options[flag];
-    if (typeof value === 'string') prices[tokenClass] = numberOption(value, flagName(flag), 'a price in $ per million tokens');
-  }
-  if (Object.keys(prices).length > 0) shape.prices = prices;
-  return shape;
-}
-
-function featureName(shape: FeatureShape): string {
-  if (shape.route) return shape.route.map((entry) => `${entry.model} ${percent(entry.share)}`).join(' + ');
-  return shape.model ?? 'custom';
-}
-
-/** A count: digits with optional _ or , separators and a k or M suffix; range and wholeness are checked by the estimate. */
-function tokenOption(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const match = /^\s*(-?[\d_,]*\.?\d+)\s*([kKmM])?\s*$/.exec(value);
-  const parsed = match ? Number(match[1]!.replace(/[_,]/g, '')) * (match[2] ? (match[2].toLowerCase() === 'k' ? 1_000 : 1_000_000) : 1) : Number.NaN;
-  if (!Number.isFinite(parsed)) throw new UnitcostError('invalid_argument', `${flag} must be a whole number, such as 2000 or 2k (got "${value}")`, { field: flag });
-  return parsed;
-}
-
-function numberOption(value: string, flag: string, what: string): number {
-  const parsed = value.trim() === '' ? Number.NaN : Number(value.replace(/^\$/, ''));
-  if (!Number.isFinite(parsed)) throw new UnitcostError('invalid_argument', `${flag} must be ${what} (got "${value}")`, { field: flag });
-  return parsed;
-}
-
-function arpuOption(value: string): number {
-  const arpu = numberOption(value, '--arpu', 'a positive number of dollars per user per month');
-  if (arpu <= 0) throw new UnitcostError('invalid_argument', `--arpu must be a positive number of dollars per user per month (got "${value}")`, { field: '--arpu' });
-  return arpu;
-}
-
-function rateOption(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const isPercent = value.trim().endsWith('%');
-  const parsed = numberOption(isPercent ? value.trim().slice(0, -1) : value, flag, 'a rate between 0 and 1, such as 0.8 or 80%');
-  const rate = isPercent ? parsed / 100 : parsed;
-  if (rate < 0 || rate > 1) throw new UnitcostError('invalid_argument', `${flag} must be a rate between 0 and 1, such as 0.8 or 80% (got "${value}")`, { field: flag });
-  return rate;
-}
-
-function routeOption(value: string): RouteShare[] {
-  return value
-    .split(',')
-    .filter((part) => part.trim() !== '')
-    .map((part) => {
-      const match = /^\s*([^=]+?)\s*=\s*(\S+)\s*$/.exec(part);
-      if (!match) {
-        throw new UnitcostError('invalid_argument', `--route must be model=share pairs separated by commas, such as "deepseek-v4-pro=0.8,claude-opus-4-7=0.2" (got "${part.trim()}")`, { field: '--route' });
-      }
-      const share = match[2]!.endsWith('%') ? numberOption(match[2]!.slice(0, -1), '--route', 'shares between 0 and 1') / 100 : numberOption(match[2]!, '--route', 'shares between 0 and 1');
-      return { model: match[1]!, share };
-    });
-}
-
-/** The command-line spelling of a logical field: cacheWrite1h → --cache-write-1h, prices.cacheRead → --price-cache-read. */
-function flagName(field: string): string {
-  const [key, sub] = field.split('.') as [string, string | undefined];
-  const kebab = (name: string): string => name.replace(/([A-Z])/g, '-$1').replace(/(\d+h)$/, '-$1').toLowerCase();
-  if (key === 'prices') return sub === undefined ? '--price-*' : `--price-${kebab(sub === 'cacheWrite5m' ? 'cacheWrite' : sub)}`;
-  return `--${kebab(key)}`;
-}
-
-function flagError(issues: EstimateIssue[]): UnitcostError {
-  const lines = issues.map((issue) => {
-    const text = describeIssue(issue, flagName);
-    // Catalog answers name the model, not the flag; say which flag it came from.
-    return issue.code === 'invalid_argument' ? text : `${flagName(String(issue.path[0]))}: ${text}`;
-  });
-  const first = issues[0]!;
-  const code = first.code === 'unknown_model' ? 'unknown_model' : first.code === 'unpriced' ? 'unpriced' : 'invalid_argument';
-  const suggestions = issues.find((issue) => issue.suggestions?.length)?.suggestions;
-  return new UnitcostError(code, lines.join('\n'), { field: flagName(String(first.path[0])), ...(suggestions ? { suggestions } : {}) });
+function kebab(option: string): string {
+  return option.replace(/([A-Z])/g, '-$1').replace(/(\d+h)$/, '-$1').toLowerCase();
 }
 
 function usdOrDash(value: number | null): string {

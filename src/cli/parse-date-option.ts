@@ -1,12 +1,6 @@
-import { UnitcostError } from '../core/unitcost-error.js';
+import { parseInstant } from '../app/parse-instant.js';
 
-/** Parses a --at/--from/--to value: a date (midnight UTC) or a full ISO timestamp. */
+/** Parses a --at/--from/--to value: a date (midnight UTC) or a full ISO timestamp, as every service reads it. */
 export function parseDateOption(value: string, flag: string): Date {
-  const isDate = /^\d{4}-\d{2}-\d{2}$/.test(value);
-  const isTimestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value);
-  const parsed = new Date(isDate ? `${value}T00:00:00Z` : value);
-  if ((!isDate && !isTimestamp) || Number.isNaN(parsed.getTime()) || (isDate && !parsed.toISOString().startsWith(value))) {
-    throw new UnitcostError('invalid_argument', `${flag} must be a date such as 2026-03-01 or a timestamp such as 2026-03-01T12:00:00Z, got "${value}"`, { field: flag });
-  }
-  return parsed;
+  return parseInstant(value, flag);
 }

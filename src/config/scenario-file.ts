@@ -88,7 +88,7 @@ export function loadScenarioFile(path: string, directory: string = process.cwd()
   return {
     file,
     scenario,
-    shape: (baseThresholds) => scenarioShape(scenario, baseThresholds),
+    shape: (baseThresholds) => scenarioShapeFromFile(scenario, baseThresholds),
     issueError: (issues) => {
       const lines = issues.map((issue) => {
         const path = scenarioPath(issue);
@@ -108,7 +108,8 @@ export function loadScenarioFile(path: string, directory: string = process.cwd()
   };
 }
 
-function scenarioShape(scenario: ScenarioFile, base: ViabilityThresholds): ScenarioShape {
+/** A validated scenario as the estimate takes it; its thresholds override the base ones where it sets them. */
+export function scenarioShapeFromFile(scenario: ScenarioFile, base: ViabilityThresholds): ScenarioShape {
   return {
     features: scenario.features.map((feature) => ({ name: feature.name, shape: featureShape(feature) })),
     overheads: scenario.overheads.map((overhead) => ({
