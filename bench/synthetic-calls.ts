@@ -1,4 +1,4 @@
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom } from '../src/core/demo/seeded-random.js';
 
 /** A model in the synthetic traffic, with the usage its provider can report. */
 export interface SyntheticModel {

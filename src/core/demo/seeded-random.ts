@@ -1,6 +1,6 @@
 /**
- * A small seeded generator (sfc32, seeded through splitmix32), so demo traffic is the same on every run
- * and every machine: a report of `unitcost demo --seed 7` can be reproduced exactly.
+ * A small seeded generator (sfc32, seeded through splitmix32), so demo traffic and benchmark data are the
+ * same on every run and every machine: `unitcost demo --seed 7` or a figure in BENCHMARKS.md can be reproduced exactly.
  */
 export class SeededRandom {
   private a: number;
@@ -56,6 +56,12 @@ export class SeededRandom {
   /** True with the given probability. */
   chance(probability: number): boolean {
     return this.next() < probability;
+  }
+
+  /** An integer in [min, max] whose logarithm is uniform: token counts span orders of magnitude. */
+  logUniformInteger(min: number, max: number): number {
+    const value = Math.round(Math.exp(Math.log(min) + this.next() * (Math.log(max) - Math.log(min))));
+    return Math.min(max, Math.max(min, value));
   }
 
   /** A standard normal draw (Box–Muller, the second value of each pair kept for the next call). */
