@@ -1,4 +1,4 @@
-import { buildKpiDashboard, type KpiDashboard, type KpiLine } from '../core/kpi/kpi-dashboard.js';
+import { buildKpiDashboard, kpiDashboardJson } from '../core/kpi/kpi-dashboard.js';
 import { buildReport, reportJson } from '../core/kpi/build-report.js';
 import { parseGroupBy, parsePeriod, parseWhere } from '../core/kpi/report-request.js';
 import { dayString } from '../core/kpi/report-periods.js';
@@ -50,29 +50,7 @@ export async function kpisOver(app: App, reader: ReportReader, flags: KpiFlags):
   const to = flags.to === undefined ? undefined : wholeDay(flags.to, 'to');
   const settings = reportSettings(app.config);
   const aggregates = await reader.kpis({ period, to, revenue: settings.revenue, tiers: settings.tiers });
-  return kpisJson(buildKpiDashboard(aggregates, period, settings.thresholds));
-}
-
-// The same shape as kpisJson in src/cli/kpis-command.ts, which the server may not import; a test holds the two equal.
-function kpisJson(dashboard: KpiDashboard): Record<string, unknown> {
-  const line = (kpiLine: KpiLine) => ({ measures: kpiLine.measures, previous: kpiLine.previous, checks: kpiLine.checks });
-  return {
-    period: dashboard.period,
-    window: dashboard.window,
-    previous_window: dashboard.previousWindow,
-    revenue_tracked: dashboard.revenueTracked,
-    arpu_usd: dashboard.arpuUsd,
-    thresholds: {
-      min_inference_margin: dashboard.thresholds.minInferenceMargin,
-      max_cost_share_of_arpu: dashboard.thresholds.maxCostShareOfArpu,
-      max_prompt_cache_hit_rate_drop: dashboard.thresholds.maxPromptCacheHitRateDrop,
-      max_response_cache_hit_rate_drop: dashboard.thresholds.maxResponseCacheHitRateDrop,
-      max_frontier_share_rise: dashboard.thresholds.maxFrontierShareRise,
-    },
-    breaches: dashboard.breaches,
-    overall: line(dashboard.overall),
-    features: dashboard.features.map((feature) => ({ feature: feature.feature, ...line(feature) })),
-  };
+  return kpiDashboardJson(buildKpiDashboard(aggregates, period, settings.thresholds));
 }
 
 // Reports count whole UTC days, as the CLI's --from and --to do.
