@@ -36,8 +36,11 @@ export interface LineConverter {
   pendingLine?: number;
 }
 
-/** Reads, validates and prices lines numbered from firstLine; bad ones become rejects, never exceptions. */
-export function convertLines(converter: LineConverter, lines: readonly string[], firstLine: number, atEnd = false): ConvertedLines {
+/**
+ * Reads, validates and prices lines numbered from firstLine (or, when lineNumbers is given, numbered by it:
+ * lines picked out of a file); bad ones become rejects, never exceptions.
+ */
+export function convertLines(converter: LineConverter, lines: readonly string[], firstLine: number, atEnd = false, lineNumbers?: readonly number[]): ConvertedLines {
   const converted: ConvertedLines = { usage: [], outcomes: [], revenue: [], prices: [], rejects: [], unpriced: 0 };
   const prices = new Map<string, StoredPriceRow>();
   const parseOptions = { nowMs: converter.nowMs };
@@ -62,7 +65,7 @@ export function convertLines(converter: LineConverter, lines: readonly string[],
     }
   };
   for (let index = 0; index < lines.length; index += 1) {
-    const lineNumber = firstLine + index;
+    const lineNumber = lineNumbers === undefined ? firstLine + index : lineNumbers[index]!;
     const read = converter.reader.read(lines[index]!);
     if (read.ok === 'pending') {
       converter.pendingLine ??= lineNumber;

@@ -30,6 +30,11 @@ export function detectingRecordReader(): RecordReader {
   };
 }
 
+/** A reader of JSON lines only (for lines picked out of a file already known to be JSON lines). */
+export function jsonLinesRecordReader(): RecordReader {
+  return new JsonLinesReader();
+}
+
 class JsonLinesReader implements RecordReader {
   readonly format = 'jsonl';
 

@@ -145,6 +145,25 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
       expect(counts.costTotalPicodollars).toBe(2n * 195_000_000n);
     });
 
+    it('refuses an id reused far from the timestamp it is stored with, for calls, outcomes and revenue', async () => {
+      const monthLater = day + 30 * 86_400_000;
+      await store.appendBatch({ usage: [usageRow()], outcomes: [outcomeRow()], revenue: [revenueRow()] });
+      const reused = await store.appendBatch({
+        usage: [usageRow({ contentHash: 'other', timestampMs: monthLater, source: 'later.jsonl:7' })],
+        outcomes: [outcomeRow({ outcome: 'failure', contentHash: 'changed', timestampMs: monthLater })],
+        revenue: [revenueRow({ contentHash: 'changed', timestampMs: monthLater })],
+      });
+      expect(reused.usage).toEqual({ inserted: 0, duplicates: 0, conflicts: [{ index: 0, id: 'call-1', reason: expect.stringContaining('already stored with different content'), source: 'later.jsonl:7' }] });
+      expect(reused.outcomes.conflicts).toHaveLength(1);
+      expect(reused.outcomes.inserted).toBe(0);
+      expect(reused.revenue.conflicts).toHaveLength(1);
+      expect(reused.revenue.inserted).toBe(0);
+      expect(await store.counts()).toMatchObject({ usageEvents: 1, outcomes: 1, revenue: 1, costTotalPicodollars: 195_000_000n });
+      // A re-send of the stored records is still a duplicate, not a conflict.
+      const again = await store.appendBatch({ usage: [usageRow()], outcomes: [outcomeRow()], revenue: [revenueRow()] });
+      expect([again.usage, again.outcomes, again.revenue]).toEqual([0, 1, 2].map(() => ({ inserted: 0, duplicates: 1, conflicts: [] })));
+    });
+
     it('reports duplicates and conflicts within one batch', async () => {
       const outcome = await store.appendUsage([usageRow(), usageRow(), usageRow({ contentHash: 'other' })]);
       expect(outcome.inserted).toBe(1);

@@ -15,6 +15,6 @@ describe('openDuckdbDatabase', () => {
     const tables = await second.connection.runAndReadAll("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name");
     second.close();
     expect(versions.getRowObjects().map((row) => Number(row.version))).toEqual(schemaMigrations.map((migration) => migration.version));
-    expect(tables.getRowObjects().map((row) => row.table_name)).toEqual(['api_keys', 'prices', 'revenue', 'schema_migrations', 'task_outcomes', 'usage_events']);
+    expect(tables.getRowObjects().map((row) => row.table_name)).toEqual(['api_keys', 'prices', 'record_keys', 'revenue', 'schema_migrations', 'task_outcomes', 'usage_events']);
   });
 });

@@ -3,6 +3,7 @@ import type { BatchOutcome, EventBatch, OpenBatch } from '../event-writer.js';
 import type { AppendOutcome, StoredPriceRow } from '../stored-rows.js';
 import type { StagedKindSql, StagingSet } from './duckdb-event-columns.js';
 import { writePriceRows } from './duckdb-price-rows.js';
+import { insertRecordKeys, reusedKeyConflicts, type KeyedTable } from './duckdb-record-keys.js';
 import { BatchDictionary } from './duckdb-staging.js';
 
 /*
@@ -16,11 +17,11 @@ import { BatchDictionary } from './duckdb-staging.js';
  * stored rows as the batch spans, whatever the size of the store. (A day's margin was measured too: with
  * dense traffic it scans every row of that day, 174 ms per 20k-event batch at 800k stored events
  * against 10 ms with a minute.)
- * What this gives up: a re-sent record has the same timestamp as its stored copy, which therefore lies
- * in the window, so duplicates (re-ingests) are always recognized. But an id re-used with a timestamp
- * outside its batch's range (plus a minute) is not recognized as a conflict: both rows are kept, and
- * neither is overwritten. A file in random time order stays correct, but each batch then spans (and
- * scans) more of the store.
+ * A re-sent record has the same timestamp as its stored copy, which therefore lies in the window, so
+ * duplicates (re-ingests) are always recognized there. An id re-used with a timestamp outside its
+ * batch's range (plus a minute) is found through record_keys instead (duckdb-record-keys.ts) and refused
+ * as a conflict. A file in random time order stays correct, but each batch then spans (and scans) more
+ * of the store.
  */
 const duplicateWindowMs = 60_000;
 
@@ -51,16 +52,18 @@ type Keyed = { contentHash: string; timestampMs: number; source: string | null }
 
 /** A DuckDB batch: rows staged on one connection, checked, copied and committed on the other. */
 export class DuckdbOpenBatch implements OpenBatch {
-  private readonly usage = newKindState();
-  private readonly outcomes = newKindState();
-  private readonly revenue = newKindState();
-  private readonly prices = new Map<string, StoredPriceRow>();
+  protected readonly usage = newKindState();
+  protected readonly outcomes = newKindState();
+  protected readonly revenue = newKindState();
+  protected readonly prices = new Map<string, StoredPriceRow>();
   private readonly dictionary = new BatchDictionary();
-  private done = false;
+  protected done = false;
+  /** Stage every row, repeats included, for a subclass that settles repeats in SQL. */
+  protected keepRepeats = false;
 
   constructor(
-    private readonly host: BatchHost,
-    private readonly set: StagingSet,
+    protected readonly host: BatchHost,
+    protected readonly set: StagingSet,
   ) {}
 
   get added(): { usage: number; outcomes: number; revenue: number } {
@@ -82,9 +85,9 @@ export class DuckdbOpenBatch implements OpenBatch {
     for (let index = 0; index < rows.length; index += 1) {
       const row = rows[index]!;
       const id = key(row);
-      const earlier = state.seen.get(id);
+      const earlier = this.keepRepeats ? undefined : state.seen.get(id);
       if (earlier === undefined) {
-        state.seen.set(id, row.contentHash);
+        if (!this.keepRepeats) state.seen.set(id, row.contentHash);
         keep.push(index);
         if (row.timestampMs < state.low) state.low = row.timestampMs;
         if (row.timestampMs > state.high) state.high = row.timestampMs;
@@ -109,12 +112,16 @@ export class DuckdbOpenBatch implements OpenBatch {
         // that refused rows can be dropped from staging, which a transaction writing the store cannot do.
         for (const [kind, state] of [[this.set.usage, this.usage], [this.set.outcomes, this.outcomes], [this.set.revenue, this.revenue]] as const) {
           if (state.kept > 0) await this.dropStored(kind as StagedKindSql<Keyed>, state);
+          if (state.outcome.inserted > 0) await this.dropReusedKeys(kind as StagedKindSql<Keyed>, state);
         }
         await connection.run('BEGIN TRANSACTION');
         try {
           if (this.prices.size > 0) await writePriceRows(connection, [...this.prices.values()]);
           for (const [kind, state] of [[this.set.usage, this.usage], [this.set.outcomes, this.outcomes], [this.set.revenue, this.revenue]] as const) {
-            if (state.outcome.inserted > 0) await connection.run(kind.insertSql);
+            if (state.outcome.inserted > 0) {
+              await connection.run(kind.insertSql);
+              await insertRecordKeys(connection, this.keyedTable(kind as StagedKindSql<Keyed>));
+            }
           }
           await connection.run('COMMIT');
         } catch (error) {
@@ -133,6 +140,27 @@ export class DuckdbOpenBatch implements OpenBatch {
     if (this.done) return;
     this.done = true;
     await this.host.release(this.set);
+  }
+
+  private keyedTable(kind: StagedKindSql<Keyed>): KeyedTable {
+    const table = kind.table as KeyedTable['table'];
+    return {
+      final: kind.staged.name,
+      key: kind.stagedKey,
+      table,
+      what: table === 'task_outcomes' ? 'the outcome of task' : table === 'revenue' ? 'revenue id' : 'id',
+      line: 'row_index',
+      source: `(SELECT d.value FROM ${this.set.dictionaryName} d WHERE d.code = s.source_file) || coalesce(':' || CAST(CAST(s.source_line AS BIGINT) AS VARCHAR), '')`,
+    };
+  }
+
+  /** Refuses the staged rows whose id is stored with other content far from their timestamp (duckdb-record-keys.ts). */
+  private async dropReusedKeys(kind: StagedKindSql<Keyed>, state: KindState): Promise<void> {
+    const conflicts = await reusedKeyConflicts(this.host.connection, this.keyedTable(kind));
+    if (conflicts.length === 0) return;
+    state.outcome.conflicts.push(...conflicts);
+    state.outcome.inserted -= conflicts.length;
+    await this.host.connection.run(`DELETE FROM ${kind.staged.name} WHERE row_index IN (${conflicts.map((conflict) => conflict.index).join(', ')})`);
   }
 
   /**

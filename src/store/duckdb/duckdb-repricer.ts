@@ -41,7 +41,7 @@ const sqlRateName = (name: (typeof rateColumns)[number]): string => `rate_${name
 const times = (tokens: string, rate: string): string => `CAST(${tokens} AS HUGEINT) * r.${rate}`;
 
 /** Each cost column's new value, as SQL over the stored call (alias e) and its rates (alias r). */
-function costExpressions(e: string): Record<string, string> {
+export function costExpressions(e: string): Record<string, string> {
   return {
     cost_input: times(`(${e}.input_tokens - ${e}.cache_read_tokens - ${e}.cache_write_5m_tokens - ${e}.cache_write_1h_tokens - ${e}.input_audio_tokens)`, 'rate_input'),
     cost_cache_read: times(`${e}.cache_read_tokens`, 'rate_cache_read'),
@@ -55,7 +55,7 @@ function costExpressions(e: string): Record<string, string> {
 }
 
 /** The new value of every repriced column, as SQL over the stored call (alias e) and its rates (alias r). */
-function newValues(e: string): Record<string, string> {
+export function newValues(e: string): Record<string, string> {
   const costs = costExpressions(e);
   const priced = (expression: string): string => `CASE WHEN r.price_id IS NULL THEN NULL ELSE CAST(${expression} AS BIGINT) END`;
   return {
@@ -69,7 +69,7 @@ function newValues(e: string): Record<string, string> {
 }
 
 /** The join of stored calls (alias e) to the rate row that covers each: same model, period, slice of the day and input band. */
-function coveredBy(e: string): string {
+export function coveredBy(e: string): string {
   return `${e}.model = r.model AND ${e}.provider IS NOT DISTINCT FROM r.provider
     AND ${e}.ts >= epoch_ms(r.from_ms) AND ${e}.ts < epoch_ms(r.to_ms)
     AND CAST(epoch_ms(${e}.ts) // 1000 % 86400 AS INTEGER) >= r.day_second_from
@@ -77,14 +77,16 @@ function coveredBy(e: string): string {
     AND ${e}.input_tokens > r.input_above AND ${e}.input_tokens <= r.input_at_most`;
 }
 
-async function stageAssignments(connection: DuckDBConnection, assignments: RateAssignment[]): Promise<void> {
-  await connection.run(`CREATE OR REPLACE TEMP TABLE reprice_rates (
+/** Writes rate rows into a new table (by default the temp table reprice_rates), for coveredBy's join. */
+export async function stageAssignments(connection: DuckDBConnection, assignments: RateAssignment[], where: { catalog: string; table: string } = { catalog: 'temp', table: 'reprice_rates' }): Promise<void> {
+  const table = where.catalog === 'temp' ? `TEMP TABLE ${where.table}` : `TABLE ${where.catalog}.main.${where.table}`;
+  await connection.run(`CREATE OR REPLACE ${table} (
     provider VARCHAR, model VARCHAR, from_ms BIGINT, to_ms BIGINT, day_second_from INTEGER, day_second_to INTEGER,
     input_above BIGINT, input_at_most BIGINT, price_id VARCHAR, priced_provider VARCHAR, priced_model VARCHAR, unpriced_reason VARCHAR,
     ${rateColumns.map((name) => `${sqlRateName(name)} BIGINT`).join(', ')})`);
   if (assignments.length === 0) return;
   const types = [VARCHAR, VARCHAR, BIGINT, BIGINT, INTEGER, INTEGER, BIGINT, BIGINT, VARCHAR, VARCHAR, VARCHAR, VARCHAR, ...rateColumns.map(() => BIGINT)];
-  const appender = await connection.createAppender('reprice_rates', 'main', 'temp');
+  const appender = await connection.createAppender(where.table, 'main', where.catalog);
   try {
     for (let start = 0; start < assignments.length; start += 2048) {
       const slice = assignments.slice(start, start + 2048);

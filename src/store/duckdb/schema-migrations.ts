@@ -1,3 +1,5 @@
+import { recordKeysMigration } from './duckdb-record-keys.js';
+
 /**
  * The DuckDB schema, as numbered migrations applied in order and recorded in schema_migrations.
  * Never edit a migration that has shipped: add the next one.
@@ -101,5 +103,10 @@ export const schemaMigrations: ReadonlyArray<{ version: number; description: str
         revoked_at TIMESTAMP
       )`,
     ],
+  },
+  {
+    version: 3,
+    description: 'record keys, to find an id reused with a timestamp far from its stored record',
+    statements: recordKeysMigration,
   },
 ];

@@ -1,0 +1,75 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { AppendOutcome } from '../stored-rows.js';
+
+/*
+ * Ids reused far away in time. A batch is checked for stored copies of its records among the stored
+ * rows of its own time range widened by a minute (duckdb-open-batch.ts): cheap, and enough for every
+ * re-sent record, whose timestamp is its copy's. An id reused with another timestamp lies outside that
+ * window, so every stored record's key also goes into record_keys: one BIGINT per record (63 bits of the
+ * MD5 of its kind and id), no index. A batch's rows that the window check did not match are looked up
+ * there with one hash join, which scans 8 bytes per stored record (about 55 ms per 5M records on the
+ * loaded 2-core machine, BENCHMARKS.md) instead of the id column. Only the rows it finds — a reused id,
+ * or rarely two ids sharing 63 bits — are then looked up by id in the stored table, whatever their
+ * timestamp: a different content hash is a conflict, refused and reported; no match is not one.
+ */
+
+/** What the key check needs of a kind of record staged for a batch. */
+export interface KeyedTable {
+  /** The staged table (qualified). */
+  final: string;
+  /** The key column, the same in the staged and the stored table. */
+  key: string;
+  table: 'usage_events' | 'task_outcomes' | 'revenue';
+  /** How a message names the key: "id", "the outcome of task", "revenue id". */
+  what: string;
+  /** The staged table's column that orders rows and names conflicts (the line, or the row index). */
+  line?: string;
+  /** SQL over the staged row (alias s) of its source, "file:line"; default s.source. */
+  source?: string;
+}
+
+const kindPrefix: Record<KeyedTable['table'], string> = { usage_events: 'u', task_outcomes: 'o', revenue: 'r' };
+
+/** The SQL of a record's key in record_keys. */
+export function recordKeySql(table: KeyedTable['table'], key: string): string {
+  return `CAST(md5_number('${kindPrefix[table]}:' || ${key}) >> 65 AS BIGINT)`;
+}
+
+/** The migration statements that create record_keys and fill it from the records already stored. */
+export const recordKeysMigration: string[] = [
+  'CREATE TABLE record_keys (key BIGINT NOT NULL)',
+  ...(['usage_events', 'task_outcomes', 'revenue'] as const).map((table) => {
+    const key = table === 'task_outcomes' ? 'task_id' : 'id';
+    return `INSERT INTO record_keys SELECT DISTINCT ${recordKeySql(table, key)} FROM ${table}`;
+  }),
+];
+
+/**
+ * The staged rows whose id is stored with other content at any time, as conflicts (index: their line or
+ * row index). Staged rows that are exact copies are not reported here: the window check found them.
+ */
+export async function reusedKeyConflicts(connection: DuckDBConnection, staged: KeyedTable): Promise<AppendOutcome['conflicts']> {
+  const line = staged.line ?? 'line';
+  const candidates = await connection.runAndReadAll(
+    `SELECT s.${line} AS line, s.${staged.key} AS key, s.content_hash, ${staged.source ?? 's.source'} AS source
+     FROM ${staged.final} s SEMI JOIN record_keys k ON k.key = ${recordKeySql(staged.table, `s.${staged.key}`)}`,
+  );
+  const rows = candidates.getRowObjects();
+  if (rows.length === 0) return [];
+  const list = rows.map((row) => `'${String(row.key).replaceAll("'", "''")}'`).join(', ');
+  const stored = await connection.runAndReadAll(`SELECT ${staged.key} AS key, list(DISTINCT content_hash) AS hashes FROM ${staged.table} WHERE ${staged.key} IN (${list}) GROUP BY ALL`);
+  const hashes = new Map(stored.getRowObjects().map((row) => [String(row.key), (row.hashes as { items: unknown[] }).items.map(String)]));
+  const conflicts: AppendOutcome['conflicts'] = [];
+  for (const row of rows) {
+    const id = String(row.key);
+    const storedHashes = hashes.get(id);
+    if (storedHashes === undefined || storedHashes.includes(String(row.content_hash))) continue;
+    conflicts.push({ index: Number(row.line), id, reason: `${staged.what} ${id} is already stored with different content; the stored record is kept`, source: (row.source as string | null) ?? null });
+  }
+  return conflicts;
+}
+
+/** Adds the keys of the staged rows to record_keys (inside the transaction that stores them). */
+export async function insertRecordKeys(connection: DuckDBConnection, staged: KeyedTable): Promise<void> {
+  await connection.run(`INSERT INTO record_keys SELECT ${recordKeySql(staged.table, `s.${staged.key}`)} FROM ${staged.final} s`);
+}
