@@ -33,3 +33,23 @@ describe('the library entry point, over a store', () => {
     expect(report.totals.cost_usd).toBeGreaterThan(0);
   });
 });
+
+describe('the library entry point, simulating', () => {
+  it('replays the stored calls under a scenario given as an object, as unitcost simulate does', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { openStore, fillStoreWithDemo, simulate } = await import('./index.js');
+    const app = createApp({ directory: '/nonexistent', now: () => new Date('2026-03-20T12:00:00Z') });
+    const db = join(mkdtempSync(join(tmpdir(), 'unitcost-lib-sim-')), 'lib.duckdb');
+    const store = await openStore(app, { db });
+    try {
+      await fillStoreWithDemo(app, store, { events: 2_000, days: 10, seed: 3, endMs: Date.parse('2026-03-20T00:00:00Z') });
+    } finally {
+      await store.close();
+    }
+    const result = await simulate(app, { db, scenario: { name: 'library', value: { levers: [{ output_cap: { feature: 'coding-agent', max_tokens: 100 } }] } } });
+    expect(result.total.scenario.cost_usd!).toBeLessThan(result.total.baseline.cost_usd!);
+    expect(result.levers[0]!.risk.calls_truncated).toBeGreaterThan(0);
+  });
+});

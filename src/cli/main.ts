@@ -13,6 +13,8 @@ import { registerRepriceCommand } from './reprice-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerReportCommand } from './report-command.js';
 import { registerKpisCommand } from './kpis-command.js';
+import { registerSimulateCommand } from './simulate-command.js';
+import { registerOptimizeCommand } from './optimize-command.js';
 
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
@@ -38,6 +40,8 @@ export function buildProgram(context: CliContext): Command {
   registerDemoCommand(program, context);
   registerReportCommand(program, context);
   registerKpisCommand(program, context);
+  registerSimulateCommand(program, context);
+  registerOptimizeCommand(program, context);
   return program;
 }
 

@@ -66,7 +66,7 @@ export function createServer(options: ServerOptions): { app: Hono<{ Variables: A
   app.route('/', catalogRoutes(services, policy));
   app.route('/', eventsRoutes(services, policy, limits));
   app.route('/', reportRoutes(services, policy));
-  app.route('/', simulateRoutes(policy));
+  app.route('/', simulateRoutes(services, policy));
   app.route('/', keysRoutes(services, policy));
   app.get('*', (context) => dashboard(context, options.dashboard));
   app.all('*', (context) => {

@@ -1,5 +1,6 @@
 import { estimateFlagNames, type EstimateFlagName } from '../app/estimate-service.js';
 import { eventsJsonSchema } from '../core/events/events-json-schema.js';
+import { simulationScenarioJsonSchema } from '../core/simulate/scenario-schema.js';
 import { eventContentTypes } from './read-event-batch.js';
 
 /*
@@ -145,18 +146,29 @@ export function operationSpecs(reportParameters: Parameter[], kpiParameters: Par
       responses: { '200': 'the KPIs', ...errorResponses },
     },
     {
-      method: 'get',
-      path: '/v1/simulate',
-      summary: 'What-if levers, baseline against scenario. Not built yet: answers 501.',
-      scope: 'read',
-      responses: { '501': 'the simulator does not exist yet', ...errorResponses },
-    },
-    {
       method: 'post',
       path: '/v1/simulate',
-      summary: 'What-if levers, baseline against scenario. Not built yet: answers 501.',
+      summary: 'What if: replay the stored calls under a scenario of cost levers, baseline against scenario per feature, tier and in total, as `unitcost simulate --json` (docs/simulate.md).',
       scope: 'read',
-      responses: { '501': 'the simulator does not exist yet', ...errorResponses },
+      query: [
+        { name: 'from', description: 'first day to replay, for a YAML body (in a JSON body: its from field)' },
+        { name: 'to', description: 'the day after the last day to replay, for a YAML body (in a JSON body: its to field)' },
+      ],
+      body: {
+        types: ['application/json', 'application/yaml'],
+        schema: {
+          type: 'object',
+          required: ['scenario'],
+          additionalProperties: false,
+          properties: {
+            scenario: simulationScenarioJsonSchema(),
+            from: { type: 'string', description: 'first day (YYYY-MM-DD), default the first stored day' },
+            to: { type: 'string', description: 'the day after the last (exclusive), default the day after the last stored day' },
+          },
+        },
+        description: 'JSON {scenario, from?, to?}, or the YAML of a scenario file',
+      },
+      responses: { '200': 'the simulation (SimulationResult)', ...errorResponses, '400': 'a bad scenario: each error names its line and field', '404': 'no recorded calls in the window', '413': 'body over 1 MB', '415': 'not JSON or YAML' },
     },
     { method: 'get', path: '/v1/keys', summary: 'API keys (never their secrets).', scope: 'admin', responses: { '200': '{ keys }', ...errorResponses } },
     {

@@ -1,4 +1,4 @@
-import type { BatchOutcome, EventBatch, OpenBatch, PricingGroup, RateAssignment, RepricedModel, StoreCounts, TimeRange } from '../event-writer.js';
+import type { BatchOutcome, EventBatch, JsonLinesBatch, JsonLinesBatchOptions, OpenBatch, PricingGroup, RateAssignment, RepricedModel, StoreCounts, TimeRange } from '../event-writer.js';
 import type { KpiAggregates, KpiQuery, ReportAggregates, ReportQuery, ReportReader } from '../report-reader.js';
 import type { Store } from '../store.js';
 import type { AppendOutcome, StoredOutcomeRow, StoredPriceRow, StoredRevenueRow, StoredUsageRow } from '../stored-rows.js';
@@ -6,6 +6,8 @@ import { openDuckdbDatabase, type DuckdbDatabase } from './duckdb-database.js';
 import { DuckdbEventWriter } from './duckdb-event-writer.js';
 import { createDuckdbReportReader } from './report-duckdb-reader.js';
 import { refreshReportSummaries } from './report-summaries.js';
+import type { FeatureTrafficProfile, ReplayQuery, SimulationGroupRow } from '../simulation-replayer.js';
+import { featureProfiles, replayAggregates } from './simulate-replay.js';
 
 const checkpointThreshold = '16MB';
 
@@ -53,6 +55,10 @@ export class DuckdbStore implements Store {
     return this.writer.openBatch();
   }
 
+  openJsonLinesBatch(options: JsonLinesBatchOptions): Promise<JsonLinesBatch> {
+    return this.writer.openJsonLinesBatch(options);
+  }
+
   appendUsage(rows: StoredUsageRow[]): Promise<AppendOutcome> {
     return this.writer.appendUsage(rows);
   }
@@ -90,5 +96,19 @@ export class DuckdbStore implements Store {
 
   kpis(query: KpiQuery): Promise<KpiAggregates> {
     return this.reader.kpis(query);
+  }
+
+  /** Replays on a connection of its own: its staged rate tables are temporary, and ingest keeps its connection. */
+  async replay(query: ReplayQuery): Promise<SimulationGroupRow[]> {
+    const connection = await this.database.instance.connect();
+    try {
+      return await replayAggregates(connection, query);
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  featureProfiles(range: TimeRange): Promise<FeatureTrafficProfile[]> {
+    return featureProfiles(this.database.connection, range);
   }
 }

@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { defaultLevers, rankOptimization, type DefaultLever, type FeatureProfile } from '../core/simulate/optimize-levers.js';
+import type { OptimizeResult } from '../core/simulate/simulation-result.js';
+import { UnitcostError } from '../core/unitcost-error.js';
+import { loadSimulationScenario } from '../config/simulation-scenario-file.js';
+import type { ReportAggregates } from '../store/report-reader.js';
+import type { App } from './create-app.js';
+import { openStore, storePath } from './open-store.js';
+import { reportSettings } from './report-service.js';
+import { simulateOnStore } from './simulate-service.js';
+import { buildSimulationRates } from './simulation-rates.js';
+
+export type { OptimizeResult } from '../core/simulate/simulation-result.js';
+
+/** What `unitcost optimize` asks for. */
+export interface OptimizeOptions {
+  from?: Date;
+  to?: Date;
+  db?: string;
+}
+
+// The budget model optimize routes to, per provider: a stated default, not a search of the catalog.
+const budgetModels: Record<string, string> = {
+  anthropic: 'anthropic/claude-haiku-4-5',
+  openai: 'openai/gpt-4.1-mini',
+  google: 'google/gemini-2.5-flash-lite',
+};
+
+/** Runs each default lever alone on the recorded traffic, then all stacked, and ranks them by $/month saved. */
+export async function optimize(app: App, options: OptimizeOptions): Promise<OptimizeResult> {
+  const path = storePath(app, options.db === undefined ? {} : { db: options.db });
+  if (!existsSync(path)) throw new UnitcostError('not_found', `no store at ${path}: run \`unitcost ingest FILE\` or \`unitcost demo\` first, or name one with --db`, { field: 'db' });
+  const store = await openStore(app, options.db === undefined ? {} : { db: options.db });
+  try {
+    const range = { ...(options.from ? { fromMs: options.from.getTime() } : {}), ...(options.to ? { toMs: options.to.getTime() } : {}) };
+    const stored = await store.featureProfiles(range);
+    if (stored.length === 0) throw new UnitcostError('not_found', 'no recorded calls with a feature in the window: there is nothing to optimize', { field: '--from' });
+    const groups = await store.pricingGroups(range);
+    const window = { fromMs: Math.min(...groups.map((group) => group.firstMs)), toMs: Math.max(...groups.map((group) => group.lastMs)) + 1 };
+    const alternatives = Object.values(budgetModels).map((name) => app.catalog.findModel(name)).flatMap((lookup) => (lookup.found ? [{ provider: lookup.model.provider, model: lookup.model.model }] : []));
+    const rates = buildSimulationRates(groups, alternatives, app.catalog, window, { tiers: reportSettings(app.config).tiers });
+    const profiles: FeatureProfile[] = stored.map((profile) => {
+      const key = rates.keys[rates.keyOf(profile.provider, profile.model) ?? -1];
+      const lookup = app.catalog.findModel(profile.model, profile.provider === null ? {} : { provider: profile.provider });
+      const provider = lookup.found ? lookup.model.provider : profile.provider;
+      const alternative = provider === null ? undefined : budgetModels[provider];
+      const alternativeKey = alternative === undefined ? undefined : rates.keys.find((candidate) => `${candidate.provider}/${candidate.model}` === alternative);
+      const cheaper = key?.blendedRate != null && alternativeKey?.blendedRate != null && alternativeKey.blendedRate < key.blendedRate;
+      return {
+        feature: profile.feature,
+        model: lookup.found ? `${lookup.model.provider}/${lookup.model.model}` : null,
+        tier: key?.tier ?? 'unpriced',
+        budgetAlternative: cheaper ? alternative! : null,
+        medianInputTokens: profile.medianInputTokens,
+        p90OutputTokens: profile.p90OutputTokens,
+        p95SessionCalls: profile.p95SessionCalls,
+      };
+    });
+    const levers = defaultLevers(profiles);
+    const reports = new Map<string, ReportAggregates>();
+    const run = (chosen: DefaultLever[], name: string) =>
+      simulateOnStore(app, store, loadSimulationScenario({ value: { name, levers: chosen.flatMap((lever) => lever.levers) }, name: `optimize (${name})` }), {
+        ...(options.from ? { from: options.from } : {}),
+        ...(options.to ? { to: options.to } : {}),
+        reports,
+      });
+    const alone = [];
+    for (const lever of levers) alone.push({ lever, result: await run([lever], lever.kind) });
+    const stacked = await run(levers, 'stacked');
+    return rankOptimization(alone, { levers, result: stacked });
+  } finally {
+    await store.close();
+  }
+}

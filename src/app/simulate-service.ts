@@ -1,0 +1,263 @@
+import { existsSync } from 'node:fs';
+import type { PriceFields } from '../core/catalog/catalog-overrides.js';
+import type { GroupAggregate } from '../core/kpi/group-aggregate.js';
+import { addDays, dayNumber, dayString } from '../core/kpi/report-periods.js';
+import type { RevenueSettings } from '../core/kpi/revenue-settings.js';
+import { buildSimulationResult, type GroupRevenue } from '../core/simulate/build-simulation-result.js';
+import { checkScenario } from '../core/simulate/check-scenario.js';
+import { compileReplayPlan } from '../core/simulate/compile-replay-plan.js';
+import { leverDetails, leverFixedCosts, leverLabel, type LeverContext } from '../core/simulate/lever-economics.js';
+import { scenarioLevers, type ScenarioLever } from '../core/simulate/scenario-schema.js';
+import type { SimulationResult } from '../core/simulate/simulation-result.js';
+import { UnitcostError } from '../core/unitcost-error.js';
+import { loadSimulationScenario, type LoadedSimulationScenario, type ScenarioSource } from '../config/simulation-scenario-file.js';
+import type { ReportAggregates } from '../store/report-reader.js';
+import type { Store } from '../store/store.js';
+import type { App } from './create-app.js';
+import { openStore, storePath } from './open-store.js';
+import { parseInstant } from './parse-instant.js';
+import { reportSettings } from './report-service.js';
+import { buildSimulationRates, type TargetModel } from './simulation-rates.js';
+
+export type { ScenarioSource } from '../config/simulation-scenario-file.js';
+export type { SimulationResult } from '../core/simulate/simulation-result.js';
+
+/** What `unitcost simulate` asks for. */
+export interface SimulateOptions {
+  scenario: ScenarioSource;
+  /** Midnight UTC of the first day, and of the day after the last; default: the stored window. */
+  from?: Date;
+  to?: Date;
+  db?: string;
+}
+
+const dayMs = 86_400_000;
+
+/** Replays the stored calls of a window under a scenario file, text or object, and compares them with what was recorded. */
+export async function simulate(app: App, options: SimulateOptions): Promise<SimulationResult> {
+  const loaded = loadSimulationScenario(options.scenario);
+  const path = storePath(app, options.db === undefined ? {} : { db: options.db });
+  if (!existsSync(path)) {
+    throw new UnitcostError('not_found', `no store at ${path}: run \`unitcost ingest FILE\` or \`unitcost demo\` first, or name one with --db`, { field: 'db' });
+  }
+  const store = await openStore(app, options.db === undefined ? {} : { db: options.db });
+  try {
+    return await simulateOnStore(app, store, loaded, options);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The simulation on an open store (the server keeps one open). */
+export async function simulateOnStore(
+  app: App,
+  store: Store,
+  loaded: LoadedSimulationScenario,
+  options: { from?: Date; to?: Date; reports?: Map<string, ReportAggregates> },
+): Promise<SimulationResult> {
+  const window = await resolveWindow(store, options);
+  const range = { fromMs: dayNumber(window.from) * dayMs, toMs: dayNumber(window.to) * dayMs };
+  const groups = await store.pricingGroups(range);
+  if (groups.length === 0) {
+    throw new UnitcostError('not_found', `no recorded calls between ${window.from} and ${window.to} (exclusive): there is nothing to replay; widen --from/--to or ingest traffic first`, { field: '--from' });
+  }
+  const settings = reportSettings(app.config);
+  // optimize runs many scenarios over one window: the baseline reports are the same for all of them.
+  const reports = options.reports ?? new Map<string, ReportAggregates>();
+  const report: ReportRunner = async (groupBy, revenue = settings.revenue) => {
+    const key = JSON.stringify([groupBy, revenue, window]);
+    const known = reports.get(key);
+    if (known) return known;
+    const aggregates = await store.report({ groupBy, period: null, from: window.from, to: window.to, where: [], revenue, tiers: settings.tiers });
+    reports.set(key, aggregates);
+    return aggregates;
+  };
+  const byFeature = await report(['feature']);
+  const features = byFeature.rows.map((row) => row.keys.feature).filter((feature): feature is string => typeof feature === 'string');
+
+  const issues = checkScenario(loaded.scenario, { features, catalog: app.catalog });
+  if (issues.length > 0) throw loaded.issueError(issues);
+
+  const levers = scenarioLevers(loaded.scenario);
+  const targets = new Map<number, TargetModel>();
+  for (const lever of levers) {
+    const name = lever.kind === 'route' ? lever.settings.to : lever.kind === 'fine_tune' ? lever.settings.target_model : null;
+    if (name === null) continue;
+    const lookup = app.catalog.findModel(name);
+    if (lookup.found) targets.set(lever.index, { provider: lookup.model.provider, model: lookup.model.model });
+  }
+  const priceChange = levers.find((lever): lever is Extract<ScenarioLever, { kind: 'price_change' }> => lever.kind === 'price_change');
+  const overrides = new Map<string, PriceFields>(Object.entries(priceChange?.settings.overrides ?? {}));
+  const rates = buildSimulationRates(groups, [...targets.values()], app.catalog, range, {
+    ...(priceChange?.settings.at === undefined ? {} : { atMs: Date.parse(priceChange.settings.at) }),
+    overrides,
+    tiers: settings.tiers,
+  });
+  const plan = compileReplayPlan(loaded.scenario, {
+    targetKey: (index) => {
+      const target = targets.get(index)!;
+      return rates.keyOf(target.provider, target.model)!;
+    },
+    overriddenKeys: rates.overriddenKeys,
+  });
+
+  const revenueTracked = byFeature.revenueTracked;
+  const byTier = await report(['user_tier']);
+  const replay = await store.replay({ range, plan, keys: rates.keys, rates: rates.rates, byUser: revenueTracked });
+
+  const context: LeverContext = {
+    replay,
+    windowDays: dayNumber(window.to) - dayNumber(window.from),
+    keys: rates.keys,
+    ratesOf: (key) => rates.rates.find((row) => row.key === key && row.rates !== null && row.inputAbove < 0)?.rates ?? null,
+  };
+  const fixedCosts = leverFixedCosts(levers, context);
+  const plansLever = levers.find((lever): lever is Extract<ScenarioLever, { kind: 'plans' }> => lever.kind === 'plans');
+  const scenarioRevenue = plansLever ? await planRevenue(plansLever, settings.revenue, report, { total: byFeature.totals.current, features: byFeature, tiers: byTier }) : null;
+  const usersAtLoss = revenueTracked ? await lossMakingUsers(replay, report, plansLever, settings.revenue) : null;
+  const leverDetailMap = new Map(levers.map((lever) => [lever.index, leverDetails(lever, context, fixedCosts)]));
+  if (plansLever && scenarioRevenue) leverDetailMap.set(plansLever.index, { by_tier: plansByTier(byTier, scenarioRevenue.tiers, replay, usersAtLoss) });
+
+  const notes: string[] = [];
+  const unpriced = replay.find((row) => row.grouping === 'total')?.sums.unpriced_calls ?? 0n;
+  if (unpriced > 0n) notes.push(`${unpriced} calls have no price (unknown model) and count in no cost, as in unitcost report`);
+  if (!revenueTracked) notes.push('no revenue is tracked (no plans configured, no revenue records): margins and users served at a loss are not computed');
+  notes.push('the scenario cost is not broken down by token class: cost_input_usd and the other class costs are null in scenario');
+
+  return buildSimulationResult({
+    scenario: loaded.scenario,
+    window: { ...window, days: context.windowDays },
+    revenueTracked,
+    baseline: {
+      total: byFeature.totals.current,
+      features: new Map(byFeature.rows.map((row) => [row.keys.feature ?? null, row.current])),
+      tiers: new Map(byTier.rows.map((row) => [row.keys.user_tier ?? null, row.current])),
+    },
+    replay,
+    scenarioRevenue,
+    fixedCosts,
+    usersAtLoss,
+    leverDetails: leverDetailMap,
+    labels: new Map(levers.map((lever) => [lever.index, leverLabel(lever)])),
+    notes,
+  });
+}
+
+async function resolveWindow(store: Store, options: { from?: Date; to?: Date }): Promise<{ from: string; to: string }> {
+  const from = options.from ? wholeDay(options.from, '--from') : undefined;
+  const to = options.to ? wholeDay(options.to, '--to') : undefined;
+  if (from !== undefined && to !== undefined && to <= from) {
+    throw new UnitcostError('invalid_argument', `--to ${to} must come after --from ${from} (--to is the first day after the window)`, { field: '--to' });
+  }
+  if (from !== undefined && to !== undefined) return { from, to };
+  const groups = await store.pricingGroups({});
+  if (groups.length === 0) throw new UnitcostError('not_found', 'the store holds no recorded calls: there is nothing to replay; run `unitcost ingest FILE` or `unitcost demo` first', { field: 'db' });
+  const first = dayString(Math.floor(Math.min(...groups.map((group) => group.firstMs)) / dayMs));
+  const last = dayString(Math.floor(Math.max(...groups.map((group) => group.lastMs)) / dayMs));
+  return { from: from ?? first, to: to ?? addDays(last, 1) };
+}
+
+function wholeDay(date: Date, flag: string): string {
+  const ms = date.getTime();
+  if (ms % dayMs !== 0) throw new UnitcostError('invalid_argument', `${flag} must be a whole UTC day, got ${date.toISOString()}`, { field: flag });
+  return dayString(ms / dayMs);
+}
+
+type ReportRunner = (groupBy: Array<'feature' | 'user_tier' | 'user_id'>, revenue?: RevenueSettings) => Promise<ReportAggregates>;
+
+const revenueOf = (aggregate: GroupAggregate): GroupRevenue => ({ plan: aggregate.planRevenuePicodollars, record: aggregate.recordRevenuePicodollars });
+
+// The new plans replace, for the tiers they name, both the configured plan revenue and the revenue records.
+// Groups keep their baseline revenue and are adjusted by the named tiers only, so untouched figures stay exact.
+async function planRevenue(lever: Extract<ScenarioLever, { kind: 'plans' }>, revenue: RevenueSettings, report: ReportRunner, baseline: { total: GroupAggregate; features: ReportAggregates; tiers: ReportAggregates }) {
+  const named = new Set(Object.keys(lever.settings.tiers));
+  const newSettings: RevenueSettings = { ...revenue, plans: { ...revenue.plans, ...lever.settings.tiers } };
+  // One after the other: the reports share the store's connection.
+  const before = await report(['feature', 'user_tier']);
+  const after = await report(['feature', 'user_tier'], newSettings);
+  const features = new Map<string | null, GroupRevenue>(baseline.features.rows.map((row) => [row.keys.feature ?? null, revenueOf(row.current)]));
+  const tiers = new Map<string | null, GroupRevenue>();
+  const total = revenueOf(baseline.total);
+  const shift = (target: GroupRevenue | undefined, removed: GroupRevenue, added: bigint): void => {
+    if (!target) return;
+    target.plan += added - removed.plan;
+    target.record -= removed.record;
+  };
+  const afterByKey = new Map(after.rows.map((row) => [`${row.keys.feature ?? ''}\u0000${row.keys.user_tier ?? ''}`, row.current.planRevenuePicodollars]));
+  for (const row of before.rows) {
+    const tier = row.keys.user_tier ?? null;
+    if (tier === null || !named.has(tier)) continue;
+    const added = afterByKey.get(`${row.keys.feature ?? ''}\u0000${tier}`) ?? 0n;
+    shift(features.get(row.keys.feature ?? null), revenueOf(row.current), added);
+    shift(total, revenueOf(row.current), added);
+  }
+  for (const row of baseline.tiers.rows) {
+    const tier = row.keys.user_tier ?? null;
+    if (tier === null || !named.has(tier)) continue;
+    const added = after.rows.filter((candidate) => candidate.keys.user_tier === tier).reduce((sum, candidate) => sum + candidate.current.planRevenuePicodollars, 0n);
+    tiers.set(tier, { plan: added, record: 0n });
+  }
+  return { total, features, tiers };
+}
+
+// A user is served at a loss when their revenue over the window is below their inference cost.
+async function lossMakingUsers(replay: Awaited<ReturnType<Store['replay']>>, report: ReportRunner, plans: Extract<ScenarioLever, { kind: 'plans' }> | undefined, revenue: RevenueSettings) {
+  const before = await report(['user_tier', 'user_id']);
+  const after = plans ? await report(['user_tier', 'user_id'], { ...revenue, plans: { ...revenue.plans, ...plans.settings.tiers } }) : before;
+  const named = new Set(Object.keys(plans?.settings.tiers ?? {}));
+  const key = (tier: string | null | undefined, user: string | null | undefined): string => `${tier ?? ''}\u0000${user ?? ''}`;
+  const scenarioCost = new Map(replay.filter((row) => row.grouping === 'user').map((row) => [key(row.userTier, row.userId), row.sums.cost]));
+  const afterRevenue = new Map(after.rows.map((row) => [key(row.keys.user_tier, row.keys.user_id), row.current]));
+  const counts = { before: new Map<string | null, number>(), after: new Map<string | null, number>() };
+  const bump = (map: Map<string | null, number>, tier: string | null): void => {
+    map.set(tier, (map.get(tier) ?? 0) + 1);
+  };
+  for (const row of before.rows) {
+    if (row.keys.user_id === null || row.keys.user_id === undefined) continue;
+    const tier = row.keys.user_tier ?? null;
+    const baselineRevenue = row.current.planRevenuePicodollars + row.current.recordRevenuePicodollars;
+    if (baselineRevenue < row.current.costPicodollars.total) bump(counts.before, tier);
+    const newRevenue = tier !== null && named.has(tier) ? (afterRevenue.get(key(tier, row.keys.user_id))?.planRevenuePicodollars ?? 0n) : baselineRevenue;
+    const cost = scenarioCost.get(key(tier, row.keys.user_id)) ?? row.current.costPicodollars.total;
+    if (newRevenue < cost) bump(counts.after, tier);
+  }
+  return counts;
+}
+
+function plansByTier(byTier: ReportAggregates, scenario: Map<string | null, GroupRevenue>, replay: Awaited<ReturnType<Store['replay']>>, usersAtLoss: { before: Map<string | null, number>; after: Map<string | null, number> } | null) {
+  const usd = (picodollars: bigint): number => Number(picodollars) / 1e12;
+  const margin = (revenue: bigint, cost: bigint): number | null => (revenue > 0n ? Number(revenue - cost) / Number(revenue) : null);
+  const tierCost = new Map(replay.filter((row) => row.grouping === 'user_tier').map((row) => [row.userTier, row.sums.cost]));
+  return byTier.rows.map((row) => {
+    const tier = row.keys.user_tier ?? null;
+    const before = row.current.planRevenuePicodollars + row.current.recordRevenuePicodollars;
+    const revenue = scenario.get(tier);
+    const after = revenue ? revenue.plan + revenue.record : before;
+    const cost = tierCost.get(tier) ?? row.current.costPicodollars.total;
+    return {
+      user_tier: tier,
+      revenue_before_usd: usd(before),
+      revenue_after_usd: usd(after),
+      margin_before: margin(before, row.current.costPicodollars.total),
+      margin_after: margin(after, cost),
+      users_at_loss_before: usersAtLoss?.before.get(tier) ?? null,
+      users_at_loss_after: usersAtLoss?.after.get(tier) ?? null,
+    };
+  });
+}
+
+/** A what-if request as the server receives it: the scenario (text or parsed JSON) and the window as typed. */
+export interface SimulateRequest {
+  scenario: ScenarioSource;
+  from?: string;
+  to?: string;
+}
+
+/** The JSON of `unitcost simulate --json` over a store the server holds open. */
+export function simulateOver(app: App, store: Store, request: SimulateRequest): Promise<SimulationResult> {
+  const loaded = loadSimulationScenario(request.scenario);
+  return simulateOnStore(app, store, loaded, {
+    ...(request.from === undefined ? {} : { from: parseInstant(request.from, 'from') }),
+    ...(request.to === undefined ? {} : { to: parseInstant(request.to, 'to') }),
+  });
+}

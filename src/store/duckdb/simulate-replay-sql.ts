@@ -1,0 +1,245 @@
+import { drawSalt, drawScale, type FeatureSet, type ModelKey, type ReplayPlan, type SimulationRateRow } from '../../core/simulate/replay-plan.js';
+
+/*
+ * The replay as one SQL query over the stored calls: a chain of CTEs, one per step of docs/simulate.md's
+ * order, each adding the columns its lever decides. It mirrors replayCalls (src/core/simulate/replay-calls.ts)
+ * line for line; simulate-replay.int.test.ts holds the two to the same picodollars call by call.
+ * Rates come from the rate rows (one per model key, price period, slice of the day and input band), inlined
+ * as constants; models from the staged table sim_keys. A call's cost is BIGINT picodollars (exact; DuckDB raises on overflow); sums are HUGEINT.
+ */
+
+const quote = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+
+function inFeatures(features: FeatureSet, column = 'feature'): string {
+  if (features === null) return 'TRUE';
+  return `${column} IN (${features.map(quote).join(', ')})`;
+}
+
+// A call's draw for a salt: the same integer on every run and thread count.
+const drawOf = (salt: string): string => `(hash(id, ${quote(salt)}) % ${drawScale})`;
+
+/** The rate columns of sim_rates, in the order the stager writes them. */
+export const simulationRateColumns = ['rate_input', 'rate_cache_read', 'rate_cache_write_5m', 'rate_cache_write_1h', 'rate_output', 'rate_reasoning', 'rate_input_audio', 'rate_output_audio', 'rate_request'] as const;
+
+const rateNames = ['input', 'cacheRead', 'cacheWrite5m', 'cacheWrite1h', 'output', 'reasoning', 'inputAudio', 'outputAudio', 'request'] as const;
+
+/**
+ * The rate table as SQL constants: a CASE picks the row (1-based) covering a call — the first whose model,
+ * period, slice of the day and input band match, as findRateRow does — and each rate is read from a constant
+ * list by that index. A handful of rows make this cheaper than joining 10M calls to a table.
+ */
+function rateLookup(rates: readonly SimulationRateRow[]) {
+  const fullDay = (row: SimulationRateRow): boolean => row.daySecondFrom <= 0 && row.daySecondTo >= 86_400;
+  const index = (keyColumn: string): string =>
+    caseChain(
+      rates.map((row, position) => {
+        const conditions = [`${keyColumn} = ${row.key}`];
+        if (row.fromMs > 0) conditions.push(`ts_ms >= ${row.fromMs}`);
+        if (row.toMs < Number.MAX_SAFE_INTEGER) conditions.push(`ts_ms < ${row.toMs}`);
+        if (!fullDay(row)) conditions.push(`day_second >= ${row.daySecondFrom} AND day_second < ${row.daySecondTo}`);
+        if (row.inputAbove >= 0) conditions.push(`input_tokens > ${row.inputAbove}`);
+        if (row.inputAtMost < Number.MAX_SAFE_INTEGER) conditions.push(`input_tokens <= ${row.inputAtMost}`);
+        return [conditions.join(' AND '), String(position + 1)];
+      }),
+      'NULL',
+    );
+  const list = (values: string[]): string => (values.length === 0 ? '[NULL]' : `[${values.join(', ')}]`);
+  const priced = list(rates.map((row) => (row.rates === null ? 'FALSE' : 'TRUE')));
+  const rate = (name: (typeof rateNames)[number], indexColumn: string): string =>
+    `${list(rates.map((row) => `${row.rates === null ? 0 : row.rates[name]}::BIGINT`))}[${indexColumn}]`;
+  // BIGINT: a call would have to cost $9 million to overflow it, and DuckDB raises an error rather than wrap.
+  const cost = (indexColumn: string): string =>
+    `(${[
+      `uncached * ${rate('input', indexColumn)}`,
+      `cache_read_tokens * ${rate('cacheRead', indexColumn)}`,
+      `cache_write_5m_tokens * ${rate('cacheWrite5m', indexColumn)}`,
+      `cache_write_1h_tokens * ${rate('cacheWrite1h', indexColumn)}`,
+      `(output_tokens - reasoning_tokens - output_audio_tokens) * ${rate('output', indexColumn)}`,
+      `reasoning_tokens * ${rate('reasoning', indexColumn)}`,
+      `input_audio_tokens * ${rate('inputAudio', indexColumn)}`,
+      `output_audio_tokens * ${rate('outputAudio', indexColumn)}`,
+      rate('request', indexColumn),
+    ].join(' + ')})`;
+  const isPriced = (indexColumn: string): string => `coalesce(${priced}[${indexColumn}], FALSE)`;
+  return { index, cost, isPriced };
+}
+
+function caseChain(branches: Array<[string, string]>, otherwise: string): string {
+  if (branches.length === 0) return otherwise;
+  return `CASE ${branches.map(([when, then]) => `WHEN ${when} THEN ${then}`).join(' ')} ELSE ${otherwise} END`;
+}
+
+/** The SQL of the replayed calls, one row per stored call in the range (dropped ones included, flagged). */
+export function replayedCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], rates: readonly SimulationRateRow[], range: string): string {
+  const rateOf = rateLookup(rates);
+  const needsGap = plan.responseCaches.some((cache) => cache.ttlMs !== null);
+  const escalates = plan.routes.some((route) => route.escalateBelow > 0);
+
+  // Step 1: route and fine-tune choose the model.
+  const routeIndex = caseChain(
+    plan.routes.map((route, index) => {
+      const conditions = [inFeatures(route.features)];
+      if (route.tiers !== null) conditions.push(`user_tier IN (${route.tiers.map(quote).join(', ')})`);
+      if (route.inputAbove !== null) conditions.push(`input_tokens > ${route.inputAbove}`);
+      if (route.inputAtMost !== null) conditions.push(`input_tokens <= ${route.inputAtMost}`);
+      if (route.stepFrom !== null) conditions.push(`step >= ${route.stepFrom}`);
+      if (route.stepTo !== null) conditions.push(`step <= ${route.stepTo}`);
+      return [conditions.map((condition) => `(${condition})`).join(' AND '), String(index)];
+    }),
+    'NULL',
+  );
+  const routed = caseChain(
+    plan.routes.map((route, index) => [`route_index = ${index}`, `${drawOf(drawSalt(route.drawKey, 'select'))} < ${route.selectBelow}`]),
+    'FALSE',
+  );
+  const escalated = caseChain(
+    plan.routes.map((route, index) => [`route_index = ${index}`, `${drawOf(drawSalt(route.drawKey, 'escalate'))} < ${route.escalateBelow}`]),
+    'FALSE',
+  );
+  const routeTo = caseChain(plan.routes.map((route, index) => [`route_index = ${index}`, String(route.toKey)]), 'NULL');
+  const fineTuned = caseChain(
+    plan.fineTunes.map((tune) => [inFeatures(tune.features), `${drawOf(drawSalt(tune.drawKey, 'select'))} < ${tune.selectBelow}`]),
+    'FALSE',
+  );
+  const fineTuneTo = caseChain(plan.fineTunes.map((tune) => [inFeatures(tune.features), String(tune.toKey)]), 'NULL');
+
+  // Step 3: provider prompt cache.
+  const prefix = caseChain(plan.promptCaches.map((cache) => [inFeatures(cache.features), String(cache.prefixTokens)]), '0');
+  const cacheHit = caseChain(plan.promptCaches.map((cache) => [inFeatures(cache.features), `${drawOf(drawSalt(cache.drawKey, 'select'))} < ${cache.hitBelow}`]), 'FALSE');
+  const oneHour = caseChain(plan.promptCaches.map((cache) => [inFeatures(cache.features), cache.oneHour ? 'TRUE' : 'FALSE']), 'FALSE');
+
+  // Step 4: response cache.
+  const lookup = caseChain(plan.responseCaches.map((cache) => [inFeatures(cache.features), 'TRUE']), 'FALSE');
+  const responseHit = caseChain(
+    plan.responseCaches.map((cache) => [
+      inFeatures(cache.features),
+      `${cache.ttlMs === null ? '' : `gap_ms IS NOT NULL AND gap_ms <= ${cache.ttlMs} AND `}${drawOf(drawSalt(cache.drawKey, 'select'))} < ${cache.hitBelow}`,
+    ]),
+    'FALSE',
+  );
+  const lookupCost = caseChain(plan.responseCaches.map((cache) => [inFeatures(cache.features), `${cache.lookupPicodollars}::BIGINT`]), '0::BIGINT');
+
+  // Steps 5 and 6: output cap and prompt trimming.
+  const cap = caseChain(plan.outputCaps.map((outputCap) => [inFeatures(outputCap.features), String(outputCap.maxTokens)]), 'NULL');
+  const trimPpm = caseChain(
+    plan.trims.map((trim) => [`${inFeatures(trim.features)}${trim.afterStep === null ? '' : ` AND step > ${trim.afterStep}`}`, String(trim.sharePpm)]),
+    '0',
+  );
+
+  // Step 7: pricing.
+  const price = plan.priceChange;
+  const batchPpm = price?.batch ? caseChain([[inFeatures(price.batch.features), String(price.batch.discountPpm)]], '0') : '0';
+  const repriced = price === null ? 'FALSE' : price.allCalls ? 'TRUE' : price.overriddenKeys.length > 0 ? `model_key IN (${price.overriddenKeys.join(', ')})` : 'FALSE';
+
+  // Step 8: session limits; step 9: self-hosting.
+  const limited = caseChain(plan.sessionLimits.map((limit) => [inFeatures(limit.features), 'session_key IS NOT NULL']), 'FALSE');
+  const maxSteps = caseChain(plan.sessionLimits.map((limit) => [inFeatures(limit.features), limit.maxSteps === null ? 'NULL' : String(limit.maxSteps)]), 'NULL');
+  const budget = caseChain(plan.sessionLimits.map((limit) => [inFeatures(limit.features), limit.maxSessionPicodollars === null ? 'NULL' : `${limit.maxSessionPicodollars}::BIGINT`]), 'NULL');
+  const selfHosted = caseChain(plan.selfHosts.map((host) => [inFeatures(host.features), 'TRUE']), 'FALSE');
+  const tier = caseChain(keys.map((key) => [`model_key = ${key.key}`, quote(key.tier)]), quote('unpriced'));
+  const blended = (column: string): string => caseChain(keys.filter((key) => key.blendedRate !== null).map((key) => [`${column} = ${key.key}`, String(key.blendedRate)]), 'NULL');
+
+  const sessionWindow = 'PARTITION BY feature, session_key ORDER BY ts_ms, id';
+  return `WITH base AS (
+      SELECT e.id, epoch_ms(e.ts) AS ts_ms, CAST(epoch_ms(e.ts) // 1000 % 86400 AS INTEGER) AS day_second,
+        e.feature, e.user_tier, e.user_id, e.step, coalesce(e.session_id, e.task_id) AS session_key, e.status, e.response_cache,
+        k.key AS original_key, e.input_tokens AS original_input, e.output_tokens AS original_output,
+        e.input_tokens - e.cache_read_tokens - e.cache_write_5m_tokens - e.cache_write_1h_tokens - e.input_audio_tokens AS uncached0,
+        e.cache_read_tokens, e.cache_write_5m_tokens, e.cache_write_1h_tokens, e.input_audio_tokens, e.input_tokens,
+        e.output_tokens, e.reasoning_tokens, e.output_audio_tokens, e.cost_total AS stored_cost
+        ${needsGap ? ', epoch_ms(e.ts) - lag(epoch_ms(e.ts)) OVER (PARTITION BY e.feature ORDER BY epoch_ms(e.ts), e.id) AS gap_ms' : ''}
+      FROM usage_events e JOIN sim_keys k ON e.model = k.model AND e.provider IS NOT DISTINCT FROM k.provider
+      WHERE ${range}
+    ), routed AS (
+      SELECT *, ${routed} AS routed, ${escalated} AS escalated_draw, ${routeTo} AS route_to
+      FROM (SELECT *, ${routeIndex} AS route_index FROM base)
+    ), chosen AS (
+      SELECT *, routed AND escalated_draw AS escalated,
+        (NOT routed) AND (${fineTuned}) AS fine_tuned,
+        CASE WHEN routed THEN route_to WHEN (NOT routed) AND (${fineTuned}) THEN ${fineTuneTo} ELSE original_key END AS model_key
+      FROM routed
+    ), cached AS (
+      SELECT *, least(${prefix}, uncached0) AS cacheable, ${cacheHit} AS cache_draw_hit, ${oneHour} AS one_hour FROM chosen
+    ), cached2 AS (
+      SELECT * REPLACE (
+          cache_read_tokens + CASE WHEN cacheable > 0 AND cache_draw_hit THEN cacheable ELSE 0 END AS cache_read_tokens,
+          cache_write_5m_tokens + CASE WHEN cacheable > 0 AND NOT cache_draw_hit AND NOT one_hour THEN cacheable ELSE 0 END AS cache_write_5m_tokens,
+          cache_write_1h_tokens + CASE WHEN cacheable > 0 AND NOT cache_draw_hit AND one_hour THEN cacheable ELSE 0 END AS cache_write_1h_tokens),
+        uncached0 - CASE WHEN cacheable > 0 THEN cacheable ELSE 0 END AS uncached1,
+        cacheable > 0 AND cache_draw_hit AS prompt_cache_hit, cacheable > 0 AND NOT cache_draw_hit AS prompt_cache_miss,
+        ${lookup} AS response_lookup, ${lookup} AND (${responseHit}) AS response_hit
+      FROM cached
+    ), answered AS (
+      SELECT * REPLACE (
+          CASE WHEN response_hit THEN 0 ELSE cache_read_tokens END AS cache_read_tokens,
+          CASE WHEN response_hit THEN 0 ELSE cache_write_5m_tokens END AS cache_write_5m_tokens,
+          CASE WHEN response_hit THEN 0 ELSE cache_write_1h_tokens END AS cache_write_1h_tokens,
+          CASE WHEN response_hit THEN 0 ELSE input_audio_tokens END AS input_audio_tokens,
+          CASE WHEN response_hit THEN 0 ELSE output_tokens END AS output_tokens,
+          CASE WHEN response_hit THEN 0 ELSE reasoning_tokens END AS reasoning_tokens,
+          CASE WHEN response_hit THEN 0 ELSE output_audio_tokens END AS output_audio_tokens),
+        CASE WHEN response_hit THEN 0 ELSE uncached1 END AS uncached2, ${cap} AS cap
+      FROM cached2
+    ), capped AS (
+      SELECT * REPLACE (
+          CASE WHEN truncated THEN least(reasoning_tokens, cap) ELSE reasoning_tokens END AS reasoning_tokens,
+          CASE WHEN truncated THEN cap + output_audio_tokens ELSE output_tokens END AS output_tokens),
+        CASE WHEN truncated THEN output_tokens - output_audio_tokens - cap ELSE 0 END AS output_cut
+      FROM (SELECT *, cap IS NOT NULL AND output_tokens - output_audio_tokens > cap AS truncated FROM answered)
+    ), trimmed AS (
+      SELECT *, uncached2 - input_cut AS uncached FROM (SELECT *, (uncached2 * ${trimPpm}) // ${drawScale} AS input_cut FROM capped)
+    ), s AS (
+      SELECT * REPLACE (uncached + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens + input_audio_tokens AS input_tokens),
+        ${batchPpm} AS batch_ppm, ${repriced} AS repriced
+      FROM trimmed
+    ), indexed AS (
+      SELECT *, routed OR fine_tuned OR prompt_cache_hit OR prompt_cache_miss OR response_lookup OR truncated OR input_cut > 0 OR batch_ppm > 0 OR repriced AS touched
+      FROM s
+    ), priced AS (
+      SELECT *,
+        CASE WHEN NOT touched OR response_hit THEN 0::BIGINT
+             WHEN NOT ${rateOf.isPriced('rate_row')} THEN NULL
+             ${escalates ? `WHEN escalated AND NOT ${rateOf.isPriced('original_rate_row')} THEN NULL
+             WHEN escalated THEN ${rateOf.cost('rate_row')} + ${rateOf.cost('original_rate_row')}` : ''}
+             ELSE ${rateOf.cost('rate_row')} END AS model_cost
+      FROM (SELECT *, CASE WHEN touched AND NOT response_hit THEN ${rateOf.index('model_key')} END AS rate_row,
+              ${escalates ? `CASE WHEN touched AND escalated AND NOT response_hit THEN ${rateOf.index('original_key')} END` : 'NULL'} AS original_rate_row
+            FROM indexed)
+    ), costed AS (
+      SELECT *, CASE WHEN NOT touched THEN stored_cost
+                     WHEN model_cost IS NULL THEN NULL
+                     ELSE model_cost - ((model_cost // ${drawScale}) * batch_ppm + ((model_cost % ${drawScale}) * batch_ppm) // ${drawScale}) + (${lookupCost}) END AS cost0
+      FROM priced
+    ), limited AS (
+      SELECT *, ${limited} AS is_limited, ${maxSteps} AS max_steps, ${budget} AS budget FROM costed
+    ), sessions AS (
+      ${
+        plan.sessionLimits.length === 0
+          ? 'SELECT *, FALSE AS dropped FROM limited'
+          : `SELECT *, is_limited AND (
+                (max_steps IS NOT NULL AND row_number() OVER (${sessionWindow}) > max_steps)
+                OR (budget IS NOT NULL AND coalesce(sum(cost0) OVER (${sessionWindow} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) >= budget)) AS dropped
+             FROM limited WHERE is_limited
+             UNION ALL BY NAME
+             SELECT *, FALSE AS dropped FROM limited WHERE NOT is_limited`
+      }
+    )
+    SELECT id, feature, user_tier, user_id, session_key, status, response_cache, original_key, model_key, route_index,
+      ${tier} AS model_tier, ${blended('model_key')} < ${blended('original_key')} AS to_cheaper_model, dropped,
+      touched OR dropped OR (NOT dropped AND ${selfHosted}) AS touched,
+      NOT dropped AND ${selfHosted} AS self_hosted,
+      routed, escalated, fine_tuned, prompt_cache_hit, prompt_cache_miss, response_lookup, response_hit, truncated,
+      CASE WHEN dropped THEN 0 ELSE output_cut END AS output_cut, CASE WHEN dropped THEN 0 ELSE input_cut END AS input_cut,
+      batch_ppm > 0 AS batched, repriced,
+      CASE WHEN dropped THEN 0 ELSE input_tokens END AS input_tokens,
+      CASE WHEN dropped THEN 0 ELSE cache_read_tokens END AS cache_read_tokens,
+      CASE WHEN dropped THEN 0 ELSE cache_write_5m_tokens END AS cache_write_5m_tokens,
+      CASE WHEN dropped THEN 0 ELSE cache_write_1h_tokens END AS cache_write_1h_tokens,
+      CASE WHEN dropped THEN 0 ELSE input_audio_tokens END AS input_audio_tokens,
+      CASE WHEN dropped THEN 0 ELSE output_tokens END AS output_tokens,
+      CASE WHEN dropped THEN 0 ELSE reasoning_tokens END AS reasoning_tokens,
+      CASE WHEN dropped THEN 0 ELSE output_audio_tokens END AS output_audio_tokens,
+      CASE WHEN dropped THEN 0::BIGINT WHEN ${selfHosted} THEN (CASE WHEN response_lookup THEN ${lookupCost} ELSE 0::BIGINT END) ELSE cost0 END AS cost,
+      CASE WHEN dropped THEN NULL ELSE cost0 END AS cost0, stored_cost
+    FROM sessions`;
+}

@@ -1,0 +1,250 @@
+import { BIGINT, BOOLEAN, DuckDBDataChunk, INTEGER, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
+import type { ModelKey, SimulationRateRow } from '../../core/simulate/replay-plan.js';
+import type { TimeRange } from '../event-writer.js';
+import { simulationSums, type FeatureTrafficProfile, type ReplayQuery, type SimulationGroupRow, type SimulationSum } from '../simulation-replayer.js';
+import { replayedCallsSql, simulationRateColumns } from './simulate-replay-sql.js';
+
+/*
+ * The what-if replay in DuckDB: JavaScript stages the model keys and their rate rows (a few per model),
+ * and one query replays every call of the range and sums it by feature, user tier, route rule and in total
+ * (GROUPING SETS), so 10M calls are read once.
+ */
+
+/** The SQL condition of a time range over a timestamp column. */
+export function replayRange(range: TimeRange, column = 'e.ts'): string {
+  const conditions: string[] = [];
+  if (range.fromMs !== undefined) conditions.push(`${column} >= epoch_ms(${Math.floor(range.fromMs)}::BIGINT)`);
+  if (range.toMs !== undefined) conditions.push(`${column} < epoch_ms(${Math.ceil(range.toMs)}::BIGINT)`);
+  return conditions.length === 0 ? 'TRUE' : conditions.join(' AND ');
+}
+
+/** Creates sim_keys and sim_rates on a connection (temporary, so each replay's connection has its own). */
+export async function stageSimulationTables(connection: DuckDBConnection, keys: readonly ModelKey[], rates: readonly SimulationRateRow[]): Promise<void> {
+  await connection.run('CREATE OR REPLACE TEMP TABLE sim_keys (provider VARCHAR, model VARCHAR, key INTEGER)');
+  await connection.run(`CREATE OR REPLACE TEMP TABLE sim_rates (key INTEGER, from_ms BIGINT, to_ms BIGINT, day_second_from INTEGER, day_second_to INTEGER,
+    input_above BIGINT, input_at_most BIGINT, priced BOOLEAN, ${simulationRateColumns.map((name) => `${name} BIGINT`).join(', ')})`);
+  if (keys.length > 0) {
+    const appender = await connection.createAppender('sim_keys', 'main', 'temp');
+    try {
+      const chunk = DuckDBDataChunk.create([VARCHAR, VARCHAR, INTEGER], keys.length);
+      chunk.setColumns([keys.map((key) => key.provider), keys.map((key) => key.model), keys.map((key) => key.key)]);
+      appender.appendDataChunk(chunk);
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+  }
+  if (rates.length === 0) return;
+  const appender = await connection.createAppender('sim_rates', 'main', 'temp');
+  try {
+    for (let start = 0; start < rates.length; start += 2048) {
+      const slice = rates.slice(start, start + 2048);
+      const chunk = DuckDBDataChunk.create([INTEGER, BIGINT, BIGINT, INTEGER, INTEGER, BIGINT, BIGINT, BOOLEAN, ...simulationRateColumns.map(() => BIGINT)], slice.length);
+      const rate = (row: SimulationRateRow, name: keyof NonNullable<SimulationRateRow['rates']>): bigint | null => (row.rates === null ? null : BigInt(row.rates[name]));
+      chunk.setColumns([
+        slice.map((row) => row.key),
+        slice.map((row) => BigInt(row.fromMs)),
+        slice.map((row) => BigInt(row.toMs)),
+        slice.map((row) => row.daySecondFrom),
+        slice.map((row) => row.daySecondTo),
+        slice.map((row) => BigInt(row.inputAbove)),
+        slice.map((row) => BigInt(row.inputAtMost)),
+        slice.map((row) => row.rates !== null),
+        slice.map((row) => rate(row, 'input')),
+        slice.map((row) => rate(row, 'cacheRead')),
+        slice.map((row) => rate(row, 'cacheWrite5m')),
+        slice.map((row) => rate(row, 'cacheWrite1h')),
+        slice.map((row) => rate(row, 'output')),
+        slice.map((row) => rate(row, 'reasoning')),
+        slice.map((row) => rate(row, 'inputAudio')),
+        slice.map((row) => rate(row, 'outputAudio')),
+        slice.map((row) => rate(row, 'request')),
+      ]);
+      appender.appendDataChunk(chunk);
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+// Each sum as SQL over the replayed calls (alias c).
+function sumExpressions(plan: ReplayQuery['plan']): Record<SimulationSum, string> {
+  const made = 'NOT dropped';
+  const count = (condition: string): string => `count(*) FILTER (WHERE ${condition})`;
+  // sum() of BIGINT is a HUGEINT in DuckDB: exact whatever the number of calls.
+  const total = (expression: string, condition = made): string => `coalesce(sum(${expression}) FILTER (WHERE ${condition}), 0)`;
+  // Distinct counts are the dearest aggregates: only for the levers the scenario has.
+  const sessions = (condition: string, present = true): string => (present ? `count(DISTINCT session_key) FILTER (WHERE ${condition})` : '0');
+  // A lever kind the scenario does not have changes no call: its sums are 0 without aggregating.
+  const when = (present: boolean, expression: string): string => (present ? expression : '0');
+  const routes = plan.routes.length > 0;
+  const tunes = plan.fineTunes.length > 0;
+  const prompt = plan.promptCaches.length > 0;
+  const response = plan.responseCaches.length > 0;
+  const caps = plan.outputCaps.length > 0;
+  const trims = plan.trims.length > 0;
+  const batch = plan.priceChange?.batch != null;
+  const repricing = plan.priceChange !== null && (plan.priceChange.allCalls || plan.priceChange.overriddenKeys.length > 0);
+  const limits = plan.sessionLimits.length > 0;
+  const hosts = plan.selfHosts.length > 0;
+  return {
+    calls: count(made),
+    priced_calls: count(`${made} AND cost IS NOT NULL`),
+    unpriced_calls: count(`${made} AND cost IS NULL`),
+    failed_calls: count(`${made} AND status IN ('error', 'timeout', 'cancelled')`),
+    input_tokens: total('input_tokens'),
+    cache_read_tokens: total('cache_read_tokens'),
+    cache_write_5m_tokens: total('cache_write_5m_tokens'),
+    cache_write_1h_tokens: total('cache_write_1h_tokens'),
+    output_tokens: total('output_tokens'),
+    reasoning_tokens: total('reasoning_tokens'),
+    input_audio_tokens: total('input_audio_tokens'),
+    output_audio_tokens: total('output_audio_tokens'),
+    unpriced_input_tokens: total('input_tokens', `${made} AND cost IS NULL`),
+    unpriced_output_tokens: total('output_tokens', `${made} AND cost IS NULL`),
+    cost: total('cost', `${made} AND cost IS NOT NULL`),
+    stored_cost: total('stored_cost', 'stored_cost IS NOT NULL'),
+    stored_calls: 'count(*)',
+    budget_calls: count(`${made} AND model_tier = 'budget'`),
+    mid_calls: count(`${made} AND model_tier = 'mid'`),
+    frontier_calls: count(`${made} AND model_tier = 'frontier'`),
+    unpriced_tier_calls: count(`${made} AND model_tier = 'unpriced'`),
+    budget_cost: total('cost', `${made} AND cost IS NOT NULL AND model_tier = 'budget'`),
+    mid_cost: total('cost', `${made} AND cost IS NOT NULL AND model_tier = 'mid'`),
+    frontier_cost: total('cost', `${made} AND cost IS NOT NULL AND model_tier = 'frontier'`),
+    response_cache_hits: count(`${made} AND (response_hit OR response_cache = 'hit')`),
+    response_cache_lookups: count(`${made} AND (response_lookup OR response_cache IS NOT NULL)`),
+    calls_touched: count('touched'),
+    sessions_touched: sessions('touched'),
+    routed: when(routes, count(`${made} AND routed`)),
+    escalated: when(routes, count(`${made} AND escalated`)),
+    weaker: when(routes, count(`${made} AND routed AND coalesce(to_cheaper_model, FALSE)`)),
+    fine_tuned: when(tunes, count(`${made} AND fine_tuned`)),
+    fine_tuned_stored_cost: when(tunes, total('stored_cost', `${made} AND fine_tuned AND stored_cost IS NOT NULL`)),
+    fine_tuned_cost: when(tunes, total('cost', `${made} AND fine_tuned AND cost IS NOT NULL`)),
+    prompt_cache_hits: when(prompt, count(`${made} AND prompt_cache_hit`)),
+    prompt_cache_misses: when(prompt, count(`${made} AND prompt_cache_miss`)),
+    response_lookups: when(response, count(`${made} AND response_lookup`)),
+    response_hits: when(response, count(`${made} AND response_hit`)),
+    truncated: when(caps, count(`${made} AND truncated`)),
+    output_cut: when(caps, total('output_cut')),
+    input_cut: when(trims, total('input_cut')),
+    trimmed: when(trims, count(`${made} AND input_cut > 0`)),
+    batched: when(batch, count(`${made} AND batched`)),
+    repriced: when(repricing, count(`${made} AND repriced`)),
+    dropped: when(limits, count('dropped')),
+    sessions_cut: sessions('dropped', plan.sessionLimits.length > 0),
+    self_hosted: when(hosts, count('self_hosted')),
+    self_hosted_tokens: when(hosts, total('input_tokens + output_tokens', 'self_hosted')),
+    self_hosted_stored_cost: when(hosts, total('stored_cost', 'self_hosted AND stored_cost IS NOT NULL')),
+    self_hosted_api_cost: when(hosts, total('cost0', 'self_hosted AND cost0 IS NOT NULL')),
+    routed_sessions: sessions(`${made} AND routed`, plan.routes.length > 0),
+    fine_tuned_sessions: sessions(`${made} AND fine_tuned`, plan.fineTunes.length > 0),
+    prompt_cache_sessions: sessions(`${made} AND (prompt_cache_hit OR prompt_cache_miss)`, plan.promptCaches.length > 0),
+    response_cache_sessions: sessions(`${made} AND response_lookup`, plan.responseCaches.length > 0),
+    truncated_sessions: sessions(`${made} AND truncated`, plan.outputCaps.length > 0),
+    trimmed_sessions: sessions(`${made} AND input_cut > 0`, plan.trims.length > 0),
+    batched_sessions: sessions(`${made} AND batched`, plan.priceChange?.batch != null),
+    self_hosted_sessions: sessions('self_hosted', plan.selfHosts.length > 0),
+  };
+}
+
+// Counts of distinct sessions: the dearest aggregates, so they are taken in a second, narrower pass (which
+// reads only the flags of the replay, not its costs) and only per feature, route rule and in total.
+const sessionSums = new Set<SimulationSum>([
+  'sessions_touched', 'sessions_cut', 'routed_sessions', 'fine_tuned_sessions', 'prompt_cache_sessions', 'response_cache_sessions',
+  'truncated_sessions', 'trimmed_sessions', 'batched_sessions', 'self_hosted_sessions',
+]);
+
+/** Replays the calls of the range (sim_keys staged here), summed by group. */
+export async function replayAggregates(connection: DuckDBConnection, query: ReplayQuery): Promise<SimulationGroupRow[]> {
+  await stageSimulationTables(connection, query.keys, []);
+  const sums = sumExpressions(query.plan);
+  const byRoute = query.plan.routes.length > 0;
+  const calls = replayedCallsSql(query.plan, query.keys, query.rates, replayRange(query.range));
+  const groupingColumns = (sets: string[], byUser: boolean): string => `GROUPING(feature) AS g_feature,
+      ${sets.includes('(user_tier)') ? 'GROUPING(user_tier)' : '1'} AS g_tier, ${byRoute ? 'GROUPING(route_index)' : '1'} AS g_route,
+      ${byUser ? 'GROUPING(user_id)' : '1'} AS g_user, ${sets.includes('(feature, model_key)') ? 'GROUPING(model_key)' : '1'} AS g_model,
+      feature, ${sets.includes('(user_tier)') ? 'user_tier' : 'NULL'} AS user_tier, ${byUser ? 'user_id' : 'NULL'} AS user_id,
+      ${byRoute ? 'route_index' : 'NULL'} AS route_index, ${sets.includes('(feature, model_key)') ? 'model_key' : 'NULL'} AS model_key`;
+  // Each call is aggregated once, at the finest grouping (a few hundred rows, or one per user); the grouping
+  // sets then roll those up, which costs nothing next to aggregating 10M calls once per set.
+  const rolledUp = (sets: string[], names: SimulationSum[], byUser: boolean): string => {
+    const finest = ['feature', 'user_tier', 'model_key', ...(byRoute ? ['route_index'] : []), ...(byUser ? ['user_id'] : [])];
+    return `SELECT ${groupingColumns(sets, byUser)},
+      ${names.map((name) => `${sums[name] === '0' ? '0' : `sum(${name})`} AS ${name}`).join(',\n      ')}
+    FROM (SELECT ${finest.join(', ')}, ${names.filter((name) => sums[name] !== '0').map((name) => `${sums[name]} AS ${name}`).join(',\n      ')}
+          FROM (${calls}) c GROUP BY ${finest.join(', ')})
+    GROUP BY GROUPING SETS (${sets.join(', ')})`;
+  };
+  // One row per (feature, route rule, session) with a flag per lever, then distinct sessions counted over
+  // those: one hash table over the calls instead of one per count and grouping set.
+  const sessionCounts = (names: SimulationSum[]): string => {
+    const present = names.filter((name) => sums[name] !== '0');
+    const flag = (name: SimulationSum): string => sums[name]!.replace(/^count\(DISTINCT session_key\) FILTER \(WHERE (.*)\)$/s, 'bool_or($1)');
+    const sets = ['(feature)', '()', ...(byRoute ? ['(route_index)'] : [])];
+    return `SELECT GROUPING(feature) AS g_feature, 1 AS g_tier, ${byRoute ? 'GROUPING(route_index)' : '1'} AS g_route, 1 AS g_user, 1 AS g_model,
+        feature, NULL AS user_tier, NULL AS user_id, ${byRoute ? 'route_index' : 'NULL'} AS route_index, NULL AS model_key,
+        ${names.map((name) => (present.includes(name) ? `count(DISTINCT session_key) FILTER (WHERE ${name}) AS ${name}` : `0 AS ${name}`)).join(',\n        ')}
+      FROM (SELECT feature, ${byRoute ? 'route_index, ' : ''}session_key, ${present.map((name) => `${flag(name)} AS ${name}`).join(', ')}
+            FROM (${calls}) c WHERE session_key IS NOT NULL GROUP BY ALL)
+      GROUP BY GROUPING SETS (${sets.join(', ')})`;
+  };
+  const plain = simulationSums.filter((name) => !sessionSums.has(name));
+  const distinct = simulationSums.filter((name) => sessionSums.has(name));
+  const mainSets = ['(feature)', '(user_tier)', '()', '(feature, model_key)', ...(byRoute ? ['(route_index)'] : []), ...(query.byUser ? ['(user_tier, user_id)'] : [])];
+  const main = (await connection.runAndReadAll(rolledUp(mainSets, plain, query.byUser))).getRowObjects().map(groupRow);
+  const needsSessions = distinct.some((name) => sums[name] !== '0');
+  const sessions = needsSessions ? (await connection.runAndReadAll(sessionCounts(distinct))).getRowObjects().map(groupRow) : [];
+  const key = (row: SimulationGroupRow): string => JSON.stringify([row.grouping, row.feature, row.userTier, row.userId, row.routeIndex, row.modelKey]);
+  const sessionRows = new Map(sessions.map((row) => [key(row), row]));
+  for (const row of main) {
+    const counted = sessionRows.get(key(row));
+    for (const name of distinct) row.sums[name] = counted?.sums[name] ?? 0n;
+  }
+  return main;
+}
+
+function groupRow(row: Record<string, unknown>): SimulationGroupRow {
+  // GROUPING() is 0 for a column the row is grouped by (DuckDB hands it back as a BIGINT).
+  const by = (column: unknown): boolean => Number(column) === 0;
+  const grouping: SimulationGroupRow['grouping'] = by(row.g_model)
+    ? 'model'
+    : by(row.g_feature)
+      ? 'feature'
+      : by(row.g_route)
+        ? 'route'
+        : by(row.g_user)
+          ? 'user'
+          : by(row.g_tier)
+            ? 'user_tier'
+            : 'total';
+  return {
+    grouping,
+    feature: (row.feature as string | null) ?? null,
+    userTier: (row.user_tier as string | null) ?? null,
+    userId: (row.user_id as string | null) ?? null,
+    routeIndex: row.route_index === null || row.route_index === undefined ? null : Number(row.route_index),
+    modelKey: row.model_key === null || row.model_key === undefined ? null : Number(row.model_key),
+    sums: Object.fromEntries(simulationSums.map((name) => [name, row[name] === undefined ? 0n : BigInt(row[name] as bigint | number)])) as Record<SimulationSum, bigint>,
+  };
+}
+
+/** Per feature: its most used model, median input, 90th percentile output, 95th percentile calls per session. */
+export async function featureProfiles(connection: DuckDBConnection, range: TimeRange): Promise<FeatureTrafficProfile[]> {
+  const result = await connection.runAndReadAll(`WITH calls AS (SELECT * FROM usage_events e WHERE ${replayRange(range)} AND feature IS NOT NULL),
+    models AS (SELECT feature, provider, model, row_number() OVER (PARTITION BY feature ORDER BY count(*) DESC, model) AS position FROM calls GROUP BY feature, provider, model),
+    sessions AS (SELECT feature, quantile_disc(calls, 0.95) AS p95 FROM (SELECT feature, count(*) AS calls FROM calls WHERE coalesce(session_id, task_id) IS NOT NULL GROUP BY feature, coalesce(session_id, task_id)) GROUP BY feature),
+    sizes AS (SELECT feature, quantile_disc(input_tokens, 0.5) AS median_input, quantile_disc(output_tokens - output_audio_tokens, 0.9) AS p90_output FROM calls WHERE status = 'ok' GROUP BY feature)
+    SELECT m.feature, m.provider, m.model, coalesce(z.median_input, 0) AS median_input, coalesce(z.p90_output, 0) AS p90_output, s.p95
+    FROM models m LEFT JOIN sizes z USING (feature) LEFT JOIN sessions s USING (feature) WHERE m.position = 1 ORDER BY m.feature`);
+  return result.getRowObjects().map((row) => ({
+    feature: row.feature as string,
+    provider: (row.provider as string | null) ?? null,
+    model: row.model as string,
+    medianInputTokens: Number(row.median_input),
+    p90OutputTokens: Number(row.p90_output),
+    p95SessionCalls: row.p95 === null || row.p95 === undefined ? null : Number(row.p95),
+  }));
+}
