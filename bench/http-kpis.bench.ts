@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { openDuckdbDatabase } from '../src/store/duckdb/duckdb-database.js';
@@ -51,19 +52,31 @@ async function runHttpReadBenchmark(options: BenchmarkOptions): Promise<Benchmar
       const passed = first.includes('"checks"');
       log(`first /v1/kpis (builds the report summaries): ${firstReadMs.toFixed(0)} ms`);
 
-      const kpis = await timeRequests(server.url, ['/v1/kpis?period=week'], repetitions);
-      const overview = await timeRequests(server.url, overviewRequests, repetitions, true);
-      log(`/v1/kpis over ${count(calls)} calls: p50 ${kpis.p50.toFixed(0)} ms, p95 ${kpis.p95.toFixed(0)} ms (target ${httpReadTargets.kpisP95Ms} ms)`);
-      log(`the overview's ${overviewRequests.length} requests, sent together: p50 ${overview.p50.toFixed(0)} ms, p95 ${overview.p95.toFixed(0)} ms`);
+      // Computed: "Cache-Control: no-cache" makes the server query the store instead of using the answer it kept.
+      const kpis = await timeRequests(server.url, ['/v1/kpis?period=week'], repetitions, false, true);
+      const kept = await timeRequests(server.url, ['/v1/kpis?period=week'], repetitions);
+      const overview = await timeRequests(server.url, overviewRequests, repetitions, true, true);
+      log(`/v1/kpis over ${count(calls)} calls, computed: p50 ${kpis.p50.toFixed(0)} ms, p95 ${kpis.p95.toFixed(0)} ms (target ${httpReadTargets.kpisP95Ms} ms); kept since the last batch: p50 ${kept.p50.toFixed(1)} ms, p95 ${kept.p95.toFixed(1)} ms`);
+      log(`the overview's ${overviewRequests.length} requests, sent together, computed: p50 ${overview.p50.toFixed(0)} ms, p95 ${overview.p95.toFixed(0)} ms`);
 
-      let firstRender: { p50: number; p95: number } | null = null;
+      let afterNewData: RenderTimes | null = null;
+      let repeatVisit: RenderTimes | null = null;
       if (!existsSync(join(dashboardRoot, 'index.html'))) log('the dashboard is not built (npm run build): first render not measured');
       else if (existsSync(chromiumPath)) {
-        firstRender = await timeFirstRender(server.url, Math.min(repetitions, 10));
-        log(`dashboard first render (navigation to KPI figures) in Chromium: p50 ${firstRender.p50.toFixed(0)} ms, p95 ${firstRender.p95.toFixed(0)} ms (target ${httpReadTargets.firstRenderMs} ms)`);
+        const rounds = Math.min(repetitions, 10);
+        // A first visit after new data arrived: one event is posted before each, so every answer is computed.
+        afterNewData = await timeFirstRender(server.url, rounds, true);
+        repeatVisit = await timeFirstRender(server.url, rounds, false);
+        for (const [what, times] of [['after new data (answers computed)', afterNewData], ['repeat visit (answers kept)', repeatVisit]] as const) {
+          const phases = times.phases;
+          log(`dashboard first render, ${what}: p50 ${times.p50.toFixed(0)} ms, p95 ${times.p95.toFixed(0)} ms (target ${httpReadTargets.firstRenderMs} ms)`);
+          log(`  page clock, medians: HTML ${phases.htmlMs.toFixed(0)} ms, script starts ${phases.scriptMs.toFixed(0)} ms, /v1/kpis sent ${phases.kpisSentMs.toFixed(0)} ms and answered ${phases.kpisAnsweredMs.toFixed(0)} ms, first card ${phases.cardsMs.toFixed(0)} ms`);
+        }
       } else {
         log(`no Chromium at ${chromiumPath}: first render not measured`);
       }
+      const rendered = (times: RenderTimes | null) =>
+        times ? { p50Ms: Math.round(times.p50), p95Ms: Math.round(times.p95), phasesMs: Object.fromEntries(Object.entries(times.phases).map(([name, value]) => [name, Math.round(value)])) } : null;
       return {
         passed,
         results: {
@@ -72,13 +85,15 @@ async function runHttpReadBenchmark(options: BenchmarkOptions): Promise<Benchmar
           firstReadMs: Math.round(firstReadMs),
           kpisP50Ms: Math.round(kpis.p50),
           kpisP95Ms: Math.round(kpis.p95),
+          keptKpisP50Ms: Math.round(kept.p50 * 10) / 10,
+          keptKpisP95Ms: Math.round(kept.p95 * 10) / 10,
           overviewP50Ms: Math.round(overview.p50),
           overviewP95Ms: Math.round(overview.p95),
-          firstRenderP50Ms: firstRender ? Math.round(firstRender.p50) : null,
-          firstRenderP95Ms: firstRender ? Math.round(firstRender.p95) : null,
+          firstRenderAfterNewData: rendered(afterNewData),
+          firstRenderRepeatVisit: rendered(repeatVisit),
           targets: httpReadTargets,
           metKpisTarget: kpis.p95 <= httpReadTargets.kpisP95Ms,
-          metFirstRenderTarget: firstRender ? firstRender.p95 <= httpReadTargets.firstRenderMs : null,
+          metFirstRenderTarget: afterNewData ? afterNewData.p95 <= httpReadTargets.firstRenderMs : null,
         },
       };
     } finally {
@@ -91,13 +106,14 @@ async function runHttpReadBenchmark(options: BenchmarkOptions): Promise<Benchmar
   }
 }
 
-/** Times `repetitions` rounds of the paths, one after the other or (together) all at once per round. */
-async function timeRequests(url: string, paths: string[], repetitions: number, together = false): Promise<{ p50: number; p95: number }> {
+/** Times `repetitions` rounds of the paths, one after the other or (together) all at once per round; computed, or kept answers. */
+async function timeRequests(url: string, paths: string[], repetitions: number, together = false, computed = false): Promise<{ p50: number; p95: number }> {
   const times: number[] = [];
+  const read = (path: string): Promise<string> => (computed ? getFresh(url, path) : get(url, path));
   for (let round = 0; round < repetitions; round += 1) {
     const started = performance.now();
-    const answers = together ? await Promise.all(paths.map((path) => get(url, path))) : [];
-    if (!together) for (const path of paths) answers.push(await get(url, path));
+    const answers = together ? await Promise.all(paths.map(read)) : [];
+    if (!together) for (const path of paths) answers.push(await read(path));
     const failed = answers.find((answer) => answer.startsWith('{"error"'));
     if (failed) throw new Error(`a read failed: ${failed.slice(0, 300)}`);
     times.push(performance.now() - started);
@@ -105,21 +121,58 @@ async function timeRequests(url: string, paths: string[], repetitions: number, t
   return percentiles(times);
 }
 
-async function timeFirstRender(url: string, repetitions: number): Promise<{ p50: number; p95: number }> {
+/** Where a first render's time went, from the page's own clock (ms after navigation start), medians over the visits. */
+interface RenderPhases {
+  /** The HTML received. */
+  htmlMs: number;
+  /** The script bundle started running (its performance mark). */
+  scriptMs: number;
+  /** GET /v1/kpis sent, and answered. */
+  kpisSentMs: number;
+  kpisAnsweredMs: number;
+  /** The first KPI card in the DOM (a MutationObserver's note). */
+  cardsMs: number;
+}
+
+type RenderTimes = { p50: number; p95: number; phases: RenderPhases };
+
+async function timeFirstRender(url: string, repetitions: number, afterNewData: boolean): Promise<RenderTimes> {
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const times: number[] = [];
+  const phases: RenderPhases[] = [];
   try {
     for (let round = 0; round < repetitions; round += 1) {
       // A new context each time: no cached script, as on a first visit.
+      if (afterNewData) await postOneEvent(url, round);
       const context = await browser.newContext();
       const page = await context.newPage();
+      // The page notes when the first KPI card enters the DOM, on its own clock, free of the driver's polling.
+      await page.addInitScript(`new MutationObserver((changes, observer) => {
+        if (!document.querySelector('[data-kpi]')) return;
+        window.unitcostCardsAt = performance.now();
+        observer.disconnect();
+      }).observe(document, { childList: true, subtree: true });`);
       const started = performance.now();
       await page.goto(url);
       await page.locator('[data-kpi]').first().waitFor({ timeout: 30_000 });
       times.push(performance.now() - started);
+      // The page's clock. A string, not a function: tsx would wrap a function's inner helpers in a __name the page does not have.
+      phases.push(
+        (await page.evaluate(`(() => {
+          const navigation = performance.getEntriesByType('navigation')[0];
+          const kpis = performance.getEntriesByType('resource').find((entry) => entry.name.includes('/v1/kpis'));
+          return {
+            htmlMs: navigation.responseEnd,
+            scriptMs: (performance.getEntriesByName('unitcost:script-start')[0] || { startTime: NaN }).startTime,
+            kpisSentMs: kpis ? kpis.requestStart || kpis.startTime : NaN,
+            kpisAnsweredMs: kpis ? kpis.responseEnd : NaN,
+            cardsMs: window.unitcostCardsAt,
+          };
+        })()`)) as RenderPhases,
+      );
       // Let the page finish its other requests, so the next visit finds the server idle as a first visit would.
       await page.waitForLoadState('networkidle');
       await context.close();
@@ -127,7 +180,8 @@ async function timeFirstRender(url: string, repetitions: number): Promise<{ p50:
   } finally {
     await browser.close();
   }
-  return percentiles(times);
+  const median = (name: keyof RenderPhases): number => percentiles(phases.map((phase) => phase[name])).p50;
+  return { ...percentiles(times), phases: { htmlMs: median('htmlMs'), scriptMs: median('scriptMs'), kpisSentMs: median('kpisSentMs'), kpisAnsweredMs: median('kpisAnsweredMs'), cardsMs: median('cardsMs') } };
 }
 
 function percentiles(times: number[]): { p50: number; p95: number } {
@@ -142,4 +196,24 @@ function count(value: number): string {
 
 function log(text: string): void {
   console.log(`   ${text}`);
+}
+
+/** GETs a path asking for an answer computed now, not one kept since the last batch. */
+function getFresh(url: string, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    request(`${url}${path}`, { headers: { 'Cache-Control': 'no-cache' } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve(Buffer.concat(chunks).toString()));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+/** Posts one new call on the store's last day: the server forgets its kept answers, and the day's summaries are refreshed. */
+async function postOneEvent(url: string, round: number): Promise<void> {
+  const body = JSON.stringify([{ id: `bench-render-${Date.now()}-${round}`, timestamp: '2026-03-31T12:00:00Z', provider: 'openai', model: 'gpt-4.1-mini', input_tokens: 1200, output_tokens: 200, feature: 'support-faq' }]);
+  const response = await fetch(`${url}/v1/events`, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
+  if (response.status !== 200) throw new Error(`posting an event answered ${response.status}: ${await response.text()}`);
 }

@@ -5,9 +5,11 @@ import { defaultDemoEndMs, fillStoreWithDemo, type DemoStoreResult } from './dem
 import { RecordIngester } from './ingest-records.js';
 import { loadApiKeys } from './key-service.js';
 import { openStore } from './open-store.js';
+import { ReadCache } from './read-cache.js';
 import { SerialQueue } from './serial-queue.js';
 import { kpisOver, reportOver } from './server-reports.js';
 import type { ServerServices } from './server-types.js';
+import { simulateOver } from './simulate-service.js';
 
 /**
  * Wires the services of `unitcost serve` over one open store. DuckDB allows one writer per file and a
@@ -30,15 +32,43 @@ export async function openServerServices(
     const serialize = <T>(task: () => Promise<T>): Promise<T> => writes.run(task);
     const keys = await loadApiKeys(store, serialize);
     const ingester = new RecordIngester(store, serialize, { catalog: app.catalog, hashContent });
+    const answers = new ReadCache();
     const services: ServerServices = {
       app,
       keys,
       storeLocation: store.location,
-      ingestBatch: (records, source) => ingester.ingest(records, { nowMs: app.now().getTime(), source }),
+      ingestBatch: async (records, source) => {
+        const result = await ingester.ingest(records, { nowMs: app.now().getTime(), source });
+        // Before the answer goes out: a client that has its acknowledgement never reads a report without its batch.
+        if (result.accepted > 0) answers.clear();
+        return result;
+      },
       ingestCounters: () => ({ ...ingester.counters }),
-      // Reads share the writing connection (and refresh the report summaries), so they take their turn in the queue.
-      report: (flags) => writes.run(() => reportOver(app, store, flags)),
-      kpis: (flags) => writes.run(() => kpisOver(app, store, flags)),
+      // Reads share the writing connection (and refresh the report summaries), so they take their turn in the
+      // queue. A dashboard that changes a filter abandons its earlier requests; they are dropped, not run.
+      // Answers are kept until the next batch commits (read-cache.ts), except reports by user or session,
+      // which run to megabytes.
+      report: (flags, signal, options = {}) => {
+        const read = () =>
+          writes.run(() => {
+            signal?.throwIfAborted();
+            return reportOver(app, store, flags);
+          });
+        return /user_id|session_id/.test(flags.by ?? '') ? read() : answers.get(`report ${JSON.stringify(flags)}`, read, options.fresh);
+      },
+      kpis: (flags, signal, options = {}) =>
+        answers.get(`kpis ${JSON.stringify(flags)}`, () =>
+          writes.run(() => {
+            signal?.throwIfAborted();
+            return kpisOver(app, store, flags);
+          }),
+          options.fresh,
+        ),
+      simulate: (request, signal) =>
+        writes.run(() => {
+          signal?.throwIfAborted();
+          return simulateOver(app, store, request);
+        }),
       close: async () => {
         await writes.drain();
         await store.close();

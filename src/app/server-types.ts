@@ -1,6 +1,7 @@
 import type { App } from './create-app.js';
 import type { ApiKeys } from './api-keys.js';
 import type { KpiFlags, ReportFlags } from './server-reports.js';
+import type { SimulateRequest } from './simulate-service.js';
 
 /** One record of a posted batch as read off the wire: its JSON value, or why it could not be read. */
 export type RawRecord = { index: number; line?: number; value: unknown } | { index: number; line?: number; error: string };
@@ -42,6 +43,11 @@ export interface IngestCounters {
   rejected: number;
 }
 
+/** How a read is answered: fresh computes it again instead of using the answer kept since the last batch. */
+export interface ReadOptions {
+  fresh?: boolean;
+}
+
 /** The services `unitcost serve` is a thin shell over. */
 export interface ServerServices {
   app: App;
@@ -52,10 +58,15 @@ export interface ServerServices {
   ingestBatch(records: RawRecord[], source: string): Promise<BatchResult>;
   /** Totals of every batch so far. */
   ingestCounters(): IngestCounters;
-  /** The JSON of `unitcost report --json` for these flags (named as on the command line, without dashes). */
-  report(flags: ReportFlags): Promise<unknown>;
-  /** The JSON of `unitcost kpis --json` for these flags. */
-  kpis(flags: KpiFlags): Promise<unknown>;
+  /**
+   * The JSON of `unitcost report --json` for these flags (named as on the command line, without dashes).
+   * Once the signal has fired (the client went away), a report still waiting for its turn is not run.
+   */
+  report(flags: ReportFlags, signal?: AbortSignal, options?: ReadOptions): Promise<unknown>;
+  /** The JSON of `unitcost kpis --json` for these flags; skipped like a report once the signal has fired. */
+  kpis(flags: KpiFlags, signal?: AbortSignal, options?: ReadOptions): Promise<unknown>;
+  /** The JSON of `unitcost simulate --json` for a scenario; skipped like a report once the signal has fired. */
+  simulate(request: SimulateRequest, signal?: AbortSignal): Promise<unknown>;
   /** Releases the store once queued writes have finished. */
   close(): Promise<void>;
 }

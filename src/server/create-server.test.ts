@@ -11,8 +11,14 @@ const services: ServerServices = {
   storeLocation: 'memory',
   ingestBatch: async () => ({ received: 0, accepted: 0, rejected: 0, unpriced: 0, results: [] }),
   ingestCounters: () => ({ inserted: 0, duplicates: 0, rejected: 0 }),
-  report: async () => ({}),
-  kpis: async () => ({}),
+  // As the real services do: a read whose client has gone is not run.
+  report: async (_flags, signal) => {
+    signal?.throwIfAborted();
+    return {};
+  },
+  // Says whether it was asked for a fresh answer.
+  kpis: async (_flags, _signal, options) => ({ fresh: options?.fresh ?? false }),
+  simulate: async () => ({}),
   close: async () => undefined,
 };
 
@@ -34,5 +40,21 @@ describe('createServer', () => {
     expect(page.status).toBe(503);
     expect(await page.text()).toContain('npm run build');
     expect((await app.request('http://localhost/healthz')).status).toBe(200);
+  });
+
+  it('hands a read the request\'s signal, and answers 499 without an error once the client has gone', async () => {
+    const gone = new AbortController();
+    gone.abort();
+    const response = await app.request('http://localhost/v1/report?by=feature', { signal: gone.signal, headers: { host: 'localhost' } });
+    expect(response.status).toBe(499);
+    expect(await response.text()).toBe('');
+    expect((await app.request('http://localhost/v1/report?by=feature', { headers: { host: 'localhost' } })).status).toBe(200);
+  });
+
+  it('asks for a fresh answer when the request says Cache-Control: no-cache', async () => {
+    const kept = await app.request('http://localhost/v1/kpis', { headers: { host: 'localhost' } });
+    expect(await kept.json()).toEqual({ fresh: false });
+    const fresh = await app.request('http://localhost/v1/kpis', { headers: { host: 'localhost', 'cache-control': 'no-cache' } });
+    expect(await fresh.json()).toEqual({ fresh: true });
   });
 });

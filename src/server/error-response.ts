@@ -49,6 +49,8 @@ export function errorResponse(error: unknown, context: Context, onUnexpected: (e
     if (error.code === 'internal') onUnexpected(error);
     return context.json(body, statusOf[error.code]);
   }
+  // The client closed the connection and its queued read was dropped: no one reads this answer; 499 as nginx logs it.
+  if (error instanceof Error && error.name === 'AbortError' && context.req.raw.signal.aborted) return new Response(null, { status: 499 });
   onUnexpected(error);
   const body: ErrorBody = { error: { code: 'internal', message: 'unexpected server error; the server log has the details' } };
   return context.json(body, 500);

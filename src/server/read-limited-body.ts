@@ -6,7 +6,7 @@ import { UnitcostError } from '../core/unitcost-error.js';
  */
 export async function readLimitedBody(request: Request, limit: number, advice = ''): Promise<Buffer> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
-  if (declared > limit) throw tooLarge(`the body is ${declared.toLocaleString('en-US')} bytes, more than the ${limit.toLocaleString('en-US')} one request may carry${advice}`);
+  if (declared > limit) throw tooLarge(`the body is ${declared.toLocaleString('en-US')} bytes, more than the ${limit.toLocaleString('en-US')} bytes one request may carry${advice}`);
   if (!request.body) return Buffer.alloc(0);
   const chunks: Buffer[] = [];
   let size = 0;

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../app/create-app.js';
 import { openServerServices } from '../app/server-service.js';
 import type { ServerServices } from '../app/server-types.js';
@@ -209,12 +209,6 @@ describe('the HTTP API without keys, on loopback', () => {
     expect(await api.store.counts()).toEqual(before);
   });
 
-  it('answers /v1/simulate with 501 until the simulator exists', async () => {
-    const response = await api.get('/v1/simulate');
-    expect(response.status).toBe(501);
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('not_implemented');
-  });
-
   it('counts accepted and rejected events and request latency in /metrics', async () => {
     const response = await api.get('/metrics');
     const text = await response.text();
@@ -298,9 +292,73 @@ describe('the HTTP API with keys', () => {
     expect((await api.get('/v1/keys', bearer(keys.read))).status).toBe(403);
   });
 
+  it('keeps only a SHA-256 hash of each key in the store, never the key itself', async () => {
+    const { createHash } = await import('node:crypto');
+    const { DuckdbStore } = await import('../store/duckdb/duckdb-store.js');
+    if (!(api.store instanceof DuckdbStore)) throw new Error('the server runs on the embedded store');
+    const rows = (await api.store.database.connection.runAndReadAll('SELECT * FROM api_keys')).getRowObjectsJS();
+    const stored = JSON.stringify(rows, (_name, value: unknown) => (typeof value === 'bigint' ? String(value) : value));
+    for (const key of Object.values(keys)) {
+      expect(stored).not.toContain(key);
+      expect(stored).not.toContain(key.slice(15));
+      expect(rows.map((row) => row.key_hash)).toContain(createHash('sha256').update(key).digest('hex'));
+    }
+  });
+
   it('leaves /healthz and the OpenAPI document open', async () => {
     expect((await api.get('/healthz')).status).toBe(200);
     expect((await api.get('/openapi.json')).status).toBe(200);
+  });
+});
+
+describe('byte limits of a batch', () => {
+  it('refuses a body over the byte limit and a gzip body that inflates past its limit with 413, storing nothing', async () => {
+    const api = await serve({ maxBodyBytes: 4_096, maxDecodedBytes: 16_384 });
+    try {
+      const lines = (count: number) => Array.from({ length: count }, (_, index) => JSON.stringify(event(`bytes-${index}`))).join('\n');
+      const small = await api.post('/v1/events', lines(2), { 'Content-Type': 'application/x-ndjson' });
+      expect(small.status).toBe(200);
+      const before = await api.store.counts();
+      const plain = await api.post('/v1/events', lines(40), { 'Content-Type': 'application/x-ndjson' });
+      expect(plain.status).toBe(413);
+      expect(((await plain.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'payload_too_large', message: expect.stringContaining('4,096 bytes') });
+      // 80 repetitive events gzip to well under the wire limit but inflate past the decoded one.
+      const bomb = gzipSync(Buffer.from(lines(80)));
+      expect(bomb.length).toBeLessThan(4_096);
+      const inflated = await api.post('/v1/events', bomb, { 'Content-Type': 'application/x-ndjson', 'Content-Encoding': 'gzip' });
+      expect(inflated.status).toBe(413);
+      expect(((await inflated.json()) as { error: { message: string } }).error.message).toContain('decompresses to more than 16,384 bytes');
+      const notGzip = await api.post('/v1/events', lines(1), { 'Content-Type': 'application/x-ndjson', 'Content-Encoding': 'gzip' });
+      expect(notGzip.status).toBe(400);
+      expect(await api.store.counts()).toEqual(before);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('the request log', () => {
+  it('records each request without its key, query or body', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'unitcost-serve-log-'));
+    const { services } = await openServerServices(createApp(appOptions), { db: join(directory, 'store.duckdb') });
+    const lines: string[] = [];
+    const server = await startServer({ services, host: '127.0.0.1', port: 0, logLevel: 'info', logDestination: { write: (line: string) => void lines.push(line) } });
+    try {
+      const key = (await services.keys.create('logged', 'admin')).key;
+      const headers = { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' };
+      const body = JSON.stringify([event('log-1', { user_id: 'secret-user-7731', attributes: { note: 'summarize the confidential memo' } })]);
+      expect((await fetch(`${server.url}/v1/events`, { method: 'POST', body, headers })).status).toBe(200);
+      expect((await fetch(`${server.url}/v1/report?by=feature&where=user_id%3Dsecret-user-7731`, { headers })).status).toBe(200);
+      expect((await fetch(`${server.url}/v1/models`, { headers: { Authorization: 'Bearer uck_0000000000_wrong-key-wrong-key-wrong-key-wrong-key-000' } })).status).toBe(401);
+      await expect.poll(() => lines.length).toBeGreaterThanOrEqual(3);
+      const log = lines.join('');
+      expect(log).toContain('"route":"/v1/events"');
+      expect(log).toContain('"key_name":"logged"');
+      for (const secret of [key, key.slice(15), 'wrong-key', 'secret-user-7731', 'confidential memo']) expect(log).not.toContain(secret);
+    } finally {
+      await server.close();
+      await services.close();
+    }
   });
 });
 
@@ -336,6 +394,30 @@ describe('many clients at once', () => {
   });
 });
 
+describe('answers kept until the next batch', () => {
+  it('answers a repeated read from memory, and the first read after a batch commits sees the batch', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'unitcost-cache-'));
+    const opened = await openServerServices(createApp(appOptions), { db: join(directory, 'store.duckdb'), demoWhenEmpty: { events: 2_000, days: 10 } });
+    try {
+      // A repeated read is answered from memory until a batch commits; the next read then sees the batch.
+      const kpisQueries = vi.spyOn(opened.store, 'kpis');
+      const first = await opened.services.kpis({ period: 'month' });
+      expect(await opened.services.kpis({ period: 'month' })).toEqual(first);
+      expect(kpisQueries).toHaveBeenCalledTimes(1);
+      const window = (first as { window: { from: string; to: string } }).window;
+      const lastDay = new Date(Date.parse(`${window.to}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+      const sent = await opened.services.ingestBatch([{ index: 0, value: event('cache-1', { timestamp: `${lastDay}T12:00:00Z`, feature: 'cache-check' }) }], 'test');
+      expect(sent.accepted).toBe(1);
+      const after = (await opened.services.kpis({ period: 'month' })) as { features: Array<{ feature: string | null }> };
+      expect(kpisQueries).toHaveBeenCalledTimes(2);
+      expect(after.features.map((line) => line.feature)).toContain('cache-check');
+      kpisQueries.mockRestore();
+    } finally {
+      await opened.services.close();
+    }
+  });
+});
+
 describe('reports over HTTP', () => {
   it('answers /v1/report and /v1/kpis with the same JSON as the CLI, and filter values are data, never SQL', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'unitcost-report-'));
@@ -366,6 +448,11 @@ describe('reports over HTTP', () => {
     const badPeriod = await get('/v1/kpis?period=fortnight');
     expect(badPeriod.status).toBe(400);
     expect(((badPeriod.body.error as { message: string }).message)).toContain('period must be one of day, week, month');
+    // A read whose client has gone while it waited for its turn is dropped, not run.
+    const gone = new AbortController();
+    gone.abort();
+    await expect(opened.services.report({ by: 'session_id' }, gone.signal)).rejects.toThrow(/abort/i);
+    await expect(opened.services.kpis({}, gone.signal)).rejects.toThrow(/abort/i);
     await server.close();
     await opened.services.close();
 

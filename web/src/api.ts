@@ -81,11 +81,26 @@ export function queryString(query: Query): string {
   return text === '' ? '' : `?${text}`;
 }
 
+/** A GET that index.html sent before the bundle loaded (the overview's KPIs), for the page's first request of its URL. */
+interface EarlyRequest {
+  url: string;
+  response: Promise<Response>;
+}
+
+function takeEarlyRequest(url: string, init: RequestInit): Promise<Response> | null {
+  const holder = window as unknown as { unitcostEarly?: EarlyRequest };
+  const early = holder.unitcostEarly;
+  if (!early || early.url !== url || init.method !== 'GET') return null;
+  // Used once: a later visit to the same view (after a filter change and back) asks the server again.
+  delete holder.unitcostEarly;
+  return early.response;
+}
+
 async function request<T>(url: string, init: RequestInit): Promise<T> {
   const key = apiKey();
   const headers = new Headers(init.headers);
   if (key) headers.set('Authorization', `Bearer ${key}`);
-  const response = await fetch(url, { ...init, headers });
+  const response = await (takeEarlyRequest(url, init) ?? fetch(url, { ...init, headers }));
   const text = await response.text();
   let body: unknown = null;
   try {

@@ -25,11 +25,16 @@ export function reportRoutes(services: ServerServices, policy: AccessPolicy): Ho
   routes.get('/v1/report', read, async (context) => {
     const query = strictQuery(context.req.url, { single: ['by', 'period', 'from', 'to'], repeated: ['where'] });
     const { by, period, from, to } = query.values;
-    return context.json(await services.report({ by, period, from, to, where: query.repeated.where }));
+    return context.json(await services.report({ by, period, from, to, where: query.repeated.where }, context.req.raw.signal, readOptions(context.req.header('cache-control'))));
   });
   routes.get('/v1/kpis', read, async (context) => {
     const query = strictQuery(context.req.url, { single: ['period', 'to'] });
-    return context.json(await services.kpis(query.values));
+    return context.json(await services.kpis(query.values, context.req.raw.signal, readOptions(context.req.header('cache-control'))));
   });
   return routes;
+}
+
+// Answers are kept until the next batch; "Cache-Control: no-cache" asks for one computed now (as the benchmark does).
+function readOptions(cacheControl: string | undefined): { fresh: boolean } {
+  return { fresh: /\bno-cache\b/i.test(cacheControl ?? '') };
 }

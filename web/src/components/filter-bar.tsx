@@ -23,8 +23,9 @@ export function FilterBar({ query }: { query: URLSearchParams }) {
     (report?.rows ?? []).map((row) => keyOf(row, dimension)).filter((value) => value !== '(none)').sort();
   return (
     <div class="filters" data-testid="filters">
-      <label>
-        Time range
+      {/* A group, not a label: a label would name the first of its buttons "Time range", hiding "7 days" from screen readers. */}
+      <div class="group" role="group" aria-labelledby="time-range-label">
+        <span id="time-range-label">Time range</span>
         <span class="presets">
           {presets.map((preset) => (
             <button
@@ -41,7 +42,7 @@ export function FilterBar({ query }: { query: URLSearchParams }) {
             All
           </button>
         </span>
-      </label>
+      </div>
       <label>
         From
         <input type="date" name="from" value={filters.from ?? ''} onChange={(event) => setQuery({ from: (event.target as HTMLInputElement).value })} />
