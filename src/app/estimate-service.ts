@@ -6,7 +6,7 @@ import type { FeatureShape, RouteShare } from '../core/estimate/feature-shape.js
 import { percent } from '../core/estimate/judge-viability.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import { parseLocated } from '../config/parse-located.js';
-import { scenarioFileSchema, scenarioShapeFromFile } from '../config/scenario-file.js';
+import { scenarioFileSchema, scenarioPath, scenarioShapeFromFile } from '../config/scenario-file.js';
 import type { App } from './create-app.js';
 import { parseInstant } from './parse-instant.js';
 
@@ -193,29 +193,11 @@ function flagFieldName(field: string): string {
   return kebab(key);
 }
 
-// How the estimate's logical field names are spelt in a scenario file.
-const scenarioFeatureKeys: Record<string, string> = {
-  cacheWrite: 'cache_write',
-  cacheWrite1h: 'cache_write_1h',
-  calls: 'calls_per_session',
-  contextGrowth: 'context_growth',
-  maxSteps: 'max_steps',
-  cachePrefix: 'cache_prefix',
-  cacheHitRate: 'cache_hit_rate',
-  sessionsPerMonth: 'sessions_per_user_month',
-};
-const scenarioTopKeys: Record<string, string> = {
-  activeUsers: 'active_users',
-  maxCostShare: 'thresholds.max_cost_share_of_arpu',
-  minMargin: 'thresholds.min_inference_margin',
-};
-
+// A scenario error names its field as the file spells it: features[0].cache_write, thresholds.min_inference_margin.
 function scenarioFieldPath(issue: EstimateIssue): string {
-  const [key, ...rest] = issue.path;
-  const name = String(key);
-  const tail = rest.map((part) => `.${String(part)}`).join('');
-  if (issue.feature === undefined) return `${scenarioTopKeys[name] ?? name}${tail}`;
-  return `features[${issue.feature}].${scenarioFeatureKeys[name] ?? name}${tail}`;
+  return scenarioPath(issue)
+    .map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`))
+    .join('');
 }
 
 function issuesError(issues: EstimateIssue[], nameOf: (field: string) => string, fieldOf: (issue: EstimateIssue) => string = (issue) => nameOf(String(issue.path[0]))): UnitcostError {

@@ -172,7 +172,8 @@ const priceKeys: Record<string, string> = {
   requestUsd: 'per_request_usd',
 };
 
-function scenarioPath(issue: EstimateIssue): Array<string | number> {
+/** Where an estimate issue sits in a scenario file, as a path of its keys and list indexes. */
+export function scenarioPath(issue: EstimateIssue): Array<string | number> {
   const [key, ...rest] = issue.path;
   const name = String(key);
   if (issue.feature === undefined) return [...(scenarioKeys[name] ?? [name]), ...rest];
