@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     // Browser and server tests wait on work that a loaded 2-core CI machine finishes late; one second
     // (vitest's default) made the dashboard test fail on CI while the page was still drawing its charts.
-    expect: { poll: { timeout: 15_000 } },
+    // A test that asserts nothing proves nothing: fail it.
+    expect: { poll: { timeout: 15_000 }, requireAssertions: true },
   },
 });
