@@ -6,16 +6,11 @@
  * with double quotes ("" inside quotes is a quote), including across line breaks.
  */
 
-const numberFields = new Set([
+import { tokenCountFields } from '../core/events/usage-event.js';
+
+const numberFields = new Set<string>([
   'schema_version',
-  'input_tokens',
-  'cache_read_tokens',
-  'cache_write_tokens',
-  'cache_write_1h_tokens',
-  'input_audio_tokens',
-  'output_tokens',
-  'reasoning_tokens',
-  'output_audio_tokens',
+  ...tokenCountFields,
   'step',
   'latency_ms',
   'time_to_first_token_ms',

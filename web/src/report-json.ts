@@ -1,32 +1,13 @@
 /*
  * The parts of `unitcost report --json` and `unitcost kpis --json` the dashboard reads, by the stable
- * snake_case names of docs/reports.md.
+ * snake_case names of docs/reports.md. The measures and checks are the core's own types, imported as types
+ * only (nothing of the core is bundled), so the page cannot drift from what the server sends.
  */
+import type { KpiCheck } from '../../src/core/kpi/kpi-thresholds.js';
+import type { ReportMeasures } from '../../src/core/kpi/report-measures.js';
 
 /** The measures of a report row the dashboard shows. */
-export interface Measures {
-  calls: number;
-  unpriced_calls: number;
-  input_tokens: number;
-  output_tokens: number;
-  cost_usd: number | null;
-  cost_per_call_usd: number | null;
-  successful_tasks: number;
-  cost_per_successful_task_usd: number | null;
-  active_users: number;
-  cost_per_active_user_month_usd: number | null;
-  revenue_usd: number | null;
-  inference_margin: number | null;
-  output_input_ratio: number | null;
-  prompt_cache_hit_rate: number | null;
-  response_cache_hit_rate: number | null;
-  budget_cost_share: number | null;
-  mid_cost_share: number | null;
-  frontier_cost_share: number | null;
-  budget_call_share: number | null;
-  mid_call_share: number | null;
-  frontier_call_share: number | null;
-}
+export type Measures = ReportMeasures;
 
 /** One report row: its group keys, its time bucket when bucketing by period, and its measures. */
 export type ReportRow = Measures & Record<string, unknown>;
@@ -39,15 +20,7 @@ export interface ReportJson {
 }
 
 /** One KPI against its threshold. */
-export interface KpiCheck {
-  kpi: string;
-  value: number | null;
-  previous: number | null;
-  change: number | null;
-  limit: number | null;
-  rule: string;
-  status: 'ok' | 'breach' | 'no_data';
-}
+export type { KpiCheck };
 
 /** The KPI dashboard: the checks of the whole product and of each feature. */
 export interface KpisJson {
