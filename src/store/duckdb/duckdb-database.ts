@@ -33,15 +33,10 @@ export async function openDuckdbDatabase(path: string, options: { threads?: numb
     throw new UnitcostError('invalid_argument', `the store at ${path} has schema version ${current}, newer than this unitcost understands (${newest}); upgrade unitcost`, { field: 'db' });
   }
   for (const migration of schemaMigrations.filter((candidate) => candidate.version > current)) {
-    await connection.run('BEGIN TRANSACTION');
-    try {
+    await inTransaction(connection, async () => {
       for (const statement of migration.statements) await connection.run(statement);
       await connection.run(`INSERT INTO schema_migrations VALUES (${migration.version}, '${migration.description.replaceAll("'", "''")}', now())`);
-      await connection.run('COMMIT');
-    } catch (error) {
-      await connection.run('ROLLBACK');
-      throw error;
-    }
+    });
   }
   return {
     path,
@@ -52,4 +47,17 @@ export async function openDuckdbDatabase(path: string, options: { threads?: numb
       instance.closeSync();
     },
   };
+}
+
+/** Runs work in one transaction: committed when it returns, rolled back (and the error passed on) when it throws. */
+export async function inTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    const result = await work();
+    await connection.run('COMMIT');
+    return result;
+  } catch (error) {
+    await connection.run('ROLLBACK');
+    throw error;
+  }
 }

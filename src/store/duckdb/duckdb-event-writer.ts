@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { inTransaction } from './duckdb-database.js';
 import type { BatchOutcome, EventBatch, EventWriter, JsonLinesBatch, JsonLinesBatchOptions, OpenBatch, PricingGroup, RateAssignment, RepricedModel, StoreCounts, TimeRange } from '../event-writer.js';
 import type { AppendOutcome, StoredOutcomeRow, StoredPriceRow, StoredRevenueRow, StoredUsageRow } from '../stored-rows.js';
 import { stagingSet, type StagingSet } from './duckdb-event-columns.js';
@@ -112,14 +113,7 @@ export class DuckdbEventWriter implements EventWriter {
   async upsertPrices(rows: StoredPriceRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.serialize(async () => {
-      await this.connection.run('BEGIN TRANSACTION');
-      try {
-        await writePriceRows(this.connection, rows);
-        await this.connection.run('COMMIT');
-      } catch (error) {
-        await this.connection.run('ROLLBACK');
-        throw error;
-      }
+      await inTransaction(this.connection, () => writePriceRows(this.connection, rows));
     });
   }
 

@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { inTransaction } from './duckdb-database.js';
 import type { BatchOutcome, JsonLinesBatch, JsonLinesBatchOptions, ParsedJsonLines } from '../event-writer.js';
 import type { AppendOutcome } from '../stored-rows.js';
 import { jsonLinesTables, type StagingSet } from './duckdb-event-columns.js';
@@ -146,19 +147,14 @@ export class DuckdbJsonLinesBatch extends DuckdbOpenBatch implements JsonLinesBa
           for (const conflict of await reusedKeyConflicts(connection, kind as KeyedTable)) kind.outcome.conflicts.push(conflict);
           if (kind.outcome.conflicts.length > 0) await connection.run(`DELETE FROM ${kind.final} WHERE line IN (${kind.outcome.conflicts.map((conflict) => conflict.index).join(', ')})`);
         }
-        await connection.run('BEGIN TRANSACTION');
-        try {
+        await inTransaction(connection, async () => {
           if (this.prices.size > 0) await writePriceRows(connection, [...this.prices.values()]);
           for (const kind of kinds) {
             const inserted = await connection.run(`INSERT INTO ${kind.table} SELECT * EXCLUDE (line) FROM ${kind.final}`);
             kind.outcome.inserted = Number(inserted.rowsChanged);
             await insertRecordKeys(connection, kind as KeyedTable);
           }
-          await connection.run('COMMIT');
-        } catch (error) {
-          await connection.run('ROLLBACK');
-          throw error;
-        }
+        });
         const sorted = (outcome: AppendOutcome): AppendOutcome => ({ ...outcome, conflicts: outcome.conflicts.sort((a, b) => a.index - b.index) });
         return { usage: sorted(this.usage.outcome), outcomes: sorted(this.outcomes.outcome), revenue: sorted(this.revenue.outcome) };
       });

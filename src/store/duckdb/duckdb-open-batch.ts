@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { inTransaction } from './duckdb-database.js';
 import type { BatchOutcome, EventBatch, OpenBatch } from '../event-writer.js';
 import type { AppendOutcome, StoredPriceRow } from '../stored-rows.js';
 import type { StagedKindSql, StagingSet } from './duckdb-event-columns.js';
@@ -114,8 +115,7 @@ export class DuckdbOpenBatch implements OpenBatch {
           if (state.kept > 0) await this.dropStored(kind as StagedKindSql<Keyed>, state);
           if (state.outcome.inserted > 0) await this.dropReusedKeys(kind as StagedKindSql<Keyed>, state);
         }
-        await connection.run('BEGIN TRANSACTION');
-        try {
+        await inTransaction(connection, async () => {
           if (this.prices.size > 0) await writePriceRows(connection, [...this.prices.values()]);
           for (const [kind, state] of [[this.set.usage, this.usage], [this.set.outcomes, this.outcomes], [this.set.revenue, this.revenue]] as const) {
             if (state.outcome.inserted > 0) {
@@ -123,11 +123,7 @@ export class DuckdbOpenBatch implements OpenBatch {
               await insertRecordKeys(connection, this.keyedTable(kind as StagedKindSql<Keyed>));
             }
           }
-          await connection.run('COMMIT');
-        } catch (error) {
-          await connection.run('ROLLBACK');
-          throw error;
-        }
+        });
         const sorted = (outcome: AppendOutcome): AppendOutcome => ({ ...outcome, conflicts: outcome.conflicts.sort((a, b) => a.index - b.index) });
         return { usage: sorted(this.usage.outcome), outcomes: sorted(this.outcomes.outcome), revenue: sorted(this.revenue.outcome) };
       });
