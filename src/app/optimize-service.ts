@@ -1,7 +1,9 @@
-import { existsSync } from 'node:fs';
-import { defaultLevers, rankOptimization, type DefaultLever, type FeatureProfile } from '../core/simulate/optimize-levers.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { defaultLevers, optimizeDefaultsFileSchema, rankOptimization, stackableLevers, withOverrides, type DefaultLever, type FeatureProfile, type OptimizeDefaultsOverrides } from '../core/simulate/optimize-levers.js';
 import type { OptimizeResult } from '../core/simulate/simulation-result.js';
 import { UnitcostError } from '../core/unitcost-error.js';
+import { parseLocated } from '../config/parse-located.js';
 import { loadSimulationScenario } from '../config/simulation-scenario-file.js';
 import type { ReportAggregates } from '../store/report-reader.js';
 import type { App } from './create-app.js';
@@ -17,6 +19,17 @@ export interface OptimizeOptions {
   from?: Date;
   to?: Date;
   db?: string;
+  /** A YAML/JSON file whose fields replace the stated defaults (docs/simulate.md, "unitcost optimize"). */
+  defaults?: string;
+  /** The same overrides as an object (library callers); a file's values win over these. */
+  overrides?: OptimizeDefaultsOverrides;
+}
+
+/** Reads a defaults file; every error names the file, the line and the field. */
+export function loadOptimizeDefaults(file: string): OptimizeDefaultsOverrides {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new UnitcostError('invalid_argument', `defaults file not found: ${path}`, { field: 'defaults', file: path });
+  return parseLocated(readFileSync(path, 'utf8'), path, optimizeDefaultsFileSchema);
 }
 
 // The budget model optimize routes to, per provider: a stated default, not a search of the catalog.
@@ -26,8 +39,11 @@ const budgetModels: Record<string, string> = {
   google: 'google/gemini-2.5-flash-lite',
 };
 
-/** Runs each default lever alone on the recorded traffic, then all stacked, and ranks them by $/month saved. */
+/** Runs each default lever alone on the recorded traffic, then those that save money stacked, and ranks them by $/month saved net. */
 export async function optimize(app: App, options: OptimizeOptions): Promise<OptimizeResult> {
+  // Read before the store is opened: a bad defaults file fails fast, with its line.
+  const fromFile = options.defaults === undefined ? {} : loadOptimizeDefaults(options.defaults);
+  const defaults = withOverrides(fromFile, withOverrides(options.overrides ?? {}));
   const path = storePath(app, options.db === undefined ? {} : { db: options.db });
   if (!existsSync(path)) throw new UnitcostError('not_found', `no store at ${path}: run \`unitcost ingest FILE\` or \`unitcost demo\` first, or name one with --db`, { field: 'db' });
   const store = await openStore(app, options.db === undefined ? {} : { db: options.db });
@@ -56,7 +72,7 @@ export async function optimize(app: App, options: OptimizeOptions): Promise<Opti
         p95SessionCalls: profile.p95SessionCalls,
       };
     });
-    const levers = defaultLevers(profiles);
+    const levers = defaultLevers(profiles, defaults);
     const reports = new Map<string, ReportAggregates>();
     const run = (chosen: DefaultLever[], name: string) =>
       simulateOnStore(app, store, loadSimulationScenario({ value: { name, levers: chosen.flatMap((lever) => lever.levers) }, name: `optimize (${name})` }), {
@@ -66,8 +82,9 @@ export async function optimize(app: App, options: OptimizeOptions): Promise<Opti
       });
     const alone = [];
     for (const lever of levers) alone.push({ lever, result: await run([lever], lever.kind) });
-    const stacked = await run(levers, 'stacked');
-    return rankOptimization(alone, { levers, result: stacked });
+    const stackable = stackableLevers(alone, defaults);
+    const stacked = await run(stackable, 'stacked');
+    return rankOptimization(alone, { levers: stackable, result: stacked }, defaults);
   } finally {
     await store.close();
   }

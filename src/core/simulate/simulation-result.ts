@@ -114,18 +114,38 @@ export interface OptimizeEntry {
   label: string;
   /** The lever as it was simulated (the scenario-file form), so it can be pasted into a scenario. */
   lever: Record<string, unknown>;
+  /** $/month saved net of one-off costs: the replay's savings − one_off_usd ÷ the amortization months. The ranking's key. */
   savings_usd_per_month: number;
+  /** The replay's $/month saved (GPU-hours and fixed costs of self-hosting included), before one-off costs. */
+  simulated_savings_usd_per_month: number;
+  /** One-off costs of the lever (fine-tuning's training), in $, and the same per month of amortization. */
+  one_off_usd: number;
+  amortized_usd_per_month: number;
+  /** savings_usd_per_month ÷ the baseline's cost per month; null when the baseline cost is zero or unknown. */
   savings_percent: number | null;
   risk: LeverRisk;
   calls_touched: number;
+  /** Each simulated lever's details, as in simulate's levers[].details (payback days, break-even tokens, …). */
+  details: Array<{ label: string; details: Record<string, LeverDetailValue> }>;
 }
 
 /** What `unitcost optimize` returns: each default lever alone, ranked by $/month saved, then all stacked. */
 export interface OptimizeResult {
   window: SimulationResult['window'];
   baseline_cost_usd: number | null;
+  /** The defaults the levers were made of, after any --defaults file (docs/simulate.md, "unitcost optimize"). */
+  defaults: Record<string, Record<string, number | string[] | null>>;
   ranked: OptimizeEntry[];
-  stacked: { savings_usd_per_month: number; savings_percent: number | null; risk: LeverRisk; levers: Array<Record<string, unknown>> };
-  /** Levers with no default that could be stated without the team's own numbers (e.g. self-hosting, plans). */
+  stacked: {
+    savings_usd_per_month: number;
+    simulated_savings_usd_per_month: number;
+    amortized_usd_per_month: number;
+    savings_percent: number | null;
+    risk: LeverRisk;
+    levers: Array<Record<string, unknown>>;
+    /** The kinds left out of the stack because they lose money alone, net. */
+    left_out: LeverKind[];
+  };
+  /** Lever kinds not evaluated on this traffic, with why (plans always: they need the team's prices). */
   skipped: Array<{ kind: LeverKind; reason: string }>;
 }
