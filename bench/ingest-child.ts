@@ -8,7 +8,6 @@ import { DuckdbStore } from '../src/store/duckdb/duckdb-store.js';
 /*
  * One measured run, in a process of its own so that its peak RSS (VmHWM) is its own:
  *   ingest-child.ts unitcost FILE DB [BATCH]   our ingest through the ingest service
- *                                              (UNITCOST_BENCH_PARSER=sql: DuckDB parses the JSON lines)
  *   ingest-child.ts read_json FILE DB          DuckDB's read_json of the same file into a table
  * Prints one JSON line: seconds, peak RSS in MB, and what was stored.
  */
@@ -46,7 +45,7 @@ if (mode === 'read_json') {
     }, 2000);
     stopTrace = () => clearInterval(timer);
   }
-  const result = await ingestFiles(app, store, [file], { rejects: `${db}.rejects.jsonl`, ...(batch ? { batchSize: Number(batch) } : {}), ...(process.env.UNITCOST_BENCH_WORKER === "1" ? { worker: true } : {}), ...(process.env.UNITCOST_BENCH_PARSER === 'sql' ? { parser: 'sql' as const } : {}) }, trace ? (progress) => console.error(`${((performance.now() - started) / 1000).toFixed(1)} s: ${progress.totals.lines} lines committed`) : undefined);
+  const result = await ingestFiles(app, store, [file], { rejects: `${db}.rejects.jsonl`, ...(batch ? { batchSize: Number(batch) } : {}), ...(process.env.UNITCOST_BENCH_WORKER === "1" ? { worker: true } : {}) }, trace ? (progress) => console.error(`${((performance.now() - started) / 1000).toFixed(1)} s: ${progress.totals.lines} lines committed`) : undefined);
   stored = { ...result.totals };
   stopTrace();
   await store.close();

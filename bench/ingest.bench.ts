@@ -11,8 +11,7 @@ import type { Benchmark, BenchmarkOptions, BenchmarkOutcome } from './benchmark.
  * table. Each run is a child process (bench/ingest-child.ts), so its peak RSS (VmHWM) is its own.
  *   npm run bench -- ingest                      1M events
  *   npm run bench -- ingest --calls 10000000     10M events
- * Runs: read_json; ingest (JavaScript parser); ingest with --parser sql (DuckDB parses); up to 2M events
- * also both re-ingests and ingest --worker.
+ * Runs: read_json; ingest; up to 2M events also the re-ingest and ingest --worker.
  * Checks: every record is accepted once, and a second ingest of the same file accepts nothing (all
  * duplicates). Targets (reported, not enforced): at least half read_json's rate, 500k events/s, and a
  * peak RSS under 500 MB.
@@ -67,18 +66,13 @@ export const benchmark: Benchmark = {
     // Re-ingests (every record a duplicate) up to 2M events: at 10M each costs longer than the ingest.
     const small = events <= 2_000_000;
     const again = small ? runChild(['unitcost', file, ingestDb]) : undefined;
-    // With DuckDB parsing the JSON lines (parser: 'sql'), and its re-ingest up to 2M events.
-    const sqlDb = database('ingest-sql');
-    const withSql = runChild(['unitcost', file, sqlDb], { UNITCOST_BENCH_PARSER: 'sql' });
-    const sqlAgain = small ? runChild(['unitcost', file, sqlDb], { UNITCOST_BENCH_PARSER: 'sql' }) : undefined;
     // With the conversion worker too (--worker), up to 2M events.
     const withWorker = small ? runChild(['unitcost', file, database('ingest-worker')], { UNITCOST_BENCH_WORKER: '1' }) : undefined;
 
     const lines = ingest.stored.lines ?? 0;
     const records = readJson.stored.rows ?? 0;
     const passed =
-      ingest.stored.accepted === records && ingest.stored.rejected === 0 && (again === undefined || (again.stored.accepted === 0 && again.stored.duplicates === records)) && (withWorker === undefined || withWorker.stored.accepted === records) &&
-      withSql.stored.accepted === records && withSql.stored.rejected === 0 && (sqlAgain === undefined || (sqlAgain.stored.accepted === 0 && sqlAgain.stored.duplicates === records));
+      ingest.stored.accepted === records && ingest.stored.rejected === 0 && (again === undefined || (again.stored.accepted === 0 && again.stored.duplicates === records)) && (withWorker === undefined || withWorker.stored.accepted === records);
     const readJsonRate = perSecond(records, readJson.seconds);
     const ingestRate = perSecond(lines, ingest.seconds);
     console.log(`   read_json  ${format(readJsonRate).padStart(9)} records/s  ${readJson.seconds.toFixed(1).padStart(6)} s  peak RSS ${readJson.peakRssMb.toFixed(0)} MB`);
@@ -86,12 +80,6 @@ export const benchmark: Benchmark = {
     if (withWorker) {
       const rate = perSecond(withWorker.stored.lines ?? 0, withWorker.seconds);
       console.log(`   --worker   ${format(rate).padStart(9)} records/s  ${withWorker.seconds.toFixed(1).padStart(6)} s  peak RSS ${withWorker.peakRssMb.toFixed(0)} MB  (${(rate / readJsonRate).toFixed(2)}× read_json)`);
-    }
-    const sqlRate = perSecond(withSql.stored.lines ?? 0, withSql.seconds);
-    console.log(`   --parser sql ${format(sqlRate).padStart(7)} records/s  ${withSql.seconds.toFixed(1).padStart(6)} s  peak RSS ${withSql.peakRssMb.toFixed(0)} MB  (${(sqlRate / readJsonRate).toFixed(2)}× read_json)`);
-    if (sqlAgain) {
-      const rate = perSecond(sqlAgain.stored.lines ?? 0, sqlAgain.seconds);
-      console.log(`   sql again  ${format(rate).padStart(9)} records/s  ${sqlAgain.seconds.toFixed(1).padStart(6)} s  peak RSS ${sqlAgain.peakRssMb.toFixed(0)} MB  (all duplicates)`);
     }
     const againRate = again ? perSecond(lines, again.seconds) : undefined;
     if (again && againRate !== undefined) console.log(`   re-ingest  ${format(againRate).padStart(9)} records/s  ${again.seconds.toFixed(1).padStart(6)} s  peak RSS ${again.peakRssMb.toFixed(0)} MB  (all duplicates)`);
@@ -105,8 +93,6 @@ export const benchmark: Benchmark = {
         readJson: { ...readJson, recordsPerSecond: readJsonRate },
         ingest: { ...ingest, recordsPerSecond: ingestRate, shareOfReadJson: ingestRate / readJsonRate },
         ...(again ? { reingest: { ...again, recordsPerSecond: againRate } } : {}),
-        ingestSqlParser: { ...withSql, recordsPerSecond: sqlRate, shareOfReadJson: sqlRate / readJsonRate },
-        ...(sqlAgain ? { reingestSqlParser: { ...sqlAgain, recordsPerSecond: perSecond(sqlAgain.stored.lines ?? 0, sqlAgain.seconds) } } : {}),
         ...(withWorker ? { ingestWithWorker: { ...withWorker, recordsPerSecond: perSecond(withWorker.stored.lines ?? 0, withWorker.seconds) } } : {}),
       },
     };

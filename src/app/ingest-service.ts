@@ -3,8 +3,6 @@ import type { Readable } from 'node:stream';
 import { UnitcostError } from '../core/unitcost-error.js';
 import { hashContent } from '../ingest/hash-content.js';
 import { ingestInput, type IngestProgress } from '../ingest/ingest-input.js';
-import { ingestJsonLines, isJsonLinesFile, type JsonLinesWriter } from '../ingest/json-lines-input.js';
-import { planRateAssignments } from '../store/plan-rate-assignments.js';
 import { addTotals, emptyTotals, type IngestTotals } from '../ingest/ingest-totals.js';
 import { RejectFile } from '../ingest/reject-file.js';
 import { conversionWorkersAvailable, localConversion, workerConversion, type LineConversion } from '../ingest/line-conversion.js';
@@ -30,13 +28,6 @@ export interface IngestOptions {
    * measured from 1.5× faster (a core free) to no faster (cores busy with DuckDB), for ~100 MB more RSS.
    */
   worker?: boolean;
-  /**
-   * Who parses files of JSON lines: 'js' (default) reads every line in JavaScript; 'sql' lets the store
-   * parse, check and price the common records (DuckDB; see src/ingest/json-lines-input.ts) and JavaScript
-   * reads the rest, storing the same rows. Not the default: on the 2-core machine it measured slower than
-   * JavaScript (BENCHMARKS.md, "Ingest"). CSV, stdin and --worker always use JavaScript.
-   */
-  parser?: 'sql' | 'js';
 }
 
 const workerThresholdBytes = 4 * 2 ** 20;
@@ -82,20 +73,10 @@ export async function ingestFiles(
   // A worker costs a thread and a second catalog; worth it from a few megabytes of input on.
   const conversion = (file: string, totalBytes: number | undefined): LineConversion =>
     useWorker && (totalBytes === undefined || totalBytes > workerThresholdBytes) ? workerConversion(workerCatalog, nowMs, file) : localConversion(context, nowMs, file);
-  const useSqlParser = (writer: EventWriter, path: string): writer is JsonLinesWriter =>
-    (options.parser ?? 'js') === 'sql' && !options.worker && path !== '-' && writer.openJsonLinesBatch !== undefined && isJsonLinesFile(path);
   const result: IngestResult = { inputs: [], totals: emptyTotals(), rejectsPath: undefined, interrupted: false };
   try {
     for (const path of paths) {
-      const input = useSqlParser(store, path) ? await ingestJsonLines(store, path, {
-        batchSize,
-        rejects,
-        context,
-        nowMs,
-        pricing: (groups) => planRateAssignments(groups, app.catalog),
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(onProgress ? { onProgress } : {}),
-      }) : await ingestInput(store, path, {
+      const input = await ingestInput(store, path, {
         batchSize,
         conversion,
         rejects,

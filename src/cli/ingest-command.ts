@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { ingestFiles, type IngestProgress, type IngestResult } from '../app/ingest-service.js';
 import { openStore, streamingMemoryLimit } from '../app/open-store.js';
 import { UnitcostError } from '../core/unitcost-error.js';
@@ -16,7 +16,6 @@ export function registerIngestCommand(program: Command, context: CliContext): vo
     .option('--json', 'print the summary as JSON')
     .option('--progress', 'report progress even when not on a terminal: one line per committed batch, on stderr')
     .option('--worker', 'read and price lines on a worker thread: faster when a core is free, ~100 MB more memory')
-    .addOption(new Option('--parser <parser>', 'who reads JSON lines files: js, or sql (DuckDB parses the common records; same rows)').choices(['js', 'sql']).default('js'))
     .addHelpText(
       'after',
       `
@@ -31,7 +30,7 @@ Examples:
   unitcost ingest logs/*.jsonl.gz --db costs.duckdb
   zcat events.jsonl.gz | unitcost ingest -`,
     )
-    .action(async (files: string[], options: { db?: string; rejects?: string; batchSize?: number; json?: boolean; progress?: boolean; worker?: boolean; parser?: 'js' | 'sql' }) => {
+    .action(async (files: string[], options: { db?: string; rejects?: string; batchSize?: number; json?: boolean; progress?: boolean; worker?: boolean }) => {
       const app = context.app();
       const store = await openStore(app, { ...(options.db === undefined ? {} : { db: options.db }), memoryLimit: streamingMemoryLimit });
       const onTerminal = context.io.isTty && !options.json;
@@ -42,7 +41,7 @@ Examples:
           app,
           store,
           files,
-          { ...(options.rejects ? { rejects: options.rejects } : {}), ...(options.batchSize ? { batchSize: options.batchSize } : {}), ...(options.worker ? { worker: true } : {}), ...(options.parser ? { parser: options.parser } : {}) },
+          { ...(options.rejects ? { rejects: options.rejects } : {}), ...(options.batchSize ? { batchSize: options.batchSize } : {}), ...(options.worker ? { worker: true } : {}) },
           progress ? (update) => progress.update(update) : undefined,
         );
       } finally {

@@ -90,39 +90,6 @@ export interface OpenBatch {
   abandon(): Promise<void>;
 }
 
-/** What a JSON-lines batch needs besides its lines: their file's name, the current time, and how to price calls. */
-export interface JsonLinesBatchOptions {
-  /** The name rejects and sources give the input ("events.jsonl"). */
-  file: string;
-  /** Now, in milliseconds: a record more than a day later is left to JavaScript, which refuses it. */
-  nowMs: number;
-  /** The rates of the (provider, model) pairs of the batch's calls over their time span: planRateAssignments. */
-  pricing: (groups: PricingGroup[]) => { assignments: RateAssignment[]; prices: StoredPriceRow[] };
-}
-
-/** The lines of a JSON-lines batch that the store did not read itself, for the JavaScript path, and what it did read. */
-export interface ParsedJsonLines {
-  lineNumbers: number[];
-  texts: string[];
-  /** Calls and outcomes read by the store (before duplicates are settled at commit). */
-  usage: number;
-  outcomes: number;
-  /** Of those calls, the ones without a price. */
-  unpriced: number;
-}
-
-/**
- * A batch filled from raw JSON lines that the store parses, checks and prices itself (the ingest fast
- * path). Lines it is not sure to read exactly as the JavaScript path does come back from parse(), and their
- * rows are added with add(); at commit, every row of the batch is settled in the order of its line.
- */
-export interface JsonLinesBatch extends OpenBatch {
-  /** Stages lines: `text` is the lines joined by "\n", the first of them numbered firstLine. */
-  addLines(text: string, firstLine: number): Promise<void>;
-  /** Reads the lines staged, once, after the last addLines and before any add. */
-  parse(): Promise<ParsedJsonLines>;
-}
-
 /**
  * How records get into a store. Appends are idempotent: a row whose id is already stored with the same
  * content is a duplicate and changes nothing; one whose id is stored with other content is a conflict,
@@ -136,8 +103,6 @@ export interface EventWriter {
    * filled while the previous one commits; at most two batches are open at once.
    */
   openBatch(): Promise<OpenBatch>;
-  /** Opens a batch of raw JSON lines, when the backend can parse them itself (DuckDB); absent otherwise. */
-  openJsonLinesBatch?(options: JsonLinesBatchOptions): Promise<JsonLinesBatch>;
   /** Stores usage rows (idempotent by id). */
   appendUsage(rows: StoredUsageRow[]): Promise<AppendOutcome>;
   /** Stores task outcomes (idempotent by task id: a task ends once). */

@@ -96,8 +96,6 @@ export const revenueLayout = new StagedLayout<StoredRevenueRow>([
 ]);
 
 const timestampOf = (staged: string): string => `epoch_ms(CAST(${staged} AS BIGINT))`;
-/** A staged row's line in its file; rows without one (not from a file) are ordered by their place in the batch. */
-const lineExpression = 'CAST(coalesce(s.source_line, s.row_index) AS BIGINT)';
 
 /** One kind of record's staged table and how it reaches its stored table. */
 export interface StagedKindSql<Row> {
@@ -108,8 +106,6 @@ export interface StagedKindSql<Row> {
   storedKey: string;
   /** The INSERT … SELECT that copies every staged row. */
   insertSql: string;
-  /** The same copy into another table of the stored table's columns plus `line` (the source line, or row_index). */
-  copyWithLineSql: (target: string) => string;
 }
 
 /** A set of staged tables (usage, outcomes, revenue and their shared dictionary) that one open batch fills. */
@@ -125,11 +121,6 @@ export interface StagingSet {
   /** SQL that creates every table of the set, and SQL that empties them (by replacing them). */
   createSql: string[];
   clearSql: string[];
-}
-
-/** The tables a JSON-lines batch of staging set n fills (see duckdb-json-lines-batch.ts). */
-export function jsonLinesTables(n: number): string[] {
-  return ['lines', 'parsed', 'sql_usage', 'rates', 'final_usage', 'final_outcomes', 'final_revenue', 'repeats'].map((name) => `${name}_${n}`);
 }
 
 /** The tables and statements of staging set number n. */
@@ -154,8 +145,6 @@ export function stagingSet(n: number): StagingSet {
       storedKey: 'id',
       insertSql: `INSERT INTO usage_events (${usageColumns.map(([column]) => column).join(', ')}, source)
         SELECT ${usageSelect.join(', ')}, ${sourceExpression} FROM ${usage.name} s ${dictionaryJoin}`,
-      copyWithLineSql: (target) => `INSERT INTO ${target} (${usageColumns.map(([column]) => column).join(', ')}, source, line)
-        SELECT ${usageSelect.join(', ')}, ${sourceExpression}, ${lineExpression} FROM ${usage.name} s ${dictionaryJoin}`,
     },
     outcomes: {
       staged: outcomes,
@@ -164,9 +153,6 @@ export function stagingSet(n: number): StagingSet {
       storedKey: 'task_id',
       insertSql: `INSERT INTO task_outcomes (task_id, outcome, ts, feature, content_hash, source)
         SELECT s.task_id, ${outcomeLayout.expression('outcome')}, ${timestampOf('s.ts_ms')}, ${outcomeLayout.expression('feature')}, s.content_hash, ${sourceExpression}
-        FROM ${outcomes.name} s ${dictionaryJoin}`,
-      copyWithLineSql: (target) => `INSERT INTO ${target} (task_id, outcome, ts, feature, content_hash, source, line)
-        SELECT s.task_id, ${outcomeLayout.expression('outcome')}, ${timestampOf('s.ts_ms')}, ${outcomeLayout.expression('feature')}, s.content_hash, ${sourceExpression}, ${lineExpression}
         FROM ${outcomes.name} s ${dictionaryJoin}`,
     },
     revenue: {
@@ -177,10 +163,6 @@ export function stagingSet(n: number): StagingSet {
       insertSql: `INSERT INTO revenue (id, user_id, amount_picodollars, ts, feature, user_tier, content_hash, source)
         SELECT s.id, ${revenueLayout.expression('user_id')}, CAST(s.amount AS HUGEINT), ${timestampOf('s.ts_ms')}, ${revenueLayout.expression('feature')},
           ${revenueLayout.expression('user_tier')}, s.content_hash, ${sourceExpression}
-        FROM ${revenue.name} s ${dictionaryJoin}`,
-      copyWithLineSql: (target) => `INSERT INTO ${target} (id, user_id, amount_picodollars, ts, feature, user_tier, content_hash, source, line)
-        SELECT s.id, ${revenueLayout.expression('user_id')}, CAST(s.amount AS HUGEINT), ${timestampOf('s.ts_ms')}, ${revenueLayout.expression('feature')},
-          ${revenueLayout.expression('user_tier')}, s.content_hash, ${sourceExpression}, ${lineExpression}
         FROM ${revenue.name} s ${dictionaryJoin}`,
     },
     dictionaryTable,
@@ -193,8 +175,6 @@ export function stagingSet(n: number): StagingSet {
       outcomes.createSql(),
       revenue.createSql(),
       `CREATE OR REPLACE TABLE ${dictionaryName} (code INTEGER, value VARCHAR)`,
-      // The tables of a JSON-lines batch (duckdb-json-lines-batch.ts), when there was one.
-      ...jsonLinesTables(n).map((table) => `DROP TABLE IF EXISTS ${stagingCatalog}.main.${table}`),
     ],
   };
 }

@@ -1,9 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { inTransaction } from './duckdb-database.js';
-import type { BatchOutcome, EventBatch, EventWriter, JsonLinesBatch, JsonLinesBatchOptions, OpenBatch, PricingGroup, RateAssignment, RepricedModel, StoreCounts, TimeRange } from '../event-writer.js';
+import type { BatchOutcome, EventBatch, EventWriter, OpenBatch, PricingGroup, RateAssignment, RepricedModel, StoreCounts, TimeRange } from '../event-writer.js';
 import type { AppendOutcome, StoredOutcomeRow, StoredPriceRow, StoredRevenueRow, StoredUsageRow } from '../stored-rows.js';
 import { stagingSet, type StagingSet } from './duckdb-event-columns.js';
-import { DuckdbJsonLinesBatch } from './duckdb-json-lines-batch.js';
 import { DuckdbOpenBatch, type BatchHost } from './duckdb-open-batch.js';
 import { writePriceRows } from './duckdb-price-rows.js';
 import { applyRates, pricingGroups } from './duckdb-repricer.js';
@@ -48,16 +47,6 @@ export class DuckdbEventWriter implements EventWriter {
 
   async openBatch(): Promise<OpenBatch> {
     return new DuckdbOpenBatch(this.host, await this.acquire());
-  }
-
-  async openJsonLinesBatch(options: JsonLinesBatchOptions): Promise<JsonLinesBatch> {
-    const set = await this.acquire();
-    try {
-      return await DuckdbJsonLinesBatch.open(this.host, set, options);
-    } catch (error) {
-      await this.release(set);
-      throw error;
-    }
   }
 
   async appendBatch(batch: EventBatch): Promise<BatchOutcome> {

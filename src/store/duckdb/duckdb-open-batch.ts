@@ -53,18 +53,16 @@ type Keyed = { contentHash: string; timestampMs: number; source: string | null }
 
 /** A DuckDB batch: rows staged on one connection, checked, copied and committed on the other. */
 export class DuckdbOpenBatch implements OpenBatch {
-  protected readonly usage = newKindState();
-  protected readonly outcomes = newKindState();
-  protected readonly revenue = newKindState();
-  protected readonly prices = new Map<string, StoredPriceRow>();
+  private readonly usage = newKindState();
+  private readonly outcomes = newKindState();
+  private readonly revenue = newKindState();
+  private readonly prices = new Map<string, StoredPriceRow>();
   private readonly dictionary = new BatchDictionary();
-  protected done = false;
-  /** Stage every row, repeats included, for a subclass that settles repeats in SQL. */
-  protected keepRepeats = false;
+  private done = false;
 
   constructor(
-    protected readonly host: BatchHost,
-    protected readonly set: StagingSet,
+    private readonly host: BatchHost,
+    private readonly set: StagingSet,
   ) {}
 
   get added(): { usage: number; outcomes: number; revenue: number } {
@@ -86,9 +84,9 @@ export class DuckdbOpenBatch implements OpenBatch {
     for (let index = 0; index < rows.length; index += 1) {
       const row = rows[index]!;
       const id = key(row);
-      const earlier = this.keepRepeats ? undefined : state.seen.get(id);
+      const earlier = state.seen.get(id);
       if (earlier === undefined) {
-        if (!this.keepRepeats) state.seen.set(id, row.contentHash);
+        state.seen.set(id, row.contentHash);
         keep.push(index);
         if (row.timestampMs < state.low) state.low = row.timestampMs;
         if (row.timestampMs > state.high) state.high = row.timestampMs;

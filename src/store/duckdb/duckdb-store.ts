@@ -1,4 +1,4 @@
-import type { BatchOutcome, EventBatch, JsonLinesBatch, JsonLinesBatchOptions, OpenBatch, PricingGroup, RateAssignment, RepricedModel, StoreCounts, TimeRange } from '../event-writer.js';
+import type { BatchOutcome, EventBatch, OpenBatch, PricingGroup, RateAssignment, RepricedModel, StoreCounts, TimeRange } from '../event-writer.js';
 import type { KpiAggregates, KpiQuery, ReportAggregates, ReportQuery, ReportReader } from '../report-reader.js';
 import type { Store } from '../store.js';
 import type { AppendOutcome, StoredOutcomeRow, StoredPriceRow, StoredRevenueRow, StoredUsageRow } from '../stored-rows.js';
@@ -53,10 +53,6 @@ export class DuckdbStore implements Store {
 
   openBatch(): Promise<OpenBatch> {
     return this.writer.openBatch();
-  }
-
-  openJsonLinesBatch(options: JsonLinesBatchOptions): Promise<JsonLinesBatch> {
-    return this.writer.openJsonLinesBatch(options);
   }
 
   appendUsage(rows: StoredUsageRow[]): Promise<AppendOutcome> {
