@@ -13,6 +13,8 @@ describe('ReadCache', () => {
     // A fresh read runs again, and its answer is the one kept from then on.
     expect(await cache.get('kpis', read, true)).toBe(3);
     expect(await cache.get('kpis', read)).toBe(3);
+    // Counted for /metrics: three reads computed, two answered from memory.
+    expect(cache.counters).toEqual({ kept: 2, computed: 3 });
   });
 
   it('does not keep an answer computed while a write cleared the cache', async () => {

@@ -11,6 +11,8 @@
 export class ReadCache {
   private readonly entries = new Map<string, unknown>();
   private generation = 0;
+  /** Reads answered with a kept answer, and reads computed (fresh, not kept, or stale), for /metrics. */
+  readonly counters = { kept: 0, computed: 0 };
 
   /** capacity: answers kept, the least recently used dropped first (a report by day over a year is megabytes). */
   constructor(private readonly capacity = 32) {}
@@ -22,8 +24,10 @@ export class ReadCache {
       // Refresh its place: a Map iterates in insertion order, so the first key is the least recently used.
       this.entries.delete(key);
       this.entries.set(key, kept);
+      this.counters.kept += 1;
       return kept;
     }
+    this.counters.computed += 1;
     const generation = this.generation;
     const answer = await compute();
     if (generation === this.generation) {

@@ -27,13 +27,16 @@ export interface ReportFlags {
 export interface KpiFlags {
   period?: string;
   to?: string;
+  /** tag=value filters, as the report's (the dashboard's team and tier). */
+  where?: string[];
 }
 
 /** The JSON of `unitcost report --json` for these flags. */
 export async function reportOver(app: App, reader: ReportReader, flags: ReportFlags): Promise<Record<string, unknown>> {
-  const grouping = parseGroupBy(flags.by === undefined ? ['feature'] : [flags.by]);
+  // Errors name the query parameters (by, where), not the CLI's flags (--by, --where).
+  const grouping = parseGroupBy(flags.by === undefined ? ['feature'] : [flags.by], 'by');
   const period = flags.period ? parsePeriod(flags.period, 'period') : grouping.byTime ? 'day' : null;
-  const where = parseWhere(flags.where ?? []);
+  const where = parseWhere(flags.where ?? [], 'where');
   const from = flags.from === undefined ? undefined : wholeDay(flags.from, 'from');
   const to = flags.to === undefined ? undefined : wholeDay(flags.to, 'to');
   if (from !== undefined && to !== undefined && to <= from) {
@@ -48,8 +51,9 @@ export async function reportOver(app: App, reader: ReportReader, flags: ReportFl
 export async function kpisOver(app: App, reader: ReportReader, flags: KpiFlags): Promise<Record<string, unknown>> {
   const period = parsePeriod(flags.period ?? 'week', 'period');
   const to = flags.to === undefined ? undefined : wholeDay(flags.to, 'to');
+  const where = parseWhere(flags.where ?? [], 'where');
   const settings = reportSettings(app.config);
-  const aggregates = await reader.kpis({ period, to, revenue: settings.revenue, tiers: settings.tiers });
+  const aggregates = await reader.kpis({ period, to, where, revenue: settings.revenue, tiers: settings.tiers });
   return kpiDashboardJson(buildKpiDashboard(aggregates, period, settings.thresholds));
 }
 

@@ -7,7 +7,8 @@ import { loadApiKeys } from './key-service.js';
 import { openStore } from './open-store.js';
 import { ReadCache } from './read-cache.js';
 import { SerialQueue } from './serial-queue.js';
-import { kpisOver, reportOver } from './server-reports.js';
+import { ServerReadWarmer } from './server-read-warmer.js';
+import { kpisOver, reportOver, type KpiFlags } from './server-reports.js';
 import type { ServerServices } from './server-types.js';
 import { simulateOver } from './simulate-service.js';
 
@@ -15,10 +16,16 @@ import { simulateOver } from './simulate-service.js';
  * Wires the services of `unitcost serve` over one open store. DuckDB allows one writer per file and a
  * connection runs one transaction at a time, so every write (event batches, key changes) goes through
  * one queue: concurrent clients are served in turn, each answered after its own commit.
+ *
+ * After new data, once writes pause (`refreshQuietMs`, default 300 ms), the queue refreshes the report
+ * summaries and computes the overview's KPIs (server-read-warmer.ts), so that a visitor meets a kept answer.
+ * A read that arrives before then is not answered from the previous data: the batch cleared the kept answers
+ * before it was acknowledged, so the read computes, refreshing the summaries itself, and its client sees
+ * every batch it has been told is stored.
  */
 export async function openServerServices(
   app: App,
-  options: { db?: string; demoWhenEmpty?: { events: number; days: number; onStart?: () => void } } = {},
+  options: { db?: string; demoWhenEmpty?: { events: number; days: number; onStart?: () => void }; refreshQuietMs?: number } = {},
 ): Promise<{ services: ServerServices; store: Store; demo: DemoStoreResult | null }> {
   const store = await openStore(app, options.db === undefined ? {} : { db: options.db });
   try {
@@ -33,6 +40,16 @@ export async function openServerServices(
     const keys = await loadApiKeys(store, serialize);
     const ingester = new RecordIngester(store, serialize, { catalog: app.catalog, hashContent });
     const answers = new ReadCache();
+    const computeKpis = (flags: KpiFlags, signal?: AbortSignal) =>
+      writes.run(() => {
+        signal?.throwIfAborted();
+        return kpisOver(app, store, flags);
+      });
+    // Computing the KPIs refreshes the summaries first (every report does), so one read warms both. The
+    // overview asks for the week's KPIs without filters (web/index.html sends it before the script runs).
+    const warmer = new ServerReadWarmer(async () => {
+      await answers.get(kpisKey(overviewKpiFlags), () => computeKpis(overviewKpiFlags));
+    }, options.refreshQuietMs ?? 300);
     const services: ServerServices = {
       app,
       keys,
@@ -40,10 +57,14 @@ export async function openServerServices(
       ingestBatch: async (records, source) => {
         const result = await ingester.ingest(records, { nowMs: app.now().getTime(), source });
         // Before the answer goes out: a client that has its acknowledgement never reads a report without its batch.
-        if (result.accepted > 0) answers.clear();
+        if (result.accepted > 0) {
+          answers.clear();
+          warmer.schedule();
+        }
         return result;
       },
       ingestCounters: () => ({ ...ingester.counters }),
+      readCounters: () => ({ ...answers.counters, warmups: warmer.completed }),
       // Reads share the writing connection (and refresh the report summaries), so they take their turn in the
       // queue. A dashboard that changes a filter abandons its earlier requests; they are dropped, not run.
       // Answers are kept until the next batch commits (read-cache.ts), except reports by user or session,
@@ -56,20 +77,14 @@ export async function openServerServices(
           });
         return /user_id|session_id/.test(flags.by ?? '') ? read() : answers.get(`report ${JSON.stringify(flags)}`, read, options.fresh);
       },
-      kpis: (flags, signal, options = {}) =>
-        answers.get(`kpis ${JSON.stringify(flags)}`, () =>
-          writes.run(() => {
-            signal?.throwIfAborted();
-            return kpisOver(app, store, flags);
-          }),
-          options.fresh,
-        ),
+      kpis: (flags, signal, options = {}) => answers.get(kpisKey(flags), () => computeKpis(flags, signal), options.fresh),
       simulate: (request, signal) =>
         writes.run(() => {
           signal?.throwIfAborted();
           return simulateOver(app, store, request);
         }),
       close: async () => {
+        await warmer.stop();
         await writes.drain();
         await store.close();
       },
@@ -79,4 +94,11 @@ export async function openServerServices(
     await store.close();
     throw error;
   }
+}
+
+const overviewKpiFlags: KpiFlags = { period: 'week' };
+
+// One key per question: no period is the week, and the filters' order does not change the answer.
+function kpisKey(flags: KpiFlags): string {
+  return `kpis ${JSON.stringify({ period: flags.period ?? 'week', to: flags.to, where: flags.where === undefined ? undefined : [...flags.where].sort() })}`;
 }

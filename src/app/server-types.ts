@@ -43,6 +43,16 @@ export interface IngestCounters {
   rejected: number;
 }
 
+/** How the server's reads were answered since it started, for /metrics. */
+export interface ReadCounters {
+  /** Reads answered with the answer kept since the last batch. */
+  kept: number;
+  /** Reads computed from the store (reports by user or session, never kept, are not counted). */
+  computed: number;
+  /** Background warm-ups finished: summaries refreshed and the default KPIs computed after new data. */
+  warmups: number;
+}
+
 /** How a read is answered: fresh computes it again instead of using the answer kept since the last batch. */
 export interface ReadOptions {
   fresh?: boolean;
@@ -58,6 +68,8 @@ export interface ServerServices {
   ingestBatch(records: RawRecord[], source: string): Promise<BatchResult>;
   /** Totals of every batch so far. */
   ingestCounters(): IngestCounters;
+  /** How reads were answered so far. */
+  readCounters(): ReadCounters;
   /**
    * The JSON of `unitcost report --json` for these flags (named as on the command line, without dashes).
    * Once the signal has fired (the client went away), a report still waiting for its turn is not run.

@@ -11,6 +11,7 @@ const services: ServerServices = {
   storeLocation: 'memory',
   ingestBatch: async () => ({ received: 0, accepted: 0, rejected: 0, unpriced: 0, results: [] }),
   ingestCounters: () => ({ inserted: 0, duplicates: 0, rejected: 0 }),
+  readCounters: () => ({ kept: 0, computed: 0, warmups: 0 }),
   // As the real services do: a read whose client has gone is not run.
   report: async (_flags, signal) => {
     signal?.throwIfAborted();
@@ -56,5 +57,14 @@ describe('createServer', () => {
     expect(await kept.json()).toEqual({ fresh: false });
     const fresh = await app.request('http://localhost/v1/kpis', { headers: { host: 'localhost', 'cache-control': 'no-cache' } });
     expect(await fresh.json()).toEqual({ fresh: true });
+  });
+
+  it('documents the Cache-Control: no-cache bypass of kept answers, and the KPIs\' where filter, in /openapi.json', async () => {
+    const document = (await (await app.request('http://localhost/openapi.json')).json()) as { paths: Record<string, { get: { parameters: Array<{ name: string; in: string; description: string }> } }> };
+    for (const path of ['/v1/kpis', '/v1/report']) {
+      const header = document.paths[path]!.get.parameters.find((parameter) => parameter.in === 'header' && parameter.name === 'Cache-Control');
+      expect(header?.description, path).toContain('no-cache');
+    }
+    expect(document.paths['/v1/kpis']!.get.parameters.map((parameter) => `${parameter.in} ${parameter.name}`)).toContain('query where');
   });
 });

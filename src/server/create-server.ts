@@ -41,7 +41,7 @@ const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', im
  */
 export function createServer(options: ServerOptions): { app: Hono<{ Variables: AccessVariables }>; metrics: ServerMetrics } {
   const { services, logger } = options;
-  const metrics = new ServerMetrics(() => services.ingestCounters());
+  const metrics = new ServerMetrics(() => services.ingestCounters(), () => services.readCounters());
   const policy: AccessPolicy = { keys: services.keys, loopbackOnly: options.loopbackOnly };
   const limits = { ...defaultBatchLimits, ...options.limits };
   const document = openapiDocument(operationSpecs(reportParameters, kpiParameters), packageVersion);

@@ -90,6 +90,11 @@ describe.skipIf(!existsSync(chromiumPath))('the dashboard in headless Chromium',
     await expect.poll(() => totals.getAttribute('data-cost'), slow).toBe(String(teamReport.totals.cost_usd));
     expect(String(teamReport.totals.cost_usd)).not.toBe(allCost);
     expect(new URL(page.url()).searchParams.get('team')).toBe(teams[0]);
+    // The KPI cards follow the team filter too: the API's KPIs for that team, not every team's.
+    const teamKpis = await api<{ overall: { checks: Check[] } }>(`/v1/kpis?period=month&where=${encodeURIComponent(`team=${teams[0]}`)}`);
+    expect(expectedFigures(teamKpis.overall.checks)).not.toEqual(expectedFigures(monthly.overall.checks));
+    await expect.poll(kpiFigures, slow).toEqual(expectedFigures(teamKpis.overall.checks));
+    expect(await page.getByText('The KPIs cover every team and tier').count()).toBe(0);
     await page.screenshot({ path: join(artifacts, 'overview-filtered.png'), fullPage: true });
   });
 

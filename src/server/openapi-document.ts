@@ -24,6 +24,7 @@ export interface OperationSpec {
   scope: Scope;
   query?: Parameter[];
   pathParameters?: Parameter[];
+  headers?: Parameter[];
   body?: { types: string[]; schema: Record<string, unknown>; description: string };
   responses: Record<string, string>;
 }
@@ -132,6 +133,7 @@ export function operationSpecs(reportParameters: Parameter[], kpiParameters: Par
     {
       method: 'get',
       path: '/v1/report',
+      headers: [readCacheHeader],
       summary: 'Unit-economics report grouped by tags and time, as `unitcost report --json`.',
       scope: 'read',
       query: reportParameters,
@@ -140,6 +142,7 @@ export function operationSpecs(reportParameters: Parameter[], kpiParameters: Par
     {
       method: 'get',
       path: '/v1/kpis',
+      headers: [readCacheHeader],
       summary: 'The KPIs against their thresholds, as `unitcost kpis --json`.',
       scope: 'read',
       query: kpiParameters,
@@ -194,6 +197,14 @@ export function operationSpecs(reportParameters: Parameter[], kpiParameters: Par
   ];
 }
 
+// The server keeps read answers until its next batch commits (src/app/read-cache.ts); clients that time
+// queries, or distrust a kept answer, need to know how to ask for one computed now.
+const readCacheHeader: Parameter = {
+  name: 'Cache-Control',
+  description:
+    '"no-cache" computes the answer now from the store. Without it the server may answer with the one it kept since its last committed batch, which is the same data: every batch clears the kept answers before it is acknowledged.',
+};
+
 /** The OpenAPI 3.1 document of these operations. */
 export function openapiDocument(operations: OperationSpec[], version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -207,6 +218,7 @@ export function openapiDocument(operations: OperationSpec[], version: string): R
         schema: parameter.repeated ? { type: 'array', items: { type: 'string' } } : { type: 'string' },
         ...(parameter.repeated ? { style: 'form', explode: true } : {}),
       })),
+      ...(operation.headers ?? []).map((parameter) => ({ name: parameter.name, in: 'header', description: parameter.description, schema: { type: 'string' } })),
     ];
     (paths[operation.path] ??= {})[operation.method] = {
       summary: operation.summary,

@@ -397,7 +397,8 @@ describe('many clients at once', () => {
 describe('answers kept until the next batch', () => {
   it('answers a repeated read from memory, and the first read after a batch commits sees the batch', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'unitcost-cache-'));
-    const opened = await openServerServices(createApp(appOptions), { db: join(directory, 'store.duckdb'), demoWhenEmpty: { events: 2_000, days: 10 } });
+    // No background warm-up during this test (it would add its own store.kpis call): it checks reads alone.
+    const opened = await openServerServices(createApp(appOptions), { db: join(directory, 'store.duckdb'), demoWhenEmpty: { events: 2_000, days: 10 }, refreshQuietMs: 600_000 });
     try {
       // A repeated read is answered from memory until a batch commits; the next read then sees the batch.
       const kpisQueries = vi.spyOn(opened.store, 'kpis');
@@ -414,6 +415,125 @@ describe('answers kept until the next batch', () => {
       kpisQueries.mockRestore();
     } finally {
       await opened.services.close();
+    }
+  });
+});
+
+describe('reads prepared in the background after new data', () => {
+  async function serveDemo(refreshQuietMs: number) {
+    const directory = mkdtempSync(join(tmpdir(), 'unitcost-warm-'));
+    const opened = await openServerServices(createApp(appOptions), { db: join(directory, 'store.duckdb'), demoWhenEmpty: { events: 2_000, days: 10 }, refreshQuietMs });
+    const server = await startServer({ services: opened.services, host: '127.0.0.1', port: 0, logLevel: 'silent' });
+    const get = async (path: string, headers: Record<string, string> = {}) => {
+      const response = await fetch(`${server.url}${path}`, { headers });
+      expect(response.status).toBe(200);
+      return path === '/metrics' ? response.text() : ((await response.json()) as KpisBody);
+    };
+    const metric = async (name: string): Promise<number> => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec((await get('/metrics')) as string)![1]);
+    const postOnLastDay = async (id: string, feature: string) => {
+      const window = ((await get('/v1/kpis?period=week')) as KpisBody).window;
+      const lastDay = new Date(Date.parse(`${window.to}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+      const response = await fetch(`${server.url}/v1/events`, { method: 'POST', body: JSON.stringify([event(id, { timestamp: `${lastDay}T12:00:00Z`, feature })]), headers: { 'Content-Type': 'application/json' } });
+      expect(response.status).toBe(200);
+    };
+    const close = async () => {
+      await server.close();
+      await opened.services.close();
+    };
+    return { opened, get, metric, postOnLastDay, close };
+  }
+  type KpisBody = { window: { from: string; to: string }; features: Array<{ feature: string | null }>; overall: { measures: Record<string, unknown> } };
+
+  it('refreshes the summaries and computes the overview KPIs once writes pause, so the next visitor reads a kept answer', async () => {
+    const demo = await serveDemo(50);
+    try {
+      await demo.postOnLastDay('warm-1', 'warm-check');
+      const kpisQueries = vi.spyOn(demo.opened.store, 'kpis');
+      // No read after the POST: the warm-up alone queries the store (refreshing the summaries first, as every
+      // report does), once writes have been quiet for 50 ms.
+      await vi.waitFor(async () => expect(await demo.metric('unitcost_read_warmups_total')).toBe(1), { timeout: 30_000, interval: 50 });
+      expect(kpisQueries).toHaveBeenCalledTimes(1);
+      expect(kpisQueries.mock.calls[0]![0]).toMatchObject({ period: 'week', where: [] });
+      // The overview's request, and the same question without its default period, are answered from memory…
+      const kept = await demo.metric('unitcost_reads_total\\{answer="kept"\\}');
+      const visitor = (await demo.get('/v1/kpis?period=week')) as KpisBody;
+      expect(await demo.get('/v1/kpis')).toEqual(visitor);
+      expect(kpisQueries).toHaveBeenCalledTimes(1);
+      expect(await demo.metric('unitcost_reads_total\\{answer="kept"\\}')).toBe(kept + 2);
+      // …and that answer holds the new call, with the figures a computation now gives.
+      expect(visitor.features.map((line) => line.feature)).toContain('warm-check');
+      expect(await demo.get('/v1/kpis?period=week', { 'Cache-Control': 'no-cache' })).toEqual(visitor);
+      kpisQueries.mockRestore();
+    } finally {
+      await demo.close();
+    }
+  });
+
+  it('answers a read that comes before the warm-up with the new batch, never the answer kept from before it', async () => {
+    const demo = await serveDemo(600_000);
+    try {
+      const before = (await demo.get('/v1/kpis?period=week')) as KpisBody;
+      expect(before.features.map((line) => line.feature)).not.toContain('early-check');
+      await demo.postOnLastDay('early-1', 'early-check');
+      const after = (await demo.get('/v1/kpis?period=week')) as KpisBody;
+      expect(await demo.metric('unitcost_read_warmups_total')).toBe(0);
+      expect(after.features.map((line) => line.feature)).toContain('early-check');
+    } finally {
+      await demo.close();
+    }
+  });
+});
+
+describe('KPIs filtered by team and tier over HTTP', () => {
+  it('gives the KPIs of the calls a filter keeps, with the report\'s figures for the same filter and window', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'unitcost-kpi-filter-'));
+    const opened = await openServerServices(createApp(appOptions), { db: join(directory, 'store.duckdb'), demoWhenEmpty: { events: 3_000, days: 20 }, refreshQuietMs: 600_000 });
+    const server = await startServer({ services: opened.services, host: '127.0.0.1', port: 0, logLevel: 'silent' });
+    const get = async (path: string) => {
+      const response = await fetch(`${server.url}${path}`);
+      return { status: response.status, body: (await response.json()) as Record<string, any> };
+    };
+    try {
+      const everyone = await get('/v1/kpis?period=week');
+      const team = ((await get('/v1/report?by=team')).body.rows as Array<{ team: string | null }>).map((row) => row.team).find((name) => name !== null)!;
+      const where = `where=${encodeURIComponent(`team=${team}`)}&where=${encodeURIComponent('user_tier=pro')}`;
+      const filtered = await get(`/v1/kpis?period=week&${where}`);
+      expect(filtered.status).toBe(200);
+      expect(filtered.body.overall.measures.calls).toBeGreaterThan(0);
+      expect(filtered.body.overall.measures.calls).toBeLessThan(everyone.body.overall.measures.calls);
+      expect(filtered.body.overall.measures.cost_usd).not.toBe(everyone.body.overall.measures.cost_usd);
+      const window = filtered.body.window as { from: string; to: string };
+      const report = await get(`/v1/report?by=feature&from=${window.from}&to=${window.to}&${where}`);
+      for (const measure of ['calls', 'cost_usd', 'active_users', 'revenue_usd', 'inference_margin', 'prompt_cache_hit_rate', 'frontier_call_share']) {
+        expect(filtered.body.overall.measures[measure], measure).toEqual(report.body.totals[measure]);
+      }
+      // A filter on an unknown tag names the query parameter.
+      const bad = await get('/v1/kpis?where=teem=search');
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.field).toBe('where');
+    } finally {
+      await server.close();
+      await opened.services.close();
+    }
+  });
+});
+
+describe('report errors over HTTP', () => {
+  it('name the query parameter at fault, not the command line\'s flag', async () => {
+    const api = await serve();
+    try {
+      const byError = (await (await api.get('/v1/report?by=featur')).json()) as { error: { message: string; field: string; suggestions?: string[] } };
+      expect(byError.error.field).toBe('by');
+      expect(byError.error.message).toMatch(/^by cannot use "featur"/);
+      expect(byError.error.message).not.toContain('--');
+      const whereError = (await (await api.get('/v1/report?where=team')).json()) as { error: { message: string; field: string } };
+      expect(whereError.error.field).toBe('where');
+      expect(whereError.error.message).toBe('where must be tag=value, e.g. where=team=search, got "team"');
+      const tagError = (await (await api.get('/v1/report?where=teem=x')).json()) as { error: { message: string; field: string } };
+      expect(tagError.error.field).toBe('where');
+      expect(tagError.error.message).not.toContain('--');
+    } finally {
+      await api.close();
     }
   });
 });
@@ -452,7 +572,8 @@ describe('reports over HTTP', () => {
     const gone = new AbortController();
     gone.abort();
     await expect(opened.services.report({ by: 'session_id' }, gone.signal)).rejects.toThrow(/abort/i);
-    await expect(opened.services.kpis({}, gone.signal)).rejects.toThrow(/abort/i);
+    // (The week's KPIs without filters are kept by the warm-up after new data: ask for a question nobody has.)
+    await expect(opened.services.kpis({ period: 'day' }, gone.signal)).rejects.toThrow(/abort/i);
     await server.close();
     await opened.services.close();
 

@@ -1,7 +1,7 @@
-import type { IngestCounters } from '../app/server-types.js';
+import type { IngestCounters, ReadCounters } from '../app/server-types.js';
 
 /*
- * The server's Prometheus metrics, kept by hand: three counters and one histogram do not need a client
+ * The server's Prometheus metrics, kept by hand: a few counters and one histogram do not need a client
  * library. Labels are bounded (route patterns, not paths) so a scan of random URLs cannot grow memory.
  */
 
@@ -19,7 +19,10 @@ export class ServerMetrics {
   private readonly requests = new Map<string, number>();
   private readonly latencies = new Map<string, Histogram>();
 
-  constructor(private readonly ingestCounters: () => IngestCounters) {}
+  constructor(
+    private readonly ingestCounters: () => IngestCounters,
+    private readonly readCounters: () => ReadCounters,
+  ) {}
 
   /** Records a finished request under its route pattern. */
   observeRequest(method: string, route: string, status: number, seconds: number): void {
@@ -39,6 +42,7 @@ export class ServerMetrics {
   /** The exposition text for GET /metrics. */
   render(): string {
     const events = this.ingestCounters();
+    const reads = this.readCounters();
     const lines: string[] = [
       '# HELP unitcost_events_accepted_total Records newly stored by POST /v1/events (usage events, outcomes and revenue).',
       '# TYPE unitcost_events_accepted_total counter',
@@ -49,6 +53,13 @@ export class ServerMetrics {
       '# HELP unitcost_events_rejected_total Records POST /v1/events refused: invalid, or conflicting with a stored id.',
       '# TYPE unitcost_events_rejected_total counter',
       `unitcost_events_rejected_total ${events.rejected}`,
+      '# HELP unitcost_reads_total KPI and report reads, by how they were answered: kept since the last batch, or computed from the store.',
+      '# TYPE unitcost_reads_total counter',
+      `unitcost_reads_total{answer="kept"} ${reads.kept}`,
+      `unitcost_reads_total{answer="computed"} ${reads.computed}`,
+      '# HELP unitcost_read_warmups_total Report summaries refreshed and the overview\'s KPIs computed in the background after new data.',
+      '# TYPE unitcost_read_warmups_total counter',
+      `unitcost_read_warmups_total ${reads.warmups}`,
       '# HELP unitcost_http_requests_total HTTP requests answered, by route pattern and status.',
       '# TYPE unitcost_http_requests_total counter',
     ];

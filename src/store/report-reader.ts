@@ -24,6 +24,8 @@ export interface KpiQuery {
   period: ReportPeriod;
   /** The first day after the period; defaults to the day after the last stored event. */
   to?: string;
+  /** Only calls matching these filters (as a report's); none or absent for every call. */
+  where?: ReportFilter[];
   revenue: RevenueSettings;
   tiers: ModelTierSettings;
 }

@@ -28,9 +28,12 @@ export function filterQuery(filters: Filters, extra: string[] = []): Query {
   return { from: filters.from, to: filters.to, where: where.length > 0 ? where : undefined };
 }
 
-/** The API query of the KPIs: their period, ending where the time range ends. */
+/**
+ * The API query of the KPIs: their period, ending where the time range ends, over the team and tier filtered.
+ * web/index.html builds the same URL (period, to, then where) to ask for it before the script has loaded.
+ */
 export function kpiQuery(filters: Filters): Query {
-  return { period: filters.period ?? 'week', to: filters.to };
+  return { period: filters.period ?? 'week', to: filters.to, where: filterQuery(filters).where };
 }
 
 /** A stable key of a query, for useApi. */

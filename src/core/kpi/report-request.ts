@@ -15,8 +15,11 @@ export interface ReportGrouping {
   byTime: boolean;
 }
 
-/** Reads `--by` values: comma-separated dimensions, and `time` for a row per period. */
-export function parseGroupBy(values: readonly string[]): ReportGrouping {
+/**
+ * Reads `--by` values: comma-separated dimensions, and `time` for a row per period. `flag` names the field in
+ * errors: `--by` on the command line, `by` for an HTTP query parameter.
+ */
+export function parseGroupBy(values: readonly string[], flag = '--by'): ReportGrouping {
   const groupBy: ReportDimension[] = [];
   let byTime = false;
   for (const name of values.flatMap((value) => value.split(',')).map((part) => part.trim()).filter((part) => part !== '')) {
@@ -24,21 +27,22 @@ export function parseGroupBy(values: readonly string[]): ReportGrouping {
       byTime = true;
       continue;
     }
-    const dimension = knownDimension(name, '--by');
+    const dimension = knownDimension(name, flag, true);
     if (!groupBy.includes(dimension)) groupBy.push(dimension);
   }
   return { groupBy, byTime };
 }
 
-/** Reads `--where tag=value` filters; the same tag given twice keeps rows matching either value. */
-export function parseWhere(values: readonly string[]): ReportFilter[] {
+/** Reads `--where tag=value` filters (`where` over HTTP); the same tag given twice keeps rows matching either value. */
+export function parseWhere(values: readonly string[], flag = '--where'): ReportFilter[] {
   const filters: ReportFilter[] = [];
   for (const value of values) {
     const equals = value.indexOf('=');
     if (equals <= 0 || equals === value.length - 1) {
-      throw new UnitcostError('invalid_argument', `--where must be tag=value, e.g. --where team=search, got "${value}"`, { field: '--where' });
+      const example = flag.startsWith('--') ? `${flag} team=search` : `${flag}=team=search`;
+      throw new UnitcostError('invalid_argument', `${flag} must be tag=value, e.g. ${example}, got "${value}"`, { field: flag });
     }
-    const dimension = knownDimension(value.slice(0, equals).trim(), '--where');
+    const dimension = knownDimension(value.slice(0, equals).trim(), flag, false);
     const wanted = value.slice(equals + 1);
     const existing = filters.find((filter) => filter.dimension === dimension);
     if (existing) {
@@ -56,10 +60,10 @@ export function parsePeriod(value: string, flag = '--period'): ReportPeriod {
   throw new UnitcostError('invalid_argument', `${flag} must be one of ${reportPeriods.join(', ')}, got "${value}"`, { field: flag });
 }
 
-function knownDimension(name: string, flag: string): ReportDimension {
+function knownDimension(name: string, flag: string, timeAllowed: boolean): ReportDimension {
   const normalized = name.toLowerCase().replaceAll('-', '_');
   if ((reportDimensions as readonly string[]).includes(normalized)) return normalized as ReportDimension;
-  const choices = flag === '--by' ? [...reportDimensions, 'time'] : [...reportDimensions];
+  const choices = timeAllowed ? [...reportDimensions, 'time'] : [...reportDimensions];
   const suggestions = choices.filter((choice) => distance(choice, normalized) <= 2);
   throw new UnitcostError('invalid_argument', `${flag} cannot use "${name}": choose from ${choices.join(', ')}`, { field: flag, suggestions });
 }

@@ -16,6 +16,7 @@ export const reportParameters = [
 export const kpiParameters = [
   { name: 'period', description: 'the last day, week or month of data, compared with the one before (default week)' },
   { name: 'to', description: 'the day after the period (default: the day after the last stored event)' },
+  { name: 'where', description: 'tag=value filter, as /v1/report\'s (e.g. team=search, user_tier=pro); repeat for several', repeated: true },
 ];
 
 /** GET /v1/report and GET /v1/kpis: the JSON of `unitcost report --json` and `unitcost kpis --json`. */
@@ -28,8 +29,9 @@ export function reportRoutes(services: ServerServices, policy: AccessPolicy): Ho
     return context.json(await services.report({ by, period, from, to, where: query.repeated.where }, context.req.raw.signal, readOptions(context.req.header('cache-control'))));
   });
   routes.get('/v1/kpis', read, async (context) => {
-    const query = strictQuery(context.req.url, { single: ['period', 'to'] });
-    return context.json(await services.kpis(query.values, context.req.raw.signal, readOptions(context.req.header('cache-control'))));
+    const query = strictQuery(context.req.url, { single: ['period', 'to'], repeated: ['where'] });
+    const { period, to } = query.values;
+    return context.json(await services.kpis({ period, to, where: query.repeated.where }, context.req.raw.signal, readOptions(context.req.header('cache-control'))));
   });
   return routes;
 }

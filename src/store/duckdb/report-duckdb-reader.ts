@@ -46,7 +46,7 @@ async function runKpis(connection: DuckDBConnection, query: KpiQuery, options: D
   }
   const report = await runReport(
     connection,
-    { groupBy: ['feature'], period: null, from: addDays(to, -kpiPeriodDays[query.period]), to, where: [], revenue: query.revenue, tiers: query.tiers },
+    { groupBy: ['feature'], period: null, from: addDays(to, -kpiPeriodDays[query.period]), to, where: query.where ?? [], revenue: query.revenue, tiers: query.tiers },
     { ...options, withoutRequestTypes: true },
   );
   return {

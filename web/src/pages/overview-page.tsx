@@ -38,7 +38,6 @@ export function OverviewPage({ query }: { query: URLSearchParams }) {
               {kpis.data.window ? ` (${kpis.data.window.from} – ${lastDay(kpis.data.window.to)}, against the ${kpis.data.period} before)` : ''}
             </h2>
             {kpis.data.window ? <KpiCards kpis={kpis.data.overall.checks} /> : <p class="notice">No usage stored yet: send events to POST /v1/events, or run `unitcost demo`.</p>}
-            {(filters.team || filters.tier) && <p class="note">The KPIs cover every team and tier; the figures below follow the team and tier filters.</p>}
           </>
         )}
       </div>
