@@ -5,7 +5,7 @@ import type { OptimizeResult } from '../core/simulate/simulation-result.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import { parseLocated } from '../config/parse-located.js';
 import { loadSimulationScenario } from '../config/simulation-scenario-file.js';
-import type { ReportAggregates } from '../store/report-reader.js';
+import type { ReportAggregates, UserEconomics } from '../store/report-reader.js';
 import type { App } from './create-app.js';
 import { openStore, storePath } from './open-store.js';
 import { reportSettings } from './report-service.js';
@@ -74,11 +74,13 @@ export async function optimize(app: App, options: OptimizeOptions): Promise<Opti
     });
     const levers = defaultLevers(profiles, defaults);
     const reports = new Map<string, ReportAggregates>();
+    const users = new Map<string, UserEconomics[]>();
     const run = (chosen: DefaultLever[], name: string) =>
       simulateOnStore(app, store, loadSimulationScenario({ value: { name, levers: chosen.flatMap((lever) => lever.levers) }, name: `optimize (${name})` }), {
         ...(options.from ? { from: options.from } : {}),
         ...(options.to ? { to: options.to } : {}),
         reports,
+        users,
       });
     const alone = [];
     for (const lever of levers) alone.push({ lever, result: await run([lever], lever.kind) });

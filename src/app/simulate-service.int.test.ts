@@ -5,10 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSimulationScenario } from '../config/simulation-scenario-file.js';
 import type { SimulationResult } from '../core/simulate/simulation-result.js';
 import { UnitcostError } from '../core/unitcost-error.js';
-import type { ReportAggregates } from '../store/report-reader.js';
+import type { RevenueSettings } from '../core/kpi/revenue-settings.js';
+import { scenarioLevers } from '../core/simulate/scenario-schema.js';
+import type { ReportAggregates, UserEconomics } from '../store/report-reader.js';
 import { DuckdbStore } from '../store/duckdb/duckdb-store.js';
 import { createApp } from './create-app.js';
 import { fillStoreWithDemo } from './demo-service.js';
+import { reportSettings } from './report-service.js';
 import { simulateOnStore } from './simulate-service.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'unitcost-simulate-service-'));
@@ -16,6 +19,7 @@ const endMs = Date.UTC(2026, 2, 15);
 const app = createApp({ directory: '/nonexistent', now: () => new Date(endMs) });
 let store: DuckdbStore;
 const reports = new Map<string, ReportAggregates>();
+const users = new Map<string, UserEconomics[]>();
 
 beforeAll(async () => {
   store = await DuckdbStore.open(join(directory, 'demo.duckdb'));
@@ -27,8 +31,8 @@ afterAll(async () => {
 });
 
 const run = (levers: unknown[], options: { from?: Date; to?: Date } = {}): Promise<SimulationResult> =>
-  simulateOnStore(app, store, loadSimulationScenario({ value: { name: 'test', levers }, name: 'scenario' }), { ...options, reports });
-const runYaml = async (text: string): Promise<SimulationResult> => simulateOnStore(app, store, loadSimulationScenario({ text, name: 'what-if.yaml' }), { reports });
+  simulateOnStore(app, store, loadSimulationScenario({ value: { name: 'test', levers }, name: 'scenario' }), { ...options, reports, users });
+const runYaml = async (text: string): Promise<SimulationResult> => simulateOnStore(app, store, loadSimulationScenario({ text, name: 'what-if.yaml' }), { reports, users });
 const feature = (result: SimulationResult, name: string) => result.features.find((entry) => entry.feature === name)!;
 const cost = (comparison: { scenario: { cost_usd: number | null } }): number => comparison.scenario.cost_usd!;
 
@@ -197,6 +201,39 @@ describe('simulate: each lever', () => {
     const byTier = result.levers[0]!.details.by_tier as Array<{ user_tier: string; revenue_after_usd: number }>;
     expect(byTier.find((tier) => tier.user_tier === 'pro')!.revenue_after_usd).toBeCloseTo(pro.scenario.revenue_usd!, 6);
     expect(result.total.scenario.inference_margin!).toBeGreaterThan(result.total.baseline.inference_margin!);
+  });
+
+  it('counts the users served at a loss from the per-user cost and revenue a report by user gives', async () => {
+    const value = { name: 'test', levers: [{ plans: { tiers: { pro: { seat_price_usd_per_month: 60 }, free: { seat_price_usd_per_month: 1 } } } }] };
+    const result = await run(value.levers);
+    // What simulate computed from a report by (user_tier, user_id) before it had userEconomics: with no per-call lever
+    // every user costs what was recorded, and a repriced tier earns its new plan revenue only.
+    const settings = reportSettings(app.config);
+    const plans = scenarioLevers(loadSimulationScenario({ value, name: 'scenario' }).scenario).find((lever) => lever.kind === 'plans')!;
+    const newRevenue = { ...settings.revenue, plans: { ...settings.revenue.plans, ...(plans.kind === 'plans' ? plans.settings.tiers : {}) } };
+    const byUser = (revenue: RevenueSettings) =>
+      store.report({ groupBy: ['user_tier', 'user_id'], period: null, from: result.window.from, to: result.window.to, where: [], revenue, tiers: settings.tiers });
+    const [before, after] = [await byUser(settings.revenue), await byUser(newRevenue)];
+    const afterPlan = new Map(after.rows.map((row) => [JSON.stringify([row.keys.user_tier, row.keys.user_id]), row.current.planRevenuePicodollars]));
+    const expected = new Map<string | null, { before: number; after: number }>();
+    for (const row of before.rows) {
+      if (row.keys.user_id == null) continue;
+      const tier = row.keys.user_tier ?? null;
+      const counts = expected.get(tier) ?? { before: 0, after: 0 };
+      const revenue = row.current.planRevenuePicodollars + row.current.recordRevenuePicodollars;
+      const repriced = tier === 'pro' || tier === 'free' ? (afterPlan.get(JSON.stringify([tier, row.keys.user_id])) ?? 0n) : revenue;
+      if (revenue < row.current.costPicodollars.total) counts.before += 1;
+      if (repriced < row.current.costPicodollars.total) counts.after += 1;
+      expected.set(tier, counts);
+    }
+    expect([...expected.values()].some((counts) => counts.before > 0 && counts.after !== counts.before)).toBe(true);
+    const byTier = result.levers[0]!.details.by_tier as Array<{ user_tier: string | null; users_at_loss_before: number; users_at_loss_after: number }>;
+    expect(byTier.map((tier) => [tier.user_tier, tier.users_at_loss_before, tier.users_at_loss_after])).toEqual(
+      // by_tier leaves a tier with no user at a loss null.
+      byTier.map((tier) => [tier.user_tier, expected.get(tier.user_tier)?.before || null, expected.get(tier.user_tier)?.after || null]),
+    );
+    expect(result.total.users_at_loss_before).toBe([...expected.values()].reduce((sum, counts) => sum + counts.before, 0));
+    expect(result.total.users_at_loss_after).toBe([...expected.values()].reduce((sum, counts) => sum + counts.after, 0));
   });
 });
 

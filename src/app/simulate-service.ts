@@ -11,7 +11,7 @@ import { scenarioLevers, type ScenarioLever } from '../core/simulate/scenario-sc
 import type { SimulationResult } from '../core/simulate/simulation-result.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import { loadSimulationScenario, type LoadedSimulationScenario, type ScenarioSource } from '../config/simulation-scenario-file.js';
-import type { ReportAggregates } from '../store/report-reader.js';
+import type { ReportAggregates, UserEconomics } from '../store/report-reader.js';
 import type { Store } from '../store/store.js';
 import type { App } from './create-app.js';
 import { openStore, storePath } from './open-store.js';
@@ -53,7 +53,7 @@ export async function simulateOnStore(
   app: App,
   store: Store,
   loaded: LoadedSimulationScenario,
-  options: { from?: Date; to?: Date; reports?: Map<string, ReportAggregates> },
+  options: { from?: Date; to?: Date; reports?: Map<string, ReportAggregates>; users?: Map<string, UserEconomics[]> },
 ): Promise<SimulationResult> {
   const window = await resolveWindow(store, options);
   const range = { fromMs: dayNumber(window.from) * dayMs, toMs: dayNumber(window.to) * dayMs };
@@ -71,6 +71,15 @@ export async function simulateOnStore(
     const aggregates = await store.report({ groupBy, period: null, from: window.from, to: window.to, where: [], revenue, tiers: settings.tiers });
     reports.set(key, aggregates);
     return aggregates;
+  };
+  const users = options.users ?? new Map<string, UserEconomics[]>();
+  const userEconomics: UserEconomicsRunner = async (revenue) => {
+    const key = JSON.stringify([revenue, window]);
+    const known = users.get(key);
+    if (known) return known;
+    const rows = await store.userEconomics({ from: window.from, to: window.to, revenue });
+    users.set(key, rows);
+    return rows;
   };
   const byFeature = await report(['feature']);
   const features = byFeature.rows.map((row) => row.keys.feature).filter((feature): feature is string => typeof feature === 'string');
@@ -114,7 +123,7 @@ export async function simulateOnStore(
   const fixedCosts = leverFixedCosts(levers, context);
   const plansLever = levers.find((lever): lever is Extract<ScenarioLever, { kind: 'plans' }> => lever.kind === 'plans');
   const scenarioRevenue = plansLever ? await planRevenue(plansLever, settings.revenue, report, { total: byFeature.totals.current, features: byFeature, tiers: byTier }) : null;
-  const usersAtLoss = revenueTracked ? await lossMakingUsers(replay, report, plansLever, settings.revenue) : null;
+  const usersAtLoss = revenueTracked ? await lossMakingUsers(replay, userEconomics, plansLever, settings.revenue) : null;
   const leverDetailMap = new Map(levers.map((lever) => [lever.index, leverDetails(lever, context, fixedCosts)]));
   if (plansLever && scenarioRevenue) leverDetailMap.set(plansLever.index, { by_tier: plansByTier(byTier, scenarioRevenue.tiers, replay, usersAtLoss) });
 
@@ -163,7 +172,8 @@ function wholeDay(date: Date, flag: string): string {
   return dayString(ms / dayMs);
 }
 
-type ReportRunner = (groupBy: Array<'feature' | 'user_tier' | 'user_id'>, revenue?: RevenueSettings) => Promise<ReportAggregates>;
+type ReportRunner = (groupBy: Array<'feature' | 'user_tier'>, revenue?: RevenueSettings) => Promise<ReportAggregates>;
+type UserEconomicsRunner = (revenue: RevenueSettings) => Promise<UserEconomics[]>;
 
 const revenueOf = (aggregate: GroupAggregate): GroupRevenue => ({ plan: aggregate.planRevenuePicodollars, record: aggregate.recordRevenuePicodollars });
 
@@ -201,24 +211,25 @@ async function planRevenue(lever: Extract<ScenarioLever, { kind: 'plans' }>, rev
 }
 
 // A user is served at a loss when their revenue over the window is below their inference cost.
-async function lossMakingUsers(replay: Awaited<ReturnType<Store['replay']>>, report: ReportRunner, plans: Extract<ScenarioLever, { kind: 'plans' }> | undefined, revenue: RevenueSettings) {
-  const before = await report(['user_tier', 'user_id']);
-  const after = plans ? await report(['user_tier', 'user_id'], { ...revenue, plans: { ...revenue.plans, ...plans.settings.tiers } }) : before;
+// Only cost and revenue per user are needed: a full report by user would also count tasks and distinct users over two windows.
+async function lossMakingUsers(replay: Awaited<ReturnType<Store['replay']>>, userEconomics: UserEconomicsRunner, plans: Extract<ScenarioLever, { kind: 'plans' }> | undefined, revenue: RevenueSettings) {
+  const before = await userEconomics(revenue);
+  const after = plans ? await userEconomics({ ...revenue, plans: { ...revenue.plans, ...plans.settings.tiers } }) : before;
   const named = new Set(Object.keys(plans?.settings.tiers ?? {}));
   const key = (tier: string | null | undefined, user: string | null | undefined): string => `${tier ?? ''}\u0000${user ?? ''}`;
   const scenarioCost = new Map(replay.filter((row) => row.grouping === 'user').map((row) => [key(row.userTier, row.userId), row.sums.cost]));
-  const afterRevenue = new Map(after.rows.map((row) => [key(row.keys.user_tier, row.keys.user_id), row.current]));
+  const afterRevenue = new Map(after.map((user) => [key(user.userTier, user.userId), user.planRevenuePicodollars]));
   const counts = { before: new Map<string | null, number>(), after: new Map<string | null, number>() };
   const bump = (map: Map<string | null, number>, tier: string | null): void => {
     map.set(tier, (map.get(tier) ?? 0) + 1);
   };
-  for (const row of before.rows) {
-    if (row.keys.user_id === null || row.keys.user_id === undefined) continue;
-    const tier = row.keys.user_tier ?? null;
-    const baselineRevenue = row.current.planRevenuePicodollars + row.current.recordRevenuePicodollars;
-    if (baselineRevenue < row.current.costPicodollars.total) bump(counts.before, tier);
-    const newRevenue = tier !== null && named.has(tier) ? (afterRevenue.get(key(tier, row.keys.user_id))?.planRevenuePicodollars ?? 0n) : baselineRevenue;
-    const cost = scenarioCost.get(key(tier, row.keys.user_id)) ?? row.current.costPicodollars.total;
+  for (const user of before) {
+    if (user.userId === null) continue;
+    const tier = user.userTier;
+    const baselineRevenue = user.planRevenuePicodollars + user.recordRevenuePicodollars;
+    if (baselineRevenue < user.costPicodollars) bump(counts.before, tier);
+    const newRevenue = tier !== null && named.has(tier) ? (afterRevenue.get(key(tier, user.userId)) ?? 0n) : baselineRevenue;
+    const cost = scenarioCost.get(key(tier, user.userId)) ?? user.costPicodollars;
     if (newRevenue < cost) bump(counts.after, tier);
   }
   return counts;

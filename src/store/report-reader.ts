@@ -30,10 +30,32 @@ export interface KpiQuery {
   tiers: ModelTierSettings;
 }
 
+/** The users of a window, for who is served at a loss: only what that needs, of a report by (user_tier, user_id). */
+export interface UserEconomicsQuery {
+  /** Whole UTC days [from, to). */
+  from: string;
+  to: string;
+  revenue: RevenueSettings;
+}
+
+/**
+ * One (user_tier, user_id) group of the window, with exactly the figures `report` gives its row when grouping
+ * by user_tier and user_id with no period: the same groups (those with calls or revenue), the same sums.
+ */
+export interface UserEconomics {
+  userTier: string | null;
+  userId: string | null;
+  costPicodollars: bigint;
+  planRevenuePicodollars: bigint;
+  recordRevenuePicodollars: bigint;
+}
+
 /** The read side of every store: report and KPI aggregates, summed exactly by the backend. */
 export interface ReportReader {
   /** Aggregates usage, tasks, users and revenue by the query's groups and time buckets. */
   report(query: ReportQuery): Promise<ReportAggregates>;
+  /** Cost and attributed revenue per (user_tier, user_id) over a window, without the report's other measures. */
+  userEconomics(query: UserEconomicsQuery): Promise<UserEconomics[]>;
   /** Aggregates the dashboard's period and the one before it, overall and per feature. */
   kpis(query: KpiQuery): Promise<KpiAggregates>;
 }

@@ -1,5 +1,5 @@
 import type { BatchOutcome, EventBatch, OpenBatch, PricingGroup, RateAssignment, RepricedModel, StoreCounts, TimeRange } from '../event-writer.js';
-import type { KpiAggregates, KpiQuery, ReportAggregates, ReportQuery, ReportReader } from '../report-reader.js';
+import type { KpiAggregates, KpiQuery, ReportAggregates, ReportQuery, ReportReader, UserEconomics, UserEconomicsQuery } from '../report-reader.js';
 import type { Store } from '../store.js';
 import type { AppendOutcome, StoredOutcomeRow, StoredPriceRow, StoredRevenueRow, StoredUsageRow } from '../stored-rows.js';
 import { openDuckdbDatabase, type DuckdbDatabase } from './duckdb-database.js';
@@ -92,6 +92,10 @@ export class DuckdbStore implements Store {
 
   kpis(query: KpiQuery): Promise<KpiAggregates> {
     return this.reader.kpis(query);
+  }
+
+  userEconomics(query: UserEconomicsQuery): Promise<UserEconomics[]> {
+    return this.reader.userEconomics(query);
   }
 
   /** Replays on a connection of its own: its staged rate tables are temporary, and ingest keeps its connection. */

@@ -166,6 +166,19 @@ describe('the DuckDB report reader on a hand-computed store', () => {
     }
   });
 
+  it('gives a report by user or session the same totals and request types, though it reads them from the summaries', async () => {
+    const chosen = createDuckdbReportReader(store.database.connection);
+    const events = createDuckdbReportReader(store.database.connection, { source: 'events' });
+    for (const variant of [
+      query({ groupBy: ['user_tier', 'user_id'] }),
+      query({ groupBy: ['session_id'], period: 'week', from: '2026-02-23' }),
+      query({ groupBy: ['user_id'], where: [{ dimension: 'team', values: ['a'] }], from: '2026-02-20' }),
+      query({ groupBy: ['feature'], where: [{ dimension: 'user_id', values: ['u1', 'u9'] }] }),
+    ]) {
+      expect(await chosen.report(variant)).toEqual(await events.report(variant));
+    }
+  });
+
   it('answers the KPI query for the last week of data and the week before', async () => {
     const kpis = await createDuckdbReportReader(store.database.connection).kpis({ period: 'week', revenue: fixtureRevenue, tiers: defaultModelTierSettings });
     expect(kpis.window).toEqual({ from: '2026-02-28', to: '2026-03-07' });

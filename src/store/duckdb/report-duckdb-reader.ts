@@ -3,7 +3,18 @@ import { emptyGroupAggregate, type GroupAggregate } from '../../core/kpi/group-a
 import { classifyModelTier, modelTiers, type ModelTierSettings } from '../../core/kpi/model-tier.js';
 import { addDays, nextBucketStart, planReportPeriods, type DayWindow, type ReportPeriods } from '../../core/kpi/report-periods.js';
 import type { RevenueSettings } from '../../core/kpi/revenue-settings.js';
-import type { AggregateRow, KpiAggregates, KpiQuery, ReportAggregates, ReportDimension, ReportQuery, ReportReader, RequestTypeSpend } from '../report-reader.js';
+import type {
+  AggregateRow,
+  KpiAggregates,
+  KpiQuery,
+  ReportAggregates,
+  ReportDimension,
+  ReportQuery,
+  ReportReader,
+  RequestTypeSpend,
+  UserEconomics,
+  UserEconomicsQuery,
+} from '../report-reader.js';
 import {
   activeUsersQuery,
   checkedDimension,
@@ -12,6 +23,7 @@ import {
   tasksQuery,
   tierCandidatesSql,
   usageQuery,
+  userCostQuery,
   userMonthsQuery,
   type ReportScope,
   type ReportSource,
@@ -35,6 +47,7 @@ export function createDuckdbReportReader(connection: DuckDBConnection, options: 
   return {
     report: (query) => runReport(connection, query, options),
     kpis: (query) => runKpis(connection, query, options),
+    userEconomics: (query) => runUserEconomics(connection, query),
   };
 }
 
@@ -70,16 +83,19 @@ async function runReport(connection: DuckDBConnection, query: ReportQuery, optio
     return { window: null, previousWindow: null, rows: [], totals: { current: emptyGroupAggregate(), previous: emptyGroupAggregate() }, requestTypes: [], revenueTracked: tracked };
   }
   const source = options.source ?? reportSource(groupBy, where);
+  // A report by user or session reads the raw events for its rows; its totals and request types group by
+  // neither, so the summaries give them (the same sums) unless the filter names a user or session.
+  const totalsSource = options.source ?? reportSource([], where);
   const tiers = await tierAssignments(connection, query.tiers);
   const periods = planReportPeriods({ from, to }, query.period);
   const totalsPeriods = planReportPeriods({ from, to }, null);
 
-  const restoreMemory = source === 'events' ? await raiseMemoryLimit(connection, rawEventsMemoryBytes) : async () => {};
+  const restoreMemory = source === 'events' || totalsSource === 'events' ? await raiseMemoryLimit(connection, rawEventsMemoryBytes) : async () => {};
   let grouped: Map<string, GroupSlices>;
   let totals: Map<string, GroupSlices>;
   try {
     grouped = await aggregateSlices(connection, scopeOf(source, groupBy, where, periods), tiers, query.revenue, tracked);
-    totals = await aggregateSlices(connection, scopeOf(source, [], where, totalsPeriods), tiers, query.revenue, tracked);
+    totals = await aggregateSlices(connection, scopeOf(totalsSource, [], where, totalsPeriods), tiers, query.revenue, tracked);
   } finally {
     await restoreMemory();
   }
@@ -100,7 +116,7 @@ async function runReport(connection: DuckDBConnection, query: ReportQuery, optio
   }
   rows.sort((a, b) => (a.bucket.from === b.bucket.from ? compareCost(b.current, a.current) || compareKeys(a.keys, b.keys, groupBy) : a.bucket.from < b.bucket.from ? -1 : 1));
   const totalsGroup = totals.get('[]');
-  const requestTypes = options.withoutRequestTypes ? [] : await readRequestTypes(connection, scopeOf(source, [], where, totalsPeriods));
+  const requestTypes = options.withoutRequestTypes ? [] : await readRequestTypes(connection, scopeOf(totalsSource, [], where, totalsPeriods));
   return {
     window: periods.window,
     previousWindow: periods.previousWindow,
@@ -112,6 +128,70 @@ async function runReport(connection: DuckDBConnection, query: ReportQuery, optio
     requestTypes,
     revenueTracked: tracked,
   };
+}
+
+/**
+ * A report by (user_tier, user_id) reads the raw events once per measure (usage, distinct users,
+ * user-months, tasks), for the window and the one before: over 10M calls, ~15 s, mostly usage and tasks.
+ * Cost and revenue of the window need one grouping of the events and the revenue queries, given the
+ * report's own scope cut to the window's slice, so that revenue is attributed by the very same SQL.
+ */
+async function runUserEconomics(connection: DuckDBConnection, query: UserEconomicsQuery): Promise<UserEconomics[]> {
+  const tracked = await revenueTracked(connection, query.revenue);
+  const periods = planReportPeriods({ from: query.from, to: query.to }, null);
+  const slice = periods.buckets[0]!.current;
+  // Revenue is attributed month by month, each month on its own, so leaving out the previous window's months changes no figure.
+  const monthParts = periods.monthParts.filter((part) => part.sliceId === slice.id);
+  const months = monthParts.map((part) => part.month).sort();
+  const scope: ReportScope = {
+    source: 'events',
+    groupBy: ['user_tier', 'user_id'],
+    where: [],
+    slices: [slice],
+    monthParts,
+    range: { from: slice.from, to: slice.to },
+    monthRange: { from: months[0]!, to: nextBucketStart(months.at(-1)!, 'month') },
+  };
+  const users = new Map<string, UserEconomics & { calls: number }>();
+  const userOf = (row: Record<string, unknown>): UserEconomics & { calls: number } => {
+    const userTier = (row.user_tier as string | null) ?? null;
+    const userId = (row.user_id as string | null) ?? null;
+    const key = JSON.stringify([userTier, userId]);
+    let user = users.get(key);
+    if (!user) {
+      user = { userTier, userId, calls: 0, costPicodollars: 0n, planRevenuePicodollars: 0n, recordRevenuePicodollars: 0n };
+      users.set(key, user);
+    }
+    return user;
+  };
+  const restoreMemory = await raiseMemoryLimit(connection, rawEventsMemoryBytes);
+  try {
+    for (const row of await rowsOf(connection, userCostQuery(scope.range))) {
+      const user = userOf(row);
+      user.calls = count(row.calls);
+      user.costPicodollars = exact(row.cost_total);
+    }
+    if (tracked) {
+      if (Object.keys(query.revenue.plans).length > 0) {
+        for (const row of await rowsOf(connection, planRevenueQuery(scope, query.revenue))) userOf(row).planRevenuePicodollars = exact(row.plan_revenue);
+      }
+      for (const row of await rowsOf(connection, recordRevenueQuery(scope, query.revenue))) userOf(row).recordRevenuePicodollars = exact(row.record_revenue);
+    }
+  } finally {
+    await restoreMemory();
+  }
+  // The report's rows are the groups with activity; a task implies a call of its group in the window, so calls and revenue decide.
+  return [...users.values()]
+    .filter((user) => user.calls > 0 || user.planRevenuePicodollars !== 0n || user.recordRevenuePicodollars !== 0n)
+    .map(({ calls: _calls, ...user }) => user)
+    .sort((a, b) => compareNullable(a.userTier, b.userTier) || compareNullable(a.userId, b.userId));
+}
+
+function compareNullable(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  return a < b ? -1 : 1;
 }
 
 function scopeOf(source: ReportSource, groupBy: ReportDimension[], where: ReportQuery['where'], periods: ReportPeriods): ReportScope {

@@ -75,11 +75,17 @@ export function usageRelation(source: ReportSource, range: DayWindow, bound: Bou
     GROUP BY ALL`;
 }
 
-/** Per day, dimensions and user, for counting distinct users from raw events. */
-function presenceRelation(range: DayWindow, bound: BoundValues, extras: readonly EventExtra[]): string {
-  return `SELECT DISTINCT ts::DATE AS day, ${rawDimensionSelect(extras)}${extras.includes('user_id') ? '' : ', user_id'}
-    FROM usage_events
-    WHERE user_id IS NOT NULL AND ts >= ${bound.bind(range.from, 'DATE')} AND ts < ${bound.bind(range.to, 'DATE')}`;
+/**
+ * Per slice (through the `slice_days` CTE) or calendar month, the dimensions a report groups or filters by,
+ * and user, for counting distinct users from raw events. Per day and every combo dimension, 10M events by
+ * user are about 3M rows; per slice and only the dimensions used, one or two per user.
+ */
+function presenceRelation(unit: 'slice' | 'month', range: DayWindow, bound: BoundValues, scope: Pick<ReportScope, 'groupBy' | 'where'>): string {
+  const dimensions = [...new Set([...scope.groupBy, ...scope.where.map((filter) => checkedDimension(filter.dimension))])].filter((dimension) => dimension !== 'user_id');
+  const time = unit === 'slice' ? 's.slice_id' : "date_trunc('month', e.ts)::DATE AS month";
+  return `SELECT DISTINCT ${time}, ${dimensions.map((dimension) => `${eventDimension(dimension, 'e')} AS ${dimension}, `).join('')}e.user_id
+    FROM usage_events e ${unit === 'slice' ? 'JOIN slice_days s ON s.day = e.ts::DATE' : ''}
+    WHERE e.user_id IS NOT NULL AND e.ts >= ${bound.bind(range.from, 'DATE')} AND e.ts < ${bound.bind(range.to, 'DATE')}`;
 }
 
 /** Per day (of each task's first call) and dimensions: tasks and how they ended. */
@@ -197,10 +203,29 @@ export function usageQuery(scope: ReportScope, tiers: readonly TierAssignment[])
         `coalesce(sum(u.calls) FILTER (WHERE coalesce(t.tier, 'unpriced') = '${tier}'), 0) AS tier_${tier}_calls, coalesce(sum(u.cost_total) FILTER (WHERE coalesce(t.tier, 'unpriced') = '${tier}'), 0)::HUGEINT AS tier_${tier}_cost`,
     )
     .join(', ');
+  const sums = dailySumColumns.map((column) => `sum(u.${column}) AS ${column}`).join(', ');
+  const tierJoin = 'LEFT JOIN tiers t ON t.model = u.model AND t.provider IS NOT DISTINCT FROM u.provider AND t.price_id IS NOT DISTINCT FROM u.price_id';
+  if (scope.source === 'events') {
+    // Grouped by day and every combo dimension, 10M events by user make about 3M groups of ~30 sums; grouped
+    // by slice and only the dimensions the report uses (and the model's, for its tier), one per user and model.
+    const dimensions = [...new Set<ReportDimension | 'price_id'>([...scope.groupBy, ...scope.where.map((filter) => checkedDimension(filter.dimension)), 'model', 'provider', 'price_id'])];
+    const sql = `WITH ${slicesTable(scope.slices, bound)}, ${tiersTable(tiers, bound)}, u AS (
+        SELECT s.slice_id, ${dimensions.map((dimension) => `${eventDimension(dimension, 'e')} AS ${dimension}`).join(', ')},
+          ${dailySumColumns.map((column) => `${eventSumExpressions[column]} AS ${column}`).join(', ')}
+        FROM usage_events e JOIN slice_days s ON s.day = e.ts::DATE
+        WHERE e.ts >= ${bound.bind(scope.range.from, 'DATE')} AND e.ts < ${bound.bind(scope.range.to, 'DATE')}
+        GROUP BY ALL
+      )
+      SELECT u.slice_id${groupColumns('u', scope.groupBy)}, ${sums}, ${tierColumns}
+      FROM u ${tierJoin}
+      WHERE ${whereClause('u', scope.where, bound)}
+      GROUP BY ALL`;
+    return { sql, values: bound.values };
+  }
   const sql = `WITH ${slicesTable(scope.slices, bound)}, ${tiersTable(tiers, bound)}, u AS (${usageRelation(scope.source, scope.range, bound, eventExtras(scope))})
-    SELECT s.slice_id${groupColumns('u', scope.groupBy)}, ${dailySumColumns.map((column) => `sum(u.${column}) AS ${column}`).join(', ')}, ${tierColumns}
+    SELECT s.slice_id${groupColumns('u', scope.groupBy)}, ${sums}, ${tierColumns}
     FROM u JOIN slice_days s ON s.day = u.day
-    LEFT JOIN tiers t ON t.model = u.model AND t.provider IS NOT DISTINCT FROM u.provider AND t.price_id IS NOT DISTINCT FROM u.price_id
+    ${tierJoin}
     WHERE ${whereClause('u', scope.where, bound)}
     GROUP BY ALL`;
   return { sql, values: bound.values };
@@ -209,8 +234,16 @@ export function usageQuery(scope: ReportScope, tiers: readonly TierAssignment[])
 /** Distinct users per slice and group: OR-ed daily bitmaps from the summaries, or distinct ids from the events. */
 export function activeUsersQuery(scope: ReportScope): { sql: string; values: Record<string, DuckDBValue> } {
   const bound = new BoundValues();
-  const relation = scope.source === 'summaries' ? usageRelation('summaries', scope.range, bound) : presenceRelation(scope.range, bound, eventExtras(scope));
-  const distinctUsers = scope.source === 'summaries' ? 'coalesce(bit_count(bit_or(p.users)), 0)' : 'count(DISTINCT p.user_id)';
+  if (scope.source === 'events') {
+    const sql = `WITH ${slicesTable(scope.slices, bound)}, p AS (${presenceRelation('slice', scope.range, bound, scope)})
+      SELECT p.slice_id${groupColumns('p', scope.groupBy)}, count(DISTINCT p.user_id) AS active_users
+      FROM p
+      WHERE ${whereClause('p', scope.where, bound)}
+      GROUP BY ALL`;
+    return { sql, values: bound.values };
+  }
+  const relation = usageRelation('summaries', scope.range, bound);
+  const distinctUsers = 'coalesce(bit_count(bit_or(p.users)), 0)';
   const sql = `WITH ${slicesTable(scope.slices, bound)},
     p AS (${relation})
     SELECT s.slice_id${groupColumns('p', scope.groupBy)}, ${distinctUsers} AS active_users
@@ -226,12 +259,13 @@ export function activeUsersQuery(scope: ReportScope): { sql: string; values: Rec
  */
 export function userMonthsQuery(scope: ReportScope): { sql: string; values: Record<string, DuckDBValue> } {
   const bound = new BoundValues();
-  const relation = scope.source === 'summaries' ? usageRelation('summaries', scope.monthRange, bound) : presenceRelation(scope.monthRange, bound, eventExtras(scope));
-  const distinctUsers = scope.source === 'summaries' ? 'coalesce(bit_count(bit_or(u.users)), 0)' : 'count(DISTINCT u.user_id)';
+  const events = scope.source === 'events';
+  const relation = events ? presenceRelation('month', scope.monthRange, bound, scope) : usageRelation('summaries', scope.monthRange, bound);
+  const distinctUsers = events ? 'count(DISTINCT u.user_id)' : 'coalesce(bit_count(bit_or(u.users)), 0)';
   const groups = scope.groupBy.map((dimension) => `, mau.${dimension}`).join('');
   const sql = `WITH ${monthPartsTable(scope.monthParts, bound)}, u AS (${relation}),
     mau AS (
-      SELECT date_trunc('month', u.day)::DATE AS month${groupColumns('u', scope.groupBy)}, ${distinctUsers} AS users
+      SELECT ${events ? 'u.month' : "date_trunc('month', u.day)::DATE AS month"}${groupColumns('u', scope.groupBy)}, ${distinctUsers} AS users
       FROM u WHERE ${whereClause('u', scope.where, bound)} GROUP BY ALL
     )
     SELECT p.slice_id${groups}, sum(mau.users * p.days / p.month_days) AS active_user_months
@@ -247,6 +281,20 @@ export function tasksQuery(scope: ReportScope): { sql: string; values: Record<st
     SELECT s.slice_id${groupColumns('t', scope.groupBy)}, sum(t.tasks) AS tasks, sum(t.successful_tasks) AS successful_tasks, sum(t.failed_tasks) AS failed_tasks
     FROM t JOIN slice_days s ON s.day = t.day
     WHERE ${whereClause('t', scope.where, bound)}
+    GROUP BY ALL`;
+  return { sql, values: bound.values };
+}
+
+/**
+ * Calls and recorded cost per (user_tier, user_id) over a window, summed as usageQuery sums them. One
+ * grouping of the events by user alone: the report's usage groups by day and every combo dimension too.
+ */
+export function userCostQuery(range: DayWindow): { sql: string; values: Record<string, DuckDBValue> } {
+  const bound = new BoundValues();
+  const sql = `SELECT ${eventDimension('user_tier')} AS user_tier, ${eventDimension('user_id')} AS user_id,
+      ${eventSumExpressions.calls} AS calls, ${eventSumExpressions.cost_total} AS cost_total
+    FROM usage_events
+    WHERE ts >= ${bound.bind(range.from, 'DATE')} AND ts < ${bound.bind(range.to, 'DATE')}
     GROUP BY ALL`;
   return { sql, values: bound.values };
 }
