@@ -10,6 +10,7 @@ import { compileReplayPlan } from '../../core/simulate/compile-replay-plan.js';
 import { drawSalt, type ReplayPlan } from '../../core/simulate/replay-plan.js';
 import { replayCalls, type ReplayCall } from '../../core/simulate/replay-calls.js';
 import { simulationScenarioSchema } from '../../core/simulate/scenario-schema.js';
+import type { SimulationSum } from '../simulation-replayer.js';
 import { DuckdbStore } from './duckdb-store.js';
 import { replayedCallsSql } from './simulate-replay-sql.js';
 import { stageSimulationTables } from './simulate-replay.js';
@@ -141,4 +142,87 @@ describe('the SQL replay', () => {
     expect(count((call) => call.selfHosted)).toBeGreaterThan(0);
     expect(count((call) => !call.touched)).toBeGreaterThan(0);
   }, 60_000);
+
+  it('sums every measure of the replayed calls exactly, per feature, per model, per user and in total', async () => {
+    const groups = await store.pricingGroups({});
+    const window = { fromMs: Math.min(...groups.map((group) => group.firstMs)), toMs: Math.max(...groups.map((group) => group.lastMs)) + 1 };
+    const targets = [
+      { provider: 'anthropic', model: 'claude-sonnet-4-5' },
+      { provider: 'openai', model: 'gpt-4.1-mini' },
+      { provider: 'openai', model: 'gpt-4.1-nano' },
+    ];
+    const rates = buildSimulationRates(groups, targets, app.catalog, window, { tiers: defaultModelTierSettings, overrides: new Map([['claude-haiku-4-5', { input: 0.5 }]]) });
+    const overriddenKeys = rates.keys.filter((key) => key.model === 'claude-haiku-4-5').map((key) => key.key);
+    const targetOf = targets.map((target) => rates.keyOf(target.provider, target.model)!);
+    const plan = compileReplayPlan(scenario, { targetKey: (index) => targetOf[Math.min(index, 2)]!, overriddenKeys });
+    const aggregated = await store.replay({ range: window, plan, keys: rates.keys, rates: rates.rates, byUser: true });
+
+    // The calls one by one, as the replay's per-call SQL gives them, summed here in plain JavaScript.
+    const connection = await store.database.instance.connect();
+    let calls: Array<Record<string, unknown>>;
+    try {
+      await stageSimulationTables(connection, rates.keys, rates.rates);
+      calls = (await connection.runAndReadAll(`SELECT * FROM (${replayedCallsSql(plan, rates.keys, rates.rates, 'TRUE')})`)).getRowObjects();
+    } finally {
+      connection.closeSync();
+    }
+    const big = (value: unknown): bigint => (value === null || value === undefined ? 0n : BigInt(value as bigint | number));
+    const made = (call: Record<string, unknown>): boolean => call.dropped !== true;
+    const priced = (call: Record<string, unknown>): boolean => made(call) && call.cost !== null;
+    const measures: Array<[SimulationSum, (call: Record<string, unknown>) => boolean, (call: Record<string, unknown>) => bigint]> = [
+      ['calls', made, () => 1n],
+      ['priced_calls', priced, () => 1n],
+      ['unpriced_calls', (call) => made(call) && call.cost === null, () => 1n],
+      ['failed_calls', (call) => made(call) && ['error', 'timeout', 'cancelled'].includes(call.status as string), () => 1n],
+      ['input_tokens', made, (call) => big(call.input_tokens)],
+      ['cache_read_tokens', made, (call) => big(call.cache_read_tokens)],
+      ['cache_write_5m_tokens', made, (call) => big(call.cache_write_5m_tokens)],
+      ['output_tokens', made, (call) => big(call.output_tokens)],
+      ['unpriced_input_tokens', (call) => made(call) && call.cost === null, (call) => big(call.input_tokens)],
+      ['cost', priced, (call) => big(call.cost)],
+      ['stored_cost', () => true, (call) => big(call.stored_cost)],
+      ['stored_calls', () => true, () => 1n],
+      ['frontier_calls', (call) => made(call) && call.model_tier === 'frontier', () => 1n],
+      ['budget_cost', (call) => priced(call) && call.model_tier === 'budget', (call) => big(call.cost)],
+      ['response_cache_hits', (call) => made(call) && (call.response_hit === true || call.response_cache === 'hit'), () => 1n],
+      ['response_cache_lookups', (call) => made(call) && (call.response_lookup === true || call.response_cache !== null), () => 1n],
+      ['calls_touched', (call) => call.touched === true, () => 1n],
+      ['routed', (call) => made(call) && call.routed === true, () => 1n],
+      ['escalated', (call) => made(call) && call.escalated === true, () => 1n],
+      ['weaker', (call) => made(call) && call.routed === true && call.to_cheaper_model === true, () => 1n],
+      ['fine_tuned', (call) => made(call) && call.fine_tuned === true, () => 1n],
+      ['fine_tuned_stored_cost', (call) => made(call) && call.fine_tuned === true, (call) => big(call.stored_cost)],
+      ['fine_tuned_cost', (call) => priced(call) && call.fine_tuned === true, (call) => big(call.cost)],
+      ['prompt_cache_hits', (call) => made(call) && call.prompt_cache_hit === true, () => 1n],
+      ['prompt_cache_misses', (call) => made(call) && call.prompt_cache_miss === true, () => 1n],
+      ['response_hits', (call) => made(call) && call.response_hit === true, () => 1n],
+      ['truncated', (call) => made(call) && call.truncated === true, () => 1n],
+      ['output_cut', () => true, (call) => big(call.output_cut)],
+      ['input_cut', () => true, (call) => big(call.input_cut)],
+      ['trimmed', (call) => made(call) && big(call.input_cut) > 0n, () => 1n],
+      ['batched', (call) => made(call) && call.batched === true, () => 1n],
+      ['repriced', (call) => made(call) && call.repriced === true, () => 1n],
+      ['dropped', (call) => call.dropped === true, () => 1n],
+      ['self_hosted', (call) => call.self_hosted === true, () => 1n],
+      ['self_hosted_tokens', (call) => call.self_hosted === true, (call) => big(call.input_tokens) + big(call.output_tokens)],
+      ['self_hosted_api_cost', (call) => call.self_hosted === true, (call) => big(call.cost0)],
+    ];
+    const expectGroup = (grouping: string, rowOf: (row: (typeof aggregated)[number]) => boolean, callOf: (call: Record<string, unknown>) => boolean) => {
+      const row = aggregated.find((candidate) => candidate.grouping === grouping && rowOf(candidate));
+      const mine = calls.filter(callOf);
+      const expected = Object.fromEntries(measures.map(([name, where, value]) => [name, mine.filter(where).reduce((sum, call) => sum + value(call), 0n)]));
+      const actual = Object.fromEntries(measures.map(([name]) => [name, row?.sums[name] ?? 0n]));
+      expect(actual, grouping).toEqual(expected);
+    };
+    // Every lever of the scenario acts on these calls: a sum taken over a wrong condition cannot come out right by chance.
+    expect(calls.some((call) => call.dropped === true) && calls.some((call) => call.self_hosted === true) && calls.some((call) => call.truncated === true)).toBe(true);
+    expectGroup('total', () => true, () => true);
+    for (const feature of ['coding-agent', 'support-faq', 'doc-summarizer', 'intent-classifier']) {
+      expectGroup('feature', (row) => row.feature === feature, (call) => call.feature === feature);
+    }
+    const someModel = Number(calls[0]!.model_key);
+    expectGroup('model', (row) => row.modelKey === someModel && row.feature === calls[0]!.feature, (call) => Number(call.model_key) === someModel && call.feature === calls[0]!.feature);
+    const someUser = calls.find((call) => call.user_id !== null)!;
+    expectGroup('user', (row) => row.userId === someUser.user_id && row.userTier === someUser.user_tier, (call) => call.user_id === someUser.user_id && call.user_tier === someUser.user_tier);
+  });
 });
