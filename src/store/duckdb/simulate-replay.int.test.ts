@@ -207,22 +207,45 @@ describe('the SQL replay', () => {
       ['self_hosted_tokens', (call) => call.self_hosted === true, (call) => big(call.input_tokens) + big(call.output_tokens)],
       ['self_hosted_api_cost', (call) => call.self_hosted === true, (call) => big(call.cost0)],
     ];
-    const expectGroup = (grouping: string, rowOf: (row: (typeof aggregated)[number]) => boolean, callOf: (call: Record<string, unknown>) => boolean) => {
+    // Distinct sessions with at least one call of the condition (made calls, unless said).
+    const sessionMeasures: Array<[SimulationSum, (call: Record<string, unknown>) => boolean]> = [
+      ['sessions_touched', (call) => call.touched === true],
+      ['sessions_cut', (call) => call.dropped === true],
+      ['routed_sessions', (call) => made(call) && call.routed === true],
+      ['fine_tuned_sessions', (call) => made(call) && call.fine_tuned === true],
+      ['prompt_cache_sessions', (call) => made(call) && (call.prompt_cache_hit === true || call.prompt_cache_miss === true)],
+      ['response_cache_sessions', (call) => made(call) && call.response_lookup === true],
+      ['truncated_sessions', (call) => made(call) && call.truncated === true],
+      ['trimmed_sessions', (call) => made(call) && big(call.input_cut) > 0n],
+      ['batched_sessions', (call) => made(call) && call.batched === true],
+      ['self_hosted_sessions', (call) => call.self_hosted === true],
+    ];
+    const expectGroup = (grouping: string, rowOf: (row: (typeof aggregated)[number]) => boolean, callOf: (call: Record<string, unknown>) => boolean, withSessions = true) => {
       const row = aggregated.find((candidate) => candidate.grouping === grouping && rowOf(candidate));
       const mine = calls.filter(callOf);
-      const expected = Object.fromEntries(measures.map(([name, where, value]) => [name, mine.filter(where).reduce((sum, call) => sum + value(call), 0n)]));
-      const actual = Object.fromEntries(measures.map(([name]) => [name, row?.sums[name] ?? 0n]));
+      const expected: Record<string, bigint> = Object.fromEntries(measures.map(([name, where, value]) => [name, mine.filter(where).reduce((sum, call) => sum + value(call), 0n)]));
+      const actual: Record<string, bigint> = Object.fromEntries(measures.map(([name]) => [name, row?.sums[name] ?? 0n]));
+      if (withSessions) {
+        for (const [name, where] of sessionMeasures) {
+          expected[name] = BigInt(new Set(mine.filter((call) => call.session_key !== null && where(call)).map((call) => call.session_key)).size);
+          actual[name] = row?.sums[name] ?? 0n;
+        }
+      }
       expect(actual, grouping).toEqual(expected);
     };
-    // Every lever of the scenario acts on these calls: a sum taken over a wrong condition cannot come out right by chance.
+    // Every lever of the scenario acts on these calls, and sessions span route rules: a sum taken over a wrong condition cannot come out right by chance.
     expect(calls.some((call) => call.dropped === true) && calls.some((call) => call.self_hosted === true) && calls.some((call) => call.truncated === true)).toBe(true);
     expectGroup('total', () => true, () => true);
     for (const feature of ['coding-agent', 'support-faq', 'doc-summarizer', 'intent-classifier']) {
       expectGroup('feature', (row) => row.feature === feature, (call) => call.feature === feature);
     }
+    for (const routeIndex of [0, 1]) {
+      expectGroup('route', (row) => row.routeIndex === routeIndex, (call) => call.route_index !== null && Number(call.route_index) === routeIndex);
+    }
+    // Sessions are counted per feature, route rule and in total only.
     const someModel = Number(calls[0]!.model_key);
-    expectGroup('model', (row) => row.modelKey === someModel && row.feature === calls[0]!.feature, (call) => Number(call.model_key) === someModel && call.feature === calls[0]!.feature);
+    expectGroup('model', (row) => row.modelKey === someModel && row.feature === calls[0]!.feature, (call) => Number(call.model_key) === someModel && call.feature === calls[0]!.feature, false);
     const someUser = calls.find((call) => call.user_id !== null)!;
-    expectGroup('user', (row) => row.userId === someUser.user_id && row.userTier === someUser.user_tier, (call) => call.user_id === someUser.user_id && call.user_tier === someUser.user_tier);
+    expectGroup('user', (row) => row.userId === someUser.user_id && row.userTier === someUser.user_tier, (call) => call.user_id === someUser.user_id && call.user_tier === someUser.user_tier, false);
   });
 });
