@@ -28,6 +28,8 @@ export interface ReportOptions {
 export interface KpiOptions {
   period?: string;
   to?: Date;
+  /** tag=value filters, as `report --where`: the KPIs of the calls they keep. */
+  where?: string[];
   db?: string;
 }
 
@@ -76,10 +78,11 @@ export async function runReport(app: App, options: ReportOptions): Promise<Repor
 export async function runKpis(app: App, options: KpiOptions): Promise<KpiDashboard> {
   const period = parsePeriod(options.period ?? 'week');
   const to = options.to ? wholeDay(options.to, '--to') : undefined;
+  const where = parseWhere(options.where ?? []);
   const settings = reportSettings(app.config);
   const store = await openExistingStore(app, options.db);
   try {
-    const aggregates = await store.kpis({ period, to, revenue: settings.revenue, tiers: settings.tiers });
+    const aggregates = await store.kpis({ period, to, where, revenue: settings.revenue, tiers: settings.tiers });
     return buildKpiDashboard(aggregates, period, settings.thresholds);
   } finally {
     await store.close();

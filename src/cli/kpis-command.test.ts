@@ -75,4 +75,23 @@ describe('unitcost kpis', () => {
     expect(code).toBe(2);
     expect(err).toContain('--period must be one of day, week, month');
   });
+
+  it('gives the KPIs of the calls --where keeps, as report --where counts them over the same window, and says so', async () => {
+    const whole = JSON.parse((await run({ plans }, 'kpis', '--db', store.path, '--to', '2026-03-09', '--json')).out);
+    const filtered = await run({ plans }, 'kpis', '--db', store.path, '--to', '2026-03-09', '--where', 'feature=search', '--json');
+    expect(filtered.code).toBe(0);
+    const dashboard = JSON.parse(filtered.out);
+    const report = JSON.parse((await run({ plans }, 'report', '--db', store.path, '--from', '2026-03-02', '--to', '2026-03-09', '--where', 'feature=search', '--json')).out);
+    expect(dashboard.overall.measures.calls).toBeGreaterThan(0);
+    expect(dashboard.overall.measures.calls).toBeLessThan(whole.overall.measures.calls);
+    for (const measure of ['calls', 'cost_usd', 'active_users', 'prompt_cache_hit_rate']) {
+      expect(dashboard.overall.measures[measure], measure).toEqual(report.totals[measure]);
+    }
+    expect(dashboard.features.map((feature: { feature: string }) => feature.feature)).toEqual(['search']);
+    const text = await run({ plans }, 'kpis', '--db', store.path, '--to', '2026-03-09', '--where', 'feature=search');
+    expect(text.out.split('\n')[0]).toBe('only calls with feature=search');
+    const bad = await run({ plans }, 'kpis', '--db', store.path, '--where', 'teem=search');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--where cannot use "teem"');
+  });
 });

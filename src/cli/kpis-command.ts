@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { runKpis } from '../app/report-service.js';
 import { formatChange, formatCount, formatMoney, formatShare } from '../core/kpi/format-measures.js';
 import { kpiDashboardJson, type KpiDashboard, type KpiLine } from '../core/kpi/kpi-dashboard.js';
@@ -16,6 +16,8 @@ const kpiTitles: Record<KpiName, string> = {
   frontier_call_share: 'frontier share of calls',
 };
 
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
 /** The mark of a breach: plain text, so that it survives pipes, logs and terminals without colour. */
 export const breachMark = '✗ BREACH';
 
@@ -26,6 +28,7 @@ export function registerKpisCommand(program: Command, context: CliContext): void
     .description('the unit-economics dashboard: each KPI of the last day, week or month against its threshold, overall and per feature')
     .option('--period <period>', 'day, week or month (the last 1, 7 or 30 days of data)', 'week')
     .option('--to <date>', 'the day after the period (default: the day after the last stored day)')
+    .addOption(new Option('--where <tag=value>', 'the KPIs of the calls with this tag value only (as report --where); repeat for more').argParser(collect).default([], 'every call'))
     .option('--json', 'print JSON for scripts')
     .option('--db <file>', 'the store (default: ./unitcost.duckdb, the config\'s db or $UNITCOST_DB)')
     .addHelpText(
@@ -37,15 +40,19 @@ than 10 points against the period before. Every breach is marked ${breachMark}.
 
 Examples:
   unitcost kpis
-  unitcost kpis --period month --json`,
+  unitcost kpis --period month --json
+  unitcost kpis --where team=search --where user_tier=pro`,
     )
-    .action(async (options: { period: string; to?: string; json?: boolean; db?: string }) => {
+    .action(async (options: { period: string; to?: string; where: string[]; json?: boolean; db?: string }) => {
       const dashboard = await runKpis(context.app(), {
         period: options.period,
+        where: options.where,
         ...(options.to === undefined ? {} : { to: parseDateOption(options.to, '--to') }),
         ...(options.db === undefined ? {} : { db: options.db }),
       });
-      context.io.stdout(options.json ? `${JSON.stringify(kpisJson(dashboard), null, 2)}\n` : kpisText(dashboard));
+      // A filtered table looks like the whole one: say which calls it covers (the JSON's figures are the same either way).
+      const filtered = options.where.length > 0 ? `only calls with ${options.where.join(', ')}\n` : '';
+      context.io.stdout(options.json ? `${JSON.stringify(kpisJson(dashboard), null, 2)}\n` : `${filtered}${kpisText(dashboard)}`);
     });
 }
 
