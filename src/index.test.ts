@@ -53,3 +53,30 @@ describe('the library entry point, simulating', () => {
     expect(result.levers[0]!.risk.calls_truncated).toBeGreaterThan(0);
   });
 });
+
+describe('the library entry point, optimizing', () => {
+  it('ranks the levers with the stated defaults, and an overrides object replaces them', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { openStore, fillStoreWithDemo, optimize, optimizeDefaults } = await import('./index.js');
+    const app = createApp({ directory: '/nonexistent', now: () => new Date('2026-03-20T12:00:00Z') });
+    const db = join(mkdtempSync(join(tmpdir(), 'unitcost-lib-opt-')), 'lib.duckdb');
+    const store = await openStore(app, { db });
+    try {
+      await fillStoreWithDemo(app, store, { events: 2_000, days: 10, seed: 3, endMs: Date.parse('2026-03-20T00:00:00Z') });
+    } finally {
+      await store.close();
+    }
+    const stated = await optimize(app, { db });
+    expect(stated.defaults.route!.share).toBe(optimizeDefaults.route.share);
+    const kinds = stated.ranked.map((entry) => entry.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['route', 'fine_tune', 'self_host']));
+    const savings = stated.ranked.map((entry) => entry.savings_usd_per_month);
+    expect(savings).toEqual([...savings].sort((a, b) => b - a));
+    const mine = await optimize(app, { db, overrides: { route: { share: 0.1 } } });
+    expect(mine.defaults.route!.share).toBe(0.1);
+    const routeSavings = (result: typeof stated) => result.ranked.find((entry) => entry.kind === 'route')!.savings_usd_per_month;
+    expect(routeSavings(mine)).toBeLessThan(routeSavings(stated));
+  });
+});

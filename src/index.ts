@@ -30,6 +30,7 @@ export { fillStoreWithDemo, writeDemoJsonl } from './app/demo-service.js';
 export { runReport, runKpis, type ReportOptions, type KpiOptions } from './app/report-service.js';
 export { reportJson, type Report, type ReportRow } from './core/kpi/build-report.js';
 export { simulate, type SimulateOptions, type ScenarioSource } from './app/simulate-service.js';
-export { optimize, type OptimizeOptions } from './app/optimize-service.js';
+export { optimize, loadOptimizeDefaults, type OptimizeOptions } from './app/optimize-service.js';
+export { optimizeDefaults, optimizeDefaultsFileSchema, type OptimizeDefaults, type OptimizeDefaultsOverrides } from './core/simulate/optimize-levers.js';
 export { simulationScenarioSchema, type SimulationScenario } from './core/simulate/scenario-schema.js';
 export type { SimulationResult, SimulatedComparison, SimulatedFeature, SimulatedTier, LeverOutcome, LeverRisk, LeverKind, OptimizeResult } from './core/simulate/simulation-result.js';
