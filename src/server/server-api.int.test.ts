@@ -447,11 +447,13 @@ describe('reads prepared in the background after new data', () => {
   it('refreshes the summaries and computes the overview KPIs once writes pause, so the next visitor reads a kept answer', async () => {
     const demo = await serveDemo(50);
     try {
+      // The warm-up on opening (the demo was just written) comes first.
+      await vi.waitFor(async () => expect(await demo.metric('unitcost_read_warmups_total')).toBe(1), { timeout: 30_000, interval: 50 });
       await demo.postOnLastDay('warm-1', 'warm-check');
       const kpisQueries = vi.spyOn(demo.opened.store, 'kpis');
       // No read after the POST: the warm-up alone queries the store (refreshing the summaries first, as every
       // report does), once writes have been quiet for 50 ms.
-      await vi.waitFor(async () => expect(await demo.metric('unitcost_read_warmups_total')).toBe(1), { timeout: 30_000, interval: 50 });
+      await vi.waitFor(async () => expect(await demo.metric('unitcost_read_warmups_total')).toBe(2), { timeout: 30_000, interval: 50 });
       expect(kpisQueries).toHaveBeenCalledTimes(1);
       expect(kpisQueries.mock.calls[0]![0]).toMatchObject({ period: 'week', where: [] });
       // The overview's request, and the same question without its default period, are answered from memory…
@@ -464,6 +466,20 @@ describe('reads prepared in the background after new data', () => {
       expect(visitor.features.map((line) => line.feature)).toContain('warm-check');
       expect(await demo.get('/v1/kpis?period=week', { 'Cache-Control': 'no-cache' })).toEqual(visitor);
       kpisQueries.mockRestore();
+    } finally {
+      await demo.close();
+    }
+  });
+
+  it('warms up on opening, so the first visitor after a demo fill (or an ingest while the server was down) reads a kept answer', async () => {
+    const demo = await serveDemo(50);
+    try {
+      await vi.waitFor(async () => expect(await demo.metric('unitcost_read_warmups_total')).toBe(1), { timeout: 30_000, interval: 50 });
+      const computed = await demo.metric('unitcost_reads_total\\{answer="computed"\\}');
+      const first = (await demo.get('/v1/kpis?period=week')) as KpisBody;
+      expect(first.overall.measures.calls).toBeGreaterThan(0);
+      // Answered from memory: the read counted no computation.
+      expect(await demo.metric('unitcost_reads_total\\{answer="computed"\\}')).toBe(computed);
     } finally {
       await demo.close();
     }
