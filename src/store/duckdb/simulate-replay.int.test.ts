@@ -45,6 +45,23 @@ const scenario = simulationScenarioSchema.parse({
   ],
 });
 
+// The scenario compiled over the stored calls: its route and fine-tune targets (levers 0, 1 and 2, in
+// order) resolved to model keys, and claude-haiku-4-5 repriced.
+async function compiledScenario() {
+  const groups = await store.pricingGroups({});
+  const window = { fromMs: Math.min(...groups.map((group) => group.firstMs)), toMs: Math.max(...groups.map((group) => group.lastMs)) + 1 };
+  const targets = [
+    { provider: 'anthropic', model: 'claude-sonnet-4-5' },
+    { provider: 'openai', model: 'gpt-4.1-mini' },
+    { provider: 'openai', model: 'gpt-4.1-nano' },
+  ];
+  const rates = buildSimulationRates(groups, targets, app.catalog, window, { tiers: defaultModelTierSettings, overrides: new Map([['claude-haiku-4-5', { input: 0.5 }]]) });
+  const overriddenKeys = rates.keys.filter((key) => key.model === 'claude-haiku-4-5').map((key) => key.key);
+  const targetOf = targets.map((target) => rates.keyOf(target.provider, target.model)!);
+  const plan = compileReplayPlan(scenario, { targetKey: (index) => targetOf[Math.min(index, 2)]!, overriddenKeys });
+  return { window, plan, rates };
+}
+
 async function replayBoth(plan: ReplayPlan, rates: ReturnType<typeof buildSimulationRates>) {
   const connection = await store.database.instance.connect();
   try {
@@ -85,17 +102,7 @@ async function replayBoth(plan: ReplayPlan, rates: ReturnType<typeof buildSimula
 
 describe('the SQL replay', () => {
   it('agrees with the reference replay call by call, to the picodollar, under every per-call lever', async () => {
-    const groups = await store.pricingGroups({});
-    const window = { fromMs: Math.min(...groups.map((group) => group.firstMs)), toMs: Math.max(...groups.map((group) => group.lastMs)) + 1 };
-    const targets = [
-      { provider: 'anthropic', model: 'claude-sonnet-4-5' },
-      { provider: 'openai', model: 'gpt-4.1-mini' },
-      { provider: 'openai', model: 'gpt-4.1-nano' },
-    ];
-    const rates = buildSimulationRates(groups, targets, app.catalog, window, { tiers: defaultModelTierSettings, overrides: new Map([['claude-haiku-4-5', { input: 0.5 }]]) });
-    const overriddenKeys = rates.keys.filter((key) => key.model === 'claude-haiku-4-5').map((key) => key.key);
-    const targetOf = [0, 1, 2].map((index) => rates.keyOf(targets[index]!.provider, targets[index]!.model)!);
-    const plan = compileReplayPlan(scenario, { targetKey: (index) => (index === 0 ? targetOf[0]! : index === 1 ? targetOf[1]! : targetOf[2]!), overriddenKeys });
+    const { plan, rates } = await compiledScenario();
     const { sqlRows, reference } = await replayBoth(plan, rates);
 
     expect(sqlRows.length).toBe(reference.length);
@@ -144,17 +151,7 @@ describe('the SQL replay', () => {
   }, 60_000);
 
   it('sums every measure of the replayed calls exactly, per feature, per model, per user and in total', async () => {
-    const groups = await store.pricingGroups({});
-    const window = { fromMs: Math.min(...groups.map((group) => group.firstMs)), toMs: Math.max(...groups.map((group) => group.lastMs)) + 1 };
-    const targets = [
-      { provider: 'anthropic', model: 'claude-sonnet-4-5' },
-      { provider: 'openai', model: 'gpt-4.1-mini' },
-      { provider: 'openai', model: 'gpt-4.1-nano' },
-    ];
-    const rates = buildSimulationRates(groups, targets, app.catalog, window, { tiers: defaultModelTierSettings, overrides: new Map([['claude-haiku-4-5', { input: 0.5 }]]) });
-    const overriddenKeys = rates.keys.filter((key) => key.model === 'claude-haiku-4-5').map((key) => key.key);
-    const targetOf = targets.map((target) => rates.keyOf(target.provider, target.model)!);
-    const plan = compileReplayPlan(scenario, { targetKey: (index) => targetOf[Math.min(index, 2)]!, overriddenKeys });
+    const { window, plan, rates } = await compiledScenario();
     const aggregated = await store.replay({ range: window, plan, keys: rates.keys, rates: rates.rates, byUser: true });
 
     // The calls one by one, as the replay's per-call SQL gives them, summed here in plain JavaScript.

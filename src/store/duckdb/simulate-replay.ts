@@ -68,85 +68,24 @@ export async function stageSimulationTables(connection: DuckDBConnection, keys: 
   }
 }
 
-// Each sum as SQL over the replayed calls (alias c).
-function sumExpressions(plan: ReplayQuery['plan']): Record<SimulationSum, string> {
+// Counts of distinct sessions: the dearest aggregates, so they are taken in a second, narrower pass (which
+// reads only the flags of the replay, not its costs) and only per feature, route rule and in total. Per count,
+// the condition under which a call makes its session count (made calls, unless said), or null when the
+// scenario has no such lever.
+function sessionConditions(plan: ReplayQuery['plan']): Partial<Record<SimulationSum, string | null>> {
   const made = 'NOT dropped';
-  const count = (condition: string): string => `count(*) FILTER (WHERE ${condition})`;
-  // sum() of BIGINT is a HUGEINT in DuckDB: exact whatever the number of calls.
-  const total = (expression: string, condition = made): string => `coalesce(sum(${expression}) FILTER (WHERE ${condition}), 0)`;
-  // Distinct counts are the dearest aggregates: only for the levers the scenario has.
-  const sessions = (condition: string, present = true): string => (present ? `count(DISTINCT session_key) FILTER (WHERE ${condition})` : '0');
-  // A lever kind the scenario does not have changes no call: its sums are 0 without aggregating.
-  const when = (present: boolean, expression: string): string => (present ? expression : '0');
-  const routes = plan.routes.length > 0;
-  const tunes = plan.fineTunes.length > 0;
-  const prompt = plan.promptCaches.length > 0;
-  const response = plan.responseCaches.length > 0;
-  const caps = plan.outputCaps.length > 0;
-  const trims = plan.trims.length > 0;
-  const batch = plan.priceChange?.batch != null;
-  const repricing = plan.priceChange !== null && (plan.priceChange.allCalls || plan.priceChange.overriddenKeys.length > 0);
-  const limits = plan.sessionLimits.length > 0;
-  const hosts = plan.selfHosts.length > 0;
+  const when = (present: boolean, condition: string): string | null => (present ? condition : null);
   return {
-    calls: count(made),
-    priced_calls: count(`${made} AND cost IS NOT NULL`),
-    unpriced_calls: count(`${made} AND cost IS NULL`),
-    failed_calls: count(`${made} AND status IN ('error', 'timeout', 'cancelled')`),
-    input_tokens: total('input_tokens'),
-    cache_read_tokens: total('cache_read_tokens'),
-    cache_write_5m_tokens: total('cache_write_5m_tokens'),
-    cache_write_1h_tokens: total('cache_write_1h_tokens'),
-    output_tokens: total('output_tokens'),
-    reasoning_tokens: total('reasoning_tokens'),
-    input_audio_tokens: total('input_audio_tokens'),
-    output_audio_tokens: total('output_audio_tokens'),
-    unpriced_input_tokens: total('input_tokens', `${made} AND cost IS NULL`),
-    unpriced_output_tokens: total('output_tokens', `${made} AND cost IS NULL`),
-    cost: total('cost', `${made} AND cost IS NOT NULL`),
-    stored_cost: total('stored_cost', 'stored_cost IS NOT NULL'),
-    stored_calls: 'count(*)',
-    budget_calls: count(`${made} AND model_tier = 'budget'`),
-    mid_calls: count(`${made} AND model_tier = 'mid'`),
-    frontier_calls: count(`${made} AND model_tier = 'frontier'`),
-    unpriced_tier_calls: count(`${made} AND model_tier = 'unpriced'`),
-    budget_cost: total('cost', `${made} AND cost IS NOT NULL AND model_tier = 'budget'`),
-    mid_cost: total('cost', `${made} AND cost IS NOT NULL AND model_tier = 'mid'`),
-    frontier_cost: total('cost', `${made} AND cost IS NOT NULL AND model_tier = 'frontier'`),
-    response_cache_hits: count(`${made} AND (response_hit OR response_cache = 'hit')`),
-    response_cache_lookups: count(`${made} AND (response_lookup OR response_cache IS NOT NULL)`),
-    calls_touched: count('touched'),
-    sessions_touched: sessions('touched'),
-    routed: when(routes, count(`${made} AND routed`)),
-    escalated: when(routes, count(`${made} AND escalated`)),
-    weaker: when(routes, count(`${made} AND routed AND coalesce(to_cheaper_model, FALSE)`)),
-    fine_tuned: when(tunes, count(`${made} AND fine_tuned`)),
-    fine_tuned_stored_cost: when(tunes, total('stored_cost', `${made} AND fine_tuned AND stored_cost IS NOT NULL`)),
-    fine_tuned_cost: when(tunes, total('cost', `${made} AND fine_tuned AND cost IS NOT NULL`)),
-    prompt_cache_hits: when(prompt, count(`${made} AND prompt_cache_hit`)),
-    prompt_cache_misses: when(prompt, count(`${made} AND prompt_cache_miss`)),
-    response_lookups: when(response, count(`${made} AND response_lookup`)),
-    response_hits: when(response, count(`${made} AND response_hit`)),
-    truncated: when(caps, count(`${made} AND truncated`)),
-    output_cut: when(caps, total('output_cut')),
-    input_cut: when(trims, total('input_cut')),
-    trimmed: when(trims, count(`${made} AND input_cut > 0`)),
-    batched: when(batch, count(`${made} AND batched`)),
-    repriced: when(repricing, count(`${made} AND repriced`)),
-    dropped: when(limits, count('dropped')),
-    sessions_cut: sessions('dropped', plan.sessionLimits.length > 0),
-    self_hosted: when(hosts, count('self_hosted')),
-    self_hosted_tokens: when(hosts, total('input_tokens + output_tokens', 'self_hosted')),
-    self_hosted_stored_cost: when(hosts, total('stored_cost', 'self_hosted AND stored_cost IS NOT NULL')),
-    self_hosted_api_cost: when(hosts, total('cost0', 'self_hosted AND cost0 IS NOT NULL')),
-    routed_sessions: sessions(`${made} AND routed`, plan.routes.length > 0),
-    fine_tuned_sessions: sessions(`${made} AND fine_tuned`, plan.fineTunes.length > 0),
-    prompt_cache_sessions: sessions(`${made} AND (prompt_cache_hit OR prompt_cache_miss)`, plan.promptCaches.length > 0),
-    response_cache_sessions: sessions(`${made} AND response_lookup`, plan.responseCaches.length > 0),
-    truncated_sessions: sessions(`${made} AND truncated`, plan.outputCaps.length > 0),
-    trimmed_sessions: sessions(`${made} AND input_cut > 0`, plan.trims.length > 0),
-    batched_sessions: sessions(`${made} AND batched`, plan.priceChange?.batch != null),
-    self_hosted_sessions: sessions('self_hosted', plan.selfHosts.length > 0),
+    sessions_touched: 'touched',
+    sessions_cut: when(plan.sessionLimits.length > 0, 'dropped'),
+    routed_sessions: when(plan.routes.length > 0, `${made} AND routed`),
+    fine_tuned_sessions: when(plan.fineTunes.length > 0, `${made} AND fine_tuned`),
+    prompt_cache_sessions: when(plan.promptCaches.length > 0, `${made} AND (prompt_cache_hit OR prompt_cache_miss)`),
+    response_cache_sessions: when(plan.responseCaches.length > 0, `${made} AND response_lookup`),
+    truncated_sessions: when(plan.outputCaps.length > 0, `${made} AND truncated`),
+    trimmed_sessions: when(plan.trims.length > 0, `${made} AND input_cut > 0`),
+    batched_sessions: when(plan.priceChange?.batch != null, `${made} AND batched`),
+    self_hosted_sessions: when(plan.selfHosts.length > 0, 'self_hosted'),
   };
 }
 
@@ -188,7 +127,7 @@ function callFlags(plan: ReplayQuery['plan']): { sql: string; is: (name: string)
 // The plain sums taken per call at the finest grouping, before the filtered sums over the flag rows.
 const callMeasures = ['input_tokens', 'cache_read_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'input_audio_tokens', 'output_audio_tokens', 'cost', 'stored_cost', 'output_cut', 'input_cut', 'cost0'] as const;
 
-// Each plain sum as SQL over the flag rows (n calls each, callMeasures summed), equal to sumExpressions' over the calls.
+// Each plain sum as SQL over the flag rows (n calls each, callMeasures summed): the sum "where …" over the calls.
 function flagSumExpressions(plan: ReplayQuery['plan'], is: (name: string) => string): Partial<Record<SimulationSum, string>> {
   const made = `NOT ${is('dropped')}`;
   // Over a few hundred rows: a condition that is FALSE for every call needs no shortcut.
@@ -250,17 +189,10 @@ function flagSumExpressions(plan: ReplayQuery['plan'], is: (name: string) => str
   };
 }
 
-// Counts of distinct sessions: the dearest aggregates, so they are taken in a second, narrower pass (which
-// reads only the flags of the replay, not its costs) and only per feature, route rule and in total.
-const sessionSums = new Set<SimulationSum>([
-  'sessions_touched', 'sessions_cut', 'routed_sessions', 'fine_tuned_sessions', 'prompt_cache_sessions', 'response_cache_sessions',
-  'truncated_sessions', 'trimmed_sessions', 'batched_sessions', 'self_hosted_sessions',
-]);
-
 /** Replays the calls of the range (sim_keys staged here), summed by group. */
 export async function replayAggregates(connection: DuckDBConnection, query: ReplayQuery): Promise<SimulationGroupRow[]> {
   await stageSimulationTables(connection, query.keys, []);
-  const sums = sumExpressions(query.plan);
+  const sessionsWhere = sessionConditions(query.plan);
   const byRoute = query.plan.routes.length > 0;
   const calls = replayedCallsSql(query.plan, query.keys, query.rates, replayRange(query.range));
   const groupingColumns = (sets: string[], byUser: boolean): string => `GROUPING(feature) AS g_feature,
@@ -285,8 +217,8 @@ export async function replayAggregates(connection: DuckDBConnection, query: Repl
   // One row per (feature, route rule, session) with a flag per lever, then distinct sessions counted over
   // those: one hash table over the calls instead of one per count and grouping set.
   const sessionCounts = (names: SimulationSum[]): string => {
-    const present = names.filter((name) => sums[name] !== '0');
-    const flag = (name: SimulationSum): string => sums[name]!.replace(/^count\(DISTINCT session_key\) FILTER \(WHERE (.*)\)$/s, 'bool_or($1)');
+    const present = names.filter((name) => sessionsWhere[name] != null);
+    const flag = (name: SimulationSum): string => `bool_or(${sessionsWhere[name]})`;
     const sets = ['(feature)', '()', ...(byRoute ? ['(route_index)'] : [])];
     return `SELECT GROUPING(feature) AS g_feature, 1 AS g_tier, ${byRoute ? 'GROUPING(route_index)' : '1'} AS g_route, 1 AS g_user, 1 AS g_model,
         feature, NULL AS user_tier, NULL AS user_id, ${byRoute ? 'route_index' : 'NULL'} AS route_index, NULL AS model_key,
@@ -295,11 +227,11 @@ export async function replayAggregates(connection: DuckDBConnection, query: Repl
             FROM (${calls}) c WHERE session_key IS NOT NULL GROUP BY ALL)
       GROUP BY GROUPING SETS (${sets.join(', ')})`;
   };
-  const plain = simulationSums.filter((name) => !sessionSums.has(name));
-  const distinct = simulationSums.filter((name) => sessionSums.has(name));
+  const plain = simulationSums.filter((name) => !(name in sessionsWhere));
+  const distinct = simulationSums.filter((name) => name in sessionsWhere);
   const mainSets = ['(feature)', '(user_tier)', '()', '(feature, model_key)', ...(byRoute ? ['(route_index)'] : []), ...(query.byUser ? ['(user_tier, user_id)'] : [])];
   const main = (await connection.runAndReadAll(rolledUp(mainSets, plain, query.byUser))).getRowObjects().map(groupRow);
-  const needsSessions = distinct.some((name) => sums[name] !== '0');
+  const needsSessions = distinct.some((name) => sessionsWhere[name] != null);
   const sessions = needsSessions ? (await connection.runAndReadAll(sessionCounts(distinct))).getRowObjects().map(groupRow) : [];
   const key = (row: SimulationGroupRow): string => JSON.stringify([row.grouping, row.feature, row.userTier, row.userId, row.routeIndex, row.modelKey]);
   const sessionRows = new Map(sessions.map((row) => [key(row), row]));
