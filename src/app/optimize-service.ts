@@ -1,15 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { defaultLevers, optimizeDefaultsFileSchema, rankOptimization, stackableLevers, withOverrides, type DefaultLever, type FeatureProfile, type OptimizeDefaultsOverrides } from '../core/simulate/optimize-levers.js';
+import { existsSync } from 'node:fs';
+import { defaultLevers, rankOptimization, stackableLevers, withOverrides, type DefaultLever, type FeatureProfile, type OptimizeDefaultsOverrides } from '../core/simulate/optimize-levers.js';
 import type { OptimizeResult } from '../core/simulate/simulation-result.js';
 import { UnitcostError } from '../core/unitcost-error.js';
-import { parseLocated } from '../config/parse-located.js';
+import { loadOptimizeDefaults } from '../config/optimize-defaults-file.js';
 import { loadSimulationScenario } from '../config/simulation-scenario-file.js';
-import type { ReportAggregates, UserEconomics } from '../store/report-reader.js';
 import type { App } from './create-app.js';
 import { openStore, storePath } from './open-store.js';
 import { reportSettings } from './report-service.js';
-import { simulateOnStore } from './simulate-service.js';
+import { newBaselineCache, simulateOnStore } from './simulate-service.js';
 import { buildSimulationRates } from './simulation-rates.js';
 
 export type { OptimizeResult } from '../core/simulate/simulation-result.js';
@@ -23,13 +21,6 @@ export interface OptimizeOptions {
   defaults?: string;
   /** The same overrides as an object (library callers); a file's values win over these. */
   overrides?: OptimizeDefaultsOverrides;
-}
-
-/** Reads a defaults file; every error names the file, the line and the field. */
-export function loadOptimizeDefaults(file: string): OptimizeDefaultsOverrides {
-  const path = resolve(file);
-  if (!existsSync(path)) throw new UnitcostError('invalid_argument', `defaults file not found: ${path}`, { field: 'defaults', file: path });
-  return parseLocated(readFileSync(path, 'utf8'), path, optimizeDefaultsFileSchema);
 }
 
 // The budget model optimize routes to, per provider: a stated default, not a search of the catalog.
@@ -73,14 +64,12 @@ export async function optimize(app: App, options: OptimizeOptions): Promise<Opti
       };
     });
     const levers = defaultLevers(profiles, defaults);
-    const reports = new Map<string, ReportAggregates>();
-    const users = new Map<string, UserEconomics[]>();
+    const baseline = newBaselineCache();
     const run = (chosen: DefaultLever[], name: string) =>
       simulateOnStore(app, store, loadSimulationScenario({ value: { name, levers: chosen.flatMap((lever) => lever.levers) }, name: `optimize (${name})` }), {
         ...(options.from ? { from: options.from } : {}),
         ...(options.to ? { to: options.to } : {}),
-        reports,
-        users,
+        baseline,
       });
     const alone = [];
     for (const lever of levers) alone.push({ lever, result: await run([lever], lever.kind) });

@@ -7,19 +7,17 @@ import type { SimulationResult } from '../core/simulate/simulation-result.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import type { RevenueSettings } from '../core/kpi/revenue-settings.js';
 import { scenarioLevers } from '../core/simulate/scenario-schema.js';
-import type { ReportAggregates, UserEconomics } from '../store/report-reader.js';
 import { DuckdbStore } from '../store/duckdb/duckdb-store.js';
 import { createApp } from './create-app.js';
 import { fillStoreWithDemo } from './demo-service.js';
 import { reportSettings } from './report-service.js';
-import { simulateOnStore } from './simulate-service.js';
+import { newBaselineCache, simulateOnStore } from './simulate-service.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'unitcost-simulate-service-'));
 const endMs = Date.UTC(2026, 2, 15);
 const app = createApp({ directory: '/nonexistent', now: () => new Date(endMs) });
 let store: DuckdbStore;
-const reports = new Map<string, ReportAggregates>();
-const users = new Map<string, UserEconomics[]>();
+const baseline = newBaselineCache();
 
 beforeAll(async () => {
   store = await DuckdbStore.open(join(directory, 'demo.duckdb'));
@@ -31,8 +29,8 @@ afterAll(async () => {
 });
 
 const run = (levers: unknown[], options: { from?: Date; to?: Date } = {}): Promise<SimulationResult> =>
-  simulateOnStore(app, store, loadSimulationScenario({ value: { name: 'test', levers }, name: 'scenario' }), { ...options, reports, users });
-const runYaml = async (text: string): Promise<SimulationResult> => simulateOnStore(app, store, loadSimulationScenario({ text, name: 'what-if.yaml' }), { reports, users });
+  simulateOnStore(app, store, loadSimulationScenario({ value: { name: 'test', levers }, name: 'scenario' }), { ...options, baseline });
+const runYaml = async (text: string): Promise<SimulationResult> => simulateOnStore(app, store, loadSimulationScenario({ text, name: 'what-if.yaml' }), { baseline });
 const feature = (result: SimulationResult, name: string) => result.features.find((entry) => entry.feature === name)!;
 const cost = (comparison: { scenario: { cost_usd: number | null } }): number => comparison.scenario.cost_usd!;
 

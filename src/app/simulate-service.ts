@@ -53,7 +53,7 @@ export async function simulateOnStore(
   app: App,
   store: Store,
   loaded: LoadedSimulationScenario,
-  options: { from?: Date; to?: Date; reports?: Map<string, ReportAggregates>; users?: Map<string, UserEconomics[]> },
+  options: { from?: Date; to?: Date; baseline?: BaselineCache },
 ): Promise<SimulationResult> {
   const window = await resolveWindow(store, options);
   const range = { fromMs: dayNumber(window.from) * dayMs, toMs: dayNumber(window.to) * dayMs };
@@ -62,25 +62,14 @@ export async function simulateOnStore(
     throw new UnitcostError('not_found', `no recorded calls between ${window.from} and ${window.to} (exclusive): there is nothing to replay; widen --from/--to or ingest traffic first`, { field: '--from' });
   }
   const settings = reportSettings(app.config);
-  // optimize runs many scenarios over one window: the baseline reports are the same for all of them.
-  const reports = options.reports ?? new Map<string, ReportAggregates>();
-  const report: ReportRunner = async (groupBy, revenue = settings.revenue) => {
-    const key = JSON.stringify([groupBy, revenue, window]);
-    const known = reports.get(key);
-    if (known) return known;
-    const aggregates = await store.report({ groupBy, period: null, from: window.from, to: window.to, where: [], revenue, tiers: settings.tiers });
-    reports.set(key, aggregates);
-    return aggregates;
-  };
-  const users = options.users ?? new Map<string, UserEconomics[]>();
-  const userEconomics: UserEconomicsRunner = async (revenue) => {
-    const key = JSON.stringify([revenue, window]);
-    const known = users.get(key);
-    if (known) return known;
-    const rows = await store.userEconomics({ from: window.from, to: window.to, revenue });
-    users.set(key, rows);
-    return rows;
-  };
+  // optimize runs many scenarios over one window: the baseline figures are the same for all of them.
+  const baseline = options.baseline ?? newBaselineCache();
+  const report: ReportRunner = (groupBy, revenue = settings.revenue) =>
+    cached(baseline.reports, JSON.stringify([groupBy, revenue, window]), () =>
+      store.report({ groupBy, period: null, from: window.from, to: window.to, where: [], revenue, tiers: settings.tiers }),
+    );
+  const userEconomics: UserEconomicsRunner = (revenue) =>
+    cached(baseline.users, JSON.stringify([revenue, window]), () => store.userEconomics({ from: window.from, to: window.to, revenue }));
   const byFeature = await report(['feature']);
   const features = byFeature.rows.map((row) => row.keys.feature).filter((feature): feature is string => typeof feature === 'string');
 
@@ -170,6 +159,24 @@ function wholeDay(date: Date, flag: string): string {
   const ms = date.getTime();
   if (ms % dayMs !== 0) throw new UnitcostError('invalid_argument', `${flag} must be a whole UTC day, got ${date.toISOString()}`, { field: flag });
   return dayString(ms / dayMs);
+}
+
+/** The baseline figures simulate reads from the store, kept across the scenarios of one window (optimize's). */
+export interface BaselineCache {
+  reports: Map<string, ReportAggregates>;
+  users: Map<string, UserEconomics[]>;
+}
+
+export function newBaselineCache(): BaselineCache {
+  return { reports: new Map(), users: new Map() };
+}
+
+async function cached<Value>(known: Map<string, Value>, key: string, compute: () => Promise<Value>): Promise<Value> {
+  const hit = known.get(key);
+  if (hit !== undefined) return hit;
+  const value = await compute();
+  known.set(key, value);
+  return value;
 }
 
 type ReportRunner = (groupBy: Array<'feature' | 'user_tier'>, revenue?: RevenueSettings) => Promise<ReportAggregates>;

@@ -132,7 +132,8 @@ export function reportJson(report: Report): Record<string, unknown> {
   };
 }
 
-function compareNullable(a: string | null, b: string | null): number {
+/** Orders group keys: the untagged group (null) first, then by value. */
+export function compareNullable(a: string | null, b: string | null): number {
   if (a === b) return 0;
   if (a === null) return -1;
   if (b === null) return 1;

@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { compareNullable } from '../../core/kpi/build-report.js';
 import { emptyGroupAggregate, type GroupAggregate } from '../../core/kpi/group-aggregate.js';
 import { classifyModelTier, modelTiers, type ModelTierSettings } from '../../core/kpi/model-tier.js';
 import { addDays, nextBucketStart, planReportPeriods, type DayWindow, type ReportPeriods } from '../../core/kpi/report-periods.js';
@@ -185,13 +186,6 @@ async function runUserEconomics(connection: DuckDBConnection, query: UserEconomi
     .filter((user) => user.calls > 0 || user.planRevenuePicodollars !== 0n || user.recordRevenuePicodollars !== 0n)
     .map(({ calls: _calls, ...user }) => user)
     .sort((a, b) => compareNullable(a.userTier, b.userTier) || compareNullable(a.userId, b.userId));
-}
-
-function compareNullable(a: string | null, b: string | null): number {
-  if (a === b) return 0;
-  if (a === null) return -1;
-  if (b === null) return 1;
-  return a < b ? -1 : 1;
 }
 
 function scopeOf(source: ReportSource, groupBy: ReportDimension[], where: ReportQuery['where'], periods: ReportPeriods): ReportScope {
