@@ -21,47 +21,44 @@ const drawOf = (salt: string): string => `(hash(id, ${quote(salt)}) % ${drawScal
 /** The rate columns of sim_rates, in the order the stager writes them. */
 export const simulationRateColumns = ['rate_input', 'rate_cache_read', 'rate_cache_write_5m', 'rate_cache_write_1h', 'rate_output', 'rate_reasoning', 'rate_input_audio', 'rate_output_audio', 'rate_request'] as const;
 
-const rateNames = ['input', 'cacheRead', 'cacheWrite5m', 'cacheWrite1h', 'output', 'reasoning', 'inputAudio', 'outputAudio', 'request'] as const;
-
 /**
- * The rate table as SQL constants: a CASE picks the row (1-based) covering a call — the first whose model,
- * period, slice of the day and input band match, as findRateRow does — and each rate is read from a constant
- * list by that index. A handful of rows make this cheaper than joining 10M calls to a table.
+ * The rate table as SQL constants: a CASE picks the row covering a call — the first whose model, period, slice
+ * of the day and input band match, as findRateRow does — and that branch prices the call with the row's own
+ * rates written in as numbers (a rate of zero adds no term). An unpriced row, or no row, gives NULL. A handful
+ * of rows make this cheaper than joining 10M calls to a table, and than reading each rate from a list by index.
  */
 function rateLookup(rates: readonly SimulationRateRow[]) {
   const fullDay = (row: SimulationRateRow): boolean => row.daySecondFrom <= 0 && row.daySecondTo >= 86_400;
-  const index = (keyColumn: string): string =>
-    caseChain(
-      rates.map((row, position) => {
-        const conditions = [`${keyColumn} = ${row.key}`];
-        if (row.fromMs > 0) conditions.push(`ts_ms >= ${row.fromMs}`);
-        if (row.toMs < Number.MAX_SAFE_INTEGER) conditions.push(`ts_ms < ${row.toMs}`);
-        if (!fullDay(row)) conditions.push(`day_second >= ${row.daySecondFrom} AND day_second < ${row.daySecondTo}`);
-        if (row.inputAbove >= 0) conditions.push(`input_tokens > ${row.inputAbove}`);
-        if (row.inputAtMost < Number.MAX_SAFE_INTEGER) conditions.push(`input_tokens <= ${row.inputAtMost}`);
-        return [conditions.join(' AND '), String(position + 1)];
-      }),
-      'NULL',
-    );
-  const list = (values: string[]): string => (values.length === 0 ? '[NULL]' : `[${values.join(', ')}]`);
-  const priced = list(rates.map((row) => (row.rates === null ? 'FALSE' : 'TRUE')));
-  const rate = (name: (typeof rateNames)[number], indexColumn: string): string =>
-    `${list(rates.map((row) => `${row.rates === null ? 0 : row.rates[name]}::BIGINT`))}[${indexColumn}]`;
+  const covers = (row: SimulationRateRow, keyColumn: string): string => {
+    const conditions = [`${keyColumn} = ${row.key}`];
+    if (row.fromMs > 0) conditions.push(`ts_ms >= ${row.fromMs}`);
+    if (row.toMs < Number.MAX_SAFE_INTEGER) conditions.push(`ts_ms < ${row.toMs}`);
+    if (!fullDay(row)) conditions.push(`day_second >= ${row.daySecondFrom} AND day_second < ${row.daySecondTo}`);
+    if (row.inputAbove >= 0) conditions.push(`input_tokens > ${row.inputAbove}`);
+    if (row.inputAtMost < Number.MAX_SAFE_INTEGER) conditions.push(`input_tokens <= ${row.inputAtMost}`);
+    return conditions.join(' AND ');
+  };
   // BIGINT: a call would have to cost $9 million to overflow it, and DuckDB raises an error rather than wrap.
-  const cost = (indexColumn: string): string =>
-    `(${[
-      `uncached * ${rate('input', indexColumn)}`,
-      `cache_read_tokens * ${rate('cacheRead', indexColumn)}`,
-      `cache_write_5m_tokens * ${rate('cacheWrite5m', indexColumn)}`,
-      `cache_write_1h_tokens * ${rate('cacheWrite1h', indexColumn)}`,
-      `(output_tokens - reasoning_tokens - output_audio_tokens) * ${rate('output', indexColumn)}`,
-      `reasoning_tokens * ${rate('reasoning', indexColumn)}`,
-      `input_audio_tokens * ${rate('inputAudio', indexColumn)}`,
-      `output_audio_tokens * ${rate('outputAudio', indexColumn)}`,
-      rate('request', indexColumn),
-    ].join(' + ')})`;
-  const isPriced = (indexColumn: string): string => `coalesce(${priced}[${indexColumn}], FALSE)`;
-  return { index, cost, isPriced };
+  const priceWith = (row: SimulationRateRow): string => {
+    if (row.rates === null) return 'NULL';
+    const terms: Array<[string | null, number]> = [
+      ['uncached', row.rates.input],
+      ['cache_read_tokens', row.rates.cacheRead],
+      ['cache_write_5m_tokens', row.rates.cacheWrite5m],
+      ['cache_write_1h_tokens', row.rates.cacheWrite1h],
+      ['(output_tokens - reasoning_tokens - output_audio_tokens)', row.rates.output],
+      ['reasoning_tokens', row.rates.reasoning],
+      ['input_audio_tokens', row.rates.inputAudio],
+      ['output_audio_tokens', row.rates.outputAudio],
+      [null, row.rates.request],
+    ];
+    const present = terms.filter(([, rate]) => rate !== 0).map(([tokens, rate]) => (tokens === null ? `${BigInt(rate)}::BIGINT` : `${tokens} * ${BigInt(rate)}::BIGINT`));
+    return present.length === 0 ? '0::BIGINT' : `(${present.join(' + ')})`;
+  };
+  /** The cost of a call at the model in keyColumn, NULL when unpriced. */
+  const cost = (keyColumn: string): string =>
+    caseChain(rates.map((row) => [covers(row, keyColumn), priceWith(row)]), 'NULL');
+  return { cost };
 }
 
 function caseChain(branches: Array<[string, string]>, otherwise: string): string {
@@ -69,8 +66,71 @@ function caseChain(branches: Array<[string, string]>, otherwise: string): string
   return `CASE ${branches.map(([when, then]) => `WHEN ${when} THEN ${then}`).join(' ')} ELSE ${otherwise} END`;
 }
 
-/** The SQL of the replayed calls, one row per stored call in the range (dropped ones included, flagged). */
+/**
+ * The SQL of the replayed calls, one row per stored call in the range (dropped ones included, flagged). Only
+ * the calls a lever can reach go through the levers; the others replay as recorded, which spares the chain
+ * the features a scenario does not name.
+ */
 export function replayedCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], rates: readonly SimulationRateRow[], range: string): string {
+  const reachable = reachableCalls(plan);
+  if (reachable === 'TRUE') return leverCallsSql(plan, keys, rates, range);
+  const unreached = recordedCallsSql(keys, `${range} AND NOT coalesce(${reachable}, FALSE)`);
+  if (reachable === 'FALSE') return unreached;
+  return `SELECT * FROM (${leverCallsSql(plan, keys, rates, `${range} AND ${reachable}`)})
+    UNION ALL BY NAME
+    SELECT * FROM (${unreached})`;
+}
+
+/**
+ * The stored calls a lever of the plan can change, as a condition over e.feature and k.key (the stored model):
+ * those of the features the levers name, and of the models whose prices the scenario overrides. TRUE when a
+ * lever covers every feature or the whole rate table moves; FALSE for a plan without levers.
+ */
+function reachableCalls(plan: ReplayPlan): string {
+  if (plan.priceChange?.allCalls) return 'TRUE';
+  const featureSets: FeatureSet[] = [
+    ...[...plan.routes, ...plan.fineTunes, ...plan.promptCaches, ...plan.responseCaches, ...plan.outputCaps, ...plan.trims, ...plan.sessionLimits, ...plan.selfHosts].map(
+      (lever) => lever.features,
+    ),
+    ...(plan.priceChange?.batch ? [plan.priceChange.batch.features] : []),
+  ];
+  if (featureSets.some((features) => features === null)) return 'TRUE';
+  const features = [...new Set(featureSets.flatMap((set) => set ?? []))];
+  const overridden = plan.priceChange?.overriddenKeys ?? [];
+  const conditions = [
+    ...(features.length > 0 ? [`e.feature IN (${features.map(quote).join(', ')})`] : []),
+    ...(overridden.length > 0 ? [`k.key IN (${overridden.join(', ')})`] : []),
+  ];
+  return conditions.length === 0 ? 'FALSE' : `(${conditions.join(' OR ')})`;
+}
+
+/** A model key's tier (budget, mid, frontier, unpriced), as SQL over the key column. */
+export function modelTierSql(keys: readonly ModelKey[], column: string): string {
+  return caseChain(keys.map((key) => [`${column} = ${key.key}`, quote(key.tier)]), quote('unpriced'));
+}
+
+/** A model key's blended $/token (3 input : 1 output), NULL when unpriced, as SQL over the key column. */
+export function blendedRateSql(keys: readonly ModelKey[], column: string): string {
+  return caseChain(keys.filter((key) => key.blendedRate !== null).map((key) => [`${column} = ${key.key}`, String(key.blendedRate)]), 'NULL');
+}
+
+/** The calls no lever reaches, replayed as recorded: the same columns as leverCallsSql, every lever flag false. */
+function recordedCallsSql(keys: readonly ModelKey[], where: string): string {
+  const tier = modelTierSql(keys, 'k.key');
+  const blended = blendedRateSql(keys, 'k.key');
+  const no = (names: string[]): string => names.map((name) => `FALSE AS ${name}`).join(', ');
+  return `SELECT e.id, e.feature, e.user_tier, e.user_id, coalesce(e.session_id, e.task_id) AS session_key, e.status, e.response_cache,
+      k.key AS original_key, k.key AS model_key, NULL::INTEGER AS route_index, ${tier} AS model_tier, ${blended} < ${blended} AS to_cheaper_model,
+      ${no(['dropped', 'touched', 'self_hosted', 'routed', 'escalated', 'fine_tuned', 'prompt_cache_hit', 'prompt_cache_miss', 'response_lookup', 'response_hit', 'truncated', 'batched', 'repriced'])},
+      0::BIGINT AS output_cut, 0::BIGINT AS input_cut,
+      e.input_tokens, e.cache_read_tokens, e.cache_write_5m_tokens, e.cache_write_1h_tokens, e.input_audio_tokens, e.output_tokens, e.reasoning_tokens, e.output_audio_tokens,
+      e.cost_total AS cost, e.cost_total AS cost0, e.cost_total AS stored_cost
+    FROM usage_events e JOIN sim_keys k ON e.model = k.model AND e.provider IS NOT DISTINCT FROM k.provider
+    WHERE ${where}`;
+}
+
+/** The replay of the calls `where` selects, through every lever in docs/simulate.md's order. */
+function leverCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], rates: readonly SimulationRateRow[], where: string): string {
   const rateOf = rateLookup(rates);
   const needsGap = plan.responseCaches.some((cache) => cache.ttlMs !== null);
   const escalates = plan.routes.some((route) => route.escalateBelow > 0);
@@ -136,8 +196,8 @@ export function replayedCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], ra
   const maxSteps = caseChain(plan.sessionLimits.map((limit) => [inFeatures(limit.features), limit.maxSteps === null ? 'NULL' : String(limit.maxSteps)]), 'NULL');
   const budget = caseChain(plan.sessionLimits.map((limit) => [inFeatures(limit.features), limit.maxSessionPicodollars === null ? 'NULL' : `${limit.maxSessionPicodollars}::BIGINT`]), 'NULL');
   const selfHosted = caseChain(plan.selfHosts.map((host) => [inFeatures(host.features), 'TRUE']), 'FALSE');
-  const tier = caseChain(keys.map((key) => [`model_key = ${key.key}`, quote(key.tier)]), quote('unpriced'));
-  const blended = (column: string): string => caseChain(keys.filter((key) => key.blendedRate !== null).map((key) => [`${column} = ${key.key}`, String(key.blendedRate)]), 'NULL');
+  const tier = modelTierSql(keys, 'model_key');
+  const blended = (column: string): string => blendedRateSql(keys, column);
 
   const sessionWindow = 'PARTITION BY feature, session_key ORDER BY ts_ms, id';
   return `WITH base AS (
@@ -149,7 +209,7 @@ export function replayedCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], ra
         e.output_tokens, e.reasoning_tokens, e.output_audio_tokens, e.cost_total AS stored_cost
         ${needsGap ? ', epoch_ms(e.ts) - lag(epoch_ms(e.ts)) OVER (PARTITION BY e.feature ORDER BY epoch_ms(e.ts), e.id) AS gap_ms' : ''}
       FROM usage_events e JOIN sim_keys k ON e.model = k.model AND e.provider IS NOT DISTINCT FROM k.provider
-      WHERE ${range}
+      WHERE ${where}
     ), routed AS (
       SELECT *, ${routed} AS routed, ${escalated} AS escalated_draw, ${routeTo} AS route_to
       FROM (SELECT *, ${routeIndex} AS route_index FROM base)
@@ -198,13 +258,9 @@ export function replayedCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], ra
     ), priced AS (
       SELECT *,
         CASE WHEN NOT touched OR response_hit THEN 0::BIGINT
-             WHEN NOT ${rateOf.isPriced('rate_row')} THEN NULL
-             ${escalates ? `WHEN escalated AND NOT ${rateOf.isPriced('original_rate_row')} THEN NULL
-             WHEN escalated THEN ${rateOf.cost('rate_row')} + ${rateOf.cost('original_rate_row')}` : ''}
-             ELSE ${rateOf.cost('rate_row')} END AS model_cost
-      FROM (SELECT *, CASE WHEN touched AND NOT response_hit THEN ${rateOf.index('model_key')} END AS rate_row,
-              ${escalates ? `CASE WHEN touched AND escalated AND NOT response_hit THEN ${rateOf.index('original_key')} END` : 'NULL'} AS original_rate_row
-            FROM indexed)
+             ${escalates ? `WHEN escalated THEN ${rateOf.cost('model_key')} + ${rateOf.cost('original_key')}` : ''}
+             ELSE ${rateOf.cost('model_key')} END AS model_cost
+      FROM indexed
     ), costed AS (
       SELECT *, CASE WHEN NOT touched THEN stored_cost
                      WHEN model_cost IS NULL THEN NULL

@@ -23,6 +23,14 @@ let store: DuckdbStore;
 beforeAll(async () => {
   store = await DuckdbStore.open(join(directory, 'demo.duckdb'));
   await fillStoreWithDemo(app, store, { events: 8_000, days: 20, endMs, seed: 11 });
+  // Some sessions span two features (an agent that also asks support), so counting sessions in total or per
+  // route rule cannot add up the per-feature counts.
+  await store.database.connection.run(`UPDATE usage_events SET session_id = 'shared-' || (hash(id) % 40), task_id = NULL
+    WHERE feature IN ('coding-agent', 'support-faq') AND hash(id) % 5 = 0`);
+  // A feature no lever names: its calls replay as recorded, except those of claude-haiku-4-5, which the
+  // scenario reprices.
+  await store.database.connection.run(`UPDATE usage_events SET feature = 'search-rerank'
+    WHERE (feature = 'intent-classifier' AND hash(id) % 3 = 0) OR (feature = 'support-faq' AND hash(id) % 7 = 1)`);
 }, 60_000);
 afterAll(async () => {
   await store.close();
@@ -148,6 +156,10 @@ describe('the SQL replay', () => {
     expect(count((call) => call.batched)).toBeGreaterThan(0);
     expect(count((call) => call.selfHosted)).toBeGreaterThan(0);
     expect(count((call) => !call.touched)).toBeGreaterThan(0);
+    // Calls of a feature no lever names: left as recorded, or repriced with their model.
+    const unnamed = sqlRows.filter((row) => row.feature === 'search-rerank');
+    expect(unnamed.some((row) => row.touched === false)).toBe(true);
+    expect(unnamed.some((row) => row.touched === true && row.repriced === true)).toBe(true);
   }, 60_000);
 
   it('sums every measure of the replayed calls exactly, per feature, per model, per user and in total', async () => {
@@ -230,10 +242,12 @@ describe('the SQL replay', () => {
       }
       expect(actual, grouping).toEqual(expected);
     };
+    const featuresOf = (session: unknown): Set<unknown> => new Set(calls.filter((call) => call.touched === true && call.session_key === session).map((call) => call.feature));
+    expect(calls.some((call) => call.touched === true && featuresOf(call.session_key).size > 1)).toBe(true);
     // Every lever of the scenario acts on these calls, and sessions span route rules: a sum taken over a wrong condition cannot come out right by chance.
     expect(calls.some((call) => call.dropped === true) && calls.some((call) => call.self_hosted === true) && calls.some((call) => call.truncated === true)).toBe(true);
     expectGroup('total', () => true, () => true);
-    for (const feature of ['coding-agent', 'support-faq', 'doc-summarizer', 'intent-classifier']) {
+    for (const feature of ['coding-agent', 'support-faq', 'doc-summarizer', 'intent-classifier', 'search-rerank']) {
       expectGroup('feature', (row) => row.feature === feature, (call) => call.feature === feature);
     }
     for (const routeIndex of [0, 1]) {

@@ -2,7 +2,7 @@ import { BIGINT, BOOLEAN, DuckDBDataChunk, INTEGER, VARCHAR, type DuckDBConnecti
 import type { ModelKey, SimulationRateRow } from '../../core/simulate/replay-plan.js';
 import type { TimeRange } from '../event-writer.js';
 import { simulationSums, type FeatureTrafficProfile, type ReplayQuery, type SimulationGroupRow, type SimulationSum } from '../simulation-replayer.js';
-import { replayedCallsSql, simulationRateColumns } from './simulate-replay-sql.js';
+import { blendedRateSql, modelTierSql, replayedCallsSql, simulationRateColumns } from './simulate-replay-sql.js';
 
 /*
  * The what-if replay in DuckDB: JavaScript stages the model keys and their rate rows (a few per model),
@@ -104,7 +104,6 @@ function callFlags(plan: ReplayQuery['plan']): { sql: string; is: (name: string)
     touched: 'touched',
     routed: routes ? 'routed' : null,
     escalated: routes ? 'escalated' : null,
-    weaker: routes ? 'routed AND coalesce(to_cheaper_model, FALSE)' : null,
     fine_tuned: plan.fineTunes.length > 0 ? 'fine_tuned' : null,
     prompt_hit: plan.promptCaches.length > 0 ? 'prompt_cache_hit' : null,
     prompt_miss: plan.promptCaches.length > 0 ? 'prompt_cache_miss' : null,
@@ -120,7 +119,8 @@ function callFlags(plan: ReplayQuery['plan']): { sql: string; is: (name: string)
   const bits = new Map(present.map(([name], index) => [name, 2 ** index]));
   // A condition the scenario cannot raise is false on every call. FILTER (WHERE NULL) skips a row: NULL is false here too.
   const is = (name: string): string => (bits.has(name) ? `(flags & ${bits.get(name)}) <> 0` : 'FALSE');
-  const sql = present.map(([name, condition]) => `CASE WHEN coalesce(${condition}, FALSE) THEN ${bits.get(name)} ELSE 0 END`).join(' + ');
+  // CASE takes a NULL condition as false.
+  const sql = present.map(([name, condition]) => `CASE WHEN ${condition} THEN ${bits.get(name)} ELSE 0 END`).join(' + ');
   return { sql: `(${sql})::INTEGER`, is };
 }
 
@@ -128,14 +128,16 @@ function callFlags(plan: ReplayQuery['plan']): { sql: string; is: (name: string)
 const callMeasures = ['input_tokens', 'cache_read_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'input_audio_tokens', 'output_audio_tokens', 'cost', 'stored_cost', 'output_cut', 'input_cut', 'cost0'] as const;
 
 // Each plain sum as SQL over the flag rows (n calls each, callMeasures summed): the sum "where …" over the calls.
-function flagSumExpressions(plan: ReplayQuery['plan'], is: (name: string) => string): Partial<Record<SimulationSum, string>> {
+function flagSumExpressions(plan: ReplayQuery['plan'], keys: ReplayQuery['keys'], is: (name: string) => string): Partial<Record<SimulationSum, string>> {
   const made = `NOT ${is('dropped')}`;
   // Over a few hundred rows: a condition that is FALSE for every call needs no shortcut.
   const count = (condition: string): string => `coalesce(sum(n) FILTER (WHERE ${condition}), 0)`;
   // Sums of BIGINT (and of HUGEINT) are HUGEINT in DuckDB: exact whatever the number of calls. sum() skips NULLs.
   const total = (measure: string, condition = made): string => `coalesce(sum(${measure}) FILTER (WHERE ${condition}), 0)`;
   const priced = `${made} AND NOT ${is('unpriced')}`;
-  const tier = (name: string): string => `model_tier = '${name}'`;
+  // The model's tier and whether a route sent a call to a cheaper model are functions of the model keys, so they
+  // are read off the flag rows rather than worked out for every call.
+  const tier = (name: string): string => `${modelTierSql(keys, 'model_key')} = '${name}'`;
   const hosts = plan.selfHosts.length > 0;
   return {
     calls: count(made),
@@ -167,7 +169,8 @@ function flagSumExpressions(plan: ReplayQuery['plan'], is: (name: string) => str
     calls_touched: count(is('touched')),
     routed: count(`${made} AND ${is('routed')}`),
     escalated: count(`${made} AND ${is('escalated')}`),
-    weaker: count(`${made} AND ${is('weaker')}`),
+    // Without routes the flag rows are not grouped by the original model.
+    weaker: plan.routes.length > 0 ? count(`${made} AND ${is('routed')} AND coalesce(${blendedRateSql(keys, 'model_key')} < ${blendedRateSql(keys, 'original_key')}, FALSE)`) : '0',
     fine_tuned: count(`${made} AND ${is('fine_tuned')}`),
     fine_tuned_stored_cost: total('stored_cost', `${made} AND ${is('fine_tuned')}`),
     fine_tuned_cost: total('cost', `${priced} AND ${is('fine_tuned')}`),
@@ -203,9 +206,9 @@ export async function replayAggregates(connection: DuckDBConnection, query: Repl
   // Each call is aggregated once, at the finest grouping and its flags (a few hundred rows, or a few per user);
   // the grouping sets then roll those up, which costs nothing next to aggregating 10M calls once per set.
   const flags = callFlags(query.plan);
-  const flagSums = flagSumExpressions(query.plan, flags.is);
+  const flagSums = flagSumExpressions(query.plan, query.keys, flags.is);
   const rolledUp = (sets: string[], names: SimulationSum[], byUser: boolean): string => {
-    const finest = ['feature', 'user_tier', 'model_key', 'model_tier', ...(byRoute ? ['route_index'] : []), ...(byUser ? ['user_id'] : [])];
+    const finest = ['feature', 'user_tier', 'model_key', ...(byRoute ? ['original_key', 'route_index'] : []), ...(byUser ? ['user_id'] : [])];
     const measures = callMeasures.filter((name) => name !== 'cost0' || query.plan.selfHosts.length > 0);
     return `SELECT ${groupingColumns(sets, byUser)},
       ${names.map((name) => `${flagSums[name] ?? '0'} AS ${name}`).join(',\n      ')}
@@ -214,32 +217,56 @@ export async function replayAggregates(connection: DuckDBConnection, query: Repl
           GROUP BY ALL)
     GROUP BY GROUPING SETS (${sets.join(', ')})`;
   };
-  // One row per (feature, route rule, session) with a flag per lever, then distinct sessions counted over
-  // those: one hash table over the calls instead of one per count and grouping set.
-  const sessionCounts = (names: SimulationSum[]): string => {
+  // Distinct sessions, counted in two steps over the touched calls only (every session condition implies a
+  // touched call): one row per (feature, session) with a flag per count and route rule, counted per feature;
+  // then one row per session across features, counted in total and per route rule. Two plain groupings instead
+  // of a count(DISTINCT) per count and grouping set, each of which kept its own hash table of session keys.
+  const sessionCounts = (names: SimulationSum[]): { sql: string; rows: (row: Record<string, unknown>) => SimulationGroupRow[] } => {
     const present = names.filter((name) => sessionsWhere[name] != null);
-    const flag = (name: SimulationSum): string => `bool_or(${sessionsWhere[name]})`;
-    const sets = ['(feature)', '()', ...(byRoute ? ['(route_index)'] : [])];
-    return `SELECT GROUPING(feature) AS g_feature, 1 AS g_tier, ${byRoute ? 'GROUPING(route_index)' : '1'} AS g_route, 1 AS g_user, 1 AS g_model,
-        feature, NULL AS user_tier, NULL AS user_id, ${byRoute ? 'route_index' : 'NULL'} AS route_index, NULL AS model_key,
-        ${names.map((name) => (present.includes(name) ? `count(DISTINCT session_key) FILTER (WHERE ${name}) AS ${name}` : `0 AS ${name}`)).join(',\n        ')}
-      FROM (SELECT feature, ${byRoute ? 'route_index, ' : ''}session_key, ${present.map((name) => `${flag(name)} AS ${name}`).join(', ')}
-            FROM (${calls}) c WHERE session_key IS NOT NULL GROUP BY ALL)
-      GROUP BY GROUPING SETS (${sets.join(', ')})`;
+    const routeIndexes = byRoute ? query.plan.routes.map((_, index) => index) : [];
+    const column = (name: SimulationSum, route: number | null): string => (route === null ? name : `${name}_r${route}`);
+    const columns = present.flatMap((name) => [column(name, null), ...routeIndexes.map((route) => column(name, route))]);
+    const flags = present.flatMap((name) => [
+      `bool_or(${sessionsWhere[name]}) AS ${column(name, null)}`,
+      ...routeIndexes.map((route) => `bool_or(route_index = ${route} AND (${sessionsWhere[name]})) AS ${column(name, route)}`),
+    ]);
+    const counted = (names: string[]): string => names.map((name) => `count(*) FILTER (WHERE ${name}) AS ${name}`).join(', ');
+    const sql = `WITH feature_sessions AS MATERIALIZED (
+        SELECT feature, session_key, ${flags.join(', ')}
+        FROM (${calls}) c WHERE session_key IS NOT NULL AND touched GROUP BY feature, session_key
+      ), sessions AS (
+        SELECT session_key, ${columns.map((name) => `bool_or(${name}) AS ${name}`).join(', ')} FROM feature_sessions GROUP BY session_key
+      )
+      SELECT FALSE AS across_features, feature, ${counted(present)} FROM feature_sessions GROUP BY feature
+      UNION ALL BY NAME
+      SELECT TRUE AS across_features, NULL AS feature, ${counted(columns)} FROM sessions`;
+    const sumsOf = (row: Record<string, unknown>, route: number | null): Record<SimulationSum, bigint> =>
+      Object.fromEntries(names.map((name) => [name, present.includes(name) ? BigInt((row[column(name, route)] as bigint | number | null) ?? 0) : 0n])) as Record<SimulationSum, bigint>;
+    const base = { userTier: null, userId: null, modelKey: null };
+    const rows = (row: Record<string, unknown>): SimulationGroupRow[] =>
+      row.across_features === true
+        ? [
+            { ...base, grouping: 'total', feature: null, routeIndex: null, sums: sumsOf(row, null) },
+            ...routeIndexes.map((route): SimulationGroupRow => ({ ...base, grouping: 'route', feature: null, routeIndex: route, sums: sumsOf(row, route) })),
+          ]
+        : [{ ...base, grouping: 'feature', feature: (row.feature as string | null) ?? null, routeIndex: null, sums: sumsOf(row, null) }];
+    return { sql, rows };
   };
   const plain = simulationSums.filter((name) => !(name in sessionsWhere));
   const distinct = simulationSums.filter((name) => name in sessionsWhere);
   const mainSets = ['(feature)', '(user_tier)', '()', '(feature, model_key)', ...(byRoute ? ['(route_index)'] : []), ...(query.byUser ? ['(user_tier, user_id)'] : [])];
   const main = (await connection.runAndReadAll(rolledUp(mainSets, plain, query.byUser))).getRowObjects().map(groupRow);
   const needsSessions = distinct.some((name) => sessionsWhere[name] != null);
-  const sessions = needsSessions ? (await connection.runAndReadAll(sessionCounts(distinct))).getRowObjects().map(groupRow) : [];
+  const counts = sessionCounts(distinct);
+  const sessions = needsSessions ? (await connection.runAndReadAll(counts.sql)).getRowObjects().flatMap(counts.rows) : [];
   const key = (row: SimulationGroupRow): string => JSON.stringify([row.grouping, row.feature, row.userTier, row.userId, row.routeIndex, row.modelKey]);
   const sessionRows = new Map(sessions.map((row) => [key(row), row]));
   for (const row of main) {
     const counted = sessionRows.get(key(row));
     for (const name of distinct) row.sums[name] = counted?.sums[name] ?? 0n;
   }
-  return main;
+  // The route grouping's row of the calls no rule matched is no route's: leave it out.
+  return main.filter((row) => row.grouping !== 'route' || row.routeIndex !== null);
 }
 
 function groupRow(row: Record<string, unknown>): SimulationGroupRow {
