@@ -81,25 +81,37 @@ export function replayedCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], ra
     SELECT * FROM (${unreached})`;
 }
 
-/**
- * The stored calls a lever of the plan can change, as a condition over e.feature and k.key (the stored model):
- * those of the features the levers name, and of the models whose prices the scenario overrides. TRUE when a
- * lever covers every feature or the whole rate table moves; FALSE for a plan without levers.
- */
-function reachableCalls(plan: ReplayPlan): string {
-  if (plan.priceChange?.allCalls) return 'TRUE';
+/** What a plan's levers can reach: the features they name (null: any feature) and the models an override reprices in any feature. */
+function leverReach(plan: ReplayPlan): { features: string[] | null; models: readonly number[] } {
+  const models = plan.priceChange?.overriddenKeys ?? [];
+  if (plan.priceChange?.allCalls) return { features: null, models };
   const featureSets: FeatureSet[] = [
     ...[...plan.routes, ...plan.fineTunes, ...plan.promptCaches, ...plan.responseCaches, ...plan.outputCaps, ...plan.trims, ...plan.sessionLimits, ...plan.selfHosts].map(
       (lever) => lever.features,
     ),
     ...(plan.priceChange?.batch ? [plan.priceChange.batch.features] : []),
   ];
-  if (featureSets.some((features) => features === null)) return 'TRUE';
-  const features = [...new Set(featureSets.flatMap((set) => set ?? []))];
-  const overridden = plan.priceChange?.overriddenKeys ?? [];
+  if (featureSets.some((features) => features === null)) return { features: null, models };
+  return { features: [...new Set(featureSets.flatMap((set) => set ?? []))], models };
+}
+
+/** The features whose calls alone a plan can touch, or null when it can touch a call of any feature. */
+export function touchableFeatures(plan: ReplayPlan): string[] | null {
+  const reach = leverReach(plan);
+  return reach.models.length > 0 ? null : reach.features;
+}
+
+/**
+ * The stored calls a lever of the plan can change, as a condition over e.feature and k.key (the stored model):
+ * those of the features the levers name, and of the models whose prices the scenario overrides. TRUE when a
+ * lever covers every feature or the whole rate table moves; FALSE for a plan without levers.
+ */
+function reachableCalls(plan: ReplayPlan): string {
+  const { features, models } = leverReach(plan);
+  if (features === null) return 'TRUE';
   const conditions = [
     ...(features.length > 0 ? [`e.feature IN (${features.map(quote).join(', ')})`] : []),
-    ...(overridden.length > 0 ? [`k.key IN (${overridden.join(', ')})`] : []),
+    ...(models.length > 0 ? [`k.key IN (${models.join(', ')})`] : []),
   ];
   return conditions.length === 0 ? 'FALSE' : `(${conditions.join(' OR ')})`;
 }

@@ -2,7 +2,7 @@ import { BIGINT, BOOLEAN, DuckDBDataChunk, INTEGER, VARCHAR, type DuckDBConnecti
 import type { ModelKey, SimulationRateRow } from '../../core/simulate/replay-plan.js';
 import type { TimeRange } from '../event-writer.js';
 import { simulationSums, type FeatureTrafficProfile, type ReplayQuery, type SimulationGroupRow, type SimulationSum } from '../simulation-replayer.js';
-import { blendedRateSql, modelTierSql, replayedCallsSql, simulationRateColumns } from './simulate-replay-sql.js';
+import { blendedRateSql, modelTierSql, replayedCallsSql, simulationRateColumns, touchableFeatures } from './simulate-replay-sql.js';
 
 /*
  * The what-if replay in DuckDB: JavaScript stages the model keys and their rate rows (a few per model),
@@ -217,40 +217,12 @@ export async function replayAggregates(connection: DuckDBConnection, query: Repl
           GROUP BY ALL)
     GROUP BY GROUPING SETS (${sets.join(', ')})`;
   };
-  // Distinct sessions, counted in two steps over the touched calls only (every session condition implies a
-  // touched call): one row per (feature, session) with a flag per count and route rule, counted per feature;
-  // then one row per session across features, counted in total and per route rule. Two plain groupings instead
-  // of a count(DISTINCT) per count and grouping set, each of which kept its own hash table of session keys.
-  const sessionCounts = (names: SimulationSum[]): { sql: string; rows: (row: Record<string, unknown>) => SimulationGroupRow[] } => {
-    const present = names.filter((name) => sessionsWhere[name] != null);
+  const sessionCounts = (names: SimulationSum[]): SessionCountQuery => {
+    const present = names.filter((name) => sessionsWhere[name] != null).map((name) => ({ name, where: sessionsWhere[name]! }));
     const routeIndexes = byRoute ? query.plan.routes.map((_, index) => index) : [];
-    const column = (name: SimulationSum, route: number | null): string => (route === null ? name : `${name}_r${route}`);
-    const columns = present.flatMap((name) => [column(name, null), ...routeIndexes.map((route) => column(name, route))]);
-    const flags = present.flatMap((name) => [
-      `bool_or(${sessionsWhere[name]}) AS ${column(name, null)}`,
-      ...routeIndexes.map((route) => `bool_or(route_index = ${route} AND (${sessionsWhere[name]})) AS ${column(name, route)}`),
-    ]);
-    const counted = (names: string[]): string => names.map((name) => `count(*) FILTER (WHERE ${name}) AS ${name}`).join(', ');
-    const sql = `WITH feature_sessions AS MATERIALIZED (
-        SELECT feature, session_key, ${flags.join(', ')}
-        FROM (${calls}) c WHERE session_key IS NOT NULL AND touched GROUP BY feature, session_key
-      ), sessions AS (
-        SELECT session_key, ${columns.map((name) => `bool_or(${name}) AS ${name}`).join(', ')} FROM feature_sessions GROUP BY session_key
-      )
-      SELECT FALSE AS across_features, feature, ${counted(present)} FROM feature_sessions GROUP BY feature
-      UNION ALL BY NAME
-      SELECT TRUE AS across_features, NULL AS feature, ${counted(columns)} FROM sessions`;
-    const sumsOf = (row: Record<string, unknown>, route: number | null): Record<SimulationSum, bigint> =>
-      Object.fromEntries(names.map((name) => [name, present.includes(name) ? BigInt((row[column(name, route)] as bigint | number | null) ?? 0) : 0n])) as Record<SimulationSum, bigint>;
-    const base = { userTier: null, userId: null, modelKey: null };
-    const rows = (row: Record<string, unknown>): SimulationGroupRow[] =>
-      row.across_features === true
-        ? [
-            { ...base, grouping: 'total', feature: null, routeIndex: null, sums: sumsOf(row, null) },
-            ...routeIndexes.map((route): SimulationGroupRow => ({ ...base, grouping: 'route', feature: null, routeIndex: route, sums: sumsOf(row, route) })),
-          ]
-        : [{ ...base, grouping: 'feature', feature: (row.feature as string | null) ?? null, routeIndex: null, sums: sumsOf(row, null) }];
-    return { sql, rows };
+    const features = touchableFeatures(query.plan);
+    const slots = features === null ? Infinity : (1 + routeIndexes.length + features.length) * present.length;
+    return features !== null && slots <= 127 ? packedSessionCounts(calls, names, present, routeIndexes, features) : regroupedSessionCounts(calls, names, present, routeIndexes);
   };
   const plain = simulationSums.filter((name) => !(name in sessionsWhere));
   const distinct = simulationSums.filter((name) => name in sessionsWhere);
@@ -267,6 +239,87 @@ export async function replayAggregates(connection: DuckDBConnection, query: Repl
   }
   // The route grouping's row of the calls no rule matched is no route's: leave it out.
   return main.filter((row) => row.grouping !== 'route' || row.routeIndex !== null);
+}
+
+/** The SQL that counts distinct sessions, and how each of its rows becomes group rows of session counts. */
+interface SessionCountQuery {
+  sql: string;
+  rows: (row: Record<string, unknown>) => SimulationGroupRow[];
+}
+
+type SessionCondition = { name: SimulationSum; where: string };
+
+const sessionRow = (grouping: SimulationGroupRow['grouping'], feature: string | null, routeIndex: number | null, sums: Record<SimulationSum, bigint>): SimulationGroupRow => ({
+  grouping,
+  feature,
+  userTier: null,
+  userId: null,
+  routeIndex,
+  modelKey: null,
+  sums,
+});
+
+// Every session condition implies a touched call, so sessions are counted over touched calls only.
+
+/**
+ * Distinct sessions when the calls a plan can touch belong to a few known features: per session, one integer
+ * whose bits say which counts it enters in total, per route rule and per feature (a flag per count in each
+ * slot), so the calls are grouped once, by session, with one bit_or.
+ */
+function packedSessionCounts(calls: string, names: SimulationSum[], present: SessionCondition[], routeIndexes: number[], features: string[]): SessionCountQuery {
+  const width = present.length;
+  const type = (1 + routeIndexes.length + features.length) * width <= 63 ? 'BIGINT' : 'HUGEINT';
+  const flags = present.map((condition, bit) => `CASE WHEN ${condition.where} THEN ${2 ** bit} ELSE 0 END`).join(' + ');
+  const featureSlot = `CASE ${features.map((feature, index) => `WHEN feature = '${feature.replaceAll("'", "''")}' THEN ${1 + routeIndexes.length + index}`).join(' ')} END`;
+  const routeSlot = routeIndexes.length > 0 ? ` | coalesce(flags << (${width} * (1 + route_index)), 0)` : '';
+  const counted = (slot: number): string[] => present.map((condition, bit) => `count(*) FILTER (WHERE (slots >> ${slot * width + bit}) & 1 = 1) AS s${slot}_${condition.name}`);
+  const slotCount = 1 + routeIndexes.length + features.length;
+  const sql = `SELECT ${Array.from({ length: slotCount }, (_, slot) => counted(slot)).flat().join(', ')}
+    FROM (SELECT session_key, bit_or(flags | coalesce(flags << (${width} * ${featureSlot}), 0)${routeSlot}) AS slots
+          FROM (SELECT session_key, feature, route_index, (${flags})::${type} AS flags FROM (${calls}) c WHERE session_key IS NOT NULL AND touched)
+          GROUP BY session_key)`;
+  const sumsOf = (row: Record<string, unknown>, slot: number): Record<SimulationSum, bigint> =>
+    Object.fromEntries(names.map((name) => [name, present.some((condition) => condition.name === name) ? BigInt(row[`s${slot}_${name}`] as bigint) : 0n])) as Record<SimulationSum, bigint>;
+  const rows = (row: Record<string, unknown>): SimulationGroupRow[] => [
+    sessionRow('total', null, null, sumsOf(row, 0)),
+    ...routeIndexes.map((route) => sessionRow('route', null, route, sumsOf(row, 1 + route))),
+    ...features.map((feature, index) => sessionRow('feature', feature, null, sumsOf(row, 1 + routeIndexes.length + index))),
+  ];
+  return { sql, rows };
+}
+
+/**
+ * Distinct sessions when any feature's calls may be touched: one row per (feature, session) with a flag per
+ * count and route rule, counted per feature; then one row per session across features, counted in total and
+ * per route rule. Two plain groupings instead of a count(DISTINCT) per count and grouping set, each of which
+ * kept its own hash table of session keys.
+ */
+function regroupedSessionCounts(calls: string, names: SimulationSum[], present: SessionCondition[], routeIndexes: number[]): SessionCountQuery {
+  const column = (name: SimulationSum, route: number | null): string => (route === null ? name : `${name}_r${route}`);
+  const columns = present.flatMap(({ name }) => [column(name, null), ...routeIndexes.map((route) => column(name, route))]);
+  const flags = present.flatMap(({ name, where }) => [
+    `bool_or(${where}) AS ${column(name, null)}`,
+    ...routeIndexes.map((route) => `bool_or(route_index = ${route} AND (${where})) AS ${column(name, route)}`),
+  ]);
+  const counted = (names: string[]): string => names.map((name) => `count(*) FILTER (WHERE ${name}) AS ${name}`).join(', ');
+  const sql = `WITH feature_sessions AS MATERIALIZED (
+      SELECT feature, session_key, ${flags.join(', ')}
+      FROM (${calls}) c WHERE session_key IS NOT NULL AND touched GROUP BY feature, session_key
+    ), sessions AS (
+      SELECT session_key, ${columns.map((name) => `bool_or(${name}) AS ${name}`).join(', ')} FROM feature_sessions GROUP BY session_key
+    )
+    SELECT FALSE AS across_features, feature, ${counted(present.map(({ name }) => name))} FROM feature_sessions GROUP BY feature
+    UNION ALL BY NAME
+    SELECT TRUE AS across_features, NULL AS feature, ${counted(columns)} FROM sessions`;
+  const sumsOf = (row: Record<string, unknown>, route: number | null): Record<SimulationSum, bigint> =>
+    Object.fromEntries(
+      names.map((name) => [name, present.some((condition) => condition.name === name) ? BigInt((row[column(name, route)] as bigint | number | null) ?? 0) : 0n]),
+    ) as Record<SimulationSum, bigint>;
+  const rows = (row: Record<string, unknown>): SimulationGroupRow[] =>
+    row.across_features === true
+      ? [sessionRow('total', null, null, sumsOf(row, null)), ...routeIndexes.map((route) => sessionRow('route', null, route, sumsOf(row, route)))]
+      : [sessionRow('feature', (row.feature as string | null) ?? null, null, sumsOf(row, null))];
+  return { sql, rows };
 }
 
 function groupRow(row: Record<string, unknown>): SimulationGroupRow {
