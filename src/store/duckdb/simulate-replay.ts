@@ -270,7 +270,8 @@ function packedSessionCounts(calls: string, names: SimulationSum[], present: Ses
   const width = present.length;
   const type = (1 + routeIndexes.length + features.length) * width <= 63 ? 'BIGINT' : 'HUGEINT';
   const flags = present.map((condition, bit) => `CASE WHEN ${condition.where} THEN ${2 ** bit} ELSE 0 END`).join(' + ');
-  const featureSlot = `CASE ${features.map((feature, index) => `WHEN feature = '${feature.replaceAll("'", "''")}' THEN ${1 + routeIndexes.length + index}`).join(' ')} END`;
+  const featureSlot =
+    features.length === 0 ? 'NULL' : `CASE ${features.map((feature, index) => `WHEN feature = '${feature.replaceAll("'", "''")}' THEN ${1 + routeIndexes.length + index}`).join(' ')} END`;
   const routeSlot = routeIndexes.length > 0 ? ` | coalesce(flags << (${width} * (1 + route_index)), 0)` : '';
   const counted = (slot: number): string[] => present.map((condition, bit) => `count(*) FILTER (WHERE (slots >> ${slot * width + bit}) & 1 = 1) AS s${slot}_${condition.name}`);
   const slotCount = 1 + routeIndexes.length + features.length;
