@@ -48,7 +48,9 @@ export function buildSimulationRates(
     keys.push({ key, provider, model, tier: 'unpriced', blendedRate: null });
     rateGroups.push({ provider, model, calls: 0, firstMs, lastMs });
   };
-  for (const group of groups) add(group.provider, group.model, group.firstMs, group.lastMs);
+  // Every model is priced over the whole window, not only where it was stored: a route or fine-tune may send
+  // calls to a stored model at times it was not used.
+  for (const group of groups) add(group.provider, group.model, Math.min(group.firstMs, window.fromMs), Math.max(group.lastMs, window.toMs - 1));
   for (const target of targets) add(target.provider, target.model, window.fromMs, window.toMs - 1);
 
   const rates: SimulationRateRow[] = [];
