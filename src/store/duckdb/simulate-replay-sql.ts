@@ -1,4 +1,5 @@
 import { drawSalt, drawScale, type FeatureSet, type ModelKey, type ReplayPlan, type SimulationRateRow } from '../../core/simulate/replay-plan.js';
+import type { TimeRange } from '../event-writer.js';
 
 /*
  * The replay as one SQL query over the stored calls: a chain of CTEs, one per step of docs/simulate.md's
@@ -7,6 +8,14 @@ import { drawSalt, drawScale, type FeatureSet, type ModelKey, type ReplayPlan, t
  * Rates come from the rate rows (one per model key, price period, slice of the day and input band), inlined
  * as constants; models from the staged table sim_keys. A call's cost is BIGINT picodollars (exact; DuckDB raises on overflow); sums are HUGEINT.
  */
+
+/** The SQL condition of a time range over a timestamp column. */
+export function replayRange(range: TimeRange, column = 'e.ts'): string {
+  const conditions: string[] = [];
+  if (range.fromMs !== undefined) conditions.push(`${column} >= epoch_ms(${Math.floor(range.fromMs)}::BIGINT)`);
+  if (range.toMs !== undefined) conditions.push(`${column} < epoch_ms(${Math.ceil(range.toMs)}::BIGINT)`);
+  return conditions.length === 0 ? 'TRUE' : conditions.join(' AND ');
+}
 
 const quote = (value: string): string => `'${value.replaceAll("'", "''")}'`;
 
@@ -27,12 +36,15 @@ export const simulationRateColumns = ['rate_input', 'rate_cache_read', 'rate_cac
  * rates written in as numbers (a rate of zero adds no term). An unpriced row, or no row, gives NULL. A handful
  * of rows make this cheaper than joining 10M calls to a table, and than reading each rate from a list by index.
  */
-function rateLookup(rates: readonly SimulationRateRow[]) {
+function rateLookup(rates: readonly SimulationRateRow[], range: TimeRange) {
   const fullDay = (row: SimulationRateRow): boolean => row.daySecondFrom <= 0 && row.daySecondTo >= 86_400;
+  // A bound the replayed range already keeps to is not tested again per call.
+  const startsBefore = (row: SimulationRateRow): boolean => row.fromMs <= 0 || (range.fromMs !== undefined && row.fromMs <= Math.floor(range.fromMs));
+  const endsAfter = (row: SimulationRateRow): boolean => row.toMs >= Number.MAX_SAFE_INTEGER || (range.toMs !== undefined && row.toMs >= Math.ceil(range.toMs));
   const covers = (row: SimulationRateRow, keyColumn: string): string => {
     const conditions = [`${keyColumn} = ${row.key}`];
-    if (row.fromMs > 0) conditions.push(`ts_ms >= ${row.fromMs}`);
-    if (row.toMs < Number.MAX_SAFE_INTEGER) conditions.push(`ts_ms < ${row.toMs}`);
+    if (!startsBefore(row)) conditions.push(`ts_ms >= ${row.fromMs}`);
+    if (!endsAfter(row)) conditions.push(`ts_ms < ${row.toMs}`);
     if (!fullDay(row)) conditions.push(`day_second >= ${row.daySecondFrom} AND day_second < ${row.daySecondTo}`);
     if (row.inputAbove >= 0) conditions.push(`input_tokens > ${row.inputAbove}`);
     if (row.inputAtMost < Number.MAX_SAFE_INTEGER) conditions.push(`input_tokens <= ${row.inputAtMost}`);
@@ -71,12 +83,13 @@ function caseChain(branches: Array<[string, string]>, otherwise: string): string
  * the calls a lever can reach go through the levers; the others replay as recorded, which spares the chain
  * the features a scenario does not name.
  */
-export function replayedCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], rates: readonly SimulationRateRow[], range: string): string {
+export function replayedCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], rates: readonly SimulationRateRow[], range: TimeRange): string {
   const reachable = reachableCalls(plan);
-  if (reachable === 'TRUE') return leverCallsSql(plan, keys, rates, range);
-  const unreached = recordedCallsSql(keys, `${range} AND NOT coalesce(${reachable}, FALSE)`);
+  const inRange = replayRange(range);
+  if (reachable === 'TRUE') return leverCallsSql(plan, keys, rates, range, inRange);
+  const unreached = recordedCallsSql(keys, `${inRange} AND NOT coalesce(${reachable}, FALSE)`);
   if (reachable === 'FALSE') return unreached;
-  return `SELECT * FROM (${leverCallsSql(plan, keys, rates, `${range} AND ${reachable}`)})
+  return `SELECT * FROM (${leverCallsSql(plan, keys, rates, range, `${inRange} AND ${reachable}`)})
     UNION ALL BY NAME
     SELECT * FROM (${unreached})`;
 }
@@ -142,8 +155,8 @@ function recordedCallsSql(keys: readonly ModelKey[], where: string): string {
 }
 
 /** The replay of the calls `where` selects, through every lever in docs/simulate.md's order. */
-function leverCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], rates: readonly SimulationRateRow[], where: string): string {
-  const rateOf = rateLookup(rates);
+function leverCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], rates: readonly SimulationRateRow[], range: TimeRange, where: string): string {
+  const rateOf = rateLookup(rates, range);
   const needsGap = plan.responseCaches.some((cache) => cache.ttlMs !== null);
   const escalates = plan.routes.some((route) => route.escalateBelow > 0);
 

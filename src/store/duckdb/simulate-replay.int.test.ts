@@ -79,7 +79,7 @@ async function replayBoth(plan: ReplayPlan, rates: ReturnType<typeof buildSimula
   const connection = await store.database.instance.connect();
   try {
     await stageSimulationTables(connection, rates.keys, rates.rates);
-    const sql = await connection.runAndReadAll(`SELECT * FROM (${replayedCallsSql(plan, rates.keys, rates.rates, 'TRUE')}) ORDER BY id`);
+    const sql = await connection.runAndReadAll(`SELECT * FROM (${replayedCallsSql(plan, rates.keys, rates.rates, {})}) ORDER BY id`);
     const stored = await connection.runAndReadAll(`SELECT e.*, epoch_ms(e.ts) AS ts_ms, k.key AS model_key FROM usage_events e
       JOIN sim_keys k ON e.model = k.model AND e.provider IS NOT DISTINCT FROM k.provider ORDER BY e.id`);
     const keys = [...plan.routes, ...plan.fineTunes, ...plan.promptCaches, ...plan.responseCaches].map((entry) => entry.drawKey);
@@ -167,6 +167,30 @@ describe('the SQL replay', () => {
     expect(unnamed.some((row) => row.touched === true && row.repriced === true)).toBe(true);
   }, 60_000);
 
+  it('prices each call at the rates of its date when a price changes within the window', async () => {
+    const { window, plan, rates } = await compiledScenario(twoLevers);
+    // The route's target costs twice as much from the middle of the window on.
+    const target = plan.routes[0]!.toKey;
+    const middle = Math.floor((window.fromMs + window.toMs) / 2);
+    const split = rates.rates.flatMap((row) =>
+      row.key !== target || row.rates === null ? [row] : [{ ...row, toMs: middle }, { ...row, fromMs: middle, rates: { ...row.rates, input: row.rates.input * 2, output: row.rates.output * 2 } }],
+    );
+    const connection = await store.database.instance.connect();
+    let calls: Array<Record<string, unknown>>;
+    try {
+      await stageSimulationTables(connection, rates.keys, split);
+      calls = (await connection.runAndReadAll(`SELECT * FROM (${replayedCallsSql(plan, rates.keys, split, {})})`)).getRowObjects();
+    } finally {
+      connection.closeSync();
+    }
+    const costOf = (rows: Array<Record<string, unknown>>): bigint => rows.reduce((sum, call) => sum + (call.dropped === true || call.cost === null ? 0n : BigInt(call.cost as bigint)), 0n);
+    expect(calls.some((call) => call.routed === true && call.cost !== null)).toBe(true);
+    const total = (await store.replay({ range: window, plan, keys: rates.keys, rates: split, byUser: false })).find((row) => row.grouping === 'total')!;
+    expect(total.sums.cost).toBe(costOf(calls));
+    const unsplit = (await store.replay({ range: window, plan, keys: rates.keys, rates: rates.rates, byUser: false })).find((row) => row.grouping === 'total')!;
+    expect(unsplit.sums.cost).toBeLessThan(total.sums.cost);
+  });
+
   // Sessions are counted one way when only named features can be touched, another when any feature can.
   it.each([
     ['an override reprices a model in every feature', scenario, null],
@@ -182,7 +206,7 @@ describe('the SQL replay', () => {
     let calls: Array<Record<string, unknown>>;
     try {
       await stageSimulationTables(connection, rates.keys, rates.rates);
-      calls = (await connection.runAndReadAll(`SELECT * FROM (${replayedCallsSql(plan, rates.keys, rates.rates, 'TRUE')})`)).getRowObjects();
+      calls = (await connection.runAndReadAll(`SELECT * FROM (${replayedCallsSql(plan, rates.keys, rates.rates, {})})`)).getRowObjects();
     } finally {
       connection.closeSync();
     }

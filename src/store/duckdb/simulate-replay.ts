@@ -2,21 +2,13 @@ import { BIGINT, BOOLEAN, DuckDBDataChunk, INTEGER, VARCHAR, type DuckDBConnecti
 import type { ModelKey, SimulationRateRow } from '../../core/simulate/replay-plan.js';
 import type { TimeRange } from '../event-writer.js';
 import { simulationSums, type FeatureTrafficProfile, type ReplayQuery, type SimulationGroupRow, type SimulationSum } from '../simulation-replayer.js';
-import { blendedRateSql, modelTierSql, replayedCallsSql, simulationRateColumns, touchableFeatures } from './simulate-replay-sql.js';
+import { blendedRateSql, modelTierSql, replayedCallsSql, replayRange, simulationRateColumns, touchableFeatures } from './simulate-replay-sql.js';
 
 /*
  * The what-if replay in DuckDB: JavaScript stages the model keys and their rate rows (a few per model),
  * and one query replays every call of the range and sums it by feature, user tier, route rule and in total
  * (GROUPING SETS), so 10M calls are read once.
  */
-
-/** The SQL condition of a time range over a timestamp column. */
-export function replayRange(range: TimeRange, column = 'e.ts'): string {
-  const conditions: string[] = [];
-  if (range.fromMs !== undefined) conditions.push(`${column} >= epoch_ms(${Math.floor(range.fromMs)}::BIGINT)`);
-  if (range.toMs !== undefined) conditions.push(`${column} < epoch_ms(${Math.ceil(range.toMs)}::BIGINT)`);
-  return conditions.length === 0 ? 'TRUE' : conditions.join(' AND ');
-}
 
 /** Creates sim_keys and sim_rates on a connection (temporary, so each replay's connection has its own). */
 export async function stageSimulationTables(connection: DuckDBConnection, keys: readonly ModelKey[], rates: readonly SimulationRateRow[]): Promise<void> {
@@ -197,7 +189,7 @@ export async function replayAggregates(connection: DuckDBConnection, query: Repl
   await stageSimulationTables(connection, query.keys, []);
   const sessionsWhere = sessionConditions(query.plan);
   const byRoute = query.plan.routes.length > 0;
-  const calls = replayedCallsSql(query.plan, query.keys, query.rates, replayRange(query.range));
+  const calls = replayedCallsSql(query.plan, query.keys, query.rates, query.range);
   const groupingColumns = (sets: string[], byUser: boolean): string => `GROUPING(feature) AS g_feature,
       ${sets.includes('(user_tier)') ? 'GROUPING(user_tier)' : '1'} AS g_tier, ${byRoute ? 'GROUPING(route_index)' : '1'} AS g_route,
       ${byUser ? 'GROUPING(user_id)' : '1'} AS g_user, ${sets.includes('(feature, model_key)') ? 'GROUPING(model_key)' : '1'} AS g_model,
