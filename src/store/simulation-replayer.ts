@@ -10,7 +10,10 @@ export interface ReplayQuery {
   plan: ReplayPlan;
   keys: ModelKey[];
   rates: SimulationRateRow[];
-  /** Also group by (user_tier, user_id), for the users served at a loss. */
+  /**
+   * Also group by (user_tier, user_id), for the users served at a loss. A 'user' row carries the calls made,
+   * priced and unpriced, the scenario's cost and the stored cost and calls; its other sums are 0.
+   */
   byUser: boolean;
 }
 

@@ -13,7 +13,7 @@ import { simulationScenarioSchema } from '../../core/simulate/scenario-schema.js
 import type { SimulationSum } from '../simulation-replayer.js';
 import { DuckdbStore } from './duckdb-store.js';
 import { replayedCallsSql, touchableFeatures } from './simulate-replay-sql.js';
-import { stageSimulationTables } from './simulate-replay.js';
+import { stageSimulationTables, userRowSums } from './simulate-replay.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'unitcost-simulate-'));
 const endMs = Date.UTC(2026, 2, 15);
@@ -264,11 +264,18 @@ describe('the SQL replay', () => {
       ['batched_sessions', (call) => made(call) && call.batched === true],
       ['self_hosted_sessions', (call) => call.self_hosted === true],
     ];
-    const expectGroup = (grouping: string, rowOf: (row: (typeof aggregated)[number]) => boolean, callOf: (call: Record<string, unknown>) => boolean, withSessions = true) => {
+    const expectGroup = (
+      grouping: string,
+      rowOf: (row: (typeof aggregated)[number]) => boolean,
+      callOf: (call: Record<string, unknown>) => boolean,
+      withSessions = true,
+      only: readonly SimulationSum[] = measures.map(([name]) => name),
+    ) => {
       const row = aggregated.find((candidate) => candidate.grouping === grouping && rowOf(candidate));
       const mine = calls.filter(callOf);
-      const expected: Record<string, bigint> = Object.fromEntries(measures.map(([name, where, value]) => [name, mine.filter(where).reduce((sum, call) => sum + value(call), 0n)]));
-      const actual: Record<string, bigint> = Object.fromEntries(measures.map(([name]) => [name, row?.sums[name] ?? 0n]));
+      const named = measures.filter(([name]) => only.includes(name));
+      const expected: Record<string, bigint> = Object.fromEntries(named.map(([name, where, value]) => [name, mine.filter(where).reduce((sum, call) => sum + value(call), 0n)]));
+      const actual: Record<string, bigint> = Object.fromEntries(named.map(([name]) => [name, row?.sums[name] ?? 0n]));
       if (withSessions) {
         for (const [name, where] of sessionMeasures) {
           expected[name] = BigInt(new Set(mine.filter((call) => call.session_key !== null && where(call)).map((call) => call.session_key)).size);
@@ -294,6 +301,11 @@ describe('the SQL replay', () => {
     const someModel = Number(calls[0]!.model_key);
     expectGroup('model', (row) => row.modelKey === someModel && row.feature === calls[0]!.feature, (call) => Number(call.model_key) === someModel && call.feature === calls[0]!.feature, false);
     const someUser = calls.find((call) => call.user_id !== null)!;
-    expectGroup('user', (row) => row.userId === someUser.user_id && row.userTier === someUser.user_tier, (call) => call.user_id === someUser.user_id && call.user_tier === someUser.user_tier, false);
+    // A user's row carries the sums the users served at a loss need, and only those.
+    const userRow = (row: (typeof aggregated)[number]): boolean => row.userId === someUser.user_id && row.userTier === someUser.user_tier;
+    const userCall = (call: Record<string, unknown>): boolean => call.user_id === someUser.user_id && call.user_tier === someUser.user_tier;
+    expect(userRowSums).toEqual(expect.arrayContaining(['cost', 'calls', 'stored_cost']));
+    expectGroup('user', userRow, userCall, false, userRowSums);
+    expect(aggregated.filter((row) => row.grouping === 'user').length).toBe(new Set(calls.map((call) => `${call.user_tier}/${call.user_id}`)).size);
   });
 });

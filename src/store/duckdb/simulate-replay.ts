@@ -184,31 +184,50 @@ function flagSumExpressions(plan: ReplayQuery['plan'], keys: ReplayQuery['keys']
   };
 }
 
+// The sums a 'user' row carries (see ReplayQuery.byUser), as SQL over the replayed calls.
+const userSums: Array<[SimulationSum, string]> = [
+  ['calls', 'count(*) FILTER (WHERE NOT dropped)'],
+  ['priced_calls', 'count(*) FILTER (WHERE NOT dropped AND cost IS NOT NULL)'],
+  ['unpriced_calls', 'count(*) FILTER (WHERE NOT dropped AND cost IS NULL)'],
+  ['cost', 'coalesce(sum(cost) FILTER (WHERE NOT dropped), 0)'],
+  ['stored_cost', 'coalesce(sum(stored_cost), 0)'],
+  ['stored_calls', 'count(*)'],
+];
+
+/** The sums a 'user' row of the replay carries; its other sums are 0. */
+export const userRowSums: readonly SimulationSum[] = userSums.map(([name]) => name);
+
 /** Replays the calls of the range (sim_keys staged here), summed by group. */
 export async function replayAggregates(connection: DuckDBConnection, query: ReplayQuery): Promise<SimulationGroupRow[]> {
   await stageSimulationTables(connection, query.keys, []);
   const sessionsWhere = sessionConditions(query.plan);
   const byRoute = query.plan.routes.length > 0;
   const calls = replayedCallsSql(query.plan, query.keys, query.rates, query.range);
-  const groupingColumns = (sets: string[], byUser: boolean): string => `GROUPING(feature) AS g_feature,
+  const groupingColumns = (sets: string[]): string => `GROUPING(feature) AS g_feature,
       ${sets.includes('(user_tier)') ? 'GROUPING(user_tier)' : '1'} AS g_tier, ${byRoute ? 'GROUPING(route_index)' : '1'} AS g_route,
-      ${byUser ? 'GROUPING(user_id)' : '1'} AS g_user, ${sets.includes('(feature, model_key)') ? 'GROUPING(model_key)' : '1'} AS g_model,
-      feature, ${sets.includes('(user_tier)') ? 'user_tier' : 'NULL'} AS user_tier, ${byUser ? 'user_id' : 'NULL'} AS user_id,
+      1 AS g_user, ${sets.includes('(feature, model_key)') ? 'GROUPING(model_key)' : '1'} AS g_model,
+      feature, ${sets.includes('(user_tier)') ? 'user_tier' : 'NULL'} AS user_tier, NULL AS user_id,
       ${byRoute ? 'route_index' : 'NULL'} AS route_index, ${sets.includes('(feature, model_key)') ? 'model_key' : 'NULL'} AS model_key`;
-  // Each call is aggregated once, at the finest grouping and its flags (a few hundred rows, or a few per user);
-  // the grouping sets then roll those up, which costs nothing next to aggregating 10M calls once per set.
+  // Each call is aggregated once, at the finest grouping and its flags (a few hundred rows); the grouping sets
+  // then roll those up, which costs nothing next to aggregating 10M calls once per set.
   const flags = callFlags(query.plan);
   const flagSums = flagSumExpressions(query.plan, query.keys, flags.is);
-  const rolledUp = (sets: string[], names: SimulationSum[], byUser: boolean): string => {
-    const finest = ['feature', 'user_tier', 'model_key', ...(byRoute ? ['original_key', 'route_index'] : []), ...(byUser ? ['user_id'] : [])];
+  const rolledUp = (sets: string[], names: SimulationSum[]): string => {
+    const finest = ['feature', 'user_tier', 'model_key', ...(byRoute ? ['original_key', 'route_index'] : [])];
     const measures = callMeasures.filter((name) => name !== 'cost0' || query.plan.selfHosts.length > 0);
-    return `SELECT ${groupingColumns(sets, byUser)},
+    return `SELECT ${groupingColumns(sets)},
       ${names.map((name) => `${flagSums[name] ?? '0'} AS ${name}`).join(',\n      ')}
     FROM (SELECT ${finest.join(', ')}, flags, count(*) AS n, ${measures.map((name) => `sum(${name}) AS ${name}`).join(', ')}
           FROM (SELECT ${finest.join(', ')}, ${flags.sql} AS flags, ${measures.join(', ')} FROM (${calls}) c)
           GROUP BY ALL)
     GROUP BY GROUPING SETS (${sets.join(', ')})`;
   };
+  // Per user, only what the users served at a loss need, in a pass of its own: at the finest grouping, the
+  // user multiplied its rows (10M calls → 1M rows of 13 sums) and every sum was then rolled up per user.
+  const perUser = `SELECT 1 AS g_feature, 0 AS g_tier, 1 AS g_route, 0 AS g_user, 1 AS g_model,
+      NULL AS feature, user_tier, user_id, NULL AS route_index, NULL AS model_key,
+      ${userSums.map(([name, sql]) => `${sql} AS ${name}`).join(', ')}
+    FROM (${calls}) c GROUP BY user_tier, user_id`;
   const sessionCounts = (names: SimulationSum[]): SessionCountQuery => {
     const present = names.filter((name) => sessionsWhere[name] != null).map((name) => ({ name, where: sessionsWhere[name]! }));
     const routeIndexes = byRoute ? query.plan.routes.map((_, index) => index) : [];
@@ -218,8 +237,9 @@ export async function replayAggregates(connection: DuckDBConnection, query: Repl
   };
   const plain = simulationSums.filter((name) => !(name in sessionsWhere));
   const distinct = simulationSums.filter((name) => name in sessionsWhere);
-  const mainSets = ['(feature)', '(user_tier)', '()', '(feature, model_key)', ...(byRoute ? ['(route_index)'] : []), ...(query.byUser ? ['(user_tier, user_id)'] : [])];
-  const main = (await connection.runAndReadAll(rolledUp(mainSets, plain, query.byUser))).getRowObjects().map(groupRow);
+  const mainSets = ['(feature)', '(user_tier)', '()', '(feature, model_key)', ...(byRoute ? ['(route_index)'] : [])];
+  const main = (await connection.runAndReadAll(rolledUp(mainSets, plain))).getRowObjects().map(groupRow);
+  if (query.byUser) main.push(...(await connection.runAndReadAll(perUser)).getRowObjects().map(groupRow));
   const needsSessions = distinct.some((name) => sessionsWhere[name] != null);
   const counts = sessionCounts(distinct);
   const sessions = needsSessions ? (await connection.runAndReadAll(counts.sql)).getRowObjects().flatMap(counts.rows) : [];
