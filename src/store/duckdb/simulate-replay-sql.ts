@@ -158,6 +158,10 @@ function recordedCallsSql(keys: readonly ModelKey[], where: string): string {
 function leverCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], rates: readonly SimulationRateRow[], range: TimeRange, where: string): string {
   const rateOf = rateLookup(rates, range);
   const needsGap = plan.responseCaches.some((cache) => cache.ttlMs !== null);
+  // The time since the previous call of the feature, for a response cache's TTL: worked out only over the
+  // features of such a cache, so the window sorts their calls and not every call of the range.
+  const gapFeatures = plan.responseCaches.filter((cache) => cache.ttlMs !== null).map((cache) => inFeatures(cache.features));
+  const gapped = gapFeatures.includes('TRUE') ? 'TRUE' : gapFeatures.map((condition) => `(${condition})`).join(' OR ');
   const escalates = plan.routes.some((route) => route.escalateBelow > 0);
 
   // Step 1: route and fine-tune choose the model.
@@ -225,16 +229,23 @@ function leverCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], rates: reado
   const blended = (column: string): string => blendedRateSql(keys, column);
 
   const sessionWindow = 'PARTITION BY feature, session_key ORDER BY ts_ms, id';
-  return `WITH base AS (
+  return `WITH stored AS NOT MATERIALIZED (
       SELECT e.id, epoch_ms(e.ts) AS ts_ms, CAST(epoch_ms(e.ts) // 1000 % 86400 AS INTEGER) AS day_second,
         e.feature, e.user_tier, e.user_id, e.step, coalesce(e.session_id, e.task_id) AS session_key, e.status, e.response_cache,
         k.key AS original_key, e.input_tokens AS original_input, e.output_tokens AS original_output,
         e.input_tokens - e.cache_read_tokens - e.cache_write_5m_tokens - e.cache_write_1h_tokens - e.input_audio_tokens AS uncached0,
         e.cache_read_tokens, e.cache_write_5m_tokens, e.cache_write_1h_tokens, e.input_audio_tokens, e.input_tokens,
         e.output_tokens, e.reasoning_tokens, e.output_audio_tokens, e.cost_total AS stored_cost
-        ${needsGap ? ', epoch_ms(e.ts) - lag(epoch_ms(e.ts)) OVER (PARTITION BY e.feature ORDER BY epoch_ms(e.ts), e.id) AS gap_ms' : ''}
       FROM usage_events e JOIN sim_keys k ON e.model = k.model AND e.provider IS NOT DISTINCT FROM k.provider
       WHERE ${where}
+    ), base AS (
+      ${
+        needsGap
+          ? `SELECT *, ts_ms - lag(ts_ms) OVER (PARTITION BY feature ORDER BY ts_ms, id) AS gap_ms FROM stored WHERE ${gapped}
+             UNION ALL BY NAME
+             SELECT *, NULL::BIGINT AS gap_ms FROM stored WHERE NOT coalesce(${gapped}, FALSE)`
+          : 'SELECT * FROM stored'
+      }
     ), routed AS (
       SELECT *, ${routed} AS routed, ${escalated} AS escalated_draw, ${routeTo} AS route_to
       FROM (SELECT *, ${routeIndex} AS route_index FROM base)
