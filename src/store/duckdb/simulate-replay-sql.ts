@@ -27,8 +27,6 @@ function inFeatures(features: FeatureSet, column = 'feature'): string {
 // A call's draw for a salt: the same integer on every run and thread count.
 const drawOf = (salt: string): string => `(hash(id, ${quote(salt)}) % ${drawScale})`;
 
-/** The rate columns of sim_rates, in the order the stager writes them. */
-export const simulationRateColumns = ['rate_input', 'rate_cache_read', 'rate_cache_write_5m', 'rate_cache_write_1h', 'rate_output', 'rate_reasoning', 'rate_input_audio', 'rate_output_audio', 'rate_request'] as const;
 
 /**
  * The rate table as SQL constants: a CASE picks the row covering a call — the first whose model, period, slice

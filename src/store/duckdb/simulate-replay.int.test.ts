@@ -13,7 +13,7 @@ import { simulationScenarioSchema } from '../../core/simulate/scenario-schema.js
 import type { SimulationSum } from '../simulation-replayer.js';
 import { DuckdbStore } from './duckdb-store.js';
 import { replayedCallsSql, touchableFeatures } from './simulate-replay-sql.js';
-import { stageSimulationTables, userRowSums } from './simulate-replay.js';
+import { stageSimulationKeys, userRowSums } from './simulate-replay.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'unitcost-simulate-'));
 const endMs = Date.UTC(2026, 2, 15);
@@ -78,7 +78,7 @@ async function compiledScenario(compiled = scenario) {
 async function replayBoth(plan: ReplayPlan, rates: ReturnType<typeof buildSimulationRates>) {
   const connection = await store.database.instance.connect();
   try {
-    await stageSimulationTables(connection, rates.keys, rates.rates);
+    await stageSimulationKeys(connection, rates.keys);
     const sql = await connection.runAndReadAll(`SELECT * FROM (${replayedCallsSql(plan, rates.keys, rates.rates, {})}) ORDER BY id`);
     const stored = await connection.runAndReadAll(`SELECT e.*, epoch_ms(e.ts) AS ts_ms, k.key AS model_key FROM usage_events e
       JOIN sim_keys k ON e.model = k.model AND e.provider IS NOT DISTINCT FROM k.provider ORDER BY e.id`);
@@ -178,7 +178,7 @@ describe('the SQL replay', () => {
     const connection = await store.database.instance.connect();
     let calls: Array<Record<string, unknown>>;
     try {
-      await stageSimulationTables(connection, rates.keys, split);
+      await stageSimulationKeys(connection, rates.keys);
       calls = (await connection.runAndReadAll(`SELECT * FROM (${replayedCallsSql(plan, rates.keys, split, {})})`)).getRowObjects();
     } finally {
       connection.closeSync();
@@ -205,7 +205,7 @@ describe('the SQL replay', () => {
     const connection = await store.database.instance.connect();
     let calls: Array<Record<string, unknown>>;
     try {
-      await stageSimulationTables(connection, rates.keys, rates.rates);
+      await stageSimulationKeys(connection, rates.keys);
       calls = (await connection.runAndReadAll(`SELECT * FROM (${replayedCallsSql(plan, rates.keys, rates.rates, {})})`)).getRowObjects();
     } finally {
       connection.closeSync();

@@ -1,59 +1,25 @@
-import { BIGINT, BOOLEAN, DuckDBDataChunk, INTEGER, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
-import type { ModelKey, SimulationRateRow } from '../../core/simulate/replay-plan.js';
+import { DuckDBDataChunk, INTEGER, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
+import type { ModelKey } from '../../core/simulate/replay-plan.js';
 import type { TimeRange } from '../event-writer.js';
 import { simulationSums, type FeatureTrafficProfile, type ReplayQuery, type SimulationGroupRow, type SimulationSum } from '../simulation-replayer.js';
-import { blendedRateSql, modelTierSql, replayedCallsSql, replayRange, simulationRateColumns, touchableFeatures } from './simulate-replay-sql.js';
+import { blendedRateSql, modelTierSql, replayedCallsSql, replayRange, touchableFeatures } from './simulate-replay-sql.js';
 
 /*
- * The what-if replay in DuckDB: JavaScript stages the model keys and their rate rows (a few per model),
- * and one query replays every call of the range and sums it by feature, user tier, route rule and in total
- * (GROUPING SETS), so 10M calls are read once.
+ * The what-if replay in DuckDB: JavaScript stages the model keys (the rates are written into the SQL), one
+ * query replays every call of the range and sums it by feature, user tier, route rule, model and in total
+ * (GROUPING SETS over a few hundred flag rows), a second counts the distinct sessions each lever touched, and
+ * with byUser a third sums the cost per user.
  */
 
-/** Creates sim_keys and sim_rates on a connection (temporary, so each replay's connection has its own). */
-export async function stageSimulationTables(connection: DuckDBConnection, keys: readonly ModelKey[], rates: readonly SimulationRateRow[]): Promise<void> {
+/** Creates sim_keys on a connection (temporary, so each replay's connection has its own): the replay joins the stored (provider, model) to its key. */
+export async function stageSimulationKeys(connection: DuckDBConnection, keys: readonly ModelKey[]): Promise<void> {
   await connection.run('CREATE OR REPLACE TEMP TABLE sim_keys (provider VARCHAR, model VARCHAR, key INTEGER)');
-  await connection.run(`CREATE OR REPLACE TEMP TABLE sim_rates (key INTEGER, from_ms BIGINT, to_ms BIGINT, day_second_from INTEGER, day_second_to INTEGER,
-    input_above BIGINT, input_at_most BIGINT, priced BOOLEAN, ${simulationRateColumns.map((name) => `${name} BIGINT`).join(', ')})`);
-  if (keys.length > 0) {
-    const appender = await connection.createAppender('sim_keys', 'main', 'temp');
-    try {
-      const chunk = DuckDBDataChunk.create([VARCHAR, VARCHAR, INTEGER], keys.length);
-      chunk.setColumns([keys.map((key) => key.provider), keys.map((key) => key.model), keys.map((key) => key.key)]);
-      appender.appendDataChunk(chunk);
-      appender.flushSync();
-    } finally {
-      appender.closeSync();
-    }
-  }
-  if (rates.length === 0) return;
-  const appender = await connection.createAppender('sim_rates', 'main', 'temp');
+  if (keys.length === 0) return;
+  const appender = await connection.createAppender('sim_keys', 'main', 'temp');
   try {
-    for (let start = 0; start < rates.length; start += 2048) {
-      const slice = rates.slice(start, start + 2048);
-      const chunk = DuckDBDataChunk.create([INTEGER, BIGINT, BIGINT, INTEGER, INTEGER, BIGINT, BIGINT, BOOLEAN, ...simulationRateColumns.map(() => BIGINT)], slice.length);
-      const rate = (row: SimulationRateRow, name: keyof NonNullable<SimulationRateRow['rates']>): bigint | null => (row.rates === null ? null : BigInt(row.rates[name]));
-      chunk.setColumns([
-        slice.map((row) => row.key),
-        slice.map((row) => BigInt(row.fromMs)),
-        slice.map((row) => BigInt(row.toMs)),
-        slice.map((row) => row.daySecondFrom),
-        slice.map((row) => row.daySecondTo),
-        slice.map((row) => BigInt(row.inputAbove)),
-        slice.map((row) => BigInt(row.inputAtMost)),
-        slice.map((row) => row.rates !== null),
-        slice.map((row) => rate(row, 'input')),
-        slice.map((row) => rate(row, 'cacheRead')),
-        slice.map((row) => rate(row, 'cacheWrite5m')),
-        slice.map((row) => rate(row, 'cacheWrite1h')),
-        slice.map((row) => rate(row, 'output')),
-        slice.map((row) => rate(row, 'reasoning')),
-        slice.map((row) => rate(row, 'inputAudio')),
-        slice.map((row) => rate(row, 'outputAudio')),
-        slice.map((row) => rate(row, 'request')),
-      ]);
-      appender.appendDataChunk(chunk);
-    }
+    const chunk = DuckDBDataChunk.create([VARCHAR, VARCHAR, INTEGER], keys.length);
+    chunk.setColumns([keys.map((key) => key.provider), keys.map((key) => key.model), keys.map((key) => key.key)]);
+    appender.appendDataChunk(chunk);
     appender.flushSync();
   } finally {
     appender.closeSync();
@@ -199,7 +165,7 @@ export const userRowSums: readonly SimulationSum[] = userSums.map(([name]) => na
 
 /** Replays the calls of the range (sim_keys staged here), summed by group. */
 export async function replayAggregates(connection: DuckDBConnection, query: ReplayQuery): Promise<SimulationGroupRow[]> {
-  await stageSimulationTables(connection, query.keys, []);
+  await stageSimulationKeys(connection, query.keys);
   const sessionsWhere = sessionConditions(query.plan);
   const byRoute = query.plan.routes.length > 0;
   const calls = replayedCallsSql(query.plan, query.keys, query.rates, query.range);
