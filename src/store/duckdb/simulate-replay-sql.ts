@@ -17,7 +17,11 @@ export function replayRange(range: TimeRange, column = 'e.ts'): string {
   return conditions.length === 0 ? 'TRUE' : conditions.join(' AND ');
 }
 
-const quote = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+/** A string as an SQL literal. */
+export const quote = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+
+// The stored calls of the range, each with its model's key (sim_keys, staged per replay).
+const storedCalls = 'usage_events e JOIN sim_keys k ON e.model = k.model AND e.provider IS NOT DISTINCT FROM k.provider';
 
 function inFeatures(features: FeatureSet, column = 'feature'): string {
   if (features === null) return 'TRUE';
@@ -71,7 +75,8 @@ function rateLookup(rates: readonly SimulationRateRow[], range: TimeRange) {
   return { cost };
 }
 
-function caseChain(branches: Array<[string, string]>, otherwise: string): string {
+/** CASE WHEN … THEN … over the branches, in order; `otherwise` alone when there is none. */
+export function caseChain(branches: Array<[string, string]>, otherwise: string): string {
   if (branches.length === 0) return otherwise;
   return `CASE ${branches.map(([when, then]) => `WHEN ${when} THEN ${then}`).join(' ')} ELSE ${otherwise} END`;
 }
@@ -148,7 +153,7 @@ function recordedCallsSql(keys: readonly ModelKey[], where: string): string {
       0::BIGINT AS output_cut, 0::BIGINT AS input_cut,
       e.input_tokens, e.cache_read_tokens, e.cache_write_5m_tokens, e.cache_write_1h_tokens, e.input_audio_tokens, e.output_tokens, e.reasoning_tokens, e.output_audio_tokens,
       e.cost_total AS cost, e.cost_total AS cost0, e.cost_total AS stored_cost
-    FROM usage_events e JOIN sim_keys k ON e.model = k.model AND e.provider IS NOT DISTINCT FROM k.provider
+    FROM ${storedCalls}
     WHERE ${where}`;
 }
 
@@ -234,7 +239,7 @@ function leverCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], rates: reado
         e.input_tokens - e.cache_read_tokens - e.cache_write_5m_tokens - e.cache_write_1h_tokens - e.input_audio_tokens AS uncached0,
         e.cache_read_tokens, e.cache_write_5m_tokens, e.cache_write_1h_tokens, e.input_audio_tokens, e.input_tokens,
         e.output_tokens, e.reasoning_tokens, e.output_audio_tokens, e.cost_total AS stored_cost
-      FROM usage_events e JOIN sim_keys k ON e.model = k.model AND e.provider IS NOT DISTINCT FROM k.provider
+      FROM ${storedCalls}
       WHERE ${where}
     ), base AS (
       ${

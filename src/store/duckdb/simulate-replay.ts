@@ -2,7 +2,7 @@ import { DuckDBDataChunk, INTEGER, VARCHAR, type DuckDBConnection } from '@duckd
 import type { ModelKey } from '../../core/simulate/replay-plan.js';
 import type { TimeRange } from '../event-writer.js';
 import { simulationSums, type FeatureTrafficProfile, type ReplayQuery, type SimulationGroupRow, type SimulationSum } from '../simulation-replayer.js';
-import { blendedRateSql, modelTierSql, replayedCallsSql, replayRange, touchableFeatures } from './simulate-replay-sql.js';
+import { blendedRateSql, caseChain, modelTierSql, quote, replayedCallsSql, replayRange, touchableFeatures } from './simulate-replay-sql.js';
 
 /*
  * The what-if replay in DuckDB: JavaScript stages the model keys (the rates are written into the SQL), one
@@ -206,9 +206,8 @@ export async function replayAggregates(connection: DuckDBConnection, query: Repl
   const mainSets = ['(feature)', '(user_tier)', '()', '(feature, model_key)', ...(byRoute ? ['(route_index)'] : [])];
   const main = (await connection.runAndReadAll(rolledUp(mainSets, plain))).getRowObjects().map(groupRow);
   if (query.byUser) main.push(...(await connection.runAndReadAll(perUser)).getRowObjects().map(groupRow));
-  const needsSessions = distinct.some((name) => sessionsWhere[name] != null);
-  const counts = sessionCounts(distinct);
-  const sessions = needsSessions ? (await connection.runAndReadAll(counts.sql)).getRowObjects().flatMap(counts.rows) : [];
+  const counts = distinct.some((name) => sessionsWhere[name] != null) ? sessionCounts(distinct) : null;
+  const sessions = counts ? (await connection.runAndReadAll(counts.sql)).getRowObjects().flatMap(counts.rows) : [];
   const key = (row: SimulationGroupRow): string => JSON.stringify([row.grouping, row.feature, row.userTier, row.userId, row.routeIndex, row.modelKey]);
   const sessionRows = new Map(sessions.map((row) => [key(row), row]));
   for (const row of main) {
@@ -248,8 +247,7 @@ function packedSessionCounts(calls: string, names: SimulationSum[], present: Ses
   const width = present.length;
   const type = (1 + routeIndexes.length + features.length) * width <= 63 ? 'BIGINT' : 'HUGEINT';
   const flags = present.map((condition, bit) => `CASE WHEN ${condition.where} THEN ${2 ** bit} ELSE 0 END`).join(' + ');
-  const featureSlot =
-    features.length === 0 ? 'NULL' : `CASE ${features.map((feature, index) => `WHEN feature = '${feature.replaceAll("'", "''")}' THEN ${1 + routeIndexes.length + index}`).join(' ')} END`;
+  const featureSlot = caseChain(features.map((feature, index) => [`feature = ${quote(feature)}`, String(1 + routeIndexes.length + index)]), 'NULL');
   const routeSlot = routeIndexes.length > 0 ? ` | coalesce(flags << (${width} * (1 + route_index)), 0)` : '';
   const counted = (slot: number): string[] => present.map((condition, bit) => `count(*) FILTER (WHERE (slots >> ${slot * width + bit}) & 1 = 1) AS s${slot}_${condition.name}`);
   const slotCount = 1 + routeIndexes.length + features.length;
