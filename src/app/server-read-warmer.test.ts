@@ -50,6 +50,36 @@ describe('ServerReadWarmer', () => {
     expect(failing.pending).toBe(false);
   });
 
+  it('waits while a write is in progress, however long it takes, then warms up once writes have been quiet', async () => {
+    vi.useFakeTimers();
+    const warm = vi.fn(async () => {});
+    const warmer = new ServerReadWarmer(warm, 300);
+    warmer.beginWrite();
+    warmer.endWrite(true);
+    // The next export is being decoded when the quiet delay would have run out.
+    await vi.advanceTimersByTimeAsync(200);
+    warmer.beginWrite();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(warm).not.toHaveBeenCalled();
+    expect(warmer.pending).toBe(true);
+    warmer.endWrite(false);
+    await vi.advanceTimersByTimeAsync(299);
+    expect(warm).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(warm).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not warm up after writes that stored nothing new', async () => {
+    vi.useFakeTimers();
+    const warm = vi.fn(async () => {});
+    const warmer = new ServerReadWarmer(warm, 100);
+    warmer.beginWrite();
+    warmer.endWrite(false);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(warm).not.toHaveBeenCalled();
+    expect(warmer.pending).toBe(false);
+  });
+
   it('cancels a waiting warm-up when stopped, and schedules none after', async () => {
     vi.useFakeTimers();
     const warm = vi.fn(async () => {});
