@@ -2,6 +2,7 @@ import { hashContent } from '../ingest/hash-content.js';
 import type { Store } from '../store/store.js';
 import type { App } from './create-app.js';
 import { defaultDemoEndMs, fillStoreWithDemo, type DemoStoreResult } from './demo-service.js';
+import { TraceIngester } from './capture/trace-ingester.js';
 import { RecordIngester } from './ingest-records.js';
 import { loadApiKeys } from './key-service.js';
 import { openStore } from './open-store.js';
@@ -50,20 +51,38 @@ export async function openServerServices(
     const warmer = new ServerReadWarmer(async () => {
       await answers.get(kpisKey(overviewKpiFlags), () => computeKpis(overviewKpiFlags));
     }, options.refreshQuietMs ?? 300);
-    const services: ServerServices = {
-      app,
-      keys,
-      storeLocation: store.location,
-      ingestBatch: async (records, source) => {
+    const ingestBatch: ServerServices['ingestBatch'] = async (records, source) => {
+      let accepted = false;
+      warmer.beginWrite();
+      try {
         const result = await ingester.ingest(records, { nowMs: app.now().getTime(), source });
         // Before the answer goes out: a client that has its acknowledgement never reads a report without its batch.
         if (result.accepted > 0) {
           answers.clear();
-          warmer.schedule();
+          accepted = true;
         }
         return result;
-      },
+      } finally {
+        warmer.endWrite(accepted);
+      }
+    };
+    const traces = new TraceIngester(ingestBatch, app.config.capture.otlp.attributes);
+    const services: ServerServices = {
+      app,
+      keys,
+      storeLocation: store.location,
+      ingestBatch,
       ingestCounters: () => ({ ...ingester.counters }),
+      ingestTraces: async (spans, unreadable, source) => {
+        // Translating an export is part of the write: the warm-up waits for it as for the commit.
+        warmer.beginWrite();
+        try {
+          return await traces.ingest(spans, unreadable, source);
+        } finally {
+          warmer.endWrite(false);
+        }
+      },
+      traceCounters: () => ({ ...traces.counters }),
       readCounters: () => ({ ...answers.counters, warmups: warmer.completed }),
       // Reads share the writing connection (and refresh the report summaries), so they take their turn in the
       // queue. A dashboard that changes a filter abandons its earlier requests; they are dropped, not run.

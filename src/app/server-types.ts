@@ -1,3 +1,6 @@
+import type { CapturedSpan } from '../core/capture/captured-span.js';
+import type { UnreadableSpan } from '../core/capture/flatten-otlp-request.js';
+import type { TraceCounters, TraceIngestResult } from './capture/trace-ingest-result.js';
 import type { App } from './create-app.js';
 import type { ApiKeys } from './api-keys.js';
 import type { KpiFlags, ReportFlags } from './server-reports.js';
@@ -68,6 +71,10 @@ export interface ServerServices {
   ingestBatch(records: RawRecord[], source: string): Promise<BatchResult>;
   /** Totals of every batch so far. */
   ingestCounters(): IngestCounters;
+  /** Turns decoded OTLP spans into usage events and task outcomes and stores them like a batch. */
+  ingestTraces(spans: CapturedSpan[], unreadable: UnreadableSpan[], source: string): Promise<TraceIngestResult>;
+  /** Totals of every trace export so far. */
+  traceCounters(): TraceCounters;
   /** How reads were answered so far. */
   readCounters(): ReadCounters;
   /**

@@ -27,6 +27,29 @@ describe('unitcost serve', () => {
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   });
 
+  it('also listens on --otlp-port for OTLP exporters, and says where', async () => {
+    const io = captureIo();
+    const db = join(mkdtempSync(join(tmpdir(), 'unitcost-serve-otlp-')), 'store.duckdb');
+    let stop!: () => void;
+    const until = new Promise<void>((resolve) => (stop = resolve));
+    const context = { app: () => createApp({ directory: '/nonexistent-config-dir' }), io };
+    const serving = runServe({ port: '0', otlpPort: '0', db, logLevel: 'silent' }, context, until);
+    await expect.poll(() => /OTLP traces: (http:\/\/[^/\s]+)\/v1\/traces/.exec(io.out())?.[1]).toBeTruthy();
+    const otlpUrl = /OTLP traces: (http:\/\/[^/\s]+)\/v1\/traces/.exec(io.out())![1]!;
+    const dashboardUrl = /dashboard: (http:\/\/[^/\s]+)\//.exec(io.out())![1]!;
+    expect(otlpUrl).not.toBe(dashboardUrl);
+    const response = await fetch(`${otlpUrl}/v1/traces`, { method: 'POST', body: '{"resourceSpans":[]}', headers: { 'Content-Type': 'application/json' } });
+    expect(response.status).toBe(200);
+    stop();
+    await serving;
+  });
+
+  it('refuses a bad --otlp-port before opening anything', async () => {
+    const io = captureIo();
+    const context = { app: () => createApp({ directory: '/nonexistent-config-dir' }), io };
+    await expect(runServe({ port: '0', otlpPort: '4318x' }, context, Promise.resolve())).rejects.toThrow('--otlp-port must be a port number');
+  });
+
   it('refuses a bad port before opening anything', async () => {
     const io = captureIo();
     const context = { app: () => createApp({ directory: '/nonexistent-config-dir' }), io };

@@ -15,6 +15,7 @@ export interface ServeOptions {
   db?: string;
   logLevel?: string;
   demo?: boolean;
+  otlpPort?: string;
 }
 
 // The demo `npm start` loads: three months of four features, big enough for every chart, quick to load.
@@ -32,11 +33,14 @@ export function registerServeCommand(program: Command, context: CliContext): voi
     .option('--host <address>', 'address to listen on once an API key exists (default 0.0.0.0); loopback only while there is none')
     .option('--db <file>', 'the store file (default: $UNITCOST_DB, the config, or ./unitcost.duckdb)')
     .option('--demo', `fill the store with demo traffic first when it holds no calls (${demoEvents.toLocaleString('en-US')} records over ${demoDays} days)`)
+    .option('--otlp-port <n>', 'also listen on this port, e.g. 4318 where OTLP exporters send by default (POST /v1/traces is on --port too)')
     .option('--log-level <level>', `request log level: ${logLevels.join(', ')} (default: info, or warn on a terminal)`)
     .addHelpText(
       'after',
       `
 Routes: /openapi.json describes them all. POST /v1/events takes JSON arrays or NDJSON (gzip accepted);
+POST /v1/traces is an OTLP/HTTP trace receiver (protobuf or JSON): point an exporter at
+OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 with --otlp-port 4318, and its GenAI spans become calls;
 GET /v1/models, /v1/estimate, /v1/report, /v1/kpis answer as the CLI's --json. The dashboard is at /.
 Keys: \`unitcost keys create --name N --scope ingest|read|admin\`; requests send "Authorization: Bearer <key>".
 With no key the server listens on 127.0.0.1 only and needs none.
@@ -44,6 +48,7 @@ With no key the server listens on 127.0.0.1 only and needs none.
 Examples:
   unitcost serve                           http://127.0.0.1:8787 on ./unitcost.duckdb
   unitcost serve --port 9000 --db events.duckdb
+  unitcost serve --otlp-port 4318          OpenTelemetry exporters' default endpoint too
   curl -H "Authorization: Bearer $KEY" -H 'Content-Type: application/x-ndjson' --data-binary @events.jsonl localhost:8787/v1/events`,
     )
     .action((options: ServeOptions) => runServe(options, context));
@@ -53,6 +58,10 @@ Examples:
 export async function runServe(options: ServeOptions, context: CliContext, until: Promise<void> = stopSignal()): Promise<void> {
   const port = Number(options.port);
   if (!/^\d+$/.test(options.port) || port > 65_535) throw new UnitcostError('invalid_argument', `--port must be a port number from 0 to 65535, got "${options.port}"`, { field: '--port' });
+  const otlpPort = options.otlpPort === undefined ? undefined : Number(options.otlpPort);
+  if (options.otlpPort !== undefined && (!/^\d+$/.test(options.otlpPort) || otlpPort! > 65_535)) {
+    throw new UnitcostError('invalid_argument', `--otlp-port must be a port number from 0 to 65535, got "${options.otlpPort}"`, { field: '--otlp-port' });
+  }
   const logLevel = options.logLevel ?? (context.io.isTty ? 'warn' : 'info');
   if (!(logLevels as readonly string[]).includes(logLevel)) throw new UnitcostError('invalid_argument', `--log-level must be one of ${logLevels.join(', ')}, got "${logLevel}"`, { field: '--log-level' });
 
@@ -68,7 +77,7 @@ export async function runServe(options: ServeOptions, context: CliContext, until
   try {
     const keyed = services.keys.hasActiveKeys();
     const host = keyed ? (options.host ?? '0.0.0.0') : '127.0.0.1';
-    running = await startServer({ services, host, port, dashboardRoot, logLevel: logLevel as (typeof logLevels)[number] });
+    running = await startServer({ services, host, port, dashboardRoot, logLevel: logLevel as (typeof logLevels)[number], ...(otlpPort === undefined ? {} : { otlpPort }) });
     context.io.stderr(`unitcost serving ${services.storeLocation}\n`);
     if (!keyed) {
       const ignored = options.host !== undefined && !isLoopbackHost(options.host) ? ` (--host ${options.host} ignored)` : '';
@@ -78,6 +87,7 @@ export async function runServe(options: ServeOptions, context: CliContext, until
     }
     const shownUrl = running.url.replace('://0.0.0.0:', '://localhost:');
     context.io.stdout(`dashboard: ${shownUrl}/   API: ${shownUrl}/openapi.json\n`);
+    if (running.otlpUrl) context.io.stdout(`OTLP traces: ${running.otlpUrl.replace('://0.0.0.0:', '://localhost:')}/v1/traces\n`);
     await until;
     context.io.stderr('stopping: finishing requests in flight and queued writes\n');
   } finally {

@@ -60,6 +60,14 @@ describe('loadConfig', () => {
     expect(error.details).toMatchObject({ line: 3, field: 'discounts[0].percent' });
   });
 
+  it('reads which span attributes carry tags, and names a tag that does not exist with the ones that do', () => {
+    const good = directoryWith({ 'unitcost.config.yaml': ['capture:', '  otlp:', '    attributes:', '      enduser.id: user_id', '      app.feature: feature'].join('\n') });
+    expect(loadConfig({ directory: good, environment: {} }).config.capture.otlp.attributes).toEqual({ 'enduser.id': 'user_id', 'app.feature': 'feature' });
+    const bad = directoryWith({ 'unitcost.config.yaml': ['capture:', '  otlp:', '    attributes:', '      enduser.id: customer'].join('\n') });
+    const error = errorOf(() => loadConfig({ directory: bad, environment: {} }));
+    expect(error.message).toMatch(/unitcost\.config\.yaml:4: capture\.otlp\.attributes\.enduser\.id: must be one of feature, team/);
+  });
+
   it('points a missing field at the object that lacks it, in JSON too', () => {
     const directory = directoryWith({
       'unitcost.config.json': '{\n  "models": [\n    { "id": "x",\n      "prices": { "input": 1 } }\n  ]\n}\n',

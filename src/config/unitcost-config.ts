@@ -1,3 +1,4 @@
+import { spanTagNames } from '../core/capture/span-tag-names.js';
 import { z } from 'zod';
 import { catalogOverridesSchema } from '../core/catalog/catalog-overrides.js';
 import { plansSchema, revenueAttributionSchema } from '../core/events/plans.js';
@@ -42,6 +43,19 @@ export const modelTiersSchema = z
     path: ['budget_below_usd_per_million'],
   });
 
+/** How captured traces are read: which other attributes carry our tags, so nobody has to re-instrument. */
+export const captureSchema = z
+  .object({
+    otlp: z
+      .object({
+        // e.g. {"traceloop.association.properties.feature": "feature", "enduser.id": "user_id"}; unitcost.* attributes need no entry.
+        attributes: z.record(z.string().min(1), z.enum(spanTagNames, { error: () => `must be one of ${spanTagNames.join(', ')}` })).default({}),
+      })
+      .strict()
+      .default({ attributes: {} }),
+  })
+  .strict();
+
 /** The whole of unitcost.config.json / .yaml. */
 export const unitcostConfigSchema = z
   .object({
@@ -58,6 +72,7 @@ export const unitcostConfigSchema = z
     revenue_attribution: revenueAttributionSchema.default({ method: 'cost_share' }),
     kpi_thresholds: kpiThresholdsSchema.default({ max_prompt_cache_hit_rate_drop_points: 25, max_response_cache_hit_rate_drop_points: 25, max_frontier_share_rise_points: 10 }),
     model_tiers: modelTiersSchema.default({ budget_below_usd_per_million: 1, frontier_from_usd_per_million: 3, models: {} }),
+    capture: captureSchema.default({ otlp: { attributes: {} } }),
   })
   .strict();
 

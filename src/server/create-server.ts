@@ -13,6 +13,7 @@ import type { AccessPolicy, AccessVariables } from './require-scope.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
 import { eventsRoutes } from './routes/events-routes.js';
 import { keysRoutes } from './routes/keys-routes.js';
+import { otlpRoutes } from './routes/otlp-routes.js';
 import { kpiParameters, reportParameters, reportRoutes } from './routes/report-routes.js';
 import { simulateRoutes } from './routes/simulate-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
@@ -41,7 +42,7 @@ const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', im
  */
 export function createServer(options: ServerOptions): { app: Hono<{ Variables: AccessVariables }>; metrics: ServerMetrics } {
   const { services, logger } = options;
-  const metrics = new ServerMetrics(() => services.ingestCounters(), () => services.readCounters());
+  const metrics = new ServerMetrics(() => services.ingestCounters(), () => services.readCounters(), () => services.traceCounters());
   const policy: AccessPolicy = { keys: services.keys, loopbackOnly: options.loopbackOnly };
   const limits = { ...defaultBatchLimits, ...options.limits };
   const document = openapiDocument(operationSpecs(reportParameters, kpiParameters), packageVersion);
@@ -65,6 +66,7 @@ export function createServer(options: ServerOptions): { app: Hono<{ Variables: A
   app.route('/', systemRoutes(policy, metrics, () => document));
   app.route('/', catalogRoutes(services, policy));
   app.route('/', eventsRoutes(services, policy, limits));
+  app.route('/', otlpRoutes(services, policy, limits));
   app.route('/', reportRoutes(services, policy));
   app.route('/', simulateRoutes(services, policy));
   app.route('/', keysRoutes(services, policy));

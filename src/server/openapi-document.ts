@@ -131,6 +131,25 @@ export function operationSpecs(reportParameters: Parameter[], kpiParameters: Par
       },
     },
     {
+      method: 'post',
+      path: '/v1/traces',
+      summary: 'OTLP/HTTP trace receiver: GenAI spans of the OpenTelemetry semantic conventions, OpenLLMetry, OpenInference and the Vercel AI SDK become usage events, traces become tasks (docs/capture.md).',
+      scope: 'ingest',
+      body: {
+        types: ['application/x-protobuf', 'application/json'],
+        schema: { type: 'object', description: 'an OTLP ExportTraceServiceRequest' },
+        description: 'an ExportTraceServiceRequest, protobuf or OTLP/JSON; Content-Encoding: gzip accepted',
+      },
+      responses: {
+        '200': 'an ExportTraceServiceResponse in the request\'s encoding; partialSuccess counts the spans refused and says why. X-Unitcost-Calls, X-Unitcost-Spans-Without-Usage and X-Unitcost-Spans-Not-GenAI count the other spans',
+        '400': 'the body is not an ExportTraceServiceRequest: a google.rpc.Status in the request\'s encoding',
+        '413': 'more bytes than one request may carry: lower the exporter\'s batch size',
+        '415': 'neither application/x-protobuf nor application/json, or an encoding other than gzip',
+        '401': errorResponses['401'],
+        '403': errorResponses['403'],
+      },
+    },
+    {
       method: 'get',
       path: '/v1/report',
       headers: [readCacheHeader],

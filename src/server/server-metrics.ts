@@ -1,3 +1,4 @@
+import type { TraceCounters } from '../app/capture/trace-ingest-result.js';
 import type { IngestCounters, ReadCounters } from '../app/server-types.js';
 
 /*
@@ -22,6 +23,7 @@ export class ServerMetrics {
   constructor(
     private readonly ingestCounters: () => IngestCounters,
     private readonly readCounters: () => ReadCounters,
+    private readonly traceCounters: () => TraceCounters = () => ({ spans: 0, calls: 0, withoutUsage: 0, notGenAi: 0, rejected: 0 }),
   ) {}
 
   /** Records a finished request under its route pattern. */
@@ -43,6 +45,7 @@ export class ServerMetrics {
   render(): string {
     const events = this.ingestCounters();
     const reads = this.readCounters();
+    const traces = this.traceCounters();
     const lines: string[] = [
       '# HELP unitcost_events_accepted_total Records newly stored by POST /v1/events (usage events, outcomes and revenue).',
       '# TYPE unitcost_events_accepted_total counter',
@@ -60,6 +63,12 @@ export class ServerMetrics {
       '# HELP unitcost_read_warmups_total Report summaries refreshed and the overview\'s KPIs computed in the background after new data.',
       '# TYPE unitcost_read_warmups_total counter',
       `unitcost_read_warmups_total ${reads.warmups}`,
+      '# HELP unitcost_otlp_spans_total Spans POST /v1/traces received, by what they were: a GenAI call stored, a GenAI span without usage of its own, another span, or refused.',
+      '# TYPE unitcost_otlp_spans_total counter',
+      `unitcost_otlp_spans_total{kind="call"} ${traces.calls}`,
+      `unitcost_otlp_spans_total{kind="genai_without_usage"} ${traces.withoutUsage}`,
+      `unitcost_otlp_spans_total{kind="not_genai"} ${traces.notGenAi}`,
+      `unitcost_otlp_spans_total{kind="rejected"} ${traces.rejected}`,
       '# HELP unitcost_http_requests_total HTTP requests answered, by route pattern and status.',
       '# TYPE unitcost_http_requests_total counter',
     ];

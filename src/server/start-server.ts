@@ -22,6 +22,8 @@ export interface StartOptions {
   /** Where logs go; standard output by default. */
   logDestination?: DestinationStream;
   limits?: Partial<BatchLimits>;
+  /** A second port for the same routes, e.g. 4318 where OTLP exporters send by default; 0 picks a free one. */
+  otlpPort?: number;
 }
 
 /** A listening server. */
@@ -31,6 +33,8 @@ export interface RunningServer {
   host: string;
   port: number;
   metrics: ServerMetrics;
+  /** The base URL of the second (OTLP) listener, when one was asked for. */
+  otlpUrl?: string;
   /** Stops accepting connections and resolves once the requests in flight are answered. */
   close(): Promise<void>;
 }
@@ -56,30 +60,49 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     dashboard: options.dashboardRoot === undefined ? null : loadDashboardAssets(options.dashboardRoot),
     ...(options.limits ? { limits: options.limits } : {}),
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const candidate = serve({ fetch: app.fetch, port: options.port, hostname: options.host }) as Server;
-    candidate.once('listening', () => resolve(candidate));
+  const server = await listen(app.fetch, options.port, options.host);
+  const otlpServer = options.otlpPort === undefined ? undefined : await listen(app.fetch, options.otlpPort, options.host, '--otlp-port').catch(async (error: unknown) => {
+    await closeServer(server);
+    throw error;
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: baseUrl(address),
+    ...(otlpServer ? { otlpUrl: baseUrl(otlpServer.address() as AddressInfo) } : {}),
+    host: address.address,
+    port: address.port,
+    metrics,
+    close: async () => {
+      await Promise.all([closeServer(server), otlpServer ? closeServer(otlpServer) : undefined]);
+    },
+  };
+}
+
+function baseUrl(address: AddressInfo): string {
+  return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+}
+
+function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, host: string, flag = '--port'): Promise<Server> {
+  return new Promise<Server>((resolve, reject) => {
+    const candidate = serve({ fetch, port, hostname: host }) as Server;
+    candidate.once('listening', () => {
+      // Keep-alive sockets would hold close() open for their idle timeout; requests in flight still finish.
+      candidate.keepAliveTimeout = 5_000;
+      resolve(candidate);
+    });
     candidate.once('error', (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'
-          ? new UnitcostError('invalid_argument', `port ${options.port} on ${options.host} is in use: stop what holds it or pass --port`, { field: '--port' }, { cause: error })
+          ? new UnitcostError('invalid_argument', `port ${port} on ${host} is in use: stop what holds it or pass ${flag}`, { field: flag }, { cause: error })
           : error,
       );
     });
   });
-  // Keep-alive sockets would hold close() open for their idle timeout; requests in flight still finish.
-  server.keepAliveTimeout = 5_000;
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${shownHost}:${address.port}`,
-    host: address.address,
-    port: address.port,
-    metrics,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeIdleConnections();
-      }),
-  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeIdleConnections();
+  });
 }
