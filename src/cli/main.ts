@@ -9,6 +9,7 @@ import { registerStartCommand } from './start-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerKeysCommand } from './keys-command.js';
 import { registerIngestCommand } from './ingest-command.js';
+import { registerImportCommand } from './import-command.js';
 import { registerRepriceCommand } from './reprice-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerReportCommand } from './report-command.js';
@@ -36,6 +37,7 @@ export function buildProgram(context: CliContext): Command {
   registerServeCommand(program, context);
   registerKeysCommand(program, context);
   registerIngestCommand(program, context);
+  registerImportCommand(program, context);
   registerRepriceCommand(program, context);
   registerDemoCommand(program, context);
   registerReportCommand(program, context);
