@@ -33,7 +33,7 @@ module.exports = {
       name: 'surfaces-independent',
       comment: 'CLI, server and gateway are thin shells over the app; none may call another.',
       severity: 'error',
-      from: { path: '^src/(cli|server|gateway)/', pathNot: '^src/cli/serve-command\\.ts$' },
+      from: { path: '^src/(cli|server|gateway)/', pathNot: '^src/cli/(serve|gateway)-command\\.ts$' },
       to: { path: '^src/(cli|server|gateway)/', pathNot: '^src/$1/' },
     },
     {
@@ -42,6 +42,27 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/cli/serve-command\\.ts$' },
       to: { path: '^src/(server|gateway)/', pathNot: '^src/server/start-server\\.ts$' },
+    },
+    {
+      name: 'gateway-starts-only-the-gateway',
+      comment: '`unitcost gateway` launches the gateway surface, and only through its entry point, start-gateway.ts.',
+      severity: 'error',
+      from: { path: '^src/cli/gateway-command\\.ts$' },
+      to: { path: '^src/(server|gateway)/', pathNot: '^src/gateway/start-gateway\\.ts$' },
+    },
+    {
+      name: 'sdk-wrappers-stay-light',
+      comment: 'unitcost/openai, /anthropic and /ai-sdk load inside a customer app: they may use the pure core, never the store, server or CLI (no DuckDB in their process).',
+      severity: 'error',
+      from: { path: '^src/capture/' },
+      to: { path: '^src/(app|store|server|cli|gateway|ingest|config)/' },
+    },
+    {
+      name: 'test-support-only-in-tests',
+      comment: 'src/testing holds fakes of the providers for tests; shipped code never reaches them.',
+      severity: 'error',
+      from: { pathNot: ['^src/testing/', '-test-harness\\.ts$'] },
+      to: { path: '^src/testing/' },
     },
     {
       name: 'no-circular',
