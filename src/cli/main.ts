@@ -16,6 +16,7 @@ import { registerReportCommand } from './report-command.js';
 import { registerKpisCommand } from './kpis-command.js';
 import { registerSimulateCommand } from './simulate-command.js';
 import { registerOptimizeCommand } from './optimize-command.js';
+import { registerGatewayCommand } from './gateway-command.js';
 
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
@@ -44,6 +45,7 @@ export function buildProgram(context: CliContext): Command {
   registerKpisCommand(program, context);
   registerSimulateCommand(program, context);
   registerOptimizeCommand(program, context);
+  registerGatewayCommand(program, context);
   return program;
 }
 

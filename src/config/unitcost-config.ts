@@ -2,6 +2,7 @@ import { spanTagNames } from '../core/capture/span-tag-names.js';
 import { z } from 'zod';
 import { catalogOverridesSchema } from '../core/catalog/catalog-overrides.js';
 import { plansSchema, revenueAttributionSchema } from '../core/events/plans.js';
+import { gatewayConfigSchema } from '../core/gateway/gateway-config.js';
 
 const share = z.number().min(0).max(1);
 
@@ -73,6 +74,8 @@ export const unitcostConfigSchema = z
     kpi_thresholds: kpiThresholdsSchema.default({ max_prompt_cache_hit_rate_drop_points: 25, max_response_cache_hit_rate_drop_points: 25, max_frontier_share_rise_points: 10 }),
     model_tiers: modelTiersSchema.default({ budget_below_usd_per_million: 1, frontier_from_usd_per_million: 3, models: {} }),
     capture: captureSchema.default({ otlp: { attributes: {} } }),
+    // Upstreams, levers and timeouts of `unitcost gateway`; OpenAI and Anthropic at their official addresses by default.
+    gateway: gatewayConfigSchema.prefault({}),
   })
   .strict();
 

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { gatewayConfigSchema } from './gateway-config.js';
+
+describe('gatewayConfigSchema', () => {
+  it('serves OpenAI and Anthropic at their official addresses when nothing is configured', () => {
+    const config = gatewayConfigSchema.parse({});
+    expect(config.providers).toEqual({
+      openai: { api: 'openai', base_url: 'https://api.openai.com/v1' },
+      anthropic: { api: 'anthropic', base_url: 'https://api.anthropic.com' },
+    });
+    expect(config.timeouts).toEqual({ upstream_ms: 600_000, stream_idle_ms: 120_000, drain_after_abort_ms: 10_000 });
+    expect(config.policies).toEqual({ output_caps: [], routes: [], budgets: [], reserve_output_tokens: 4096 });
+  });
+
+  it('fills in the api and address of a provider named after its API', () => {
+    const config = gatewayConfigSchema.parse({ providers: { openai: { api_key_env: 'OPENAI_API_KEY' } } });
+    expect(config.providers).toEqual({ openai: { api: 'openai', base_url: 'https://api.openai.com/v1', api_key_env: 'OPENAI_API_KEY' } });
+  });
+
+  it('requires the api and base_url of any other provider', () => {
+    const result = gatewayConfigSchema.safeParse({ providers: { openrouter: { base_url: 'https://openrouter.ai/api/v1' } } });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]).toMatchObject({ path: ['providers', 'openrouter', 'api'] });
+    const missingUrl = gatewayConfigSchema.safeParse({ providers: { vllm: { api: 'openai' } } });
+    expect(missingUrl.error?.issues[0]).toMatchObject({ path: ['providers', 'vllm', 'base_url'] });
+  });
+
+  it('drops a trailing slash of base_url, so that paths join cleanly', () => {
+    const config = gatewayConfigSchema.parse({ providers: { vllm: { api: 'openai', base_url: 'http://127.0.0.1:8000/v1/' } } });
+    expect(config.providers.vllm?.base_url).toBe('http://127.0.0.1:8000/v1');
+  });
+
+  it('refuses a key written where the name of its environment variable belongs', () => {
+    const result = gatewayConfigSchema.safeParse({ providers: { openai: { api_key_env: 'sk-proj-abc123' } } });
+    expect(result.error?.issues[0]?.message).toContain('must be the name of an environment variable');
+  });
+
+  it('refuses unknown fields, so that a typo is not a silently ignored policy', () => {
+    expect(gatewayConfigSchema.safeParse({ policies: { output_cap: [] } }).success).toBe(false);
+  });
+});

@@ -1,0 +1,65 @@
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { GatewayServices } from '../app/gateway/gateway-services.js';
+import { gatewayRefusal } from '../core/gateway/gateway-refusal.js';
+import { anthropicAdapter } from './anthropic-adapter.js';
+import { forwardCall } from './forward-call.js';
+import type { InFlightCalls } from './in-flight-calls.js';
+import { openaiAdapter } from './openai-adapter.js';
+import { passThrough } from './pass-through.js';
+import type { ProviderAdapter } from './provider-adapter.js';
+
+/** What the gateway app is built from. */
+export interface GatewayOptions {
+  services: GatewayServices;
+  logger: Logger;
+  /** The calls being served, for a shutdown that waits for them. */
+  calls: InFlightCalls;
+}
+
+const adapters: readonly ProviderAdapter[] = [openaiAdapter, anthropicAdapter];
+
+/**
+ * The gateway's HTTP app: every endpoint of every adapter proxied and recorded, plus the free calls the
+ * SDKs make (models, token counts) passed through. Requests are logged without headers or bodies, which
+ * carry keys and prompt text.
+ */
+export function createGateway(options: GatewayOptions): Hono {
+  const { services, logger, calls } = options;
+  const app = new Hono();
+  app.use(async (context, next) => {
+    const started = performance.now();
+    await next();
+    logger.info({ method: context.req.method, path: new URL(context.req.url).pathname, status: context.res.status, ms: Math.round((performance.now() - started) * 10) / 10 }, 'request');
+  });
+
+  for (const adapter of adapters) {
+    for (const endpoint of adapter.endpoints) {
+      app.post(endpoint.route, (context) => forwardCall(context.req.raw, { services, adapter, endpoint, logger, calls }));
+    }
+  }
+  app.post('/v1/messages/count_tokens', (context) => passThrough(context.req.raw, { services, adapter: anthropicAdapter, path: '/v1/messages/count_tokens' }));
+  // Both SDKs list models at GET /v1/models; only Anthropic's sends anthropic-version.
+  app.get('/v1/models', (context) =>
+    context.req.header('anthropic-version') === undefined
+      ? passThrough(context.req.raw, { services, adapter: openaiAdapter, path: '/models' })
+      : passThrough(context.req.raw, { services, adapter: anthropicAdapter, path: '/v1/models' }),
+  );
+  app.get('/healthz', (context) => context.json({ status: 'ok', recorder: services.recorderCounters() }));
+  app.all('*', (context) => {
+    const adapter = context.req.header('anthropic-version') === undefined ? openaiAdapter : anthropicAdapter;
+    const refusal = gatewayRefusal('not_found', 'request', `no route ${context.req.method} ${new URL(context.req.url).pathname}; the gateway serves ${routeList()}`);
+    return context.json(adapter.errorBody(refusal), 404);
+  });
+  app.onError((error, context) => {
+    // Never the error's own text: it may quote the request. The stack goes to the log for whoever runs the gateway.
+    logger.error({ err: error, path: new URL(context.req.url).pathname }, 'unexpected gateway error');
+    const adapter = context.req.header('anthropic-version') === undefined ? openaiAdapter : anthropicAdapter;
+    return context.json(adapter.errorBody(gatewayRefusal('internal', 'gateway', 'unexpected error; the gateway log has the details')), 500);
+  });
+  return app;
+}
+
+function routeList(): string {
+  return [...adapters.flatMap((adapter) => adapter.endpoints.map((endpoint) => `POST ${endpoint.route}`)), 'POST /v1/messages/count_tokens', 'GET /v1/models'].join(', ');
+}

@@ -1,0 +1,293 @@
+import type { Logger } from 'pino';
+import type { GatewayServices } from '../app/gateway/gateway-services.js';
+import type { GatewayUpstream } from '../config/gateway-config.js';
+import { formatPicodollarsExact } from '../core/cost/picodollars.js';
+import type { callStatuses } from '../core/events/usage-event.js';
+import { applyOutputCap, type OutputCapAction } from '../core/gateway/apply-output-cap.js';
+import type { BudgetReservation } from '../core/gateway/budget-ledger.js';
+import { chooseRoute } from '../core/gateway/choose-route.js';
+import { buildGatewayEvent, type GatewayUsageEvent } from '../core/gateway/gateway-event.js';
+import { gatewayRefusal, type GatewayRefusal } from '../core/gateway/gateway-refusal.js';
+import { readGatewayTags, type GatewayTags } from '../core/gateway/gateway-tags.js';
+import { resolveProvider } from '../core/gateway/resolve-provider.js';
+import type { NormalizedUsage } from '../core/usage/normalized-usage.js';
+import type { InFlightCalls } from './in-flight-calls.js';
+import { fieldOf, parseJson, stringField } from './json-fields.js';
+import type { EndpointAdapter, ProviderAdapter } from './provider-adapter.js';
+import { relayStream } from './relay-stream.js';
+import { reserveBudget } from './reserve-budget.js';
+import { clientResponseHeaders, upstreamRequestHeaders } from './upstream-headers.js';
+
+/** What one proxied route needs. */
+export interface CallRoute {
+  services: GatewayServices;
+  adapter: ProviderAdapter;
+  endpoint: EndpointAdapter;
+  logger: Logger;
+  calls: InFlightCalls;
+}
+
+type CallStatus = (typeof callStatuses)[number];
+
+/** How an upstream call ended, before it becomes an event. */
+interface CallEnd {
+  status: CallStatus;
+  refusal?: { reason: string; budget?: string | undefined } | undefined;
+  usage: NormalizedUsage | null;
+  estimated: boolean;
+  upstreamStatus?: number | undefined;
+  upstreamId?: string | undefined;
+  timeToFirstTokenMs?: number | undefined;
+}
+
+// Why the gateway stopped waiting on an upstream: its own time limit, or the client gone for too long.
+type StopReason = 'timeout' | 'client_gone';
+
+/**
+ * Proxies one call: reads the body and the tag headers, picks the upstream, applies the output cap, asks a
+ * stream for its usage, forwards, and answers with the upstream's bytes while recording one usage event.
+ * The event is queued, never awaited: the store is not on the request's path.
+ */
+export async function forwardCall(request: Request, route: CallRoute): Promise<Response> {
+  const { services, adapter, endpoint } = route;
+  const startedAtMs = services.now();
+  const started = performance.now();
+  const callId = services.newCallId();
+  // Ends when the call's event is recorded, or when the gateway refuses it: a stream outlives this function.
+  const finished = route.calls.begin();
+  const refuse = (refusal: GatewayRefusal): Response => {
+    finished();
+    return Response.json(adapter.errorBody(refusal), { status: refusal.status });
+  };
+
+  let text: string;
+  try {
+    text = await request.text();
+  } catch {
+    // The client hung up while sending its body: there is no call to forward or record.
+    finished();
+    return new Response(null, { status: 499 });
+  }
+  let body: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SyntaxError('not an object');
+    body = parsed as Record<string, unknown>;
+  } catch {
+    return refuse(gatewayRefusal('invalid_request', 'request', `the body of POST ${endpoint.route} must be a JSON object`));
+  }
+  const requestedModel = body.model;
+  if (typeof requestedModel !== 'string' || requestedModel === '') return refuse(gatewayRefusal('invalid_request', 'request', 'the body has no model'));
+
+  const tagResult = readGatewayTags((name) => request.headers.get(name) ?? undefined);
+  const tags: GatewayTags = tagResult.ok ? tagResult.tags : {};
+  const routing = tagResult.ok ? chooseRoute(services.config.policies.routes, { tags, model: requestedModel }, Math.random) : ({ routed: false } as const);
+  const model = routing.routed ? routing.model : requestedModel;
+  const requestedProvider = (routing.routed ? routing.provider : undefined) ?? request.headers.get('x-unitcost-provider') ?? undefined;
+  const choice = resolveProvider(services.config.upstreams, adapter.api, model, requestedProvider);
+  const upstream = choice.ok ? (choice.provider as GatewayUpstream) : undefined;
+
+  let outputCap: OutputCapAction = { action: 'none' };
+  let reservation: BudgetReservation | undefined;
+  let softBudgetsExceeded: string[] = [];
+  const eventOf = (end: CallEnd): GatewayUsageEvent =>
+    buildGatewayEvent({
+      id: callId,
+      startedAtMs,
+      provider: upstream?.price_as ?? upstream?.name ?? adapter.api,
+      model,
+      tags,
+      upstream: upstream?.name ?? 'none',
+      endpoint: endpoint.route,
+      latencyMs: performance.now() - started,
+      routedFrom: routing.routed ? requestedModel : undefined,
+      outputCap,
+      softBudgetsExceeded,
+      ...end,
+    });
+  const record = (end: CallEnd): GatewayUsageEvent => {
+    const event = eventOf(end);
+    services.record(event);
+    if (reservation !== undefined) services.budgets.settle(reservation, services.priceOf(event) ?? 0);
+    reservation = undefined;
+    finished();
+    route.logger.debug({ route: endpoint.route, upstream: upstream?.name, model, status: end.status, upstream_status: end.upstreamStatus, estimated: end.estimated }, 'call recorded');
+    return event;
+  };
+  // A call refused before it went upstream is still recorded, as an error of zero tokens, so refusals show in reports.
+  const refuseAndRecord = (refusal: GatewayRefusal, budget?: string): Response => {
+    record({ status: 'error', usage: null, estimated: false, refusal: { reason: refusal.reason, budget } });
+    return refuse(refusal);
+  };
+
+  if (!tagResult.ok) return refuseAndRecord(gatewayRefusal('invalid_request', 'tags', tagResult.message));
+  if (upstream === undefined) return refuseAndRecord(gatewayRefusal('unknown_provider', 'routing', choice.ok ? '' : choice.message));
+  if (upstream.api_key_env !== undefined && upstream.key === undefined) {
+    return refuseAndRecord(
+      gatewayRefusal('missing_key', 'credentials', `gateway.providers.${upstream.name}.api_key_env names ${upstream.api_key_env}, which is not set where the gateway runs`),
+    );
+  }
+  if (upstream.api_key_env === undefined && !adapter.keyHeaders.some((name) => request.headers.has(name))) {
+    return refuseAndRecord(
+      gatewayRefusal('missing_key', 'credentials', `the request carries no key (${adapter.keyHeaders.join(' or ')}) and gateway.providers.${upstream.name} names no api_key_env`),
+    );
+  }
+
+  const stream = body.stream === true && endpoint.request.streams;
+  outputCap = applyOutputCap(services.config.policies.output_caps, { tags, model }, body, endpoint.request.outputLimitFields);
+  let changed = outputCap.action !== 'none';
+  if (routing.routed) {
+    body.model = model;
+    changed = true;
+  }
+  const streamUsage = endpoint.request.streamUsage;
+  const usageInjected = stream && streamUsage !== undefined && !streamUsage.isSet(body);
+  if (usageInjected) {
+    body[streamUsage.field] = { ...(fieldOf(body, streamUsage.field) as object | undefined), ...streamUsage.value };
+    changed = true;
+  }
+
+  const estimatedInputTokens = estimateInputTokens(text);
+  const budget = reserveBudget(services, { tags, estimatedInputTokens, body, outputLimitFields: endpoint.request.outputLimitFields }, (usage) =>
+    eventOf({ status: 'ok', usage, estimated: true }),
+  );
+  if (!budget.ok) return refuseAndRecord(budget.refusal, budget.budget);
+  reservation = budget.reservation;
+  softBudgetsExceeded = budget.softBudgetsExceeded;
+  if (softBudgetsExceeded.length > 0) route.logger.warn({ route: endpoint.route, budgets: softBudgetsExceeded }, 'soft budget exceeded');
+
+  const abort = new AbortController();
+  let stopReason: StopReason | undefined;
+  const stop = (reason: StopReason): void => {
+    stopReason ??= reason;
+    abort.abort();
+  };
+  const upstreamTimer = setTimeout(() => stop('timeout'), services.config.timeouts.upstream_ms);
+  let drainTimer: NodeJS.Timeout | undefined;
+  let clientGone = false;
+  // A client that hangs up does not stop the upstream's bill: wait a bounded time for the usage it reports.
+  const onClientGone = (): void => {
+    clientGone = true;
+    drainTimer = setTimeout(() => stop('client_gone'), services.config.timeouts.drain_after_abort_ms);
+  };
+  if (request.signal.aborted) onClientGone();
+  else request.signal.addEventListener('abort', onClientGone, { once: true });
+  const settle = (): void => {
+    clearTimeout(upstreamTimer);
+    clearTimeout(drainTimer);
+    request.signal.removeEventListener('abort', onClientGone);
+  };
+
+  const routeHeaders = { 'x-unitcost-route': `${upstream.name}/${model}`, 'x-unitcost-cache': 'miss' };
+  const failure = (error: unknown): Response => {
+    settle();
+    if (stopReason === 'client_gone' || (clientGone && stopReason === undefined)) {
+      record({ status: 'cancelled', usage: null, estimated: true });
+      return new Response(null, { status: 499 });
+    }
+    if (stopReason === 'timeout') {
+      record({ status: 'timeout', usage: null, estimated: false });
+      return refuse(gatewayRefusal('upstream_timeout', 'upstream', `${upstream.name} did not answer within ${services.config.timeouts.upstream_ms} ms`));
+    }
+    record({ status: 'error', usage: null, estimated: false });
+    return refuse(gatewayRefusal('upstream_unreachable', 'upstream', `cannot reach ${upstream.name} at ${upstream.base_url}: ${networkReason(error)}`));
+  };
+
+  let response: Response;
+  try {
+    response = await fetch(`${upstream.base_url}${endpoint.upstreamPath}`, {
+      method: 'POST',
+      headers: upstreamRequestHeaders(request.headers, adapter, upstream.key),
+      body: changed ? JSON.stringify(body) : text,
+      signal: abort.signal,
+    });
+  } catch (error) {
+    return failure(error);
+  }
+
+  const isStream = stream && response.ok && (response.headers.get('content-type') ?? '').includes('text/event-stream') && response.body !== null;
+  if (!isStream) {
+    let answer: string;
+    try {
+      answer = await response.text();
+    } catch (error) {
+      return failure(error);
+    }
+    settle();
+    const headers = clientResponseHeaders(response.headers);
+    for (const [name, value] of Object.entries(routeHeaders)) headers.set(name, value);
+    if (!response.ok) {
+      // The upstream's refusal goes back as it came: its status and body are what the client's SDK understands.
+      record({ status: 'error', usage: null, estimated: false, upstreamStatus: response.status });
+      return new Response(answer, { status: response.status, headers });
+    }
+    const parsed = parseJson(answer);
+    const usage = readUsage(() => endpoint.responseUsage(parsed));
+    const event = record({
+      status: clientGone ? 'cancelled' : 'ok',
+      usage,
+      // An answer without readable usage is recorded at zero tokens and flagged, rather than dropped.
+      estimated: usage === null,
+      upstreamStatus: response.status,
+      upstreamId: stringField(parsed, 'id'),
+    });
+    const cost = services.priceOf(event);
+    if (cost !== null) headers.set('x-unitcost-cost-usd', formatPicodollarsExact(cost));
+    return new Response(answer, { status: response.status, headers });
+  }
+
+  // From here the idle timeout of the relay applies, and the relay hears of the client leaving itself.
+  settle();
+  const upstreamBody = response.body!;
+  const relayed = relayStream({
+    upstream: upstreamBody,
+    observer: endpoint.observeStream({ usageInjected, estimatedInputTokens }),
+    idleTimeoutMs: services.config.timeouts.stream_idle_ms,
+    drainAfterAbortMs: services.config.timeouts.drain_after_abort_ms,
+    upstreamName: upstream.name,
+    errorEvent: adapter.streamErrorEvent,
+    abortUpstream: () => abort.abort(),
+    now: () => performance.now(),
+    onEnd: (outcome) => {
+      record({
+        status: outcome.status,
+        usage: outcome.usage,
+        estimated: outcome.estimated,
+        upstreamStatus: response.status,
+        upstreamId: outcome.upstreamId,
+        timeToFirstTokenMs: outcome.firstTokenAtMs === undefined ? undefined : outcome.firstTokenAtMs - started,
+      });
+    },
+  });
+  // The client left while the upstream was still deciding: read the stream for its usage, send nothing.
+  if (clientGone || request.signal.aborted) {
+    void relayed.cancel();
+    return new Response(null, { status: 499 });
+  }
+  const headers = clientResponseHeaders(response.headers);
+  for (const [name, value] of Object.entries(routeHeaders)) headers.set(name, value);
+  // The cost is known only at the end of a stream, after the headers have gone: it is in the stored event.
+  return new Response(relayed, { status: response.status, headers });
+}
+
+function readUsage(read: () => NormalizedUsage): NormalizedUsage | null {
+  try {
+    return read();
+  } catch {
+    return null;
+  }
+}
+
+// About four characters of JSON per token: a rough figure, used only where the upstream has not said its count
+// (a budget's reservation before the call, a stream cut before its usage), and flagged as an estimate there.
+function estimateInputTokens(body: string): number {
+  return Math.ceil(body.length / 4);
+}
+
+// undici's "fetch failed" hides the reason in `cause`; its code (ECONNREFUSED, ECONNRESET) is what helps.
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (typeof cause?.message === 'string') return cause.message;
+  return error instanceof Error ? error.message : String(error);
+}

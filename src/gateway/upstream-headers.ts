@@ -1,0 +1,33 @@
+import type { SecretKey } from '../core/gateway/secret-key.js';
+import type { ProviderAdapter } from './provider-adapter.js';
+
+// Hop-by-hop headers belong to one connection, not the request. accept-encoding is left to fetch, which
+// decompresses what it asked for; passing the client's on would hand back bytes fetch had already decoded.
+const notForwarded = new Set(['connection', 'keep-alive', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'accept-encoding']);
+
+// fetch has decoded the body and may re-chunk it, so the upstream's framing headers no longer describe it.
+const notReturned = new Set(['content-encoding', 'content-length', 'transfer-encoding', 'connection', 'keep-alive']);
+
+/**
+ * The headers of the request to the upstream: the client's, without the gateway's own x-unitcost-* tags
+ * and, when the config supplies a key, without the client's key, which the configured one replaces.
+ */
+export function upstreamRequestHeaders(incoming: Headers, adapter: ProviderAdapter, key: SecretKey | undefined): Headers {
+  const headers = new Headers();
+  incoming.forEach((value, name) => {
+    if (notForwarded.has(name) || name.startsWith('x-unitcost-')) return;
+    if (key !== undefined && adapter.keyHeaders.includes(name)) return;
+    headers.set(name, value);
+  });
+  if (key !== undefined) adapter.setKey(headers, key.reveal());
+  return headers;
+}
+
+/** The headers of the upstream's answer that still hold for the body the gateway sends on. */
+export function clientResponseHeaders(upstream: Headers): Headers {
+  const headers = new Headers();
+  upstream.forEach((value, name) => {
+    if (!notReturned.has(name)) headers.append(name, value);
+  });
+  return headers;
+}
