@@ -146,6 +146,9 @@ describe('the OTLP/HTTP trace receiver', () => {
       },
       inRoot,
     );
+    // Span events, where instrumentations put message content, are skipped by the decoder, never kept.
+    openai.addEvent('gen_ai.user.message', { content: secretPrompt }, at(1));
+    openai.addLink({ context: root.spanContext(), attributes: { reason: 'retry-of' } });
     openai.end(at(2));
     // The deprecated names, as older instrumentations still send them.
     const anthropic = tracer.startSpan(

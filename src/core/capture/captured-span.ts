@@ -29,5 +29,6 @@ export interface CapturedSpan {
   resource: SpanAttributes;
   scope: { name: string; version?: string };
   status: { code: SpanStatusCode; message?: string };
-  events: Array<{ name: string; timeUnixNano: bigint; attributes: SpanAttributes }>;
+  // Span events and links are not read: nothing billable lives there, and events are where instrumentations
+  // put prompt and completion content, which unitcost never keeps.
 }

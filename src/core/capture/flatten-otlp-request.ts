@@ -46,7 +46,6 @@ interface OtlpSpan {
   startTimeUnixNano?: OtlpInteger;
   endTimeUnixNano?: OtlpInteger;
   attributes?: OtlpKeyValue[];
-  events?: Array<{ name?: string; timeUnixNano?: OtlpInteger; attributes?: OtlpKeyValue[] }>;
   status?: { code?: number | string; message?: string } | null;
 }
 
@@ -89,7 +88,7 @@ export function flattenTraceRequest(body: unknown): FlattenedTraces {
   for (const [resourceIndex, resourceSpans] of (request.resourceSpans ?? []).entries()) {
     const where = `resourceSpans[${resourceIndex}]`;
     if (resourceSpans === null || typeof resourceSpans !== 'object') throw new MalformedTraceRequest(`${where} must be an object`);
-    const resource = attributeMap(resourceSpans.resource?.attributes, `${where}.resource.attributes`);
+    const resource = attributeMap(resourceSpans.resource?.attributes, () => `${where}.resource.attributes`);
     if (resourceSpans.scopeSpans !== undefined && !Array.isArray(resourceSpans.scopeSpans)) throw new MalformedTraceRequest(`${where}.scopeSpans must be an array`);
     for (const [scopeIndex, scopeSpans] of (resourceSpans.scopeSpans ?? []).entries()) {
       const scopeWhere = `${where}.scopeSpans[${scopeIndex}]`;
@@ -97,43 +96,41 @@ export function flattenTraceRequest(body: unknown): FlattenedTraces {
       const scope = { name: scopeSpans.scope?.name ?? '', ...(scopeSpans.scope?.version ? { version: scopeSpans.scope.version } : {}) };
       if (scopeSpans.spans !== undefined && !Array.isArray(scopeSpans.spans)) throw new MalformedTraceRequest(`${scopeWhere}.spans must be an array`);
       for (const [spanIndex, span] of (scopeSpans.spans ?? []).entries()) {
-        const spanWhere = `${scopeWhere}.spans[${spanIndex}]`;
-        if (span === null || typeof span !== 'object') throw new MalformedTraceRequest(`${spanWhere} must be an object`);
-        const read = readSpan(span, spanWhere);
+        // Where a span sits is spelled out only for a message: building it for every span cost more than reading the ids.
+        const spanWhere = () => `${scopeWhere}.spans[${spanIndex}]`;
+        if (span === null || typeof span !== 'object') throw new MalformedTraceRequest(`${spanWhere()} must be an object`);
+        const read = readSpan(span, resource, scope, spanWhere);
         if ('message' in read) result.unreadable.push(read);
-        else result.spans.push({ ...read, resource, scope });
+        else result.spans.push(read);
       }
     }
   }
   return result;
 }
 
-function readSpan(span: OtlpSpan, where: string): Omit<CapturedSpan, 'resource' | 'scope'> | UnreadableSpan {
+const zeroTraceId = '0'.repeat(32);
+const zeroSpanId = '0'.repeat(16);
+
+function readSpan(span: OtlpSpan, resource: SpanAttributes, scope: CapturedSpan['scope'], where: () => string): CapturedSpan | UnreadableSpan {
   const spanId = idOf(span.spanId);
-  const refuse = (message: string): UnreadableSpan => ({ spanId, message: `${where}: ${message}` });
+  const refuse = (message: string): UnreadableSpan => ({ spanId, message: `${where()}: ${message}` });
   const traceId = idOf(span.traceId);
   // OTLP defines all-zero ids as invalid: such a span cannot be told apart from others.
-  if (!traceIdPattern.test(traceId) || /^0+$/.test(traceId)) return refuse('traceId must be 32 hex digits, not all zero');
-  if (!spanIdPattern.test(spanId) || /^0+$/.test(spanId)) return refuse('spanId must be 16 hex digits, not all zero');
+  if (!traceIdPattern.test(traceId) || traceId === zeroTraceId) return refuse('traceId must be 32 hex digits, not all zero');
+  if (!spanIdPattern.test(spanId) || spanId === zeroSpanId) return refuse('spanId must be 16 hex digits, not all zero');
   // Some exporters write a root span's missing parent as zeros rather than leaving it empty.
   const parentId = idOf(span.parentSpanId);
-  const parent = /^0+$/.test(parentId) ? '' : parentId;
+  const parent = parentId === zeroSpanId || /^0+$/.test(parentId) ? '' : parentId;
   if (parent !== '' && !spanIdPattern.test(parent)) return refuse('parentSpanId must be 16 hex digits or empty');
   const start = nanos(span.startTimeUnixNano);
   const end = nanos(span.endTimeUnixNano);
   if (start === undefined || start === 0n) return refuse('startTimeUnixNano must be a positive whole number of nanoseconds');
   if (end === undefined) return refuse('endTimeUnixNano must be a whole number of nanoseconds');
   let attributes: SpanAttributes;
-  let events: CapturedSpan['events'];
   try {
-    attributes = attributeMap(span.attributes, `${where}.attributes`);
-    events = (Array.isArray(span.events) ? span.events : []).map((event, index) => ({
-      name: typeof event?.name === 'string' ? event.name : '',
-      timeUnixNano: nanos(event?.timeUnixNano) ?? 0n,
-      attributes: attributeMap(event?.attributes, `${where}.events[${index}].attributes`),
-    }));
+    attributes = attributeMap(span.attributes, () => `${where()}.attributes`);
   } catch (error) {
-    if (error instanceof MalformedTraceRequest) return refuse(error.message.slice(where.length + 1));
+    if (error instanceof MalformedTraceRequest) return refuse(error.message.slice(where().length + 1));
     throw error;
   }
   const kind = typeof span.kind === 'string' ? (spanKinds[span.kind] ?? 0) : Number.isInteger(span.kind) ? (span.kind as number) : 0;
@@ -148,8 +145,9 @@ function readSpan(span: OtlpSpan, where: string): Omit<CapturedSpan, 'resource' 
     startTimeUnixNano: start,
     endTimeUnixNano: end < start ? start : end,
     attributes,
+    resource,
+    scope,
     status: { code, ...(span.status?.message ? { message: span.status.message } : {}) },
-    events,
   };
 }
 
@@ -179,12 +177,12 @@ function nanos(value: unknown): bigint | undefined {
   return undefined;
 }
 
-function attributeMap(list: unknown, where: string): SpanAttributes {
+function attributeMap(list: unknown, where: () => string): SpanAttributes {
   const map: SpanAttributes = {};
   if (list === undefined || list === null) return map;
-  if (!Array.isArray(list)) throw new MalformedTraceRequest(`${where} must be an array of {key, value}`);
+  if (!Array.isArray(list)) throw new MalformedTraceRequest(`${where()} must be an array of {key, value}`);
   for (const item of list as OtlpKeyValue[]) {
-    if (item === null || typeof item !== 'object' || typeof item.key !== 'string') throw new MalformedTraceRequest(`${where} must be an array of {key, value}`);
+    if (item === null || typeof item !== 'object' || typeof item.key !== 'string') throw new MalformedTraceRequest(`${where()} must be an array of {key, value}`);
     map[item.key] = anyValue(item.value);
   }
   return map;

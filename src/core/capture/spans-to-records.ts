@@ -38,6 +38,10 @@ export interface TranslatedSpans {
 }
 
 const unitcostPrefix = 'unitcost.';
+// Each tag with the attribute that states it, spelled once rather than for every span and ancestor read.
+const unitcostTagAttributes = spanTagNames.map((name) => [name, `${unitcostPrefix}${name}`] as const);
+const outcomeAttribute = `${unitcostPrefix}outcome`;
+const taskAttribute = `${unitcostPrefix}task_id`;
 const nanosPerMilli = 1_000_000n;
 
 /**
@@ -105,8 +109,8 @@ export function spansToRecords(spans: readonly CapturedSpan[], translation: Span
 }
 
 function outcomeOf(span: CapturedSpan, traceTasks: Set<string>, translation: SpanTranslation): Record<string, unknown> | undefined {
-  const said = span.attributes[`${unitcostPrefix}outcome`];
-  const explicitTask = tagValue(span.attributes[`${unitcostPrefix}task_id`]);
+  const said = span.attributes[outcomeAttribute];
+  const explicitTask = tagValue(span.attributes[taskAttribute]);
   if (said !== undefined && explicitTask !== undefined) {
     return outcomeRecord(explicitTask, said === 'failure' || said === false ? 'failure' : 'success', span);
   }
@@ -156,9 +160,10 @@ function tagsOf(
   attributeTags: Readonly<Record<string, SpanTagName>>,
 ): Tags {
   const tags: Tags = {};
+  const mapped = Object.entries(attributeTags);
   const take = (attributes: SpanAttributes): void => {
-    for (const name of spanTagNames) if (tags[name] === undefined) setTag(tags, name, attributes[`${unitcostPrefix}${name}`]);
-    for (const [attribute, name] of Object.entries(attributeTags)) if (tags[name] === undefined) setTag(tags, name, attributes[attribute]);
+    for (const [name, attribute] of unitcostTagAttributes) if (tags[name] === undefined) setTag(tags, name, attributes[attribute]);
+    for (const [attribute, name] of mapped) if (tags[name] === undefined) setTag(tags, name, attributes[attribute]);
   };
   const takeDialect = (of: CapturedSpan): void => {
     const stated = dialectTags(mappings.get(of));

@@ -31,7 +31,6 @@ export function testSpan(attributes: SpanAttributes, overrides: Partial<Captured
     resource: {},
     scope: { name: 'test' },
     status: { code: 0 },
-    events: [],
     ...overrides,
   };
 }
