@@ -3,6 +3,7 @@ import type { Store } from '../store/store.js';
 import type { App } from './create-app.js';
 import { defaultDemoEndMs, fillStoreWithDemo, type DemoStoreResult } from './demo-service.js';
 import { TraceIngester } from './capture/trace-ingester.js';
+import { localTraceTranslation, translationWorkersAvailable, workerTraceTranslation } from '../ingest/otlp/trace-translation.js';
 import { RecordIngester } from './ingest-records.js';
 import { loadApiKeys } from './key-service.js';
 import { openStore } from './open-store.js';
@@ -66,18 +67,20 @@ export async function openServerServices(
         warmer.endWrite(accepted);
       }
     };
-    const traces = new TraceIngester(ingestBatch, app.config.capture.otlp.attributes);
+    const attributeTags = app.config.capture.otlp.attributes;
+    const translation = translationWorkersAvailable() ? workerTraceTranslation(attributeTags) : localTraceTranslation(attributeTags);
+    const traces = new TraceIngester(ingestBatch, translation);
     const services: ServerServices = {
       app,
       keys,
       storeLocation: store.location,
       ingestBatch,
       ingestCounters: () => ({ ...ingester.counters }),
-      ingestTraces: async (spans, unreadable, source) => {
+      ingestTraces: async (body, encoding, source) => {
         // Translating an export is part of the write: the warm-up waits for it as for the commit.
         warmer.beginWrite();
         try {
-          return await traces.ingest(spans, unreadable, source);
+          return await traces.ingest(body, encoding, source);
         } finally {
           warmer.endWrite(false);
         }
@@ -105,6 +108,7 @@ export async function openServerServices(
       close: async () => {
         await warmer.stop();
         await writes.drain();
+        await translation.close();
         await store.close();
       },
     };

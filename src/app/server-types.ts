@@ -1,5 +1,4 @@
-import type { CapturedSpan } from '../core/capture/captured-span.js';
-import type { UnreadableSpan } from '../core/capture/flatten-otlp-request.js';
+import type { OtlpEncoding } from '../ingest/otlp/decode-otlp-traces.js';
 import type { TraceCounters, TraceIngestResult } from './capture/trace-ingest-result.js';
 import type { App } from './create-app.js';
 import type { ApiKeys } from './api-keys.js';
@@ -71,8 +70,8 @@ export interface ServerServices {
   ingestBatch(records: RawRecord[], source: string): Promise<BatchResult>;
   /** Totals of every batch so far. */
   ingestCounters(): IngestCounters;
-  /** Turns decoded OTLP spans into usage events and task outcomes and stores them like a batch. */
-  ingestTraces(spans: CapturedSpan[], unreadable: UnreadableSpan[], source: string): Promise<TraceIngestResult>;
+  /** Decodes an OTLP export, turns its spans into usage events and task outcomes and stores them like a batch; rejects with MalformedTraceRequest when the body is not an export. */
+  ingestTraces(body: Uint8Array, encoding: OtlpEncoding, source: string): Promise<TraceIngestResult>;
   /** Totals of every trace export so far. */
   traceCounters(): TraceCounters;
   /** How reads were answered so far. */

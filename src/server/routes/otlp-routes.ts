@@ -3,7 +3,7 @@ import { gunzip } from 'node:zlib';
 import { Hono } from 'hono';
 import type { ServerServices } from '../../app/server-types.js';
 import { UnitcostError } from '../../core/unitcost-error.js';
-import { decodeOtlpTraces, encodeOtlpError, encodeTraceResponse, MalformedTraceRequest, otlpEncodingOf, type OtlpEncoding } from '../../ingest/otlp/decode-otlp-traces.js';
+import { encodeOtlpError, encodeTraceResponse, MalformedTraceRequest, otlpEncodingOf, type OtlpEncoding } from '../../ingest/otlp/decode-otlp-traces.js';
 import type { BatchLimits } from '../read-event-batch.js';
 import { readLimitedBody } from '../read-limited-body.js';
 import { requireScope, type AccessPolicy, type AccessVariables } from '../require-scope.js';
@@ -30,16 +30,15 @@ export function otlpRoutes(services: ServerServices, policy: AccessPolicy, limit
       throw new UnitcostError('unsupported_media_type', `content encoding "${contentEncoding}" is not accepted: send the body as is or gzip it`, { field: 'content-encoding' });
     }
     const raw = await readLimitedBody(context.req.raw, limits.maxBodyBytes, '; lower the exporter\'s batch size');
-    let decoded;
+    const identity = context.get('identity');
+    let result;
     try {
       const body = contentEncoding === 'gzip' ? await inflate(raw, limits.maxDecodedBytes) : raw;
-      decoded = decodeOtlpTraces(body, encoding);
+      result = await services.ingestTraces(body, encoding, identity ? `otlp:${identity.name}` : 'otlp');
     } catch (error) {
       if (error instanceof MalformedTraceRequest) return otlpError(400, error.message, encoding);
       throw error;
     }
-    const identity = context.get('identity');
-    const result = await services.ingestTraces(decoded.spans, decoded.unreadable, identity ? `otlp:${identity.name}` : 'otlp');
     const answer = encodeTraceResponse(result.rejectedSpans, result.errorMessage, encoding);
     // The OTLP response has room only for refusals; what the other spans were is said in headers.
     const headers = {
