@@ -87,6 +87,7 @@ export async function openServerServices(
       },
       traceCounters: () => ({ ...traces.counters }),
       readCounters: () => ({ ...answers.counters, warmups: warmer.completed }),
+      readStore: (read) => writes.run(() => read(store)),
       // Reads share the writing connection (and refresh the report summaries), so they take their turn in the
       // queue. A dashboard that changes a filter abandons its earlier requests; they are dropped, not run.
       // Answers are kept until the next batch commits (read-cache.ts), except reports by user or session,

@@ -1,4 +1,5 @@
 import type { OtlpEncoding } from '../ingest/otlp/decode-otlp-traces.js';
+import type { ReportReader } from '../store/report-reader.js';
 import type { TraceCounters, TraceIngestResult } from './capture/trace-ingest-result.js';
 import type { App } from './create-app.js';
 import type { ApiKeys } from './api-keys.js';
@@ -76,6 +77,8 @@ export interface ServerServices {
   traceCounters(): TraceCounters;
   /** How reads were answered so far. */
   readCounters(): ReadCounters;
+  /** Runs a read on the store in its turn in the write queue (the store shares one connection with writes), e.g. a mounted gateway's budget spend. */
+  readStore<Result>(read: (reader: ReportReader) => Promise<Result>): Promise<Result>;
   /**
    * The JSON of `unitcost report --json` for these flags (named as on the command line, without dashes).
    * Once the signal has fired (the client went away), a report still waiting for its turn is not run.

@@ -46,14 +46,18 @@ key is passed through unless a provider names api_key_env:
       "openrouter": { "api": "openai", "base_url": "https://openrouter.ai/api/v1", "models": ["meta-llama/*"], "price_as": "openai" } },
     "policies": {
       "output_caps": [ { "when": { "user_tier": "free" }, "max_output_tokens": 512 } ],
-      "routes": [ { "when": { "user_tier": "free", "model": "gpt-4.1" }, "to": { "model": "gpt-4.1-mini" } } ],
-      "budgets": [ { "name": "team-daily", "per": "team", "period": "day", "limit_usd": 50 } ] } } }
-Caps and routes apply the first rule that matches; a hard budget answers 429 once spent (soft ones log).
-Each call reserves its worst case first, so concurrent calls cannot overspend a budget together.
+      "routes": [ { "when": { "user_tier": "free", "model": "gpt-4.1" }, "to": { "model": "gpt-4.1-mini" } } ] } },
+    "budgets": [ { "name": "team-daily", "per": "team", "period": "day", "limit_usd": 50, "mode": "hard" },
+                 { "name": "all-monthly", "period": "month", "limit_usd": 5000, "mode": "soft" } ] }
+Caps and routes apply the first rule that matches. Budgets are the config's top-level budgets (per team,
+feature, user_tier, user_id or session_id, or over all spend without per): a hard one answers 429 once
+spent, a soft one lets calls through and logs. Each call reserves its worst case first, so concurrent
+calls cannot overspend a budget together.
 
 Answers carry x-unitcost-cost-usd (not streams: their cost is known only at the end), x-unitcost-route
 and x-unitcost-cache. Events are written in the background, after the answer; stop with Ctrl-C to flush.
-A store file takes one writer: while \`unitcost serve\` holds it, run the gateway with --forward.
+A store file takes one writer: while \`unitcost serve\` holds it, run the gateway with --forward, or run
+\`unitcost serve --gateway\`, which serves this gateway on port 8788 beside the server and its dashboard.
 
 Examples:
   unitcost gateway                                   http://127.0.0.1:8788, events into ./unitcost.duckdb

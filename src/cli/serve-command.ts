@@ -1,7 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import type { App } from '../app/create-app.js';
+import { openServedGatewayServices } from '../app/gateway/served-gateway-services.js';
 import { openServerServices } from '../app/server-service.js';
+import type { ServerServices } from '../app/server-types.js';
 import { UnitcostError } from '../core/unitcost-error.js';
+import { startGateway } from '../gateway/start-gateway.js';
 import { isLoopbackHost, startServer } from '../server/start-server.js';
 import type { CliContext } from './cli-context.js';
 
@@ -16,11 +20,17 @@ export interface ServeOptions {
   logLevel?: string;
   demo?: boolean;
   otlpPort?: string;
+  gateway?: boolean;
+  gatewayPort?: string;
+  gatewayHost?: string;
 }
 
 // The demo `npm start` loads: three months of four features, big enough for every chart, quick to load.
 const demoEvents = 300_000;
 const demoDays = 90;
+
+// The port of `unitcost gateway`, so that an app's baseURL does not change between the two ways to run it.
+const defaultGatewayPort = 8788;
 
 const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -34,6 +44,9 @@ export function registerServeCommand(program: Command, context: CliContext): voi
     .option('--db <file>', 'the store file (default: $UNITCOST_DB, the config, or ./unitcost.duckdb)')
     .option('--demo', `fill the store with demo traffic first when it holds no calls (${demoEvents.toLocaleString('en-US')} records over ${demoDays} days)`)
     .option('--otlp-port <n>', 'also listen on this port, e.g. 4318 where OTLP exporters send by default (POST /v1/traces is on --port too)')
+    .option('--gateway', 'also run the OpenAI- and Anthropic-compatible gateway (as `unitcost gateway`) on its own port, recording into this server')
+    .option('--gateway-port <n>', 'the gateway\'s port (default 8788, as `unitcost gateway`; implies --gateway)')
+    .option('--gateway-host <address>', 'the gateway\'s address (default 127.0.0.1): it spends provider keys and asks for no unitcost key, so keep it on loopback unless something else guards it')
     .option('--log-level <level>', `request log level: ${logLevels.join(', ')} (default: info, or warn on a terminal)`)
     .addHelpText(
       'after',
@@ -42,6 +55,12 @@ Routes: /openapi.json describes them all. POST /v1/events takes JSON arrays or N
 POST /v1/traces is an OTLP/HTTP trace receiver (protobuf or JSON): point an exporter at
 OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 with --otlp-port 4318, and its GenAI spans become calls;
 GET /v1/models, /v1/estimate, /v1/report, /v1/kpis answer as the CLI's --json. The dashboard is at /.
+With --gateway, the gateway of \`unitcost gateway\` runs beside it on its own port (8788), so the SDKs'
+baseURL is the same either way: new OpenAI({ baseURL: 'http://127.0.0.1:8788/v1' }), new Anthropic({
+baseURL: 'http://127.0.0.1:8788' }). Its own port, not a path of this one: the gateway's routes are the
+providers' (its GET /v1/models lists upstream models, this server's lists prices), it answers in their
+error shapes, and it stays on loopback while this server may listen on 0.0.0.0. Its calls are written
+through this server's write queue, so reports and the dashboard show them as they come.
 Keys: \`unitcost keys create --name N --scope ingest|read|admin\`; requests send "Authorization: Bearer <key>".
 With no key the server listens on 127.0.0.1 only and needs none.
 
@@ -49,6 +68,7 @@ Examples:
   unitcost serve                           http://127.0.0.1:8787 on ./unitcost.duckdb
   unitcost serve --port 9000 --db events.duckdb
   unitcost serve --otlp-port 4318          OpenTelemetry exporters' default endpoint too
+  unitcost serve --gateway                 and the gateway on http://127.0.0.1:8788, recording into the same store
   curl -H "Authorization: Bearer $KEY" -H 'Content-Type: application/x-ndjson' --data-binary @events.jsonl localhost:8787/v1/events`,
     )
     .action((options: ServeOptions) => runServe(options, context));
@@ -62,6 +82,10 @@ export async function runServe(options: ServeOptions, context: CliContext, until
   if (options.otlpPort !== undefined && (!/^\d+$/.test(options.otlpPort) || otlpPort! > 65_535)) {
     throw new UnitcostError('invalid_argument', `--otlp-port must be a port number from 0 to 65535, got "${options.otlpPort}"`, { field: '--otlp-port' });
   }
+  const gatewayPort = options.gateway || options.gatewayPort !== undefined ? Number(options.gatewayPort ?? defaultGatewayPort) : undefined;
+  if (options.gatewayPort !== undefined && (!/^\d+$/.test(options.gatewayPort) || gatewayPort! > 65_535)) {
+    throw new UnitcostError('invalid_argument', `--gateway-port must be a port number from 0 to 65535, got "${options.gatewayPort}"`, { field: '--gateway-port' });
+  }
   const logLevel = options.logLevel ?? (context.io.isTty ? 'warn' : 'info');
   if (!(logLevels as readonly string[]).includes(logLevel)) throw new UnitcostError('invalid_argument', `--log-level must be one of ${logLevels.join(', ')}, got "${logLevel}"`, { field: '--log-level' });
 
@@ -74,6 +98,7 @@ export async function runServe(options: ServeOptions, context: CliContext, until
   });
   if (demo) context.io.stderr(`demo loaded: ${demo.usageEvents.toLocaleString('en-US')} calls, ${demo.outcomes.toLocaleString('en-US')} task outcomes, ${demo.revenue.toLocaleString('en-US')} revenue records\n`);
   let running;
+  let gateway: RunningServeGateway | undefined;
   try {
     const keyed = services.keys.hasActiveKeys();
     const host = keyed ? (options.host ?? '0.0.0.0') : '127.0.0.1';
@@ -88,12 +113,54 @@ export async function runServe(options: ServeOptions, context: CliContext, until
     const shownUrl = running.url.replace('://0.0.0.0:', '://localhost:');
     context.io.stdout(`dashboard: ${shownUrl}/   API: ${shownUrl}/openapi.json\n`);
     if (running.otlpUrl) context.io.stdout(`OTLP traces: ${running.otlpUrl.replace('://0.0.0.0:', '://localhost:')}/v1/traces\n`);
+    if (gatewayPort !== undefined) {
+      gateway = await startServeGateway(context, app, services, { host: options.gatewayHost ?? '127.0.0.1', port: gatewayPort, logLevel: logLevel as (typeof logLevels)[number] });
+    }
     await until;
     context.io.stderr('stopping: finishing requests in flight and queued writes\n');
   } finally {
+    // The gateway first: its last calls are recorded through the server's queue, which must still be open.
+    await gateway?.close();
     await running?.close();
     await services.close();
   }
+}
+
+interface RunningServeGateway {
+  close(): Promise<void>;
+}
+
+/** Starts the gateway beside the server, its events written by the server's own queue, and says where to point the SDKs. */
+async function startServeGateway(
+  context: CliContext,
+  app: App,
+  server: ServerServices,
+  listen: { host: string; port: number; logLevel: (typeof logLevels)[number] },
+): Promise<RunningServeGateway> {
+  const services = await openServedGatewayServices(app, server, { onProblem: (message) => context.io.stderr(`unitcost gateway: ${message}\n`) });
+  let running;
+  try {
+    running = await startGateway({ services, host: listen.host, port: listen.port, logLevel: listen.logLevel });
+  } catch (error) {
+    await services.close();
+    throw error instanceof UnitcostError && error.details?.field === '--port'
+      ? new UnitcostError('invalid_argument', error.message.replace('--port', '--gateway-port'), { field: '--gateway-port' }, { cause: error })
+      : error;
+  }
+  for (const variable of services.config.unsetKeyVariables) context.io.stderr(`warning: ${variable} is not set: gateway calls to the provider that names it will be refused\n`);
+  if (!isLoopbackHost(listen.host) && services.config.upstreams.some((upstream) => upstream.key !== undefined)) {
+    context.io.stderr(`warning: the gateway listens on ${listen.host} with configured provider keys: anyone who reaches its port spends them\n`);
+  }
+  const shown = running.url.replace('://0.0.0.0:', '://localhost:');
+  context.io.stdout(`gateway: ${shown}   OpenAI baseURL: ${shown}/v1   Anthropic baseURL: ${shown}\n`);
+  const gateway = running;
+  return {
+    close: async () => {
+      // Calls in flight finish and are recorded; then the recorder hands its last events to the server's queue.
+      await gateway.close();
+      await services.close();
+    },
+  };
 }
 
 function stopSignal(): Promise<void> {

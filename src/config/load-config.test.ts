@@ -68,6 +68,36 @@ describe('loadConfig', () => {
     expect(error.message).toMatch(/unitcost\.config\.yaml:4: capture\.otlp\.attributes\.enduser\.id: must be one of feature, team/);
   });
 
+  it('reads the top-level budgets, with their alert points filled in', () => {
+    const directory = directoryWith({
+      'unitcost.config.yaml': ['budgets:', '  - name: support-daily', '    per: team', '    equals: support', '    period: day', '    limit_usd: 50', '    mode: hard', '  - name: all-monthly', '    period: month', '    limit_usd: 5000', '    mode: soft', '    alert_at: [0.8, 1.2]'].join('\n'),
+    });
+    expect(loadConfig({ directory, environment: {} }).config.budgets).toEqual([
+      { name: 'support-daily', per: 'team', equals: 'support', period: 'day', limit_usd: 50, mode: 'hard', alert_at: [0.5, 0.8, 1] },
+      { name: 'all-monthly', period: 'month', limit_usd: 5000, mode: 'soft', alert_at: [0.8, 1.2] },
+    ]);
+    expect(loadConfig({ directory: directoryWith({}), environment: {} }).config.budgets).toEqual([]);
+  });
+
+  it('names the file, line and field of a bad budget: an unknown scope, a negative amount', () => {
+    const directory = directoryWith({
+      'unitcost.config.yaml': ['budgets:', '  - name: a', '    per: customer', '    period: day', '    limit_usd: 5', '    mode: hard', '  - name: b', '    period: day', '    limit_usd: -5', '    mode: hard'].join('\n'),
+    });
+    const error = errorOf(() => loadConfig({ directory, environment: {} }));
+    expect(error.code).toBe('invalid_config');
+    expect(error.details).toMatchObject({ line: 3, field: 'budgets[0].per' });
+    expect(error.message).toMatch(/unitcost\.config\.yaml:3: budgets\[0\]\.per: must be one of team, feature, user_tier, user_id, session_id/);
+    expect(error.message).toMatch(/unitcost\.config\.yaml:9: budgets\[1\]\.limit_usd: must be above 0/);
+  });
+
+  it('names the second budget that takes a name already used', () => {
+    const budget = (name: string, team: string): string[] => [`  - name: ${name}`, '    per: team', `    equals: ${team}`, '    period: day', '    limit_usd: 5', '    mode: hard'];
+    const directory = directoryWith({ 'unitcost.config.yaml': ['budgets:', ...budget('daily', 'support'), ...budget('daily', 'devtools')].join('\n') });
+    const error = errorOf(() => loadConfig({ directory, environment: {} }));
+    expect(error.details).toMatchObject({ line: 8, field: 'budgets[1].name' });
+    expect(error.message).toMatch(/unitcost\.config\.yaml:8: budgets\[1\]\.name: "daily" is already the name of budgets\[0\]/);
+  });
+
   it('points a missing field at the object that lacks it, in JSON too', () => {
     const directory = directoryWith({
       'unitcost.config.json': '{\n  "models": [\n    { "id": "x",\n      "prices": { "input": 1 } }\n  ]\n}\n',

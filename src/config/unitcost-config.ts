@@ -1,5 +1,6 @@
 import { spanTagNames } from '../core/capture/span-tag-names.js';
 import { z } from 'zod';
+import { budgetsSchema } from '../core/budgets/budget-config.js';
 import { catalogOverridesSchema } from '../core/catalog/catalog-overrides.js';
 import { plansSchema, revenueAttributionSchema } from '../core/events/plans.js';
 import { gatewayConfigSchema } from '../core/gateway/gateway-config.js';
@@ -76,6 +77,8 @@ export const unitcostConfigSchema = z
     capture: captureSchema.default({ otlp: { attributes: {} } }),
     // Upstreams, levers and timeouts of `unitcost gateway`; OpenAI and Anthropic at their official addresses by default.
     gateway: gatewayConfigSchema.prefault({}),
+    // Spending limits per team, feature, tier, user or session (or over all spend): the gateway enforces them, governance alerts on them.
+    budgets: budgetsSchema.default([]),
   })
   .strict();
 

@@ -17,12 +17,12 @@ async function start(options: HarnessOptions): Promise<{ harness: GatewayHarness
 // limited to 2,000 output tokens reserves about $0.016, more than it can cost, as a reservation must.
 const request = { model: 'gpt-4.1', messages: [{ role: 'user' as const, content: 'When does my order ship?' }], max_completion_tokens: 2_000 };
 const picodollars = (usd: number): bigint => BigInt(Math.round(usd * 1e12));
-const budgets = (limitUsd: number) => () => ({ policies: { budgets: [{ name: 'support-daily', per: 'feature', period: 'day', limit_usd: limitUsd }] } });
+const budgets = (limitUsd: number) => [{ name: 'support-daily', per: 'feature', period: 'day', limit_usd: limitUsd, mode: 'hard' }];
 const tagged = { headers: { 'x-unitcost-feature': 'support-faq' } };
 
 describe('the gateway\'s hard budgets', () => {
   it('lets 100 concurrent callers spend no more than the budget and one reservation', async () => {
-    const { harness, client } = await start({ gateway: budgets(0.1) });
+    const { harness, client } = await start({ budgets: budgets(0.1) });
     const outcomes = await Promise.all(
       Array.from({ length: 100 }, () =>
         client.chat.completions.create(request, tagged).then(
@@ -49,12 +49,12 @@ describe('the gateway\'s hard budgets', () => {
   });
 
   it('keeps a budget spent across a restart, reading the spend back from the store', async () => {
-    const first = await start({ gateway: budgets(0.02) });
+    const first = await start({ budgets: budgets(0.02) });
     await first.client.chat.completions.create(request, tagged);
     await expect(first.client.chat.completions.create(request, tagged)).rejects.toBeInstanceOf(OpenAI.RateLimitError);
     await first.harness.close();
 
-    const second = await start({ gateway: budgets(0.02), directory: first.harness.directory });
+    const second = await start({ budgets: budgets(0.02), directory: first.harness.directory });
     const failure = await second.client.chat.completions.create(request, tagged).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(OpenAI.RateLimitError);
     expect((failure as Error).message).toContain('has spent $0.0109 of its $0.02 today');
@@ -62,8 +62,22 @@ describe('the gateway\'s hard budgets', () => {
     await second.client.chat.completions.create(request, { headers: { 'x-unitcost-feature': 'other-feature' } });
   });
 
+  it('holds a budget over all spend against every call, tagged or not, and after a restart', async () => {
+    const overall = [{ name: 'all-daily', period: 'day', limit_usd: 0.02, mode: 'hard' }];
+    const first = await start({ budgets: overall });
+    await first.client.chat.completions.create(request, tagged);
+    const failure = await first.client.chat.completions.create(request).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((failure as Error).message).toMatch(/budget "all-daily" \(all spend\) has spent \$0\.0109 of its \$0\.02 today/);
+    await first.harness.close();
+
+    const second = await start({ budgets: overall, directory: first.harness.directory });
+    await expect(second.client.chat.completions.create(request, { headers: { 'x-unitcost-feature': 'other-feature' } })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+    expect(second.harness.fake.requests).toHaveLength(0);
+  });
+
   it('lets calls pass a soft budget and marks them', async () => {
-    const { harness, client } = await start({ gateway: () => ({ policies: { budgets: [{ name: 'soft-cap', per: 'feature', period: 'month', limit_usd: 0.001, mode: 'soft' }] } }) });
+    const { harness, client } = await start({ budgets: [{ name: 'soft-cap', per: 'feature', period: 'month', limit_usd: 0.001, mode: 'soft' }] });
     await client.chat.completions.create(request, tagged);
     const [event] = await harness.storedEvents();
     expect(event).toMatchObject({ status: 'ok' });

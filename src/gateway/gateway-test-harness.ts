@@ -35,6 +35,8 @@ export interface HarnessOptions {
   /** Merged over providers that point openai and anthropic at the fake. */
   gateway?: (fakeUrl: string) => Record<string, unknown>;
   environment?: NodeJS.ProcessEnv;
+  /** The config's top-level budgets. */
+  budgets?: Array<Record<string, unknown>>;
   /** A directory of an earlier harness, to restart on its store. */
   directory?: string;
 }
@@ -47,7 +49,7 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
     providers: { openai: { base_url: `${fake.url}/v1` }, anthropic: { base_url: fake.url } },
     ...options.gateway?.(fake.url),
   };
-  writeFileSync(join(directory, 'unitcost.config.json'), JSON.stringify({ gateway: gatewaySection }));
+  writeFileSync(join(directory, 'unitcost.config.json'), JSON.stringify({ gateway: gatewaySection, ...(options.budgets === undefined ? {} : { budgets: options.budgets }) }));
   const app = createApp({ directory, environment: {} });
   const dbPath = join(directory, 'gateway.duckdb');
   const problems: string[] = [];

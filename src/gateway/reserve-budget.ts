@@ -22,7 +22,7 @@ export function reserveBudget(
   eventOf: (usage: NormalizedUsage) => GatewayUsageEvent,
 ): BudgetDecision {
   const policies = services.config.policies;
-  if (policies.budgets.length === 0) return { ok: true, reservation: undefined, softBudgetsExceeded: [] };
+  if (services.budgets.empty) return { ok: true, reservation: undefined, softBudgetsExceeded: [] };
   const limit = call.outputLimitFields.map((field) => call.body[field]).find((value): value is number => typeof value === 'number');
   // An endpoint without an output limit (embeddings) generates nothing.
   const outputTokens = call.outputLimitFields.length === 0 ? 0 : (limit ?? policies.reserve_output_tokens);

@@ -12,6 +12,9 @@ const services: ServerServices = {
   ingestBatch: async () => ({ received: 0, accepted: 0, rejected: 0, unpriced: 0, results: [] }),
   ingestCounters: () => ({ inserted: 0, duplicates: 0, rejected: 0 }),
   readCounters: () => ({ kept: 0, computed: 0, warmups: 0 }),
+  readStore: async () => {
+    throw new Error('no store in this test');
+  },
   ingestTraces: async () => ({ rejectedSpans: 0, errorMessage: '', calls: 0, withoutUsage: 0, notGenAi: 0 }),
   traceCounters: () => ({ spans: 0, calls: 0, withoutUsage: 0, notGenAi: 0, rejected: 0 }),
   // As the real services do: a read whose client has gone is not run.

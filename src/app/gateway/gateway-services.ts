@@ -12,6 +12,7 @@ import { SerialQueue } from '../serial-queue.js';
 import { EventRecorder, type RecorderCounters, type RecorderOptions } from './event-recorder.js';
 import { forwardDelivery } from './forward-delivery.js';
 import { readBudgetSpend } from './read-budget-spend.js';
+import { storeSpendReader } from './store-spend-reader.js';
 import { storeDelivery } from './store-delivery.js';
 
 /** The services `unitcost gateway` is a shell over: its config, the clock, pricing and the recorder. */
@@ -26,7 +27,7 @@ export interface GatewayServices {
   newCallId(): string;
   /** The cost the store will give the event, in picodollars, or null when the catalog cannot price it. */
   priceOf(event: GatewayUsageEvent): number | null;
-  /** Spend and reservations of gateway.policies.budgets, with what the store says was spent before start. */
+  /** Spend and reservations of the config's budgets, with what the store says was spent before start. */
   budgets: BudgetLedger;
   /** Queues the event for the store or the server; never waits for the write. */
   record(event: GatewayUsageEvent): void;
@@ -53,39 +54,56 @@ export interface GatewayServiceOptions {
  */
 export async function openGatewayServices(app: App, options: GatewayServiceOptions = {}): Promise<GatewayServices> {
   const { forwardKey, ...config } = loadGatewayConfig(app.config.gateway, options.environment);
-  const onProblem = options.onProblem ?? ((message: string) => process.emitWarning(message, 'UnitcostGatewayWarning'));
-  const rowContext = { catalog: app.catalog, hashContent };
-  let destination: string;
-  let release = async (): Promise<void> => {};
-  let recorder: EventRecorder;
-  let budgets = new BudgetLedger(config.policies.budgets);
+  const onProblem = options.onProblem ?? defaultOnProblem;
+  const budgets = app.config.budgets;
   if (options.forward !== undefined) {
-    destination = options.forward;
-    if (config.policies.budgets.length > 0) onProblem('with --forward the gateway cannot read what its budgets spent before it started: they count from zero');
-    recorder = new EventRecorder(forwardDelivery(options.forward, { apiKey: forwardKey, onProblem }), { ...options.recorder, onProblem });
-  } else {
-    const store = await openStore(app, options.db === undefined ? {} : { db: options.db });
-    const writes = new SerialQueue();
-    const ingester = new RecordIngester(store, (task) => writes.run(task), rowContext);
-    destination = store.location;
-    try {
-      if (config.policies.budgets.length > 0) budgets = await readBudgetSpend(app, store, config.policies.budgets, app.now().getTime());
-    } catch (error) {
-      await store.close();
-      throw error;
-    }
-    recorder = new EventRecorder(
-      storeDelivery((records, source) => ingester.ingest(records, { nowMs: app.now().getTime(), source }), onProblem),
-      { ...options.recorder, onProblem },
-    );
-    release = async () => {
+    if (budgets.length > 0) onProblem('with --forward the gateway cannot read what its budgets spent before it started: they count from zero');
+    const recorder = new EventRecorder(forwardDelivery(options.forward, { apiKey: forwardKey, onProblem }), { ...options.recorder, onProblem });
+    return assembleGatewayServices(app, { config, destination: options.forward, budgets: new BudgetLedger(budgets), recorder, release: async () => {} });
+  }
+  const store = await openStore(app, options.db === undefined ? {} : { db: options.db });
+  const writes = new SerialQueue();
+  const ingester = new RecordIngester(store, (task) => writes.run(task), { catalog: app.catalog, hashContent });
+  let ledger: BudgetLedger;
+  try {
+    ledger = await readBudgetSpend(budgets, app.now().getTime(), storeSpendReader(app, store));
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const recorder = new EventRecorder(
+    storeDelivery((records, source) => ingester.ingest(records, { nowMs: app.now().getTime(), source }), onProblem),
+    { ...options.recorder, onProblem },
+  );
+  return assembleGatewayServices(app, {
+    config,
+    destination: store.location,
+    budgets: ledger,
+    recorder,
+    release: async () => {
       await writes.drain();
       await store.close();
-    };
-  }
+    },
+  });
+}
+
+/** What differs between a gateway of its own and one mounted in `unitcost serve`: where events go and what closing releases. */
+export interface GatewayParts {
+  config: GatewayServices['config'];
+  destination: string;
+  budgets: BudgetLedger;
+  recorder: EventRecorder;
+  /** Runs after the recorder has delivered its last events. */
+  release(): Promise<void>;
+}
+
+/** The gateway's services over its parts: the clock, ids and pricing, which are the same wherever events go. */
+export function assembleGatewayServices(app: App, parts: GatewayParts): GatewayServices {
+  const { recorder } = parts;
+  const rowContext = { catalog: app.catalog, hashContent };
   return {
-    config,
-    destination,
+    config: parts.config,
+    destination: parts.destination,
     now: () => app.now().getTime(),
     newCallId: () => `gw_${randomUUID()}`,
     // Priced by the very functions the store's write path runs, so the header a client sees is the stored cost.
@@ -95,12 +113,17 @@ export async function openGatewayServices(app: App, options: GatewayServiceOptio
       const row = toStoredUsageRow(parsed.record, rowContext);
       return row.ok ? row.row.costTotal : null;
     },
-    budgets,
+    budgets: parts.budgets,
     record: (event) => recorder.record(event),
     recorderCounters: () => recorder.counters(),
     close: async () => {
       await recorder.close();
-      await release();
+      await parts.release();
     },
   };
+}
+
+// Where a problem goes when the caller names no place: a process warning, never the events' content.
+function defaultOnProblem(message: string): void {
+  process.emitWarning(message, 'UnitcostGatewayWarning');
 }

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { BudgetLedger } from './budget-ledger.js';
-import { budgetPeriodStart } from './budget-period-start.js';
-import type { Budget } from './gateway-config.js';
+import type { Budget } from '../budgets/budget-config.js';
+import { budgetPeriodStart } from '../budgets/budget-period-start.js';
 
 const usd = (dollars: number): number => Math.round(dollars * 1e12);
 const now = Date.parse('2026-03-04T15:00:00Z');
-const perTeam: Budget = { name: 'team-daily', per: 'team', period: 'day', limit_usd: 1, mode: 'hard' };
+const perTeam: Budget = { name: 'team-daily', per: 'team', period: 'day', limit_usd: 1, mode: 'hard', alert_at: [0.5, 0.8, 1] };
 
 describe('BudgetLedger', () => {
   it('reserves while there is room and refuses the call that would pass the limit, naming the budget', () => {
@@ -48,18 +48,16 @@ describe('BudgetLedger', () => {
     expect(ledger.reserve({ team: 'support' }, usd(0.9), now)).toMatchObject({ ok: true, softBreaches: [{ value: 'support', reserved: usd(0.9) }] });
   });
 
+  it('keeps one total for a budget over all spend, whatever the call is tagged with', () => {
+    const everything: Budget = { name: 'all-daily', period: 'day', limit_usd: 1, mode: 'hard', alert_at: [0.5, 0.8, 1] };
+    const ledger = new BudgetLedger([everything]);
+    expect(ledger.reserve({ team: 'support' }, usd(0.6), now)).toMatchObject({ ok: true, reservation: { keys: [BudgetLedger.keyOf(0, '*', budgetPeriodStart('day', now))] } });
+    expect(ledger.reserve({}, usd(0.6), now)).toMatchObject({ ok: false, breach: { budget: everything, value: '*', reserved: usd(0.6) } });
+  });
+
   it('applies a budget with equals to that value only', () => {
     const ledger = new BudgetLedger([{ ...perTeam, equals: 'support' }]);
     expect(ledger.reserve({ team: 'devtools' }, usd(5), now).ok).toBe(true);
     expect(ledger.reserve({ team: 'support' }, usd(5), now).ok).toBe(false);
-  });
-});
-
-describe('budgetPeriodStart', () => {
-  it('starts days at UTC midnight, weeks on Monday and months on the first', () => {
-    expect(new Date(budgetPeriodStart('day', now)).toISOString()).toBe('2026-03-04T00:00:00.000Z');
-    expect(new Date(budgetPeriodStart('week', now)).toISOString()).toBe('2026-03-02T00:00:00.000Z');
-    expect(new Date(budgetPeriodStart('week', Date.parse('2026-03-08T23:00:00Z'))).toISOString()).toBe('2026-03-02T00:00:00.000Z');
-    expect(new Date(budgetPeriodStart('month', now)).toISOString()).toBe('2026-03-01T00:00:00.000Z');
   });
 });

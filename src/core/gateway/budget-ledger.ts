@@ -1,5 +1,6 @@
-import type { Budget } from './gateway-config.js';
-import { budgetPeriodStart } from './budget-period-start.js';
+import type { Budget } from '../budgets/budget-config.js';
+import { budgetPeriodStart } from '../budgets/budget-period-start.js';
+import { budgetScopeValue } from '../budgets/budget-scope-value.js';
 import type { GatewayTags } from './gateway-tags.js';
 
 /** What a call holds on each budget it falls under, until its exact cost is known. */
@@ -11,7 +12,7 @@ export interface BudgetReservation {
 /** A budget a call would exceed: named, with what is spent and reserved and the limit, in picodollars. */
 export interface BudgetBreach {
   budget: Budget;
-  /** The tag value the budget is kept for. */
+  /** The tag value the budget is kept for; `*` for a budget over all spend. */
   value: string;
   spent: number;
   reserved: number;
@@ -38,7 +39,12 @@ export class BudgetLedger {
 
   constructor(private readonly budgets: readonly Budget[]) {}
 
-  /** The key of a budget's running total for one tag value in the period holding `nowMs`. */
+  /** Whether there is no budget to keep, so that a call need not be priced before it goes upstream. */
+  get empty(): boolean {
+    return this.budgets.length === 0;
+  }
+
+  /** The key of a budget's running total for one tag value (`*` for all spend) in the period starting at `periodStartMs`. */
   static keyOf(budgetIndex: number, value: string, periodStartMs: number): string {
     return `${budgetIndex}\u0000${value}\u0000${periodStartMs}`;
   }
@@ -58,10 +64,10 @@ export class BudgetLedger {
     }
     const applicable: Array<{ key: string; breach: BudgetBreach }> = [];
     for (const [index, budget] of this.budgets.entries()) {
-      const value = tags[budget.per];
-      if (value === undefined || (budget.equals !== undefined && budget.equals !== value)) continue;
-      const key = BudgetLedger.keyOf(index, String(value), budgetPeriodStart(budget.period, nowMs));
-      const breach: BudgetBreach = { budget, value: String(value), spent: this.spent.get(key) ?? 0, reserved: this.reserved.get(key) ?? 0, limit: Math.round(budget.limit_usd * picodollarsPerUsd) };
+      const value = budgetScopeValue(budget, tags);
+      if (value === undefined) continue;
+      const key = BudgetLedger.keyOf(index, value, budgetPeriodStart(budget.period, nowMs));
+      const breach: BudgetBreach = { budget, value, spent: this.spent.get(key) ?? 0, reserved: this.reserved.get(key) ?? 0, limit: Math.round(budget.limit_usd * picodollarsPerUsd) };
       applicable.push({ key, breach });
     }
     const over = applicable.filter(({ breach }) => breach.spent + breach.reserved + amount > breach.limit);

@@ -9,7 +9,7 @@ describe('gatewayConfigSchema', () => {
       anthropic: { api: 'anthropic', base_url: 'https://api.anthropic.com' },
     });
     expect(config.timeouts).toEqual({ upstream_ms: 600_000, stream_idle_ms: 120_000, drain_after_abort_ms: 10_000 });
-    expect(config.policies).toEqual({ output_caps: [], routes: [], budgets: [], reserve_output_tokens: 4096 });
+    expect(config.policies).toEqual({ output_caps: [], routes: [], reserve_output_tokens: 4096 });
   });
 
   it('fills in the api and address of a provider named after its API', () => {
@@ -37,5 +37,9 @@ describe('gatewayConfigSchema', () => {
 
   it('refuses unknown fields, so that a typo is not a silently ignored policy', () => {
     expect(gatewayConfigSchema.safeParse({ policies: { output_cap: [] } }).success).toBe(false);
+  });
+
+  it('refuses budgets under policies: they are the config\'s top-level budgets, shared with governance', () => {
+    expect(gatewayConfigSchema.safeParse({ policies: { budgets: [] } }).success).toBe(false);
   });
 });

@@ -84,25 +84,6 @@ export const routeRuleSchema = z
   })
   .strict();
 
-/** The tags a budget can be kept per. */
-export const budgetScopes = ['team', 'feature', 'user_tier', 'user_id', 'session_id'] as const;
-
-/** A spending limit per value of one tag over a calendar period, enforced before a call goes upstream. */
-export const budgetSchema = z
-  .object({
-    // Named in the refusal, so that whoever meets it knows which limit to raise.
-    name: z.string().min(1).max(128),
-    per: z.enum(budgetScopes, { error: () => `must be one of ${budgetScopes.join(', ')}` }),
-    // One value only (the team "support"); left out, every value of the tag has a budget of its own.
-    equals: tagValue.optional(),
-    // Calendar periods in UTC, as reports count them: a day, an ISO week from Monday, a month.
-    period: z.enum(['day', 'week', 'month']),
-    limit_usd: z.number().positive('must be above 0'),
-    // hard refuses calls with 429 once the limit is reached; soft lets them through and says so in the log.
-    mode: z.enum(['hard', 'soft']).default('hard'),
-  })
-  .strict();
-
 /** The gateway's levers. */
 export const gatewayPoliciesSchema = z
   .object({
@@ -110,9 +91,9 @@ export const gatewayPoliciesSchema = z
     output_caps: z.array(outputCapSchema).default([]),
     // The first rule that matches (and whose share the call falls in) picks the model; its `when.model` sees the model asked for.
     routes: z.array(routeRuleSchema).default([]),
-    // Each call reserves its worst case before it goes upstream, so concurrent calls cannot overspend together.
-    budgets: z.array(budgetSchema).default([]),
-    // The output a reservation assumes for a request that sets no limit of its own; an output cap sets one.
+    // Budgets live in the config's top-level `budgets:` (governance reads them too). Each call reserves its worst
+    // case on them before it goes upstream, so concurrent calls cannot overspend together; this is the output a
+    // reservation assumes for a request that sets no limit of its own (an output cap sets one).
     reserve_output_tokens: z.number().int().positive().default(4096),
   })
   .strict();
@@ -166,8 +147,6 @@ export const gatewayConfigSchema = z
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 /** A validated output cap. */
 export type OutputCap = z.output<typeof outputCapSchema>;
-/** A validated budget. */
-export type Budget = z.output<typeof budgetSchema>;
 /** A validated routing rule. */
 export type RouteRule = z.output<typeof routeRuleSchema>;
 /** The conditions of a policy. */

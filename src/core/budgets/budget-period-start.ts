@@ -1,7 +1,9 @@
+import type { BudgetPeriod } from './budget-config.js';
+
 const dayMs = 86_400_000;
 
 /** The start (epoch ms, UTC) of the calendar period holding `nowMs`: its day, its ISO week (from Monday) or its month. */
-export function budgetPeriodStart(period: 'day' | 'week' | 'month', nowMs: number): number {
+export function budgetPeriodStart(period: BudgetPeriod, nowMs: number): number {
   const dayStart = Math.floor(nowMs / dayMs) * dayMs;
   if (period === 'day') return dayStart;
   if (period === 'week') {
