@@ -1,0 +1,132 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/*
+ * The servers of the gateway benchmark, each in a child process of its own so that none shares an event
+ * loop with the load generator or with another: the fake upstream, `unitcost gateway`, and Portkey's
+ * open-source gateway as published on npm.
+ */
+
+/** A server running in a child process. */
+export interface ChildServer {
+  /** e.g. http://127.0.0.1:PORT, without a trailing slash. */
+  url: string;
+  pid: number;
+  /** The last few kilobytes the child wrote, standard output and error together, for error reports. */
+  output(): string;
+  /** The CPU time (user + system) the child has used so far, in milliseconds; NaN where /proc is missing. */
+  cpuMilliseconds(): number;
+  /** Signals the child and resolves once it has exited (a gateway writes its queued events first). */
+  stop(): Promise<{ code: number | null }>;
+}
+
+const fakeScript = fileURLToPath(new URL('./capture-fake-servers.ts', import.meta.url));
+const cliEntry = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url));
+const startTimeoutMs = 30_000;
+const stopTimeoutMs = 60_000;
+const kept = 16_384;
+
+/** Starts the fake OpenAI upstream (bench/capture-fake-servers.ts, shared with the capture-wrapper bench). */
+export async function startFakeUpstream(): Promise<ChildServer> {
+  const child = spawn(process.execPath, [...process.execArgv, fakeScript], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // It prints one JSON line with its URLs; the events server it also starts is not used here.
+  return watch(child, 'the fake upstream', (output) => {
+    const line = /^\{.*\}$/m.exec(output)?.[0];
+    return line === undefined ? undefined : (JSON.parse(line) as { provider: string }).provider;
+  });
+}
+
+/** Starts `unitcost gateway` on a free port, recording into `db`, with the config file at `configFile`. */
+export async function startUnitcostGateway(db: string, configFile: string): Promise<ChildServer> {
+  // warn: a request log line per call would time the terminal pipe, not the gateway.
+  const child = spawn(process.execPath, [...process.execArgv, cliEntry, 'gateway', '--port', '0', '--db', db, '--log-level', 'warn'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, UNITCOST_CONFIG: configFile },
+  });
+  return watch(child, 'unitcost gateway', (output) => /^gateway: (http:\/\/\S+)/m.exec(output)?.[1]);
+}
+
+/** Where the installed Portkey gateway is, and its version. */
+export function locatePortkey(): { entry: string; version: string } {
+  const manifest = createRequire(import.meta.url).resolve('@portkey-ai/gateway/package.json');
+  const { version, bin } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string; bin: string | Record<string, string> };
+  const relative = typeof bin === 'string' ? bin : (Object.values(bin)[0] ?? 'build/start-server.js');
+  return { entry: join(dirname(manifest), relative), version };
+}
+
+/** Starts Portkey's Node server (its package's bin) headless on a free port. */
+export async function startPortkeyGateway(entry: string): Promise<ChildServer> {
+  // Portkey takes only --port=N and prints localhost:N; it cannot pick a free port itself.
+  const port = await freePort();
+  const child = spawn(process.execPath, [entry, `--port=${port}`, '--headless'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return watch(child, 'the Portkey gateway', (output) => (output.includes('Ready for connections') ? `http://127.0.0.1:${port}` : undefined));
+}
+
+function watch(child: ChildProcess, name: string, urlOf: (output: string) => string | undefined): Promise<ChildServer> {
+  let output = '';
+  // Read for the child's whole life: a pipe nobody drains would block its writes, and so its event loop.
+  const keep = (chunk: Buffer): void => {
+    output = `${output}${chunk.toString()}`;
+    if (output.length > kept * 2) output = output.slice(-kept);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<{ code: number | null }>((resolve) => child.once('exit', (code) => resolve({ code })));
+  return new Promise<ChildServer>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not start within ${startTimeoutMs / 1000} s: ${output.slice(-2000)}`));
+    }, startTimeoutMs);
+    const look = (): void => {
+      const url = urlOf(output);
+      if (url === undefined) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', look);
+      resolve({
+        url,
+        pid: child.pid!,
+        output: () => output,
+        cpuMilliseconds: () => cpuMillisecondsOf(child.pid!),
+        stop: async () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          const killer = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);
+          try {
+            return await exited;
+          } finally {
+            clearTimeout(killer);
+          }
+        },
+      });
+    };
+    child.stdout!.on('data', look);
+    void exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code} before it was ready: ${output.slice(-2000)}`));
+    });
+  });
+}
+
+/** A port free on loopback now; a race with another process taking it is possible but rare. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+// /proc/PID/stat: utime and stime are fields 14 and 15, in clock ticks (100 per second on Linux).
+function cpuMillisecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
