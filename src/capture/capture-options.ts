@@ -1,21 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { EventTags } from '../core/events/event-tags.js';
 import type { UsageEvent } from '../core/events/usage-event.js';
 
 /** One usage event as the wrappers build it: a line of docs/events.md. */
 export type CapturedEvent = UsageEvent;
 
 /** The tags of docs/events.md that a wrapper stamps on every event it records. */
-export interface CaptureTags {
-  feature?: string;
-  team?: string;
-  user_tier?: string;
-  user_id?: string;
-  session_id?: string;
-  task_id?: string;
-  step?: number;
-  environment?: string;
+export type CaptureTags = EventTags & {
   attributes?: Record<string, string | number | boolean | null>;
-}
+};
 
 /** Where captured events go. `write` must not block: it queues, and delivery happens later. */
 export interface UsageSink {

@@ -1,4 +1,4 @@
-import { spanTagNames } from '../core/capture/span-tag-names.js';
+import { eventTagNames } from '../core/events/event-tags.js';
 import { z } from 'zod';
 import { budgetsSchema } from '../core/budgets/budget-config.js';
 import { catalogOverridesSchema } from '../core/catalog/catalog-overrides.js';
@@ -51,7 +51,7 @@ export const captureSchema = z
     otlp: z
       .object({
         // e.g. {"traceloop.association.properties.feature": "feature", "enduser.id": "user_id"}; unitcost.* attributes need no entry.
-        attributes: z.record(z.string().min(1), z.enum(spanTagNames, { error: () => `must be one of ${spanTagNames.join(', ')}` })).default({}),
+        attributes: z.record(z.string().min(1), z.enum(eventTagNames, { error: () => `must be one of ${eventTagNames.join(', ')}` })).default({}),
       })
       .strict()
       .default({ attributes: {} }),

@@ -1,9 +1,8 @@
 import type { CapturedSpan, SpanAttributes, SpanAttributeValue } from './captured-span.js';
 import { mapGenAiSpan, type SpanCall, type SpanCallTags, type SpanMapping } from './span-dialects/map-genai-span.js';
-import { spanTagNames, type SpanTagName } from './span-tag-names.js';
+import { eventTagNames, type EventTagName } from '../events/event-tags.js';
 
 /** The tag names a span attribute can be mapped to, re-exported for the configuration of attributeTags. */
-export { spanTagNames, type SpanTagName };
 
 /** What the receiver remembers of a trace across requests, so its steps keep counting and its outcome finds its calls. */
 export interface TraceMemory {
@@ -15,7 +14,7 @@ export interface TraceMemory {
 /** How spans become records. */
 export interface SpanTranslation {
   /** Other attributes (span or resource) that carry a tag, e.g. {"enduser.id": "user_id"}. */
-  attributeTags: Readonly<Record<string, SpanTagName>>;
+  attributeTags: Readonly<Record<string, EventTagName>>;
   memory: TraceMemory;
 }
 
@@ -39,7 +38,7 @@ export interface TranslatedSpans {
 
 const unitcostPrefix = 'unitcost.';
 // Each tag with the attribute that states it, spelled once rather than for every span and ancestor read.
-const unitcostTagAttributes = spanTagNames.map((name) => [name, `${unitcostPrefix}${name}`] as const);
+const unitcostTagAttributes = eventTagNames.map((name) => [name, `${unitcostPrefix}${name}`] as const);
 const outcomeAttribute = `${unitcostPrefix}outcome`;
 const taskAttribute = `${unitcostPrefix}task_id`;
 const nanosPerMilli = 1_000_000n;
@@ -149,7 +148,7 @@ function* ancestors(span: CapturedSpan, byId: Map<string, CapturedSpan>): Genera
   }
 }
 
-type Tags = Partial<Record<SpanTagName, string | number>> & { step?: number; task_id?: string };
+type Tags = Partial<Record<EventTagName, string | number>> & { step?: number; task_id?: string };
 
 // Nearest first: the span's own unitcost.* and configured attributes, then what its dialect states, then
 // the same from each ancestor in the request, then the resource. A nearer statement of a tag wins.
@@ -157,7 +156,7 @@ function tagsOf(
   span: CapturedSpan,
   byId: Map<string, CapturedSpan>,
   mappings: Map<CapturedSpan, SpanMapping>,
-  attributeTags: Readonly<Record<string, SpanTagName>>,
+  attributeTags: Readonly<Record<string, EventTagName>>,
 ): Tags {
   const tags: Tags = {};
   const mapped = Object.entries(attributeTags);
@@ -167,7 +166,7 @@ function tagsOf(
   };
   const takeDialect = (of: CapturedSpan): void => {
     const stated = dialectTags(mappings.get(of));
-    for (const name of spanTagNames) if (tags[name] === undefined && stated[name] !== undefined) setTag(tags, name, stated[name]);
+    for (const name of eventTagNames) if (tags[name] === undefined && stated[name] !== undefined) setTag(tags, name, stated[name]);
   };
   for (const each of [span, ...ancestors(span, byId)]) {
     take(each.attributes);
@@ -184,7 +183,7 @@ function dialectTags(mapping: SpanMapping | undefined): SpanCallTags {
   return {};
 }
 
-function setTag(tags: Tags, name: SpanTagName, value: SpanAttributeValue | undefined): void {
+function setTag(tags: Tags, name: EventTagName, value: SpanAttributeValue | undefined): void {
   if (name === 'step') {
     const step = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
     if (typeof step === 'number' && Number.isSafeInteger(step) && step >= 0) tags.step = step;

@@ -1,13 +1,7 @@
+import type { EventTags } from '../events/event-tags.js';
+
 /** The tags a client sends as headers, named as usage events name them. */
-export interface GatewayTags {
-  feature?: string;
-  team?: string;
-  user_tier?: string;
-  user_id?: string;
-  session_id?: string;
-  task_id?: string;
-  step?: number;
-}
+export type GatewayTags = Omit<EventTags, 'environment'>;
 
 /** Each tag header and the event field it fills; the prefix keeps them apart from the providers' own headers. */
 export const tagHeaders = {

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { RecentTraces } from '../../core/capture/recent-traces.js';
-import { spansToRecords, type SpanTagName, type TranslatedSpans } from '../../core/capture/spans-to-records.js';
+import { spansToRecords, type TranslatedSpans } from '../../core/capture/spans-to-records.js';
+import type { EventTagName } from '../../core/events/event-tags.js';
 import type { UnreadableSpan } from '../../core/capture/flatten-otlp-request.js';
 import { decodeOtlpTraces, MalformedTraceRequest, type OtlpEncoding } from './decode-otlp-traces.js';
 
@@ -14,7 +15,7 @@ export interface TranslatedExport extends TranslatedSpans {
 
 /** What the translation worker is started with. */
 export interface TranslationWorkerData {
-  attributeTags: Readonly<Record<string, SpanTagName>>;
+  attributeTags: Readonly<Record<string, EventTagName>>;
 }
 
 /** One export body for the worker to translate. */
@@ -34,14 +35,14 @@ export interface TraceTranslation {
 }
 
 /** Decodes and translates one body; the memory carries trace steps from one export to the next. */
-export function translateExport(body: Uint8Array, encoding: OtlpEncoding, attributeTags: Readonly<Record<string, SpanTagName>>, memory: RecentTraces): TranslatedExport {
+export function translateExport(body: Uint8Array, encoding: OtlpEncoding, attributeTags: Readonly<Record<string, EventTagName>>, memory: RecentTraces): TranslatedExport {
   const decoded = decodeOtlpTraces(body, encoding);
   const translated = spansToRecords(decoded.spans, { attributeTags, memory });
   return { ...translated, unreadable: decoded.unreadable, spans: decoded.spans.length + decoded.unreadable.length };
 }
 
 /** Translation on the calling thread: for tests, and where no worker can start. */
-export function localTraceTranslation(attributeTags: Readonly<Record<string, SpanTagName>>): TraceTranslation {
+export function localTraceTranslation(attributeTags: Readonly<Record<string, EventTagName>>): TraceTranslation {
   const memory = new RecentTraces();
   return {
     translate: async (body, encoding) => translateExport(body, encoding, attributeTags, memory),
@@ -72,7 +73,7 @@ export function translationWorkersAvailable(): boolean {
  * thread, which then receives plain records, much as it would parse NDJSON. One worker, answering in order,
  * so the trace memory (a trace's steps across exports) stays in one place.
  */
-export function workerTraceTranslation(attributeTags: Readonly<Record<string, SpanTagName>>): TraceTranslation {
+export function workerTraceTranslation(attributeTags: Readonly<Record<string, EventTagName>>): TraceTranslation {
   const data: TranslationWorkerData = { attributeTags };
   // Started on the first export, not with the server: most servers never receive one.
   let worker: Worker | undefined;

@@ -1,5 +1,5 @@
 import type { SpanAttributes, SpanAttributeValue } from '../captured-span.js';
-import { spanTagNames } from '../span-tag-names.js';
+import { eventTagNames } from '../../events/event-tags.js';
 import type { AttributeProblem } from './span-mapping.js';
 
 /** A decoded count, its absence, or the reason it cannot be one. */
@@ -60,7 +60,7 @@ export interface Metadata {
  */
 export function sortMetadata(entries: Iterable<[string, unknown]>, into: Metadata = { tags: {}, attributes: {} }): Metadata {
   for (const [key, value] of entries) {
-    const tag = (spanTagNames as readonly string[]).includes(key) ? key : undefined;
+    const tag = (eventTagNames as readonly string[]).includes(key) ? key : undefined;
     if (tag === 'step') {
       const step = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
       if (typeof step === 'number' && Number.isSafeInteger(step) && step >= 0) {

@@ -1,3 +1,5 @@
+import type { EventTags } from '../../events/event-tags.js';
+
 /** The instrumentation conventions a GenAI span can follow. */
 export type SpanDialect = 'semconv' | 'openllmetry' | 'openinference' | 'ai-sdk';
 
@@ -14,16 +16,7 @@ export interface SpanCallCounts {
 }
 
 /** The tags a span's own dialect states; resource-level tags are the caller's business. */
-export interface SpanCallTags {
-  feature?: string;
-  team?: string;
-  user_tier?: string;
-  user_id?: string;
-  session_id?: string;
-  task_id?: string;
-  step?: number;
-  environment?: string;
-}
+export type SpanCallTags = EventTags;
 
 /** One LLM call read from one span. */
 export interface SpanCall {
