@@ -46,10 +46,15 @@ key is passed through unless a provider names api_key_env:
       "openrouter": { "api": "openai", "base_url": "https://openrouter.ai/api/v1", "models": ["meta-llama/*"], "price_as": "openai" } },
     "policies": {
       "output_caps": [ { "when": { "user_tier": "free" }, "max_output_tokens": 512 } ],
-      "routes": [ { "when": { "user_tier": "free", "model": "gpt-4.1" }, "to": { "model": "gpt-4.1-mini" } } ] } },
+      "routes": [ { "when": { "user_tier": "free", "model": "gpt-4.1" }, "to": { "model": "gpt-4.1-mini" } } ],
+      "response_cache": [ { "when": { "feature": "support-faq" }, "ttl_seconds": 3600, "max_entries": 10000 } ],
+      "sessions": [ { "when": { "feature": "coding-agent" }, "max_calls": 50, "max_usd": 5 } ] } },
     "budgets": [ { "name": "team-daily", "per": "team", "period": "day", "limit_usd": 50, "mode": "hard" },
                  { "name": "all-monthly", "period": "month", "limit_usd": 5000, "mode": "soft" } ] }
-Caps and routes apply the first rule that matches. Budgets are the config's top-level budgets (per team,
+Caps, routes, caches and session limits apply the first rule that matches. The response cache answers an identical
+request (streamed or not) of the same client key and team from memory (x-unitcost-cache: hit, zero tokens).
+A session (x-unitcost-session) past its max_calls or max_usd is refused with a 429; sessions are counted in
+the gateway's memory, so a restart forgets them. Budgets are the config's top-level budgets (per team,
 feature, user_tier, user_id or session_id, or over all spend without per): a hard one answers 429 once
 spent, a soft one lets calls through and logs. Each call reserves its worst case first, so concurrent
 calls cannot overspend a budget together.

@@ -10,12 +10,15 @@ import { buildGatewayEvent, type GatewayUsageEvent } from '../core/gateway/gatew
 import { gatewayRefusal, type GatewayRefusal } from '../core/gateway/gateway-refusal.js';
 import { readGatewayTags, type GatewayTags } from '../core/gateway/gateway-tags.js';
 import { resolveProvider } from '../core/gateway/resolve-provider.js';
+import type { SessionReservation } from '../core/gateway/session-ledger.js';
 import type { NormalizedUsage } from '../core/usage/normalized-usage.js';
 import type { InFlightCalls } from './in-flight-calls.js';
 import { fieldOf, parseJson, stringField } from './json-fields.js';
+import { lookUpResponseCache, storeCachedAnswer, StreamCapture, type CacheLookup } from './look-up-response-cache.js';
 import type { EndpointAdapter, ProviderAdapter } from './provider-adapter.js';
 import { relayStream } from './relay-stream.js';
-import { reserveBudget } from './reserve-budget.js';
+import { reserveBudget, worstCaseCost } from './reserve-budget.js';
+import { reserveSession } from './reserve-session.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './upstream-headers.js';
 
 /** What one proxied route needs. */
@@ -32,7 +35,7 @@ type CallStatus = (typeof callStatuses)[number];
 /** How an upstream call ended, before it becomes an event. */
 interface CallEnd {
   status: CallStatus;
-  refusal?: { reason: string; budget?: string | undefined } | undefined;
+  refusal?: { reason: string; budget?: string | undefined; sessionLimit?: 'calls' | 'usd' | undefined } | undefined;
   usage: NormalizedUsage | null;
   estimated: boolean;
   upstreamStatus?: number | undefined;
@@ -89,7 +92,9 @@ export async function forwardCall(request: Request, route: CallRoute): Promise<R
 
   let outputCap: OutputCapAction = { action: 'none' };
   let reservation: BudgetReservation | undefined;
+  let sessionReservation: SessionReservation | undefined;
   let softBudgetsExceeded: string[] = [];
+  let responseCache: 'hit' | 'miss' | undefined;
   const eventOf = (end: CallEnd): GatewayUsageEvent =>
     buildGatewayEvent({
       id: callId,
@@ -103,20 +108,26 @@ export async function forwardCall(request: Request, route: CallRoute): Promise<R
       routedFrom: routing.routed ? requestedModel : undefined,
       outputCap,
       softBudgetsExceeded,
+      responseCache,
       ...end,
     });
   const record = (end: CallEnd): GatewayUsageEvent => {
     const event = eventOf(end);
     services.record(event);
-    if (reservation !== undefined) services.budgets.settle(reservation, services.priceOf(event) ?? 0);
+    if (reservation !== undefined || sessionReservation !== undefined) {
+      const cost = services.priceOf(event) ?? 0;
+      if (reservation !== undefined) services.budgets.settle(reservation, cost);
+      if (sessionReservation !== undefined) services.sessions.settle(sessionReservation, cost);
+    }
     reservation = undefined;
+    sessionReservation = undefined;
     finished();
     route.logger.debug({ route: endpoint.route, upstream: upstream?.name, model, status: end.status, upstream_status: end.upstreamStatus, estimated: end.estimated }, 'call recorded');
     return event;
   };
   // A call refused before it went upstream is still recorded, as an error of zero tokens, so refusals show in reports.
-  const refuseAndRecord = (refusal: GatewayRefusal, budget?: string): Response => {
-    record({ status: 'error', usage: null, estimated: false, refusal: { reason: refusal.reason, budget } });
+  const refuseAndRecord = (refusal: GatewayRefusal, limit?: { budget?: string; sessionLimit?: 'calls' | 'usd' }): Response => {
+    record({ status: 'error', usage: null, estimated: false, refusal: { reason: refusal.reason, ...limit } });
     return refuse(refusal);
   };
 
@@ -140,6 +151,17 @@ export async function forwardCall(request: Request, route: CallRoute): Promise<R
     body.model = model;
     changed = true;
   }
+  // Looked up before the gateway asks a stream for its usage: the key holds what the client asked for.
+  const cacheLookup: CacheLookup | undefined = lookUpResponseCache(services, {
+    tags,
+    model,
+    upstream: upstream.name,
+    endpoint: endpoint.route,
+    body,
+    streamed: stream,
+    headers: request.headers,
+    keyHeaders: adapter.keyHeaders,
+  });
   const streamUsage = endpoint.request.streamUsage;
   const usageInjected = stream && streamUsage !== undefined && !streamUsage.isSet(body);
   if (usageInjected) {
@@ -148,11 +170,40 @@ export async function forwardCall(request: Request, route: CallRoute): Promise<R
   }
 
   const estimatedInputTokens = estimateInputTokens(text);
-  const budget = reserveBudget(services, { tags, estimatedInputTokens, body, outputLimitFields: endpoint.request.outputLimitFields }, (usage) =>
-    eventOf({ status: 'ok', usage, estimated: true }),
-  );
-  if (!budget.ok) return refuseAndRecord(budget.refusal, budget.budget);
+  let worstCase: number | undefined;
+  const worstCaseOf = (): number =>
+    (worstCase ??= worstCaseCost(services, { estimatedInputTokens, body, outputLimitFields: endpoint.request.outputLimitFields }, (usage) =>
+      eventOf({ status: 'ok', usage, estimated: true }),
+    ));
+  // A session counts every step, a cache hit included: an agent looping on one question is still looping.
+  const reserveStep = (free: boolean): Response | undefined => {
+    const session = reserveSession(services, { tags, model, free }, worstCaseOf);
+    if (!session.ok) return refuseAndRecord(session.refusal, { sessionLimit: session.limit });
+    sessionReservation = session.reservation;
+    return undefined;
+  };
+
+  if (cacheLookup?.hit !== undefined) {
+    const { hit } = cacheLookup;
+    const refused = reserveStep(true);
+    if (refused !== undefined) return refused;
+    responseCache = 'hit';
+    // Answered from memory: no upstream call, no budget to hold, and an event of zero tokens so the hit rate is measured.
+    const event = record({ status: 'ok', usage: null, estimated: false, upstreamId: hit.upstreamId });
+    const headers = new Headers({ 'content-type': hit.contentType, 'x-unitcost-route': `${upstream.name}/${model}`, 'x-unitcost-cache': 'hit' });
+    const cost = services.priceOf(event);
+    if (cost !== null) headers.set('x-unitcost-cost-usd', formatPicodollarsExact(cost));
+    return new Response(hit.body, { status: 200, headers });
+  }
+
+  const budget = reserveBudget(services, { tags }, worstCaseOf);
+  if (!budget.ok) return refuseAndRecord(budget.refusal, { budget: budget.budget });
   reservation = budget.reservation;
+  // After the budgets, so that a call a budget refuses is not counted as a step of its session.
+  const refused = reserveStep(false);
+  if (refused !== undefined) return refused;
+  // Set only once the call is sure to go upstream, so that refused calls do not count as lookups in the hit rate.
+  if (cacheLookup !== undefined) responseCache = 'miss';
   softBudgetsExceeded = budget.softBudgetsExceeded;
   if (softBudgetsExceeded.length > 0) route.logger.warn({ route: endpoint.route, budgets: softBudgetsExceeded }, 'soft budget exceeded');
 
@@ -223,6 +274,10 @@ export async function forwardCall(request: Request, route: CallRoute): Promise<R
     }
     const parsed = parseJson(answer);
     const usage = readUsage(() => endpoint.responseUsage(parsed));
+    // Only a whole 200 answer is worth serving again; an error or a partial answer is asked anew.
+    if (cacheLookup !== undefined && response.status === 200 && !clientGone) {
+      storeCachedAnswer(services, cacheLookup, { body: answer, contentType: response.headers.get('content-type') ?? 'application/json', upstreamId: stringField(parsed, 'id') });
+    }
     const event = record({
       status: clientGone ? 'cancelled' : 'ok',
       usage,
@@ -239,6 +294,9 @@ export async function forwardCall(request: Request, route: CallRoute): Promise<R
   // From here the idle timeout of the relay applies, and the relay hears of the client leaving itself.
   settle();
   const upstreamBody = response.body!;
+  // A stream is kept as the events its client was sent, and replayed as they were to the next identical streamed request.
+  const capture = cacheLookup === undefined || response.status !== 200 ? undefined : new StreamCapture();
+  const streamContentType = response.headers.get('content-type') ?? 'text/event-stream';
   const relayed = relayStream({
     upstream: upstreamBody,
     observer: endpoint.observeStream({ usageInjected, estimatedInputTokens }),
@@ -248,7 +306,11 @@ export async function forwardCall(request: Request, route: CallRoute): Promise<R
     errorEvent: adapter.streamErrorEvent,
     abortUpstream: () => abort.abort(),
     now: () => performance.now(),
+    onForward: capture === undefined ? undefined : (raw) => capture.add(raw),
     onEnd: (outcome) => {
+      // Only a stream that ended as the upstream meant it to, with the client there to the end, is worth replaying.
+      const captured = outcome.status === 'ok' ? capture?.text() : undefined;
+      if (cacheLookup !== undefined && captured !== undefined) storeCachedAnswer(services, cacheLookup, { body: captured, contentType: streamContentType, upstreamId: outcome.upstreamId });
       record({
         status: outcome.status,
         usage: outcome.usage,

@@ -30,6 +30,8 @@ export interface RelayOptions {
   /** Stops the upstream request (its fetch), once nothing more is to be read. */
   abortUpstream(): void;
   now(): number;
+  /** Hears each upstream event passed on to the client (not the gateway's own error events), e.g. for the response cache. */
+  onForward?: ((raw: string) => void) | undefined;
   onEnd(outcome: RelayOutcome): void;
 }
 
@@ -64,7 +66,9 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
         for (const event of splitter.push(text)) {
           const seen = observer.observe(event);
           if (seen.token && firstTokenAtMs === undefined) firstTokenAtMs = options.now();
-          if (seen.forward) send(event.raw);
+          if (!seen.forward) continue;
+          send(event.raw);
+          options.onForward?.(event.raw);
         }
       };
       void pump(pass, send).then((status) => {
@@ -121,6 +125,7 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
           for (const event of splitter.finish()) {
             observer.observe(event);
             send(event.raw);
+            options.onForward?.(event.raw);
           }
           if (clientGoneAtMs !== undefined) return 'cancelled';
           return observer.failed ? 'error' : 'ok';

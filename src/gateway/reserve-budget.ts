@@ -12,23 +12,29 @@ export type BudgetDecision =
   | { ok: false; refusal: GatewayRefusal; budget: string };
 
 /**
- * Reserves a call's worst case on its budgets before it goes upstream: the input estimated from the body,
- * and the output at the request's own limit (after any output cap) or the configured assumption. The cost
- * is priced as the event will be, so reservation and settlement use one price.
+ * A call's worst-case cost in picodollars: the input estimated from the body, and the output at the
+ * request's own limit (after any output cap) or the configured assumption. It is priced as the event will
+ * be, so reservation and settlement use one price. A model the catalog cannot price cannot be bounded: 0.
  */
-export function reserveBudget(
+export function worstCaseCost(
   services: GatewayServices,
-  call: { tags: GatewayTags; estimatedInputTokens: number; body: Record<string, unknown>; outputLimitFields: readonly string[] },
+  call: { estimatedInputTokens: number; body: Record<string, unknown>; outputLimitFields: readonly string[] },
   eventOf: (usage: NormalizedUsage) => GatewayUsageEvent,
-): BudgetDecision {
-  const policies = services.config.policies;
-  if (services.budgets.empty) return { ok: true, reservation: undefined, softBudgetsExceeded: [] };
+): number {
   const limit = call.outputLimitFields.map((field) => call.body[field]).find((value): value is number => typeof value === 'number');
   // An endpoint without an output limit (embeddings) generates nothing.
-  const outputTokens = call.outputLimitFields.length === 0 ? 0 : (limit ?? policies.reserve_output_tokens);
-  // A model the catalog cannot price cannot be bounded; it is let through and shows as unpriced in reports.
-  const worstCase = services.priceOf(eventOf(normalizedUsage({ inputTotal: call.estimatedInputTokens, outputTotal: outputTokens }))) ?? 0;
-  const result = services.budgets.reserve(call.tags, worstCase, services.now());
-  if (!result.ok) return { ok: false, refusal: budgetRefusal(result.breach, worstCase), budget: result.breach.budget.name };
+  const outputTokens = call.outputLimitFields.length === 0 ? 0 : (limit ?? services.config.policies.reserve_output_tokens);
+  return services.priceOf(eventOf(normalizedUsage({ inputTotal: call.estimatedInputTokens, outputTotal: outputTokens }))) ?? 0;
+}
+
+/**
+ * Reserves a call's worst case (computed only when there is a budget to keep) on its budgets before it
+ * goes upstream. A model the catalog cannot price is let through and shows as unpriced in reports.
+ */
+export function reserveBudget(services: GatewayServices, call: { tags: GatewayTags }, worstCase: () => number): BudgetDecision {
+  if (services.budgets.empty) return { ok: true, reservation: undefined, softBudgetsExceeded: [] };
+  const amount = worstCase();
+  const result = services.budgets.reserve(call.tags, amount, services.now());
+  if (!result.ok) return { ok: false, refusal: budgetRefusal(result.breach, amount), budget: result.breach.budget.name };
   return { ok: true, reservation: result.reservation, softBudgetsExceeded: result.softBreaches.map((breach) => breach.budget.name) };
 }

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { loadGatewayConfig, type LoadedGatewayConfig } from '../../config/gateway-config.js';
 import { BudgetLedger } from '../../core/gateway/budget-ledger.js';
 import type { GatewayUsageEvent } from '../../core/gateway/gateway-event.js';
+import { ResponseCache } from '../../core/gateway/response-cache.js';
+import { SessionLedger } from '../../core/gateway/session-ledger.js';
 import { parseEventRecord } from '../../core/events/parse-event-record.js';
 import { toStoredUsageRow } from '../../core/events/to-stored-row.js';
 import { hashContent } from '../../ingest/hash-content.js';
@@ -29,11 +31,23 @@ export interface GatewayServices {
   priceOf(event: GatewayUsageEvent): number | null;
   /** Spend and reservations of the config's budgets, with what the store says was spent before start. */
   budgets: BudgetLedger;
+  /** The exact response caches of gateway.policies.response_cache, in this process's memory. */
+  responseCache: ResponseCache<CachedAnswer>;
+  /** Calls and spend per session under gateway.policies.sessions, in this process's memory. */
+  sessions: SessionLedger;
   /** Queues the event for the store or the server; never waits for the write. */
   record(event: GatewayUsageEvent): void;
   recorderCounters(): RecorderCounters;
   /** Delivers the queued events, then releases the store. */
   close(): Promise<void>;
+}
+
+/** An upstream's 200 answer as the response cache holds it: enough to answer the same request again. */
+export interface CachedAnswer {
+  body: string;
+  contentType: string;
+  /** The upstream's id of the response, recorded on each hit so that a hit can be traced to the call it replays. */
+  upstreamId: string | undefined;
 }
 
 /** Where the gateway's events go, and what to tell about losses. */
@@ -114,6 +128,8 @@ export function assembleGatewayServices(app: App, parts: GatewayParts): GatewayS
       return row.ok ? row.row.costTotal : null;
     },
     budgets: parts.budgets,
+    responseCache: new ResponseCache<CachedAnswer>(parts.config.policies.response_cache),
+    sessions: new SessionLedger(parts.config.policies.sessions),
     record: (event) => recorder.record(event),
     recorderCounters: () => recorder.counters(),
     close: async () => {

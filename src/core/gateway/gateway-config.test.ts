@@ -9,7 +9,7 @@ describe('gatewayConfigSchema', () => {
       anthropic: { api: 'anthropic', base_url: 'https://api.anthropic.com' },
     });
     expect(config.timeouts).toEqual({ upstream_ms: 600_000, stream_idle_ms: 120_000, drain_after_abort_ms: 10_000 });
-    expect(config.policies).toEqual({ output_caps: [], routes: [], reserve_output_tokens: 4096 });
+    expect(config.policies).toEqual({ output_caps: [], routes: [], response_cache: [], sessions: [], reserve_output_tokens: 4096 });
   });
 
   it('fills in the api and address of a provider named after its API', () => {
@@ -41,5 +41,18 @@ describe('gatewayConfigSchema', () => {
 
   it('refuses budgets under policies: they are the config\'s top-level budgets, shared with governance', () => {
     expect(gatewayConfigSchema.safeParse({ policies: { budgets: [] } }).success).toBe(false);
+  });
+
+  it('bounds a response cache at 10,000 answers unless told otherwise, and requires its lifetime', () => {
+    const config = gatewayConfigSchema.parse({ policies: { response_cache: [{ when: { feature: 'support-faq' }, ttl_seconds: 3600 }] } });
+    expect(config.policies.response_cache).toEqual([{ when: { feature: 'support-faq' }, ttl_seconds: 3600, max_entries: 10_000 }]);
+    expect(gatewayConfigSchema.safeParse({ policies: { response_cache: [{ when: { feature: 'support-faq' } }] } }).success).toBe(false);
+  });
+
+  it('requires a session limit to limit calls, dollars or both', () => {
+    const config = gatewayConfigSchema.parse({ policies: { sessions: [{ when: { feature: 'coding-agent' }, max_calls: 50, max_usd: 5 }] } });
+    expect(config.policies.sessions).toEqual([{ when: { feature: 'coding-agent' }, max_calls: 50, max_usd: 5, max_sessions: 10_000 }]);
+    const empty = gatewayConfigSchema.safeParse({ policies: { sessions: [{ when: { feature: 'coding-agent' } }] } });
+    expect(empty.error?.issues[0]).toMatchObject({ path: ['policies', 'sessions', 0, 'max_calls'], message: 'must set max_calls, max_usd or both' });
   });
 });

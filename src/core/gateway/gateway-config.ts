@@ -84,6 +84,31 @@ export const routeRuleSchema = z
   })
   .strict();
 
+/** An exact response cache for matching calls: an identical request from the same tenant is answered from memory. */
+export const responseCacheRuleSchema = z
+  .object({
+    when: policyMatchSchema.prefault({}),
+    // An answer goes stale: a FAQ's answer for an hour is fine, a price quote is not, so the lifetime is always said.
+    ttl_seconds: z.number().int('must be a whole number of seconds').positive('must be at least 1'),
+    // Answers are held in the gateway's memory, so the cache is bounded; past this the least recently used goes.
+    max_entries: z.number().int('must be a whole number').positive('must be at least 1').default(10_000),
+  })
+  .strict();
+
+/** Step caps and budgets per session (x-unitcost-session): what stops a runaway agent loop before the invoice does. */
+export const sessionLimitSchema = z
+  .object({
+    when: policyMatchSchema.prefault({}),
+    // Calls of one session, answered or not, cache hits included: an agent that loops is stopped by its step count.
+    max_calls: z.number().int('must be a whole number of calls').positive('must be at least 1').optional(),
+    // Dollars of one session, reserved at worst case before each call as budgets are, so concurrent steps cannot overshoot together.
+    max_usd: z.number().positive('must be above 0').optional(),
+    // Sessions are counted in the gateway's memory; past this many the least recently active one is forgotten.
+    max_sessions: z.number().int('must be a whole number').positive('must be at least 1').default(10_000),
+  })
+  .strict()
+  .refine((rule) => rule.max_calls !== undefined || rule.max_usd !== undefined, { message: 'must set max_calls, max_usd or both', path: ['max_calls'] });
+
 /** The gateway's levers. */
 export const gatewayPoliciesSchema = z
   .object({
@@ -91,6 +116,10 @@ export const gatewayPoliciesSchema = z
     output_caps: z.array(outputCapSchema).default([]),
     // The first rule that matches (and whose share the call falls in) picks the model; its `when.model` sees the model asked for.
     routes: z.array(routeRuleSchema).default([]),
+    // The first rule that matches decides whether and how long a call's answer is cached; features without one are never cached.
+    response_cache: z.array(responseCacheRuleSchema).default([]),
+    // The first rule that matches a call carrying x-unitcost-session limits that session; calls without the header are not limited.
+    sessions: z.array(sessionLimitSchema).default([]),
     // Budgets live in the config's top-level `budgets:` (governance reads them too). Each call reserves its worst
     // case on them before it goes upstream, so concurrent calls cannot overspend together; this is the output a
     // reservation assumes for a request that sets no limit of its own (an output cap sets one).
@@ -149,5 +178,9 @@ export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 export type OutputCap = z.output<typeof outputCapSchema>;
 /** A validated routing rule. */
 export type RouteRule = z.output<typeof routeRuleSchema>;
+/** A validated response cache rule. */
+export type ResponseCacheRule = z.output<typeof responseCacheRuleSchema>;
+/** A validated session limit. */
+export type SessionLimit = z.output<typeof sessionLimitSchema>;
 /** The conditions of a policy. */
 export type PolicyMatch = z.output<typeof policyMatchSchema>;

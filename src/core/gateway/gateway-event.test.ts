@@ -62,4 +62,16 @@ describe('buildGatewayEvent', () => {
     expect(capped.attributes).toMatchObject({ output_cap: 'clamped', output_cap_limit: 512, output_cap_requested: 4096 });
     expect(buildGatewayEvent({ ...call, outputCap: { action: 'none' } }).attributes).not.toHaveProperty('output_cap');
   });
+
+  it('marks only the calls a response cache looked up, a hit at zero tokens', () => {
+    const hit = buildGatewayEvent({ ...call, usage: null, responseCache: 'hit' });
+    expect(hit).toMatchObject({ response_cache: 'hit', input_tokens: 0, output_tokens: 0 });
+    expect(parseEventRecord(hit, { nowMs: call.startedAtMs })).toMatchObject({ ok: true });
+    expect(buildGatewayEvent(call)).not.toHaveProperty('response_cache');
+  });
+
+  it('names the session limit that refused a call', () => {
+    const refused = buildGatewayEvent({ ...call, usage: null, status: 'error', refusal: { reason: 'session_limit', sessionLimit: 'calls' } });
+    expect(refused.attributes).toMatchObject({ gateway_refusal: 'session_limit', session_limit: 'calls' });
+  });
 });

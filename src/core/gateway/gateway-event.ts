@@ -35,11 +35,13 @@ export interface GatewayCall {
   /** The model the client asked for, when a routing rule sent the call to `model` instead. */
   routedFrom?: string | undefined;
   /** Why the gateway refused the call itself, and the budget that did, for reports of what the levers refused. */
-  refusal?: { reason: string; budget?: string | undefined } | undefined;
+  refusal?: { reason: string; budget?: string | undefined; sessionLimit?: 'calls' | 'usd' | undefined } | undefined;
   /** The soft budgets the call went past. */
   softBudgetsExceeded?: string[] | undefined;
   /** What an output cap did to the request, so that reports can count the calls each lever touched. */
   outputCap?: OutputCapAction | undefined;
+  /** For a call of a feature with a response cache: whether the cache answered. Undefined for calls no cache looked up. */
+  responseCache?: 'hit' | 'miss' | undefined;
 }
 
 /**
@@ -56,6 +58,7 @@ export function buildGatewayEvent(call: GatewayCall): GatewayUsageEvent {
   if (call.routedFrom !== undefined) attributes.routed_from = call.routedFrom;
   if (call.refusal !== undefined) attributes.gateway_refusal = call.refusal.reason;
   if (call.refusal?.budget !== undefined) attributes.budget = call.refusal.budget;
+  if (call.refusal?.sessionLimit !== undefined) attributes.session_limit = call.refusal.sessionLimit;
   if (call.softBudgetsExceeded !== undefined && call.softBudgetsExceeded.length > 0) attributes.soft_budgets_exceeded = call.softBudgetsExceeded.join(',');
   if (call.outputCap !== undefined && call.outputCap.action !== 'none') {
     attributes.output_cap = call.outputCap.action;
@@ -80,6 +83,7 @@ export function buildGatewayEvent(call: GatewayCall): GatewayUsageEvent {
     status: call.status,
     latency_ms: Math.max(0, call.latencyMs),
     ...(call.timeToFirstTokenMs === undefined ? {} : { time_to_first_token_ms: Math.max(0, call.timeToFirstTokenMs) }),
-    // response_cache stays out until the gateway has a response cache: "miss" on every call would show a 0% hit rate.
+    // Only calls a cache looked up carry it: "miss" on calls of uncached features would drag the measured hit rate down.
+    ...(call.responseCache === undefined ? {} : { response_cache: call.responseCache }),
   };
 }

@@ -8,11 +8,12 @@ export type GatewayRefusalReason =
   | 'upstream_timeout'
   | 'upstream_unreachable'
   | 'budget_exceeded'
+  | 'session_limit'
   | 'not_found'
   | 'internal';
 
 /** Which part of the gateway refused, named in the message so that the client knows what to fix. */
-export type GatewayPart = 'request' | 'tags' | 'routing' | 'credentials' | 'budget' | 'upstream' | 'gateway';
+export type GatewayPart = 'request' | 'tags' | 'routing' | 'credentials' | 'budget' | 'session' | 'upstream' | 'gateway';
 
 /** An answer of the gateway's own: a status, the part that refused and why. */
 export interface GatewayRefusal {
@@ -31,6 +32,8 @@ const shapes: Record<GatewayRefusalReason, { status: number; openai: string; ant
   upstream_unreachable: { status: 502, openai: 'api_error', anthropic: 'api_error' },
   // 429 like a provider's own quota refusal; the SDKs do not retry insufficient_quota, and a spent budget stays spent.
   budget_exceeded: { status: 429, openai: 'insufficient_quota', anthropic: 'rate_limit_error' },
+  // The same for a session past its step cap or dollars: retrying the same session is refused again.
+  session_limit: { status: 429, openai: 'insufficient_quota', anthropic: 'rate_limit_error' },
   not_found: { status: 404, openai: 'invalid_request_error', anthropic: 'not_found_error' },
   internal: { status: 500, openai: 'server_error', anthropic: 'api_error' },
 };
