@@ -12,4 +12,9 @@ export interface CliIo {
 export interface CliContext {
   app: () => App;
   io: CliIo;
+  /**
+   * Makes the command end with this exit code though it finished and printed its output (an ingest that
+   * refused lines). Optional so a test may build a context by hand; runCli always provides it.
+   */
+  setExitCode?: (code: number) => void;
 }

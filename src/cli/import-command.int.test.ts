@@ -17,7 +17,7 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 async function importJson(tool: string, files: string[], db: string, rejects: string): Promise<{ totals: Record<string, number>; skipped: Record<string, number> }> {
-  const result = await run('import', tool, ...files.map((file) => join(fixtures, file)), '--db', db, '--rejects', rejects, '--json');
+  const result = await run('import', tool, ...files.map((file) => join(fixtures, file)), '--db', db, '--rejects', rejects, '--json', '--max-rejects', 'unlimited');
   expect(result.code, result.err).toBe(0);
   return JSON.parse(result.out) as { totals: Record<string, number>; skipped: Record<string, number> };
 }
@@ -42,7 +42,9 @@ describe('unitcost import', () => {
     const db = join(directory, 'litellm.duckdb');
     const rejects = join(directory, 'litellm.rejects.jsonl');
     const first = await run('import', 'litellm', join(fixtures, 'litellm-spend-logs.json'), join(fixtures, 'litellm-spend-logs.csv'), '--db', db, '--rejects', rejects);
-    expect(first.code, first.err).toBe(0);
+    // Two rows refused with the default --max-rejects 0: the summary is printed, and the exit code tells CI.
+    expect(first.code, first.err).toBe(1);
+    expect(first.err).toContain(`unitcost: 2 lines refused, more than --max-rejects 0 allows (pass --max-rejects unlimited to accept any); see ${rejects}`);
     expect(first.out).toContain('accepted    6 calls');
     expect(first.out).toContain('rejected    2');
     expect(first.out).toContain('skipped     2 rows not imported, by reason:');
@@ -121,5 +123,6 @@ describe('unitcost import', () => {
     expect(result.out).toContain('unitcost import litellm spend-logs.json');
     expect(result.out).toContain('unitcost import langfuse');
     expect(result.out).toContain('unitcost import helicone');
+    expect(result.out).toContain('--max-rejects <n>');
   });
 });

@@ -3,6 +3,7 @@ import { importFiles, type ImportProgress, type ImportResult } from '../app/capt
 import { openStore, streamingMemoryLimit } from '../app/open-store.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import type { CliContext } from './cli-context.js';
+import { maxRejectsHelp, parseMaxRejects, tooManyRejects } from './max-rejects-option.js';
 
 const help = `
 Reads the exports of the tool you are moving from, in the layout that tool writes: a JSON array (pretty
@@ -43,10 +44,11 @@ export function registerImportCommand(program: Command, context: CliContext): vo
     .option('--db <file>', 'the store (default: ./unitcost.duckdb, or $UNITCOST_DB, or db in the config)')
     .option('--rejects <file>', 'where rejected rows go (default: <first file>.rejects.jsonl)')
     .option('--batch-size <n>', 'calls per transaction (default 10000)', (value) => positiveInteger(value, '--batch-size'))
+    .option('--max-rejects <n>', maxRejectsHelp, parseMaxRejects, 0)
     .option('--json', 'print the summary as JSON')
     .option('--progress', 'report progress even when not on a terminal: one line per committed batch, on stderr')
     .addHelpText('after', help)
-    .action(async (tool: string, files: string[], options: { db?: string; rejects?: string; batchSize?: number; json?: boolean; progress?: boolean }) => {
+    .action(async (tool: string, files: string[], options: { db?: string; rejects?: string; batchSize?: number; maxRejects: number; json?: boolean; progress?: boolean }) => {
       const app = context.app();
       const store = await openStore(app, { ...(options.db === undefined ? {} : { db: options.db }), memoryLimit: streamingMemoryLimit });
       const onTerminal = context.io.isTty && !options.json;
@@ -65,11 +67,13 @@ export function registerImportCommand(program: Command, context: CliContext): vo
         progress?.clear();
         await store.close();
       }
-      if (options.json) {
-        context.io.stdout(`${JSON.stringify({ store: store.location, ...result }, null, 2)}\n`);
-        return;
+      if (options.json) context.io.stdout(`${JSON.stringify({ store: store.location, ...result }, null, 2)}\n`);
+      else context.io.stdout(formatSummary(result, store.location));
+      const refusal = tooManyRejects(result.totals, options.maxRejects, result.rejectsPath);
+      if (refusal) {
+        context.io.stderr(`unitcost: ${refusal}\n`);
+        context.setExitCode?.(1);
       }
-      context.io.stdout(formatSummary(result, store.location));
     });
 }
 

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,20 +34,71 @@ describe('unitcost ingest and reprice', () => {
     writeFileSync(path, [callLine(1), callLine(2, 'in-house-llm'), '{"model":', callLine(3)].join('\n'));
     const db = join(directory, 'small.duckdb');
     const io = captureIo(true);
-    expect(await runCli(['node', 'unitcost', 'ingest', path, '--db', db], io, appOptions)).toBe(0);
+    expect(await runCli(['node', 'unitcost', 'ingest', path, '--db', db, '--max-rejects', '1'], io, appOptions)).toBe(0);
     expect(io.out()).toContain('accepted    3 (3 calls, 0 outcomes, 0 revenue)');
     expect(io.out()).toContain('rejected    1');
     expect(io.out()).toContain('unpriced    1 calls');
     expect(io.out()).toContain(`${path}.rejects.jsonl`);
 
     const again = captureIo();
-    expect(await runCli(['node', 'unitcost', 'ingest', path, '--db', db, '--json'], again, appOptions)).toBe(0);
+    expect(await runCli(['node', 'unitcost', 'ingest', path, '--db', db, '--json', '--max-rejects', 'unlimited'], again, appOptions)).toBe(0);
     expect(JSON.parse(again.out()).totals).toMatchObject({ accepted: 0, duplicates: 3, rejected: 1 });
 
     const reprice = captureIo();
     expect(await runCli(['node', 'unitcost', 'reprice', '--db', db, '--from', '2026-03-01'], reprice, appOptions)).toBe(0);
     expect(reprice.out()).toContain('0 of 3 calls changed cost (0 newly priced)');
     expect(reprice.out()).toContain('1 calls remain unpriced');
+  });
+
+  it('exits 1 when any line is refused, by default, and still prints the summary and stores the good lines', async () => {
+    const path = join(directory, 'one-bad.jsonl');
+    writeFileSync(path, [callLine(10), '{"model":', callLine(11)].join('\n'));
+    const db = join(directory, 'one-bad.duckdb');
+    const io = captureIo();
+    expect(await runCli(['node', 'unitcost', 'ingest', path, '--db', db], io, appOptions)).toBe(1);
+    expect(io.out()).toContain('accepted    2 (2 calls, 0 outcomes, 0 revenue)');
+    expect(io.out()).toContain('rejected    1');
+    expect(io.err()).toContain(`unitcost: 1 lines refused, more than --max-rejects 0 allows (pass --max-rejects unlimited to accept any); see ${path}.rejects.jsonl`);
+
+    const json = captureIo();
+    expect(await runCli(['node', 'unitcost', 'ingest', path, '--db', db, '--json'], json, appOptions)).toBe(1);
+    expect(JSON.parse(json.out()).totals).toMatchObject({ duplicates: 2, rejected: 1 });
+  });
+
+  it('exits 0 when every line is accepted, and refuses a --max-rejects that is not a count', async () => {
+    const path = join(directory, 'all-good.jsonl');
+    writeFileSync(path, [callLine(20), callLine(21)].join('\n'));
+    const db = join(directory, 'all-good.duckdb');
+    const io = captureIo();
+    expect(await runCli(['node', 'unitcost', 'ingest', path, '--db', db], io, appOptions)).toBe(0);
+    expect(io.err()).toBe('');
+
+    const bad = captureIo();
+    expect(await runCli(['node', 'unitcost', 'ingest', path, '--db', db, '--max-rejects', '-1'], bad, appOptions)).toBe(2);
+    expect(bad.err()).toContain('--max-rejects must be a whole number from 0 up, or "unlimited", got "-1"');
+
+    const help = captureIo();
+    expect(await runCli(['node', 'unitcost', 'ingest', '--help'], help, appOptions)).toBe(0);
+    expect(help.out()).toContain('--max-rejects <n>');
+  });
+
+  it('refuses a CSV whose header misnames a column with one error about the header, not one per row', async () => {
+    const rows = ['2026-03-01T00:00:00Z,openai,gpt-4o-mini,1000,20,u-1', '2026-03-01T00:00:01Z,openai,gpt-4o-mini,900,30,u-2'];
+    const path = join(directory, 'misnamed.csv');
+    writeFileSync(path, ['timestamp,provider,model,input_tokens,output_tokens,user', ...rows].join('\n'));
+    const db = join(directory, 'misnamed.duckdb');
+    const io = captureIo();
+    expect(await runCli(['node', 'unitcost', 'ingest', path, '--db', db], io, appOptions)).toBe(2);
+    expect(io.err()).toBe(
+      'unitcost: misnamed.csv:1: the CSV header\'s column "user" is not a field of the event format (did you mean user_id or user_tier?). Nothing of this file was ingested: the fields are listed in docs/events.md, and your own tags go in attributes.<key> columns\n',
+    );
+    expect(existsSync(`${path}.rejects.jsonl`)).toBe(false);
+
+    const fixed = join(directory, 'fixed.csv');
+    writeFileSync(fixed, ['timestamp,provider,model,input_tokens,output_tokens,user_id', ...rows].join('\n'));
+    const again = captureIo();
+    expect(await runCli(['node', 'unitcost', 'ingest', fixed, '--db', db, '--json'], again, appOptions)).toBe(0);
+    expect(JSON.parse(again.out()).totals).toMatchObject({ accepted: 2, rejected: 0 });
   });
 
   // Through the conversion worker (--worker), which the in-process reference ingest does without.

@@ -3,6 +3,7 @@ import { ingestFiles, type IngestProgress, type IngestResult } from '../app/inge
 import { openStore, streamingMemoryLimit } from '../app/open-store.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import type { CliContext } from './cli-context.js';
+import { maxRejectsHelp, parseMaxRejects, tooManyRejects } from './max-rejects-option.js';
 
 /** Registers `unitcost ingest FILE…`. */
 export function registerIngestCommand(program: Command, context: CliContext): void {
@@ -13,6 +14,7 @@ export function registerIngestCommand(program: Command, context: CliContext): vo
     .option('--db <file>', 'the store (default: ./unitcost.duckdb, or $UNITCOST_DB, or db in the config)')
     .option('--rejects <file>', 'where rejected lines go (default: <first file>.rejects.jsonl)')
     .option('--batch-size <n>', 'calls per transaction (default 122880, one DuckDB row group)', (value) => positiveInteger(value, '--batch-size'))
+    .option('--max-rejects <n>', maxRejectsHelp, parseMaxRejects, 0)
     .option('--json', 'print the summary as JSON')
     .option('--progress', 'report progress even when not on a terminal: one line per committed batch, on stderr')
     .option('--worker', 'read and price lines on a worker thread: faster when a core is free, ~100 MB more memory')
@@ -28,9 +30,10 @@ running the same command again. An unknown model is stored unpriced; \`unitcost 
 Examples:
   unitcost ingest events.jsonl
   unitcost ingest logs/*.jsonl.gz --db costs.duckdb
-  zcat events.jsonl.gz | unitcost ingest -`,
+  zcat events.jsonl.gz | unitcost ingest -
+  unitcost ingest nightly.jsonl --max-rejects 100    in CI: fail only past 100 refused lines`,
     )
-    .action(async (files: string[], options: { db?: string; rejects?: string; batchSize?: number; json?: boolean; progress?: boolean; worker?: boolean }) => {
+    .action(async (files: string[], options: { db?: string; rejects?: string; batchSize?: number; maxRejects: number; json?: boolean; progress?: boolean; worker?: boolean }) => {
       const app = context.app();
       const store = await openStore(app, { ...(options.db === undefined ? {} : { db: options.db }), memoryLimit: streamingMemoryLimit });
       const onTerminal = context.io.isTty && !options.json;
@@ -48,11 +51,13 @@ Examples:
         progress?.clear();
         await store.close();
       }
-      if (options.json) {
-        context.io.stdout(`${JSON.stringify({ store: store.location, ...result }, null, 2)}\n`);
-        return;
+      if (options.json) context.io.stdout(`${JSON.stringify({ store: store.location, ...result }, null, 2)}\n`);
+      else context.io.stdout(formatSummary(result, store.location));
+      const refusal = tooManyRejects(result.totals, options.maxRejects, result.rejectsPath);
+      if (refusal) {
+        context.io.stderr(`unitcost: ${refusal}\n`);
+        context.setExitCode?.(1);
       }
-      context.io.stdout(formatSummary(result, store.location));
     });
 }
 

@@ -49,21 +49,28 @@ export function buildProgram(context: CliContext): Command {
   return program;
 }
 
-/** Runs the CLI and returns its exit code: 0 done, 1 unexpected failure, 2 bad input or unknown model. */
+/**
+ * Runs the CLI and returns its exit code: 0 done, 1 unexpected failure or more lines refused than
+ * --max-rejects allows, 2 bad input or unknown model.
+ */
 export async function runCli(argv: string[], io: CliIo = processIo, appOptions: Parameters<typeof createApp>[0] = {}): Promise<number> {
   let app: App | undefined;
   let program: Command | undefined;
+  let exitCode = 0;
   const context: CliContext = {
     app: () => {
       app ??= createApp({ ...appOptions, ...(program?.opts().config ? { configPath: program.opts().config as string } : {}) });
       return app;
     },
     io,
+    setExitCode: (code) => {
+      exitCode = code;
+    },
   };
   program = buildProgram(context);
   try {
     await program.parseAsync(argv);
-    return 0;
+    return exitCode;
   } catch (error) {
     return exitCodeFor(error, io);
   }

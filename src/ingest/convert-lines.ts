@@ -24,6 +24,8 @@ export interface ConvertedLines {
   rejects: RejectedRecord[];
   /** Valid usage events that could not be priced (stored with their reason). */
   unpriced: number;
+  /** Why the whole input cannot be read (a bad CSV header), where and in which field; its other lines are left out. */
+  unreadable?: { source: string; line: number; field: string; message: string };
 }
 
 /** What converting lines needs: the reader of the input's format, the pricing context, and "now" for far-future checks. */
@@ -75,6 +77,7 @@ export function convertLines(converter: LineConverter, lines: readonly string[],
     converter.pendingLine = undefined;
     if (read.ok === 'skip') continue;
     if (read.ok === false) converted.rejects.push(reject(`${converter.file}:${recordLine}`, [{ field: read.field, message: read.message }]));
+    else if (read.ok === 'unreadable') converted.unreadable ??= { source: `${converter.file}:${recordLine}`, line: recordLine, field: read.field, message: read.message };
     else take(read.value, recordLine);
   }
   if (atEnd) {

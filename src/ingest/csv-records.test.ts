@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CsvRecords, splitCsvRecord } from './csv-records.js';
+import { CsvRecords, csvHeaderProblem, splitCsvRecord } from './csv-records.js';
 
 describe('splitCsvRecord', () => {
   it('splits on commas and reads quoted cells with commas and doubled quotes', () => {
@@ -33,5 +33,27 @@ describe('CsvRecords', () => {
 
   it('refuses a row with the wrong number of cells', () => {
     expect(records.toRecord(['only', 'two'])).toBe('has 2 cells where the header names 7 fields');
+  });
+});
+
+describe('csvHeaderProblem', () => {
+  it('accepts a header of event fields, attributes.<key> columns and an unnamed trailing column', () => {
+    expect(csvHeaderProblem(['timestamp', 'model', 'input_tokens', 'output_tokens', ' user_id ', 'attributes.region', 'usage', 'usage_format', ''])).toBeUndefined();
+    expect(csvHeaderProblem(['type', 'task_id', 'outcome', 'timestamp'])).toBeUndefined();
+  });
+
+  it('names a misnamed column with the fields it may have meant', () => {
+    expect(csvHeaderProblem(['timestamp', 'model', 'input_tokens', 'output_tokens', 'user'])).toEqual({
+      field: 'user',
+      message:
+        'the CSV header\'s column "user" is not a field of the event format (did you mean user_id or user_tier?). Nothing of this file was ingested: the fields are listed in docs/events.md, and your own tags go in attributes.<key> columns',
+    });
+  });
+
+  it('names every bad column at once, and a column named twice', () => {
+    const problem = csvHeaderProblem(['timestamp', 'model', 'prompt_tokens', 'region', 'model']);
+    expect(problem?.field).toBe('prompt_tokens');
+    expect(problem?.message).toContain('columns are not fields of the event format: "prompt_tokens" (use input_tokens');
+    expect(problem?.message).toContain('), "region"; and "model" is named twice.');
   });
 });

@@ -6,6 +6,7 @@
  * with double quotes ("" inside quotes is a quote), including across line breaks.
  */
 
+import { eventFieldNames, knownFieldMistake, suggestFieldNames } from '../core/events/unknown-field-message.js';
 import { tokenCountFields } from '../core/events/usage-event.js';
 
 const numberFields = new Set<string>([
@@ -45,6 +46,34 @@ export function splitCsvRecord(text: string): string[] | undefined {
   if (quoted) return undefined;
   cells.push(cell);
   return cells;
+}
+
+/**
+ * What is wrong with a CSV header, checked once so that a misnamed column is one error instead of a
+ * refusal of every row: the first column at fault and a message naming every bad column, or undefined
+ * when each column is a field of the event format, an attributes.<key> column, or unnamed (a trailing comma).
+ */
+export function csvHeaderProblem(headerCells: readonly string[]): { field: string; message: string } | undefined {
+  const fields = headerCells.map((cell) => cell.trim());
+  const unknown = fields.filter((field) => field !== '' && !eventFieldNames.includes(field) && !(field.startsWith('attributes.') && field.length > 'attributes.'.length));
+  const twice = [...new Set(fields.filter((field, index) => field !== '' && fields.indexOf(field) !== index))];
+  const first = unknown[0] ?? twice[0];
+  if (first === undefined) return undefined;
+  const problems: string[] = [];
+  if (unknown.length === 1) problems.push(`column "${first}" is not a field of the event format${columnHint(first)}`);
+  if (unknown.length > 1) problems.push(`columns are not fields of the event format: ${unknown.map((field) => `"${field}"${columnHint(field)}`).join(', ')}`);
+  if (twice.length > 0) problems.push(`${twice.map((field) => `"${field}"`).join(', ')} ${twice.length === 1 ? 'is' : 'are'} named twice`);
+  return {
+    field: first,
+    message: `the CSV header's ${problems.join('; and ')}. Nothing of this file was ingested: the fields are listed in docs/events.md, and your own tags go in attributes.<key> columns`,
+  };
+}
+
+function columnHint(field: string): string {
+  const mistake = knownFieldMistake(field);
+  if (mistake) return ` (${mistake})`;
+  const suggestions = suggestFieldNames(field);
+  return suggestions.length > 0 ? ` (did you mean ${suggestions.join(' or ')}?)` : '';
 }
 
 /** Turns CSV records into wire-format objects, by the header's field names. */

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { UnitcostError } from '../core/unitcost-error.js';
 import type { EventWriter, OpenBatch } from '../store/event-writer.js';
 import type { AppendOutcome } from '../store/stored-rows.js';
 import type { ConvertedLines, RejectedRecord } from './convert-lines.js';
@@ -75,6 +76,10 @@ export async function ingestInput(writer: EventWriter, path: string, options: In
   const stageNext = async (atEnd: boolean): Promise<void> => {
     const next = converting.shift()!;
     const converted = await next.converted;
+    if (converted.unreadable) {
+      const { source, line, field, message } = converted.unreadable;
+      throw new UnitcostError('invalid_argument', `${source}: ${message}`, { file: input.name, line, field });
+    }
     await options.rejects.write(converted.rejects);
     batch ??= await writer.openBatch();
     await batch.add(converted);

@@ -1,7 +1,15 @@
-import { CsvRecords, splitCsvRecord } from './csv-records.js';
+import { CsvRecords, csvHeaderProblem, splitCsvRecord } from './csv-records.js';
 
-/** One line (or CSV record) read as a wire-format value, or why it could not be read. */
-export type ReadRecord = { ok: true; value: unknown } | { ok: false; field: string; message: string } | { ok: 'pending' } | { ok: 'skip' };
+/**
+ * One line (or CSV record) read as a wire-format value, or why it could not be read. `unreadable` condemns
+ * the whole input (a CSV header with a column that is no field of ours): its other lines are skipped, not refused one by one.
+ */
+export type ReadRecord =
+  | { ok: true; value: unknown }
+  | { ok: false; field: string; message: string }
+  | { ok: 'unreadable'; field: string; message: string }
+  | { ok: 'pending' }
+  | { ok: 'skip' };
 
 /** Reads the lines of one input as records; stateful for CSV (its header, and quoted cells across lines). */
 export interface RecordReader {
@@ -56,8 +64,10 @@ class CsvReader implements RecordReader {
   readonly format = 'csv';
   private records: CsvRecords | undefined;
   private pending: string | undefined;
+  private unreadable = false;
 
   read(line: string): ReadRecord {
+    if (this.unreadable) return { ok: 'skip' };
     const text = this.pending === undefined ? line : `${this.pending}\n${line}`;
     if (this.pending === undefined && text.trim().length === 0) return { ok: 'skip' };
     const cells = splitCsvRecord(text);
@@ -67,6 +77,11 @@ class CsvReader implements RecordReader {
     }
     this.pending = undefined;
     if (!this.records) {
+      const problem = csvHeaderProblem(cells);
+      if (problem) {
+        this.unreadable = true;
+        return { ok: 'unreadable', ...problem };
+      }
       this.records = new CsvRecords(cells);
       return { ok: 'skip' };
     }
@@ -75,7 +90,7 @@ class CsvReader implements RecordReader {
   }
 
   finish(): ReadRecord | undefined {
-    if (this.pending === undefined) return undefined;
+    if (this.pending === undefined || this.unreadable) return undefined;
     this.pending = undefined;
     return { ok: false, field: '', message: 'has a quoted cell that is never closed' };
   }

@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import { distance } from 'fastest-levenshtein';
 import { UnitcostError } from '../unitcost-error.js';
 import { convertUsage } from '../usage/convert-usage.js';
 import { normalizedUsage, type NormalizedUsage } from '../usage/normalized-usage.js';
 import { isValidOutcome, isValidRevenue, isValidUsageEvent } from './fast-validate.js';
 import { parseTimestampMs } from './parse-timestamp.js';
+import { unknownFieldMessage } from './unknown-field-message.js';
 import {
   outcomeRecordSchema,
   revenueRecordSchema,
@@ -168,19 +168,6 @@ const usageFields = Object.keys(usageEventSchema.shape);
 const outcomeFields = Object.keys(outcomeRecordSchema.shape);
 const revenueFields = Object.keys(revenueRecordSchema.shape);
 
-// Names people send from provider responses or other tools, and the field that means the same here.
-const knownMistakes: Record<string, string> = {
-  prompt_tokens: 'use input_tokens (or send the provider\'s whole usage object as usage, with usage_format)',
-  completion_tokens: 'use output_tokens (or send the provider\'s whole usage object as usage, with usage_format)',
-  total_tokens: 'leave it out: the total is input_tokens + output_tokens',
-  cached_tokens: 'use cache_read_tokens',
-  cache_read_input_tokens: 'use cache_read_tokens, which is part of input_tokens',
-  cache_creation_input_tokens: 'use cache_write_tokens, which is part of input_tokens',
-  ts: 'use timestamp',
-  time: 'use timestamp',
-  cost: 'use cost_usd',
-};
-
 function fieldErrors(issues: readonly z.core.$ZodIssue[], kind: string, fields: string[]): FieldError[] {
   const errors: FieldError[] = [];
   for (const issue of issues) {
@@ -191,20 +178,4 @@ function fieldErrors(issues: readonly z.core.$ZodIssue[], kind: string, fields: 
     }
   }
   return errors;
-}
-
-function unknownFieldMessage(key: string, kind: string, fields: string[]): string {
-  const hint = Object.hasOwn(knownMistakes, key) ? knownMistakes[key] : undefined;
-  if (hint) return `is not a field of a ${kind}: ${hint}`;
-  let nearest: string | undefined;
-  let nearestDistance = 4;
-  for (const field of fields) {
-    const gap = distance(key.toLowerCase(), field);
-    if (gap < nearestDistance) {
-      nearest = field;
-      nearestDistance = gap;
-    }
-  }
-  const suggestion = nearest ? ` (did you mean ${nearest}?)` : '';
-  return `is not a field of a ${kind}${suggestion}; put your own tags in attributes`;
 }
