@@ -43,8 +43,8 @@ describe('RecordIngester', () => {
       ingester.ingest([{ index: 0, value: event('c-1') }], options),
     ]);
     expect(writer.batches.map((batch) => batch.usage!.map((row) => row.id))).toEqual([['a-1', 'b-1', 'b-2', 'c-1']]);
-    expect(first).toMatchObject({ accepted: 1, rejected: 0 });
-    expect(second).toMatchObject({ received: 3, accepted: 1, rejected: 2 });
+    expect(first).toMatchObject({ accepted: 1, duplicates: 0, rejected: 0 });
+    expect(second).toMatchObject({ received: 3, accepted: 1, duplicates: 0, rejected: 2 });
     expect(second.results.map((result) => [result.index, result.status, result.errors?.[0]?.field])).toEqual([
       [0, 'accepted', undefined],
       [1, 'rejected', 'timestamp'],
@@ -52,6 +52,37 @@ describe('RecordIngester', () => {
     ]);
     expect(third).toMatchObject({ accepted: 1, rejected: 0 });
     expect(ingester.counters).toEqual({ inserted: 3, duplicates: 0, rejected: 2 });
+  });
+
+  it('gives each request of a commit its own duplicates, from the positions the store lists', async () => {
+    const stored = new Set(['a-1', 'b-2']);
+    const asked: unknown[] = [];
+    const writer = {
+      appendBatch: async (batch: EventBatch, options: unknown): Promise<BatchOutcome> => {
+        asked.push(options);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const usage = batch.usage ?? [];
+        const duplicateIndexes = usage.flatMap((row, index) => (stored.has(row.id) ? [index] : []));
+        const none = { inserted: 0, duplicates: 0, conflicts: [], duplicateIndexes: [] };
+        return { usage: { inserted: usage.length - duplicateIndexes.length, duplicates: duplicateIndexes.length, conflicts: [], duplicateIndexes }, outcomes: none, revenue: none };
+      },
+    } as unknown as EventWriter;
+    const queue = new SerialQueue();
+    const ingester = new RecordIngester(writer, (task) => queue.run(task), { catalog: app.catalog, hashContent });
+    const options = { nowMs: Date.parse('2026-03-20T00:00:00Z'), source: 'http' };
+    const [first, second] = await Promise.all([
+      ingester.ingest([{ index: 0, value: event('a-1') }, { index: 1, value: event('a-2') }], options),
+      ingester.ingest([{ index: 0, value: { nonsense: true } }, { index: 1, value: event('b-1') }, { index: 2, value: event('b-2') }], options),
+    ]);
+    expect(asked).toEqual([{ listDuplicates: true }]);
+    expect(first).toMatchObject({ accepted: 2, duplicates: 1, rejected: 0 });
+    expect(first.results.map((result) => result.duplicate ?? false)).toEqual([true, false]);
+    expect(second).toMatchObject({ accepted: 2, duplicates: 1, rejected: 1 });
+    expect(second.results.map((result) => [result.status, result.duplicate ?? false])).toEqual([
+      ['rejected', false],
+      ['accepted', false],
+      ['accepted', true],
+    ]);
   });
 
   it('gathers the batches that arrive while a commit runs into the next commit', async () => {

@@ -12,9 +12,12 @@ interface ConvertedRecords {
   results: RecordResult[];
 }
 
-/** What a commit says about one request's rows: the positions (in its own rows, per kind) that conflicted. */
+type Kind = 'usage' | 'outcomes' | 'revenue';
+
+/** What a commit says about one request's rows: the positions (in its own rows, per kind) that conflicted, and those already stored. */
 interface CommitOutcome {
-  conflicts: { usage: AppendOutcome['conflicts']; outcomes: AppendOutcome['conflicts']; revenue: AppendOutcome['conflicts'] };
+  conflicts: Record<Kind, AppendOutcome['conflicts']>;
+  duplicates: Record<Kind, number[]>;
 }
 
 /** Validates and prices a posted batch; bad records get their errors, the others become rows. */
@@ -83,14 +86,18 @@ export class RecordIngester {
       for (const conflict of outcome.conflicts.usage) reject(results, origins.usage[conflict.index]!, [{ field: 'id', message: conflict.reason }]);
       for (const conflict of outcome.conflicts.outcomes) reject(results, origins.outcomes[conflict.index]!, [{ field: 'task_id', message: conflict.reason }]);
       for (const conflict of outcome.conflicts.revenue) reject(results, origins.revenue[conflict.index]!, [{ field: 'id', message: conflict.reason }]);
+      for (const kind of ['usage', 'outcomes', 'revenue'] as const) {
+        for (const index of outcome.duplicates[kind]) results[origins[kind][index]!]!.duplicate = true;
+      }
     }
     let unpriced = 0;
     batch.usage.forEach((row, index) => {
       if (row.priceId === null && results[origins.usage[index]!]!.status === 'accepted') unpriced += 1;
     });
     const accepted = results.filter((result) => result.status === 'accepted').length;
+    const duplicates = results.filter((result) => result.duplicate).length;
     this.counters.rejected += results.length - accepted;
-    return { received: records.length, accepted, rejected: results.length - accepted, unpriced, results };
+    return { received: records.length, accepted, duplicates, rejected: results.length - accepted, unpriced, results };
   }
 
   private commit(converted: ConvertedRecords): Promise<CommitOutcome> {
@@ -128,7 +135,8 @@ export class RecordIngester {
     merged.prices = [...prices.values()];
     let outcome;
     try {
-      outcome = await this.writer.appendBatch(merged);
+      // Duplicates are listed by position, because the group's count alone cannot say whose they were.
+      outcome = await this.writer.appendBatch(merged, { listDuplicates: true });
     } catch (error) {
       for (const waiting of group) waiting.reject(error);
       return;
@@ -136,12 +144,15 @@ export class RecordIngester {
     this.counters.inserted += outcome.usage.inserted + outcome.outcomes.inserted + outcome.revenue.inserted;
     this.counters.duplicates += outcome.usage.duplicates + outcome.outcomes.duplicates + outcome.revenue.duplicates;
     group.forEach((waiting, member) => {
-      const own = (kind: 'usage' | 'outcomes' | 'revenue'): AppendOutcome['conflicts'] => {
-        const start = offsets[member]![kind];
-        const end = start + waiting.converted.batch[kind].length;
-        return outcome[kind].conflicts.filter((conflict) => conflict.index >= start && conflict.index < end).map((conflict) => ({ ...conflict, index: conflict.index - start }));
-      };
-      waiting.resolve({ conflicts: { usage: own('usage'), outcomes: own('outcomes'), revenue: own('revenue') } });
+      const start = (kind: Kind): number => offsets[member]![kind];
+      const end = (kind: Kind): number => start(kind) + waiting.converted.batch[kind].length;
+      const own = (kind: Kind): AppendOutcome['conflicts'] =>
+        outcome[kind].conflicts.filter((conflict) => conflict.index >= start(kind) && conflict.index < end(kind)).map((conflict) => ({ ...conflict, index: conflict.index - start(kind) }));
+      const ownDuplicates = (kind: Kind): number[] => (outcome[kind].duplicateIndexes ?? []).filter((index) => index >= start(kind) && index < end(kind)).map((index) => index - start(kind));
+      waiting.resolve({
+        conflicts: { usage: own('usage'), outcomes: own('outcomes'), revenue: own('revenue') },
+        duplicates: { usage: ownDuplicates('usage'), outcomes: ownDuplicates('outcomes'), revenue: ownDuplicates('revenue') },
+      });
     });
   }
 }

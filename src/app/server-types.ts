@@ -19,6 +19,8 @@ export interface RecordResult {
   id?: string;
   /** Accepted: stored now, or already stored with the same content (idempotent retries); rejected: not stored. */
   status: 'accepted' | 'rejected';
+  /** Present on an accepted record that was already stored with the same content, so this request changed nothing. */
+  duplicate?: true;
   /** Why it was rejected: each field at fault. */
   errors?: Array<{ field: string; message: string }>;
 }
@@ -29,7 +31,10 @@ export interface RecordResult {
  */
 export interface BatchResult {
   received: number;
+  /** Records in the store after this request: newly stored plus duplicates (kept so for clients that count on it). */
   accepted: number;
+  /** How many of the accepted were already stored with the same content: stored by an earlier request. */
+  duplicates: number;
   rejected: number;
   /** Accepted calls whose model has no price yet: stored without a cost, for `unitcost reprice`. */
   unpriced: number;

@@ -9,7 +9,7 @@ const services: ServerServices = {
   app: createApp({ directory: '/nonexistent-config-dir' }),
   keys: { hasActiveKeys: () => false } as unknown as ApiKeys,
   storeLocation: 'memory',
-  ingestBatch: async () => ({ received: 0, accepted: 0, rejected: 0, unpriced: 0, results: [] }),
+  ingestBatch: async () => ({ received: 0, accepted: 0, duplicates: 0, rejected: 0, unpriced: 0, results: [] }),
   ingestCounters: () => ({ inserted: 0, duplicates: 0, rejected: 0 }),
   readCounters: () => ({ kept: 0, computed: 0, warmups: 0 }),
   readStore: async () => {

@@ -122,8 +122,9 @@ export function operationSpecs(reportParameters: Parameter[], kpiParameters: Par
         description: 'a JSON array of records, or one record a line (NDJSON); Content-Encoding: gzip accepted',
       },
       responses: {
-        '200': '{ received, accepted, duplicates, rejected: 0, results }',
-        '400': 'some records were refused (each with its errors in results; the others are stored), or the body is not a batch',
+        '200':
+          '{ received, accepted, duplicates, rejected, unpriced, results }: at least one record is stored. accepted counts the records now in the store, duplicates (already stored with the same content, each marked duplicate: true in results) included; rejected ones carry their errors in results and were not stored',
+        '400': 'every record was refused (each with its errors in results), or the body is not a batch',
         '413': 'too many records or bytes in one request: split the batch',
         '415': 'not JSON or NDJSON, or an encoding other than gzip',
         '401': errorResponses['401'],

@@ -137,6 +137,7 @@ describe('the HTTP API without keys, on loopback', () => {
     expect(await response.json()).toMatchObject({
       received: 3,
       accepted: 3,
+      duplicates: 0,
       rejected: 0,
       results: [
         { index: 0, id: 'a-1', status: 'accepted' },
@@ -151,17 +152,36 @@ describe('the HTTP API without keys, on loopback', () => {
     const before = await api.store.counts();
     const response = await api.post('/v1/events', JSON.stringify([event('a-1'), event('a-2')]), { 'Content-Type': 'application/json' });
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ accepted: 2, rejected: 0 });
+    expect(await response.json()).toMatchObject({
+      accepted: 2,
+      duplicates: 2,
+      rejected: 0,
+      results: [
+        { index: 0, id: 'a-1', status: 'accepted', duplicate: true },
+        { index: 1, id: 'a-2', status: 'accepted', duplicate: true },
+      ],
+    });
     expect(await api.store.counts()).toEqual(before);
   });
 
-  it('keeps the good events of an NDJSON batch and answers 400 with each bad line', async () => {
+  it('counts as duplicates only the records of a batch that were already stored', async () => {
+    const response = await api.post('/v1/events', JSON.stringify([event('a-1'), event('a-9')]), { 'Content-Type': 'application/json' });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { accepted: number; duplicates: number; results: Array<{ id: string; duplicate?: boolean }> };
+    expect(body).toMatchObject({ accepted: 2, duplicates: 1 });
+    expect(body.results.map((result) => [result.id, result.duplicate ?? false])).toEqual([
+      ['a-1', true],
+      ['a-9', false],
+    ]);
+  });
+
+  it('keeps the good events of an NDJSON batch and answers 200 with each bad line', async () => {
     const before = (await api.store.counts()).usageEvents;
     const lines = [JSON.stringify(event('b-1')), '{"id": "b-2", "timestamp": ', JSON.stringify(event('b-3', { input_tokens: -5 })), '', JSON.stringify(event('b-4'))].join('\n');
     const response = await api.post('/v1/events', lines, { 'Content-Type': 'application/x-ndjson' });
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(200);
     const body = (await response.json()) as { accepted: number; rejected: number; results: Array<{ line: number; status: string; errors?: Array<{ field: string }> }> };
-    expect(body).toMatchObject({ received: 4, accepted: 2, rejected: 2 });
+    expect(body).toMatchObject({ received: 4, accepted: 2, duplicates: 0, rejected: 2 });
     expect(body.results.map((result) => [result.line, result.status])).toEqual([
       [1, 'accepted'],
       [2, 'rejected'],
@@ -172,7 +192,7 @@ describe('the HTTP API without keys, on loopback', () => {
     expect((await api.store.counts()).usageEvents).toBe(before + 2);
   });
 
-  it('refuses the same id with other content, keeping the stored event', async () => {
+  it('refuses the same id with other content, keeping the stored event, with 400 when nothing of the batch was accepted', async () => {
     const response = await api.post('/v1/events', JSON.stringify([event('a-1', { output_tokens: 999 })]), { 'Content-Type': 'application/json' });
     expect(response.status).toBe(400);
     const body = (await response.json()) as { results: Array<{ status: string; errors: Array<{ field: string; message: string }> }> };
@@ -213,8 +233,8 @@ describe('the HTTP API without keys, on loopback', () => {
     const response = await api.get('/metrics');
     const text = await response.text();
     expect(response.headers.get('content-type')).toContain('text/plain');
-    expect(text).toMatch(/^unitcost_events_accepted_total 7$/m);
-    expect(text).toMatch(/^unitcost_events_duplicate_total 2$/m);
+    expect(text).toMatch(/^unitcost_events_accepted_total 8$/m);
+    expect(text).toMatch(/^unitcost_events_duplicate_total 3$/m);
     expect(text).toMatch(/^unitcost_events_rejected_total 3$/m);
     expect(text).toMatch(/unitcost_http_request_duration_seconds_count\{method="POST",route="\/v1\/events"\} \d+/);
   });

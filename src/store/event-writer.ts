@@ -10,6 +10,16 @@ export interface EventBatch {
   prices?: StoredPriceRow[];
 }
 
+/** What an append should report beyond its counts. */
+export interface AppendOptions {
+  /**
+   * List the positions of the duplicates (AppendOutcome.duplicateIndexes), for a caller that answers per
+   * record, such as the HTTP batches committed together; off by default, as a re-ingest of a large file
+   * would read back an index per row for nothing.
+   */
+  listDuplicates?: boolean;
+}
+
 /** What one batch did, per kind of record. */
 export interface BatchOutcome {
   usage: AppendOutcome;
@@ -97,12 +107,12 @@ export interface OpenBatch {
  */
 export interface EventWriter {
   /** Stores a batch of every kind of record in one transaction: after it returns, all of it is durable; after a crash before, none of it is there. */
-  appendBatch(batch: EventBatch): Promise<BatchOutcome>;
+  appendBatch(batch: EventBatch, options?: AppendOptions): Promise<BatchOutcome>;
   /**
    * Opens a batch to fill in parts and commit as one transaction. A backend may let the next batch be
    * filled while the previous one commits; at most two batches are open at once.
    */
-  openBatch(): Promise<OpenBatch>;
+  openBatch(options?: AppendOptions): Promise<OpenBatch>;
   /** Stores usage rows (idempotent by id). */
   appendUsage(rows: StoredUsageRow[]): Promise<AppendOutcome>;
   /** Stores task outcomes (idempotent by task id: a task ends once). */

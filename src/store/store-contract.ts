@@ -171,6 +171,17 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
       expect(outcome.conflicts.map((conflict) => conflict.index)).toEqual([2]);
     });
 
+    it('lists the positions of the duplicates, within the batch and already stored, when asked', async () => {
+      await store.appendBatch({ usage: [usageRow(), usageRow({ id: 'call-2', contentHash: 'hash-2' })], revenue: [revenueRow()] });
+      const usage = [usageRow({ id: 'call-3', contentHash: 'hash-3' }), usageRow({ id: 'call-2', contentHash: 'hash-2' }), usageRow({ id: 'call-3', contentHash: 'hash-3' }), usageRow()];
+      const outcome = await store.appendBatch({ usage, outcomes: [outcomeRow()], revenue: [revenueRow()] }, { listDuplicates: true });
+      expect(outcome.usage).toEqual({ inserted: 1, duplicates: 3, conflicts: [], duplicateIndexes: [1, 2, 3] });
+      expect(outcome.outcomes).toEqual({ inserted: 1, duplicates: 0, conflicts: [], duplicateIndexes: [] });
+      expect(outcome.revenue).toEqual({ inserted: 0, duplicates: 1, conflicts: [], duplicateIndexes: [0] });
+      // Not asked, the outcome has counts only.
+      expect((await store.appendBatch({ usage: [usageRow()] })).usage).toEqual({ inserted: 0, duplicates: 1, conflicts: [] });
+    });
+
     it('sums picodollars exactly past the range of a 64-bit integer', async () => {
       const big = 9_007_199_254_740_000;
       const rows = Array.from({ length: 1500 }, (_, index) => usageRow({ id: `big-${index}`, contentHash: `big-${index}`, costTotal: big, timestampMs: day + index }));

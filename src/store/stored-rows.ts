@@ -11,4 +11,6 @@ export interface AppendOutcome {
   duplicates: number;
   /** index: the row's position in what was appended; source: where the refused record came from ("file:line"). */
   conflicts: Array<{ index: number; id: string; reason: string; source?: string | null }>;
+  /** The positions of the duplicates, in order; present only when the append was asked for them (AppendOptions). */
+  duplicateIndexes?: number[];
 }

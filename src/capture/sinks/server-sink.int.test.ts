@@ -117,8 +117,9 @@ describe('serverSink', () => {
   });
 
   it('reports events the server refused as invalid and does not send them again', async () => {
+    // Some stored, some refused: the server answers 200, with the refusals in the body.
     const server = await startEventsServer((_attempt, lines) => ({
-      status: 400,
+      status: 200,
       body: {
         received: lines.length,
         accepted: 1,
@@ -138,6 +139,20 @@ describe('serverSink', () => {
     await sink.close();
     expect(server.attempts).toBe(1);
     expect(errors.map((error) => error.message)).toEqual(['unitcost server refused 1 of 2 events: #1 input_tokens must be a whole number of tokens']);
+  });
+
+  it('reports a batch whose every event was refused, answered 400', async () => {
+    const server = await startEventsServer((_attempt, lines) => ({
+      status: 400,
+      body: { received: lines.length, accepted: 0, duplicates: 0, rejected: 1, unpriced: 0, results: [{ index: 0, status: 'rejected', errors: [{ field: 'model', message: 'is required' }] }] },
+    }));
+    servers.push(server);
+    const errors: Error[] = [];
+    const sink = serverSink({ url: server.url, retryBaseMs: 5, onError: (error) => errors.push(error as Error) });
+    sink.write(event(1));
+    await sink.close();
+    expect(server.attempts).toBe(1);
+    expect(errors.map((error) => error.message)).toEqual(['unitcost server refused 1 of 1 events: #0 model is required']);
   });
 
   it('does not retry a batch refused whole, such as for a bad key', async () => {

@@ -32,6 +32,7 @@ const maxRetryDelayMs = 30_000;
 type SendOutcome = { kind: 'done' } | { kind: 'too-large' } | { kind: 'retry'; reason: string; retryAfterMs?: number | undefined };
 
 interface BatchAnswer {
+  rejected?: number;
   results?: Array<{ index?: number; status?: string; errors?: Array<{ field?: string; message?: string }> }>;
 }
 
@@ -163,7 +164,9 @@ export function serverSink(options: ServerSinkOptions): UsageSink {
       return { kind: 'retry', reason: `network error: ${describeNetworkError(error)}` };
     }
     if (response.ok) {
-      await response.body?.cancel();
+      // A batch with some refused events is answered 200 (the others are stored): its refusals are in the body.
+      const answer = await readAnswer(response);
+      if (answer?.rejected) reportRefused(answer, batch.length);
       return { kind: 'done' };
     }
     if (retryableStatuses.has(response.status)) {
@@ -175,18 +178,22 @@ export function serverSink(options: ServerSinkOptions): UsageSink {
       return { kind: 'too-large' };
     }
     const answer = await readAnswer(response);
-    const rejected = (answer?.results ?? []).filter((result) => result.status === 'rejected');
-    if (rejected.length > 0) {
-      // The good events of the batch are stored; the refused ones would be refused again.
-      const reasons = rejected
-        .slice(0, 5)
-        .map((result) => `#${result.index ?? '?'} ${(result.errors ?? []).map((error) => `${error.field ?? ''} ${error.message ?? ''}`.trim()).join('; ')}`)
-        .join(' | ');
-      report({ onError }, new CaptureError(`unitcost server refused ${rejected.length} of ${batch.length} events: ${reasons}`));
-    } else {
+    if (!reportRefused(answer, batch.length)) {
       report({ onError }, new CaptureError(`unitcost server refused a batch of ${batch.length} events with HTTP ${response.status}; not retried`));
     }
     return { kind: 'done' };
+  }
+
+  /** Reports the events an answer says were refused (they would be refused again, so they are not retried); false when it names none. */
+  function reportRefused(answer: BatchAnswer | undefined, sent: number): boolean {
+    const rejected = (answer?.results ?? []).filter((result) => result.status === 'rejected');
+    if (rejected.length === 0) return false;
+    const reasons = rejected
+      .slice(0, 5)
+      .map((result) => `#${result.index ?? '?'} ${(result.errors ?? []).map((error) => `${error.field ?? ''} ${error.message ?? ''}`.trim()).join('; ')}`)
+      .join(' | ');
+    report({ onError }, new CaptureError(`unitcost server refused ${rejected.length} of ${sent} events: ${reasons}`));
+    return true;
   }
 
   async function flush(): Promise<void> {

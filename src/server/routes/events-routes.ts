@@ -6,8 +6,9 @@ import { strictQuery } from '../strict-query.js';
 
 /**
  * POST /v1/events: a batch of usage events, outcomes and revenue records, with a result per record. The
- * answer comes only after the accepted records are committed; 400 when any record was refused (the good
- * ones are stored all the same, and sending the batch again is harmless: records are idempotent by id).
+ * answer comes only after the accepted records are committed: 200 when any record was accepted, even if
+ * others were refused (a 400 reads as "all lost" to most clients, and the good ones are stored), 400 only
+ * when every record was refused. Sending a batch again is harmless: records are idempotent by id.
  */
 export function eventsRoutes(services: ServerServices, policy: AccessPolicy, limits: BatchLimits): Hono<{ Variables: AccessVariables }> {
   const routes = new Hono<{ Variables: AccessVariables }>();
@@ -16,7 +17,7 @@ export function eventsRoutes(services: ServerServices, policy: AccessPolicy, lim
     const records = await readEventBatch(context.req.raw, limits);
     const identity = context.get('identity');
     const result = await services.ingestBatch(records, identity ? `http:${identity.name}` : 'http');
-    return context.json(result, result.rejected > 0 ? 400 : 200);
+    return context.json(result, result.accepted === 0 && result.rejected > 0 ? 400 : 200);
   });
   return routes;
 }

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { inTransaction } from './duckdb-database.js';
-import type { BatchOutcome, EventBatch, EventWriter, OpenBatch, PricingGroup, RateAssignment, RepricedModel, StoreCounts, TimeRange } from '../event-writer.js';
+import type { AppendOptions, BatchOutcome, EventBatch, EventWriter, OpenBatch, PricingGroup, RateAssignment, RepricedModel, StoreCounts, TimeRange } from '../event-writer.js';
 import type { AppendOutcome, StoredOutcomeRow, StoredPriceRow, StoredRevenueRow, StoredUsageRow } from '../stored-rows.js';
 import { stagingSet, type StagingSet } from './duckdb-event-columns.js';
 import { DuckdbOpenBatch, type BatchHost } from './duckdb-open-batch.js';
@@ -45,12 +45,12 @@ export class DuckdbEventWriter implements EventWriter {
     this.stagingConnection.closeSync();
   }
 
-  async openBatch(): Promise<OpenBatch> {
-    return new DuckdbOpenBatch(this.host, await this.acquire());
+  async openBatch(options: AppendOptions = {}): Promise<OpenBatch> {
+    return new DuckdbOpenBatch(this.host, await this.acquire(), options.listDuplicates === true);
   }
 
-  async appendBatch(batch: EventBatch): Promise<BatchOutcome> {
-    const open = await this.openBatch();
+  async appendBatch(batch: EventBatch, options: AppendOptions = {}): Promise<BatchOutcome> {
+    const open = await this.openBatch(options);
     try {
       await open.add(batch);
     } catch (error) {

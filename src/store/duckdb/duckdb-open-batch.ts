@@ -45,17 +45,27 @@ interface KindState {
   low: number;
   high: number;
   outcome: AppendOutcome;
+  /** The duplicates' positions, when the batch was asked to list them. */
+  duplicateIndexes: number[] | undefined;
 }
 
-const newKindState = (): KindState => ({ seen: new Map(), added: 0, kept: 0, low: Infinity, high: -Infinity, outcome: { inserted: 0, duplicates: 0, conflicts: [] } });
+const newKindState = (listDuplicates: boolean): KindState => ({
+  seen: new Map(),
+  added: 0,
+  kept: 0,
+  low: Infinity,
+  high: -Infinity,
+  outcome: { inserted: 0, duplicates: 0, conflicts: [] },
+  duplicateIndexes: listDuplicates ? [] : undefined,
+});
 
 type Keyed = { contentHash: string; timestampMs: number; source: string | null };
 
 /** A DuckDB batch: rows staged on one connection, checked, copied and committed on the other. */
 export class DuckdbOpenBatch implements OpenBatch {
-  private readonly usage = newKindState();
-  private readonly outcomes = newKindState();
-  private readonly revenue = newKindState();
+  private readonly usage: KindState;
+  private readonly outcomes: KindState;
+  private readonly revenue: KindState;
   private readonly prices = new Map<string, StoredPriceRow>();
   private readonly dictionary = new BatchDictionary();
   private done = false;
@@ -63,7 +73,12 @@ export class DuckdbOpenBatch implements OpenBatch {
   constructor(
     private readonly host: BatchHost,
     private readonly set: StagingSet,
-  ) {}
+    listDuplicates = false,
+  ) {
+    this.usage = newKindState(listDuplicates);
+    this.outcomes = newKindState(listDuplicates);
+    this.revenue = newKindState(listDuplicates);
+  }
 
   get added(): { usage: number; outcomes: number; revenue: number } {
     return { usage: this.usage.added, outcomes: this.outcomes.added, revenue: this.revenue.added };
@@ -92,6 +107,7 @@ export class DuckdbOpenBatch implements OpenBatch {
         if (row.timestampMs > state.high) state.high = row.timestampMs;
       } else if (earlier === row.contentHash) {
         state.outcome.duplicates += 1;
+        state.duplicateIndexes?.push(state.added + index);
       } else {
         state.outcome.conflicts.push({ index: state.added + index, id, reason: `${what} ${id} appears earlier in the same batch with different content`, source: row.source });
       }
@@ -122,8 +138,12 @@ export class DuckdbOpenBatch implements OpenBatch {
             }
           }
         });
-        const sorted = (outcome: AppendOutcome): AppendOutcome => ({ ...outcome, conflicts: outcome.conflicts.sort((a, b) => a.index - b.index) });
-        return { usage: sorted(this.usage.outcome), outcomes: sorted(this.outcomes.outcome), revenue: sorted(this.revenue.outcome) };
+        const sorted = ({ outcome, duplicateIndexes }: KindState): AppendOutcome => ({
+          ...outcome,
+          conflicts: outcome.conflicts.sort((a, b) => a.index - b.index),
+          ...(duplicateIndexes ? { duplicateIndexes: duplicateIndexes.sort((a, b) => a - b) } : {}),
+        });
+        return { usage: sorted(this.usage), outcomes: sorted(this.outcomes), revenue: sorted(this.revenue) };
       });
     } finally {
       await this.host.release(this.set);
@@ -178,6 +198,10 @@ export class DuckdbOpenBatch implements OpenBatch {
     state.outcome.inserted = state.kept - Number(matchedCount);
     state.outcome.duplicates += Number(duplicates);
     if (Number(matchedCount) === 0) return;
+    if (state.duplicateIndexes && Number(duplicates) > 0) {
+      const same = await connection.runAndReadAll(`SELECT row_index FROM ${matched} WHERE same`);
+      for (const [rowIndex] of same.getRows()) state.duplicateIndexes.push(Number(rowIndex));
+    }
     if (Number(matchedCount) > Number(duplicates)) {
       // The source is looked up for the conflicting rows only: joining the dictionary's list into the
       // match above would carry it through the hash join and run out of memory.

@@ -1,4 +1,4 @@
-import type { BatchOutcome, EventBatch, OpenBatch, PricingGroup, RateAssignment, RepricedModel, StoreCounts, TimeRange } from '../event-writer.js';
+import type { AppendOptions, BatchOutcome, EventBatch, OpenBatch, PricingGroup, RateAssignment, RepricedModel, StoreCounts, TimeRange } from '../event-writer.js';
 import type { KpiAggregates, KpiQuery, ReportAggregates, ReportQuery, ReportReader, UserEconomics, UserEconomicsQuery } from '../report-reader.js';
 import type { Store } from '../store.js';
 import type { AppendOutcome, StoredOutcomeRow, StoredPriceRow, StoredRevenueRow, StoredUsageRow } from '../stored-rows.js';
@@ -47,12 +47,12 @@ export class DuckdbStore implements Store {
     this.database.close();
   }
 
-  appendBatch(batch: EventBatch): Promise<BatchOutcome> {
-    return this.writer.appendBatch(batch);
+  appendBatch(batch: EventBatch, options?: AppendOptions): Promise<BatchOutcome> {
+    return this.writer.appendBatch(batch, options);
   }
 
-  openBatch(): Promise<OpenBatch> {
-    return this.writer.openBatch();
+  openBatch(options?: AppendOptions): Promise<OpenBatch> {
+    return this.writer.openBatch(options);
   }
 
   appendUsage(rows: StoredUsageRow[]): Promise<AppendOutcome> {
