@@ -37,6 +37,23 @@ const call = {
 };
 
 describe('toStoredUsageRow', () => {
+  it('refuses a token count too costly for one call by naming its field, the cost and the largest count accepted', () => {
+    const result = toStoredUsageRow(usageOf({ ...call, input_tokens: 1_000, cache_read_tokens: 0, cache_write_tokens: 0, cache_write_1h_tokens: 0, output_tokens: 9_000_000_000 }), context);
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        {
+          field: 'output_tokens',
+          message:
+            '9,000,000,000 output tokens of acme/acme-large would cost about $135,000.00 in one call, more than the $9,007.00 one call may cost; a call of this model may have at most 600,479,950 of them. A record that sums many calls should be sent as one record per call (or per smaller batch)',
+        },
+      ],
+    });
+    const input = toStoredUsageRow(usageOf({ ...call, input_tokens: 9_000_000_000, cache_read_tokens: 0, cache_write_tokens: 0, cache_write_1h_tokens: 0 }), context);
+    expect(input.ok ? undefined : input.errors[0]!.field).toBe('input_tokens');
+    expect(input.ok ? '' : input.errors[0]!.message).not.toMatch(/picodollar|2\^53/);
+  });
+
   it('bills each token class at its rate and keeps the parts apart', () => {
     const result = toStoredUsageRow(usageOf(call), context, 'events.jsonl:3');
     if (!result.ok) throw new Error('refused');

@@ -1,5 +1,8 @@
 import type { PriceCatalog } from '../catalog/price-catalog.js';
+import type { TokenClass } from '../catalog/rate-card.js';
 import { computeCost, type CostBreakdown } from '../cost/compute-cost.js';
+import { costOverflow, maxCallPicodollars } from '../cost/cost-overflow.js';
+import { formatUsd, picodollarsToUsd } from '../cost/picodollars.js';
 import { canonicalOutcomeContent, canonicalRevenueContent, canonicalUsageContent } from './canonical-content.js';
 import type { StoredOutcomeRow, StoredPriceRow, StoredRevenueRow, StoredUsageRow } from './event-rows.js';
 import { usdToExactPicodollars } from './exact-decimal.js';
@@ -27,6 +30,29 @@ export type StoredRowResult =
   | { ok: false; errors: FieldError[] };
 
 const noProvider: { provider?: string } = {};
+
+// The event field that carries each token class, to name it when a count is refused.
+const tokenFields: Record<TokenClass, string> = {
+  input: 'input_tokens',
+  cacheRead: 'cache_read_tokens',
+  cacheWrite5m: 'cache_write_tokens',
+  cacheWrite1h: 'cache_write_1h_tokens',
+  output: 'output_tokens',
+  reasoning: 'reasoning_tokens',
+  inputAudio: 'input_audio_tokens',
+  outputAudio: 'output_audio_tokens',
+};
+
+const tokenWords: Record<TokenClass, string> = {
+  input: 'uncached input tokens',
+  cacheRead: 'cache-read tokens',
+  cacheWrite5m: '5-minute cache-write tokens',
+  cacheWrite1h: '1-hour cache-write tokens',
+  output: 'output tokens',
+  reasoning: 'reasoning tokens',
+  inputAudio: 'input audio tokens',
+  outputAudio: 'output audio tokens',
+};
 
 /** Turns a parsed record into its row: usage events priced, outcomes and revenue as they are. */
 export function toStoredRow(record: ParsedEventRecord, context: RowContext, source: string | null = null): StoredRowResult {
@@ -67,12 +93,18 @@ export function toStoredUsageRow(parsed: ParsedUsageEvent, context: RowContext, 
     } else if (!answer.price.card.pricedByToken) {
       unpricedReason = `${answer.price.model.provider}/${answer.price.model.model} is not priced by token in the catalog`;
     } else {
-      try {
-        cost = computeCost(usage, answer.price.card);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        return { ok: false, errors: [{ field: 'input_tokens', message: `makes a cost that cannot be real: ${message}` }] };
+      const overflow = costOverflow(usage, answer.price.card);
+      if (overflow) {
+        const field = event.usage == null ? tokenFields[overflow.tokenClass] : 'usage';
+        const model = `${answer.price.model.provider}/${answer.price.model.model}`;
+        const count = (tokens: number): string => tokens.toLocaleString('en-US');
+        const message =
+          `${count(overflow.tokens)} ${tokenWords[overflow.tokenClass]} of ${model} would cost about ${formatUsd(picodollarsToUsd(overflow.approximatePicodollars))} in one call, ` +
+          `more than the ${formatUsd(Math.floor(picodollarsToUsd(maxCallPicodollars)))} one call may cost; a call of this model may have at most ${count(overflow.largestTokens)} of them. ` +
+          'A record that sums many calls should be sent as one record per call (or per smaller batch)';
+        return { ok: false, errors: [{ field, message }] };
       }
+      cost = computeCost(usage, answer.price.card);
       price = priceRowFor(answer.price);
     }
   }
