@@ -16,18 +16,22 @@
  */
 
 /** Bumped whenever a summary table changes shape or meaning; a store with another version is rebuilt. */
-export const reportSummaryVersion = 3;
+export const reportSummaryVersion = 4;
 
 /** The dimensions a combo is made of, in the order of report_combos' columns. */
 export const comboDimensions = ['feature', 'team', 'user_tier', 'model', 'provider', 'environment', 'price_id'] as const;
 
 /**
  * How a dimension is read from usage_events (optionally through a table alias): an event without a
- * provider is grouped under the provider it was priced at.
+ * provider is grouped under the provider it was priced at, and a priced call under its model's catalog id,
+ * so that "gpt-4o" and "openai/gpt-4o" (or any other name the catalog resolves to the same model) are one
+ * group. An unpriced call keeps the name it was sent with; once repriced it joins its catalog id.
  */
 export function eventDimension(dimension: (typeof comboDimensions)[number] | 'user_id' | 'session_id', alias?: string): string {
   const prefix = alias ? `${alias}.` : '';
-  return dimension === 'provider' ? `coalesce(${prefix}provider, ${prefix}priced_provider)` : `${prefix}${dimension}`;
+  if (dimension === 'provider') return `coalesce(${prefix}provider, ${prefix}priced_provider)`;
+  if (dimension === 'model') return `coalesce(${prefix}priced_model, ${prefix}model)`;
+  return `${prefix}${dimension}`;
 }
 
 /** The dimensions a report can group by when it reads the summaries (all but user and session). */
