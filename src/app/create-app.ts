@@ -10,6 +10,8 @@ export interface App {
   catalog: PriceCatalog;
   /** The clock, passed in so that tests and replays can fix "now". */
   now: () => Date;
+  /** $UNITCOST_API_KEY, sent when the CLI reads through a running server. */
+  apiKey?: string;
 }
 
 /** Options for wiring the app. */
@@ -22,7 +24,7 @@ export interface AppOptions {
 
 /** Loads the configuration and builds the services from it. */
 export function createApp(options: AppOptions = {}): App {
-  const { config, file } = loadConfig({
+  const { config, file, apiKey } = loadConfig({
     ...(options.configPath !== undefined ? { path: options.configPath } : {}),
     ...(options.directory !== undefined ? { directory: options.directory } : {}),
     ...(options.environment !== undefined ? { environment: options.environment } : {}),
@@ -32,5 +34,5 @@ export function createApp(options: AppOptions = {}): App {
     discounts: config.discounts,
     prices: config.prices,
   });
-  return { config, configFile: file, catalog, now: options.now ?? (() => new Date()) };
+  return { config, configFile: file, catalog, now: options.now ?? (() => new Date()), ...(apiKey === undefined ? {} : { apiKey }) };
 }

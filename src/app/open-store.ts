@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
+import { UnitcostError } from '../core/unitcost-error.js';
+import { isStoreInUse } from '../store/duckdb/duckdb-database.js';
 import { DuckdbStore } from '../store/duckdb/duckdb-store.js';
 import type { Store } from '../store/store.js';
 import type { App } from './create-app.js';
+import { readServerDiscovery } from './server-discovery.js';
 
 /** Where the store lives when nothing says otherwise: a file in the working directory. */
 export const defaultStorePath = 'unitcost.duckdb';
@@ -20,5 +23,19 @@ export const streamingMemoryLimit = '256MB';
 
 /** Opens the store the app is configured for: the only place that picks a backend. */
 export async function openStore(app: App, options: { db?: string; memoryLimit?: string } = {}): Promise<Store> {
-  return DuckdbStore.open(storePath(app, options), options.memoryLimit === undefined ? {} : { memoryLimit: options.memoryLimit });
+  const path = storePath(app, options);
+  try {
+    return await DuckdbStore.open(path, options.memoryLimit === undefined ? {} : { memoryLimit: options.memoryLimit });
+  } catch (error) {
+    const server = isStoreInUse(error) ? readServerDiscovery(path) : null;
+    if (server === null) throw error;
+    // Reads are sent to the server by their commands (read-through-server.ts); this is what the others say.
+    throw new UnitcostError(
+      'invalid_argument',
+      `the store ${path} is open in \`unitcost serve\` (pid ${server.pid}, ${server.url}): stop the server to use the store here, ` +
+        `or send events to it: curl -H 'Content-Type: application/x-ndjson' --data-binary @events.jsonl ${server.url}/v1/events`,
+      { field: 'db', file: path },
+      { cause: error },
+    );
+  }
 }

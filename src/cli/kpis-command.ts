@@ -1,8 +1,10 @@
 import { Option, type Command } from 'commander';
+import { readThroughServer } from '../app/read-through-server.js';
 import { runKpis } from '../app/report-service.js';
 import { formatChange, formatCount, formatMoney, formatShare } from '../core/kpi/format-measures.js';
 import { kpiDashboardJson, type KpiDashboard, type KpiLine } from '../core/kpi/kpi-dashboard.js';
 import type { KpiCheck, KpiName } from '../core/kpi/kpi-thresholds.js';
+import { kpiDashboardFromJson } from '../core/kpi/report-from-json.js';
 import { addDays } from '../core/kpi/report-periods.js';
 import type { CliContext } from './cli-context.js';
 import { formatTable } from './format-table.js';
@@ -44,15 +46,25 @@ Examples:
   unitcost kpis --where team=search --where user_tier=pro`,
     )
     .action(async (options: { period: string; to?: string; where: string[]; json?: boolean; db?: string }) => {
-      const dashboard = await runKpis(context.app(), {
-        period: options.period,
-        where: options.where,
-        ...(options.to === undefined ? {} : { to: parseDateOption(options.to, '--to') }),
-        ...(options.db === undefined ? {} : { db: options.db }),
-      });
+      const to = options.to === undefined ? undefined : parseDateOption(options.to, '--to');
+      const db = options.db === undefined ? {} : { db: options.db };
+      // While `unitcost serve` holds the store, the same dashboard comes from its GET /v1/kpis.
+      const query: Array<[string, string]> = [
+        ['period', options.period],
+        ...(to === undefined ? [] : [['to', to.toISOString()] as [string, string]]),
+        ...options.where.map((filter) => ['where', filter] as [string, string]),
+      ];
+      const answer = await readThroughServer(
+        context.app(),
+        db,
+        () => runKpis(context.app(), { period: options.period, where: options.where, ...(to === undefined ? {} : { to }), ...db }),
+        () => ({ method: 'GET', path: '/v1/kpis', query }),
+      );
+      if (answer.from === 'server') context.io.stderr(`the store is open in \`unitcost serve\` (pid ${answer.server.pid}): asked it at ${answer.server.url}\n`);
+      const dashboard = answer.from === 'store' ? answer.value : kpiDashboardFromJson(answer.json as Record<string, unknown>);
       // A filtered table looks like the whole one: say which calls it covers (the JSON's figures are the same either way).
       const filtered = options.where.length > 0 ? `only calls with ${options.where.join(', ')}\n` : '';
-      context.io.stdout(options.json ? `${JSON.stringify(kpisJson(dashboard), null, 2)}\n` : `${filtered}${kpisText(dashboard)}`);
+      context.io.stdout(options.json ? `${JSON.stringify(answer.from === 'store' ? kpisJson(dashboard) : answer.json, null, 2)}\n` : `${filtered}${kpisText(dashboard)}`);
     });
 }
 

@@ -1,8 +1,10 @@
 import { Option, type Command } from 'commander';
+import { readThroughServer } from '../app/read-through-server.js';
 import { runReport } from '../app/report-service.js';
 import { flatReportRow, reportJson, type Report, type ReportRow } from '../core/kpi/build-report.js';
 import { formatChange, formatCount, formatMoney, formatRatio, formatShare, formatTokens } from '../core/kpi/format-measures.js';
 import { emptyGroupAggregate } from '../core/kpi/group-aggregate.js';
+import { reportFromJson } from '../core/kpi/report-from-json.js';
 import { changeMeasures, reportMeasures, type ReportMeasures } from '../core/kpi/report-measures.js';
 import { addDays } from '../core/kpi/report-periods.js';
 import { usd } from '../core/kpi/unit-ratios.js';
@@ -52,15 +54,26 @@ Examples:
     )
     .action(async (options: ReportCommandOptions) => {
       if (options.json && options.csv) throw new UnitcostError('invalid_argument', 'choose one of --json and --csv', { field: '--csv' });
-      const report = await runReport(context.app(), {
-        by: options.by,
-        ...(options.period === undefined ? {} : { period: options.period }),
-        ...(options.from === undefined ? {} : { from: parseDateOption(options.from, '--from') }),
-        ...(options.to === undefined ? {} : { to: parseDateOption(options.to, '--to') }),
-        where: options.where,
-        ...(options.db === undefined ? {} : { db: options.db }),
-      });
-      if (options.json) context.io.stdout(`${JSON.stringify(reportJson(report), null, 2)}\n`);
+      const from = options.from === undefined ? undefined : parseDateOption(options.from, '--from');
+      const to = options.to === undefined ? undefined : parseDateOption(options.to, '--to');
+      const db = options.db === undefined ? {} : { db: options.db };
+      // While `unitcost serve` holds the store, the same report comes from its GET /v1/report.
+      const query: Array<[string, string]> = [
+        ...(options.by.length > 0 ? [['by', options.by.join(',')] as [string, string]] : []),
+        ...(options.period === undefined ? [] : [['period', options.period] as [string, string]]),
+        ...(from === undefined ? [] : [['from', from.toISOString()] as [string, string]]),
+        ...(to === undefined ? [] : [['to', to.toISOString()] as [string, string]]),
+        ...options.where.map((filter) => ['where', filter] as [string, string]),
+      ];
+      const answer = await readThroughServer(
+        context.app(),
+        db,
+        () => runReport(context.app(), { by: options.by, ...(options.period === undefined ? {} : { period: options.period }), ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }), where: options.where, ...db }),
+        () => ({ method: 'GET', path: '/v1/report', query }),
+      );
+      const report = answer.from === 'store' ? answer.value : reportFromJson(answer.json as Record<string, unknown>);
+      if (answer.from === 'server') context.io.stderr(`the store is open in \`unitcost serve\` (pid ${answer.server.pid}): asked it at ${answer.server.url}\n`);
+      if (options.json) context.io.stdout(`${JSON.stringify(answer.from === 'store' ? reportJson(report) : answer.json, null, 2)}\n`);
       else if (options.csv) context.io.stdout(reportCsv(report));
       else context.io.stdout(reportText(report));
     });

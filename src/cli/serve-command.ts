@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { App } from '../app/create-app.js';
 import { openServedGatewayServices } from '../app/gateway/served-gateway-services.js';
 import { openServerServices } from '../app/server-service.js';
+import { writeServerDiscovery } from '../app/server-discovery.js';
 import type { ServerServices } from '../app/server-types.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import { startGateway } from '../gateway/start-gateway.js';
@@ -61,6 +62,9 @@ baseURL: 'http://127.0.0.1:8788' }). Its own port, not a path of this one: the g
 providers' (its GET /v1/models lists upstream models, this server's lists prices), it answers in their
 error shapes, and it stays on loopback while this server may listen on 0.0.0.0. Its calls are written
 through this server's write queue, so reports and the dashboard show them as they come.
+While it runs, DuckDB keeps the store from every other process: \`unitcost report\`, \`kpis\` and \`simulate\` on
+the same store ask this server instead (it names itself in <db>.server.json; key from $UNITCOST_API_KEY),
+and commands that write (ingest, import, reprice, demo) say to stop it or to POST the events to it.
 Keys: \`unitcost keys create --name N --scope ingest|read|admin\`; requests send "Authorization: Bearer <key>".
 With no key the server listens on 127.0.0.1 only and needs none.
 
@@ -99,6 +103,7 @@ export async function runServe(options: ServeOptions, context: CliContext, until
   if (demo) context.io.stderr(`demo loaded: ${demo.usageEvents.toLocaleString('en-US')} calls, ${demo.outcomes.toLocaleString('en-US')} task outcomes, ${demo.revenue.toLocaleString('en-US')} revenue records\n`);
   let running;
   let gateway: RunningServeGateway | undefined;
+  let removeDiscovery: (() => void) | undefined;
   try {
     const keyed = services.keys.hasActiveKeys();
     const host = keyed ? (options.host ?? '0.0.0.0') : '127.0.0.1';
@@ -110,6 +115,8 @@ export async function runServe(options: ServeOptions, context: CliContext, until
     } else {
       context.io.stderr('API keys required: send "Authorization: Bearer <key>"\n');
     }
+    // Other unitcost commands on this store meet DuckDB's lock: this file tells them where to ask instead.
+    removeDiscovery = writeServerDiscovery(services.storeLocation, { url: running.url.replace('://0.0.0.0:', '://127.0.0.1:'), startedAt: app.now() });
     const shownUrl = running.url.replace('://0.0.0.0:', '://localhost:');
     context.io.stdout(`dashboard: ${shownUrl}/   API: ${shownUrl}/openapi.json\n`);
     if (running.otlpUrl) context.io.stdout(`OTLP traces: ${running.otlpUrl.replace('://0.0.0.0:', '://localhost:')}/v1/traces\n`);
@@ -119,6 +126,7 @@ export async function runServe(options: ServeOptions, context: CliContext, until
     await until;
     context.io.stderr('stopping: finishing requests in flight and queued writes\n');
   } finally {
+    removeDiscovery?.();
     // The gateway first: its last calls are recorded through the server's queue, which must still be open.
     await gateway?.close();
     await running?.close();

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { readThroughServer } from '../app/read-through-server.js';
 import { simulate } from '../app/simulate-service.js';
 import { formatCount, formatMoney, formatShare } from '../core/kpi/format-measures.js';
 import { addDays } from '../core/kpi/report-periods.js';
@@ -37,12 +39,24 @@ Examples:
   unitcost simulate --scenario what-if.yaml --from 2026-03-01 --to 2026-04-01 --json`,
     )
     .action(async (options: SimulateCommandOptions) => {
-      const result = await simulate(context.app(), {
-        scenario: { file: options.scenario },
-        ...(options.from === undefined ? {} : { from: parseDateOption(options.from, '--from') }),
-        ...(options.to === undefined ? {} : { to: parseDateOption(options.to, '--to') }),
-        ...(options.db === undefined ? {} : { db: options.db }),
-      });
+      const from = options.from === undefined ? undefined : parseDateOption(options.from, '--from');
+      const to = options.to === undefined ? undefined : parseDateOption(options.to, '--to');
+      const db = options.db === undefined ? {} : { db: options.db };
+      // While `unitcost serve` holds the store, the scenario (already checked here) goes to its POST /v1/simulate, as YAML (JSON is YAML too).
+      const answer = await readThroughServer(
+        context.app(),
+        db,
+        () => simulate(context.app(), { scenario: { file: options.scenario }, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }), ...db }),
+        () => ({
+          method: 'POST',
+          path: '/v1/simulate',
+          query: [...(from === undefined ? [] : [['from', from.toISOString()] as [string, string]]), ...(to === undefined ? [] : [['to', to.toISOString()] as [string, string]])],
+          body: { text: readFileSync(options.scenario, 'utf8'), contentType: 'application/yaml', name: options.scenario },
+        }),
+      );
+      if (answer.from === 'server') context.io.stderr(`the store is open in \`unitcost serve\` (pid ${answer.server.pid}): asked it at ${answer.server.url}\n`);
+      // The server's answer is the JSON of this command's --json, so it is the result itself.
+      const result = answer.from === 'store' ? answer.value : (answer.json as SimulationResult);
       context.io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : simulationText(result));
     });
 }
@@ -57,6 +71,7 @@ export function riskText(risk: LeverRisk): string {
   if (risk.answers_from_cache) parts.push(`${formatCount(risk.answers_from_cache)} answered from cache`);
   if (risk.calls_escalated) parts.push(`${formatCount(risk.calls_escalated)} escalated`);
   if (risk.sessions_cut) parts.push(`${formatCount(risk.sessions_cut)} sessions cut (${formatCount(risk.calls_dropped)} calls)`);
+  if (risk.calls_delayed) parts.push(`${formatCount(risk.calls_delayed)} answered up to 24 h later (batch)`);
   return parts.length ? parts.join(', ') : 'none';
 }
 

@@ -11,6 +11,8 @@ export const defaultConfigFiles = ['unitcost.config.json', 'unitcost.config.yaml
 export interface LoadedConfig {
   config: UnitcostConfig;
   file: string | undefined;
+  /** $UNITCOST_API_KEY: the key the CLI sends when it reads a store through the `unitcost serve` that holds it. */
+  apiKey: string | undefined;
 }
 
 /**
@@ -31,5 +33,5 @@ export function loadConfig(options: { path?: string; directory?: string; environ
   const config = file ? parseLocated(readFileSync(file, 'utf8'), file, unitcostConfigSchema) : unitcostConfigSchema.parse({});
   // UNITCOST_DB names the store for this environment, over the config file's db.
   if (environment.UNITCOST_DB) config.db = environment.UNITCOST_DB;
-  return { config, file };
+  return { config, file, apiKey: environment.UNITCOST_API_KEY || undefined };
 }

@@ -22,6 +22,11 @@ export async function openDuckdbDatabase(path: string, options: { threads?: numb
     if (options.memoryLimit !== undefined) settings.memory_limit = options.memoryLimit;
     instance = await DuckDBInstance.create(path, settings);
   } catch (error) {
+    const holder = lockHolder(error);
+    if (holder !== undefined) {
+      const pid = holder === null ? '' : ` (pid ${holder})`;
+      throw new UnitcostError('invalid_argument', `the store ${path} is in use by another process${pid}: DuckDB lets one process open a store file at a time; wait for it to finish, or stop it`, { field: 'db', file: path }, { cause: error });
+    }
     throw new UnitcostError('invalid_argument', `cannot open the DuckDB store at ${path}: ${(error as Error).message}`, { field: 'db' }, { cause: error });
   }
   const connection = await instance.connect();
@@ -47,6 +52,23 @@ export async function openDuckdbDatabase(path: string, options: { threads?: numb
       instance.closeSync();
     },
   };
+}
+
+// DuckDB locks the whole file, even for a READ_ONLY open from another process: "Could not set lock on
+// file …: Conflicting lock is held in /usr/bin/node (PID 1918)". Undefined: not a lock error; null: no pid said.
+function lockHolder(error: unknown): number | null | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!/Could not set lock on file/i.test(message)) return undefined;
+  const pid = /\(PID (\d+)\)/i.exec(message)?.[1];
+  return pid === undefined ? null : Number(pid);
+}
+
+/** Whether an error (or one of its causes) says the store file is held by another process. */
+export function isStoreInUse(error: unknown): boolean {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if (lockHolder(current) !== undefined) return true;
+  }
+  return false;
 }
 
 /** Runs work in one transaction: committed when it returns, rolled back (and the error passed on) when it throws. */

@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serverDiscoveryPath } from '../app/server-discovery.js';
+import { captureIo } from './capture-io.js';
+import { runCli } from './main.js';
+
+// DuckDB's lock is per process (a second open in the same process succeeds), so the server runs in a child, as `npm start` would.
+describe('commands on a store that `unitcost serve` holds', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'unitcost-served-store-'));
+  const db = join(directory, 'store.duckdb');
+  const appOptions = { directory: '/nonexistent-config-dir', environment: {} };
+  let server: ChildProcess;
+  let url: string;
+
+  beforeAll(async () => {
+    server = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./bin.ts', import.meta.url)), 'serve', '--port', '0', '--db', db, '--log-level', 'silent'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, UNITCOST_CONFIG: '', UNITCOST_DB: '' },
+      cwd: directory,
+    });
+    url = await new Promise<string>((resolve, reject) => {
+      let output = '';
+      const read = (chunk: Buffer): void => {
+        output += chunk.toString();
+        const found = /dashboard: (http:\/\/[^/\s]+)\//.exec(output)?.[1];
+        if (found) resolve(found);
+      };
+      server.stdout!.on('data', read);
+      server.stderr!.on('data', read);
+      server.once('exit', () => reject(new Error(`unitcost serve exited: ${output}`)));
+    });
+    const events = [
+      { id: 's1', timestamp: '2026-03-10T09:00:00Z', provider: 'openai', model: 'gpt-4o-mini', input_tokens: 1000, output_tokens: 100, feature: 'chat', user_id: 'u1' },
+      { id: 's2', timestamp: '2026-03-11T09:00:00Z', provider: 'openai', model: 'gpt-4o', input_tokens: 2000, output_tokens: 300, feature: 'search', user_id: 'u2' },
+      { id: 's3', timestamp: '2026-03-12T09:00:00Z', provider: 'anthropic', model: 'claude-sonnet-4-5', input_tokens: 3000, output_tokens: 200, feature: 'search', user_id: 'u1' },
+    ];
+    const response = await fetch(`${url}/v1/events`, { method: 'POST', headers: { 'Content-Type': 'application/x-ndjson' }, body: events.map((event) => JSON.stringify(event)).join('\n') });
+    expect(response.status).toBe(200);
+  }, 60_000);
+
+  afterAll(async () => {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGTERM');
+    await exited;
+    // A clean shutdown takes its discovery file with it.
+    expect(existsSync(serverDiscoveryPath(db))).toBe(false);
+  });
+
+  it('leaves a discovery file beside the store naming the server', () => {
+    expect(existsSync(serverDiscoveryPath(db))).toBe(true);
+  });
+
+  it('answers report --json through the server, with the JSON of its /v1/report', async () => {
+    const io = captureIo();
+    expect(await runCli(['node', 'unitcost', 'report', '--json', '--by', 'feature,model', '--db', db], io, appOptions)).toBe(0);
+    const served = await (await fetch(`${url}/v1/report?by=feature,model`)).json();
+    expect(JSON.parse(io.out())).toEqual(served);
+    expect(io.err()).toContain('open in `unitcost serve`');
+    expect(io.err()).not.toContain('lock');
+  });
+
+  it('answers kpis --json through the server, with the JSON of its /v1/kpis', async () => {
+    const io = captureIo();
+    expect(await runCli(['node', 'unitcost', 'kpis', '--json', '--db', db], io, appOptions)).toBe(0);
+    const served = await (await fetch(`${url}/v1/kpis?period=week`)).json();
+    expect(JSON.parse(io.out())).toEqual(served);
+  });
+
+  it('answers simulate --json through the server, with the JSON of its /v1/simulate', async () => {
+    const scenario = join(directory, 'what-if.yaml');
+    writeFileSync(scenario, 'name: shorter answers\nlevers:\n  - output_cap: { feature: search, max_tokens: 150 }\n');
+    const io = captureIo();
+    expect(await runCli(['node', 'unitcost', 'simulate', '--scenario', scenario, '--json', '--db', db], io, appOptions)).toBe(0);
+    const served = await (await fetch(`${url}/v1/simulate`, { method: 'POST', headers: { 'Content-Type': 'application/yaml' }, body: 'name: shorter answers\nlevers:\n  - output_cap: { feature: search, max_tokens: 150 }\n' })).json();
+    expect(JSON.parse(io.out())).toEqual(served);
+  });
+
+  it('prints the report table from the server answer as it would from the store', async () => {
+    const io = captureIo();
+    expect(await runCli(['node', 'unitcost', 'report', '--db', db], io, appOptions)).toBe(0);
+    expect(io.out()).toContain('usage 2026-03-10 → 2026-03-12');
+    expect(io.out()).toMatch(/search\s+│\s+2 │/);
+    expect(io.out()).toContain('Pareto:');
+  });
+
+  it('refuses ingest with where the server is and how to send it events, never DuckDB\'s lock text', async () => {
+    const file = join(directory, 'events.jsonl');
+    writeFileSync(file, `${JSON.stringify({ id: 'i1', timestamp: '2026-03-12T10:00:00Z', provider: 'openai', model: 'gpt-4o-mini', input_tokens: 10, output_tokens: 1 })}\n`);
+    const io = captureIo();
+    expect(await runCli(['node', 'unitcost', 'ingest', file, '--db', db], io, appOptions)).not.toBe(0);
+    expect(io.err()).toContain(`the store ${db} is open in \`unitcost serve\``);
+    expect(io.err()).toContain(`${url}/v1/events`);
+    expect(io.err()).not.toMatch(/Could not set lock|Conflicting lock/);
+  });
+});
