@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { defaultLevers, rankOptimization, stackableLevers, withOverrides, type DefaultLever, type FeatureProfile, type OptimizeDefaultsOverrides } from '../core/simulate/optimize-levers.js';
+import { defaultLevers, rankOptimization, withOverrides, type DefaultLever, type FeatureProfile, type OptimizeDefaultsOverrides } from '../core/simulate/optimize-levers.js';
 import type { OptimizeResult } from '../core/simulate/simulation-result.js';
+import { stackLevers } from '../core/simulate/stack-levers.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import { loadOptimizeDefaults } from '../config/optimize-defaults-file.js';
 import { loadSimulationScenario } from '../config/simulation-scenario-file.js';
@@ -30,7 +31,7 @@ const budgetModels: Record<string, string> = {
   google: 'google/gemini-2.5-flash-lite',
 };
 
-/** Runs each default lever alone on the recorded traffic, then those that save money stacked, and ranks them by $/month saved net. */
+/** Runs each default lever alone on the recorded traffic, ranks them by $/month saved net, then stacks them in rank order, keeping each that adds to the stack. */
 export async function optimize(app: App, options: OptimizeOptions): Promise<OptimizeResult> {
   // Read before the store is opened: a bad defaults file fails fast, with its line.
   const fromFile = options.defaults === undefined ? {} : loadOptimizeDefaults(options.defaults);
@@ -73,9 +74,8 @@ export async function optimize(app: App, options: OptimizeOptions): Promise<Opti
       });
     const alone = [];
     for (const lever of levers) alone.push({ lever, result: await run([lever], lever.kind) });
-    const stackable = stackableLevers(alone, defaults);
-    const stacked = await run(stackable, 'stacked');
-    return rankOptimization(alone, { levers: stackable, result: stacked }, defaults);
+    const stacked = await stackLevers(alone, (chosen) => run(chosen, 'stacked'), defaults);
+    return rankOptimization(alone, stacked, defaults);
   } finally {
     await store.close();
   }

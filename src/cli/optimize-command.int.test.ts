@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { optimizeDefaults } from '../core/simulate/optimize-levers.js';
-import { leverKinds, type OptimizeResult } from '../core/simulate/simulation-result.js';
+import { leverKinds, type OptimizeResult, type SimulationResult } from '../core/simulate/simulation-result.js';
 import { captureIo } from './capture-io.js';
 import { runCli } from './main.js';
 
@@ -24,14 +24,14 @@ beforeAll(async () => {
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 describe('unitcost optimize: every lever', () => {
-  it('ranks fine-tuning and self-hosting with the others, with payback and break-even, and lists plans as not evaluated', async () => {
+  it('ranks fine-tuning and self-hosting with the others, with payback and break-even, and lists batch and plans as not evaluated', async () => {
     const { code, out, err } = await cli('optimize', '--db', db, '--json');
     expect(err).toBe('');
     expect(code).toBe(0);
     const result = JSON.parse(out) as OptimizeResult;
     // Every lever kind is either ranked or listed with a reason.
     expect([...result.ranked.map((entry) => entry.kind), ...result.skipped.map((entry) => entry.kind)].sort()).toEqual([...leverKinds].sort());
-    expect(result.skipped.map((entry) => entry.kind)).toEqual(['plans']);
+    expect(result.skipped.map((entry) => entry.kind)).toEqual(['price_change', 'plans']);
     const savings = result.ranked.map((entry) => entry.savings_usd_per_month);
     expect(savings).toEqual([...savings].sort((a, b) => b - a));
     expect(result.defaults).toEqual(optimizeDefaults);
@@ -45,17 +45,73 @@ describe('unitcost optimize: every lever', () => {
     expect(selfHost.lever).toMatchObject({ levers: [{ self_host: { gpu_usd_per_hour: 2.69, tokens_per_second: 5000, utilization: 0.5, fixed_usd_per_month: 1500 } }] });
     expect(selfHost.details[0]!.details).toHaveProperty('break_even_tokens_per_month');
     expect(selfHost.details[0]!.details).toHaveProperty('passes_break_even');
-    // The stack holds exactly the levers that save money alone.
-    expect(result.stacked.left_out.sort()).toEqual(result.ranked.filter((entry) => entry.savings_usd_per_month <= 0).map((entry) => entry.kind).sort());
+    // Every ranked lever is either stacked or left out with why; none that loses money alone is stacked.
+    expect([...result.stacked.kinds, ...result.stacked.left_out].sort()).toEqual(result.ranked.map((entry) => entry.kind).sort());
+    expect(result.stacked.left_out_reasons.map((entry) => entry.kind)).toEqual(result.stacked.left_out);
+    for (const entry of result.ranked.filter((ranked) => ranked.savings_usd_per_month <= 0)) expect(result.stacked.left_out).toContain(entry.kind);
+    expect(result.stacked.savings_usd_per_month).toBeGreaterThanOrEqual(savings[0]!);
   }, 120_000);
 
   it('prints every lever, the economics of fine-tuning and self-hosting, and what it did not evaluate', async () => {
     const { code, out } = await cli('optimize', '--db', db);
     expect(code).toBe(0);
-    for (const kind of leverKinds.filter((kind) => kind !== 'plans')) expect(out).toMatch(new RegExp(`│ \\d+ │ ${kind}\\s+│`));
+    for (const kind of leverKinds.filter((kind) => kind !== 'plans' && kind !== 'price_change')) expect(out).toMatch(new RegExp(`│ \\d+ │ ${kind}\\s+│`));
     expect(out).toMatch(/training \$[\d,.]+, (pays back in \d+ days|never pays back)/);
     expect(out).toMatch(/break-even .*: recorded volume (passes|does not pass) it/);
+    expect(out).toContain('not evaluated: price_change (batch) — no feature is marked as tolerant of delay (batch answers arrive within 24 h, not at once): set price_change.batch_tolerant_features in --defaults');
     expect(out).toContain('not evaluated: plans — needs your plan prices');
+    expect(out).toMatch(/left out: self_host — loses \$[\d,.]+\/mo alone/);
+  }, 120_000);
+
+  it('evaluates the batch discount only on the features marked as tolerant of delay, as an upper bound with its latency', async () => {
+    const file = join(directory, 'batch-defaults.yaml');
+    writeFileSync(file, 'price_change:\n  batch_tolerant_features: [doc-summarizer]\n');
+    const { code, out, err } = await cli('optimize', '--db', db, '--json', '--defaults', file);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const result = JSON.parse(out) as OptimizeResult;
+    const batch = result.ranked.find((entry) => entry.kind === 'price_change')!;
+    expect(batch.lever).toEqual({ levers: [{ price_change: { batch: { feature: ['doc-summarizer'], discount: 0.5 } } }] });
+    expect(batch.label).toBe('prices, batch discount 50% on doc-summarizer');
+    expect(batch.upper_bound).toBe(true);
+    expect(batch.risk.calls_delayed).toBe(batch.calls_touched);
+    expect(batch.calls_touched).toBeGreaterThan(0);
+    expect(result.skipped.map((entry) => entry.kind)).toEqual(['plans']);
+    // The other features' calls are not batched: the saving is at most half of doc-summarizer's cost, not of everything.
+    expect(batch.savings_percent!).toBeLessThan(0.5);
+
+    const text = await cli('optimize', '--db', db, '--defaults', file);
+    expect(text.out).toMatch(/│ \d+ │ price_change\s+│\s+≤ \$[\d,.]+ │\s+≤ [\d.]+% │.*answered up to 24 h later \(batch\)/);
+    expect(text.out).toContain('an upper bound: every call of doc-summarizer moved to the batch API; their answers arrive within 24 h, not at once');
+  }, 120_000);
+
+  it('stacks no lever that lowers the stack: with data where stacking every lever that saves alone was worse than the best of them', async () => {
+    // Every feature batched at half price, and a response cache answering 90% of calls for $0.01 a look-up:
+    // alone it saves, but on top of the batch discount and the route its look-ups cost more than its hits save.
+    const file = join(directory, 'interacting-defaults.yaml');
+    writeFileSync(file, 'price_change: { batch_tolerant_features: [coding-agent, doc-summarizer, intent-classifier, support-faq] }\nresponse_cache: { hit_rate: 0.9, embedding_usd_per_lookup: 0.01 }\n');
+    const { code, out, err } = await cli('optimize', '--db', db, '--json', '--defaults', file);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const result = JSON.parse(out) as OptimizeResult;
+    const best = result.ranked[0]!;
+    const cache = result.ranked.find((entry) => entry.kind === 'response_cache')!;
+    expect(cache.savings_usd_per_month).toBeGreaterThan(0);
+
+    // The old stack (every lever that saves alone) saves less than the best lever alone on this data…
+    const oldStack = join(directory, 'old-stack.yaml');
+    writeFileSync(oldStack, JSON.stringify({ name: 'every lever that saves alone', levers: result.ranked.filter((entry) => entry.savings_usd_per_month > 0).flatMap((entry) => (entry.lever as { levers: unknown[] }).levers) }));
+    const replayed = await cli('simulate', '--scenario', oldStack, '--db', db, '--json');
+    expect(replayed.code, replayed.err).toBe(0);
+    expect((JSON.parse(replayed.out) as SimulationResult).total.savings_usd_per_month).toBeLessThan(best.savings_usd_per_month);
+
+    // …the stack now starts from the best lever and leaves the response cache out, saying what it would cost.
+    expect(result.stacked.kinds[0]).toBe(best.kind);
+    expect(result.stacked.savings_usd_per_month).toBeGreaterThanOrEqual(best.savings_usd_per_month);
+    expect(result.stacked.upper_bound).toBe(true);
+    const leftOut = result.stacked.left_out_reasons.find((entry) => entry.kind === 'response_cache')!;
+    expect(leftOut.stack_change_usd_per_month!).toBeLessThan(0);
+    expect(leftOut.reason).toMatch(/^saves \$[\d,.]+\/mo alone, but on top of .* it costs more than it saves/);
   }, 120_000);
 
   it('takes its defaults from --defaults FILE', async () => {

@@ -3,7 +3,7 @@ import { optimize } from '../app/optimize-service.js';
 import { formatCount, formatMoney, formatShare } from '../core/kpi/format-measures.js';
 import { addDays } from '../core/kpi/report-periods.js';
 import { optimizeDefaults } from '../core/simulate/optimize-levers.js';
-import type { OptimizeEntry, OptimizeResult } from '../core/simulate/simulation-result.js';
+import type { LeverKind, OptimizeEntry, OptimizeResult } from '../core/simulate/simulation-result.js';
 import type { CliContext } from './cli-context.js';
 import { formatTable } from './format-table.js';
 import { parseDateOption } from './parse-date-option.js';
@@ -17,7 +17,7 @@ interface OptimizeCommandOptions {
   defaults?: string;
 }
 
-const { fine_tune: fineTune, self_host: selfHost } = optimizeDefaults;
+const { fine_tune: fineTune, self_host: selfHost, price_change: priceChange } = optimizeDefaults;
 // The help states the figures of the levers that cost money up front, from the code, so it cannot drift.
 const defaultsHelp = `
 Defaults (override any of them with --defaults FILE.yaml; docs/simulate.md lists them all, with sources):
@@ -26,10 +26,16 @@ Defaults (override any of them with --defaults FILE.yaml; docs/simulate.md lists
               at $${fineTune.training_usd_per_million_tokens}/M training tokens, amortized over ${fineTune.amortization_months} months
   self_host   the features on a budget-tier model, on an 8B-class open model: $${selfHost.gpu_usd_per_hour}/GPU-hour (H100),
               ${formatCount(selfHost.tokens_per_second)} tokens/s, utilization ${selfHost.utilization}, fixed $${formatCount(selfHost.fixed_usd_per_month)}/month operations
+  batch       price_change.batch_tolerant_features: the features that can wait up to 24 h for an answer. None by
+              default, so the batch discount is not evaluated; with them, ${formatShare(priceChange.batch_discount)} off their calls, shown as an
+              upper bound (≤ $…): every call of those features moved to batch
   plans       not evaluated: they change revenue, not cost, and need your prices (use unitcost simulate)
+Stacked: the best lever, then each next one in rank order, kept only if the stack saves more with it
+(levers interact: a lever that saves alone can cost on top of others); the ones left out are listed with why.
 Example FILE.yaml:
   fine_tune: { training_usd: 2000, amortization_months: 12 }
   self_host: { gpu_usd_per_hour: 1.9, tokens_per_second: 3000, features: [support-faq] }
+  price_change: { batch_tolerant_features: [doc-summarizer] }
 
 Paste a ranked lever into a scenario file to tune it with unitcost simulate.`;
 
@@ -37,7 +43,7 @@ Paste a ranked lever into a scenario file to tune it with unitcost simulate.`;
 export function registerOptimizeCommand(program: Command, context: CliContext): void {
   program
     .command('optimize')
-    .description('the optimization stack for your traffic: each cost lever alone with stated defaults, ranked by $/month saved (net of amortized one-off costs) with its risk, then all stacked')
+    .description('the optimization stack for your traffic: each cost lever alone with stated defaults, ranked by $/month saved (net of amortized one-off costs) with its risk, then stacked (each kept only if it adds)')
     .option('--from <date>', 'first day to replay (default: the first stored day)')
     .option('--to <date>', 'the day after the last day to replay (default: the day after the last stored day)')
     .option('--defaults <file>', 'a YAML or JSON file of defaults to use instead of the stated ones')
@@ -61,8 +67,8 @@ export function optimizeText(result: OptimizeResult): string {
   const rows = result.ranked.map((entry) => [
     String(entry.rank),
     entry.kind,
-    formatMoney(entry.savings_usd_per_month),
-    formatShare(entry.savings_percent),
+    bound(formatMoney(entry.savings_usd_per_month), entry.upper_bound),
+    bound(formatShare(entry.savings_percent), entry.upper_bound),
     entry.amortized_usd_per_month > 0 ? formatMoney(entry.amortized_usd_per_month) : '',
     formatCount(entry.calls_touched),
     riskText(entry.risk),
@@ -70,8 +76,8 @@ export function optimizeText(result: OptimizeResult): string {
   rows.push([
     '',
     'stacked',
-    formatMoney(result.stacked.savings_usd_per_month),
-    formatShare(result.stacked.savings_percent),
+    bound(formatMoney(result.stacked.savings_usd_per_month), result.stacked.upper_bound),
+    bound(formatShare(result.stacked.savings_percent), result.stacked.upper_bound),
     result.stacked.amortized_usd_per_month > 0 ? formatMoney(result.stacked.amortized_usd_per_month) : '',
     '',
     riskText(result.stacked.risk),
@@ -81,10 +87,17 @@ export function optimizeText(result: OptimizeResult): string {
     lines.push(`  ${entry.rank}. ${entry.label}`);
     for (const line of economicsLines(entry)) lines.push(`     ${line}`);
   }
-  if (result.stacked.left_out.length > 0) lines.push(`stacked: every lever but ${result.stacked.left_out.join(', ')}, which lose money alone`);
-  for (const skipped of result.skipped) lines.push(`not evaluated: ${skipped.kind} — ${skipped.reason}`);
+  lines.push(`stacked: ${result.stacked.kinds.length > 0 ? result.stacked.kinds.join(' + ') : 'no lever saves money'}`);
+  for (const leftOut of result.stacked.left_out_reasons) lines.push(`  left out: ${leftOut.kind} — ${leftOut.reason}`);
+  for (const skipped of result.skipped) lines.push(`not evaluated: ${kindName(skipped.kind)} — ${skipped.reason}`);
   return `${lines.join('\n')}\n`;
 }
+
+// An upper bound reads as one: "≤ $57.12".
+const bound = (figure: string, upperBound: boolean): string => (upperBound ? `≤ ${figure}` : figure);
+
+// The batch discount is optimize's only price change: name it so.
+const kindName = (kind: LeverKind): string => (kind === 'price_change' ? 'price_change (batch)' : kind);
 
 // Payback and break-even: what decides whether fine-tuning or self-hosting is worth it at this volume.
 function economicsLines(entry: OptimizeEntry): string[] {
@@ -95,6 +108,10 @@ function economicsLines(entry: OptimizeEntry): string[] {
     });
     return [...lines, `training ${formatMoney(entry.one_off_usd)} in all, ${formatMoney(entry.amortized_usd_per_month)}/mo amortized; replay saves ${formatMoney(entry.simulated_savings_usd_per_month)}/mo before it`];
   }
+  if (entry.kind === 'price_change') {
+    const features = batchedFeatures(entry);
+    return [`an upper bound: every call of ${features} moved to the batch API; their answers arrive within 24 h, not at once`];
+  }
   if (entry.kind === 'self_host') {
     return entry.details.map(({ details }) => {
       const breakEven = details.break_even_tokens_per_month === null ? 'never (the API is cheaper per token)' : `${formatCount(details.break_even_tokens_per_month as number)} tokens/mo`;
@@ -102,4 +119,11 @@ function economicsLines(entry: OptimizeEntry): string[] {
     });
   }
   return [];
+}
+
+// The features optimize batched, as its lever names them (price_change.batch.feature).
+function batchedFeatures(entry: OptimizeEntry): string {
+  const items = (entry.lever as { levers?: Array<{ price_change?: { batch?: { feature?: string | string[] } } }> }).levers ?? [];
+  const named = items.flatMap((item) => item.price_change?.batch?.feature ?? []);
+  return named.length > 0 ? named.join(', ') : 'every feature';
 }

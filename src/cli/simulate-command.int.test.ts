@@ -69,9 +69,10 @@ describe('unitcost optimize', () => {
     const result = JSON.parse(out) as OptimizeResult;
     const savings = result.ranked.map((entry) => entry.savings_usd_per_month);
     expect(savings).toEqual([...savings].sort((a, b) => b - a));
-    expect(result.ranked.map((entry) => entry.kind)).toEqual(expect.arrayContaining(['route', 'prompt_cache', 'output_cap', 'prompt_trim', 'session_limit', 'price_change']));
+    expect(result.ranked.map((entry) => entry.kind)).toEqual(expect.arrayContaining(['route', 'prompt_cache', 'output_cap', 'prompt_trim', 'session_limit']));
     expect(result.ranked.find((entry) => entry.kind === 'output_cap')!.risk.calls_truncated).toBeGreaterThan(0);
-    expect(result.stacked.savings_usd_per_month).toBeGreaterThan(savings[0]!);
-    expect(result.skipped.map((entry) => entry.kind)).toEqual(['plans']);
+    expect(result.stacked.savings_usd_per_month).toBeGreaterThanOrEqual(savings[0]!);
+    // No feature is marked as tolerant of delay: the batch discount is not assumed.
+    expect(result.skipped.map((entry) => entry.kind)).toEqual(['price_change', 'plans']);
   }, 120_000);
 });

@@ -34,7 +34,7 @@ export interface SimulationInputs {
   notes: string[];
 }
 
-const zeroRisk = (): LeverRisk => ({ calls_truncated: 0, calls_to_weaker_model: 0, answers_from_cache: 0, calls_escalated: 0, sessions_cut: 0, calls_dropped: 0 });
+const zeroRisk = (): LeverRisk => ({ calls_truncated: 0, calls_to_weaker_model: 0, answers_from_cache: 0, calls_escalated: 0, sessions_cut: 0, calls_dropped: 0, calls_delayed: 0 });
 
 /** The result of a simulation from its inputs: measures with the report's names, deltas, savings, levers. */
 export function buildSimulationResult(inputs: SimulationInputs): SimulationResult {
@@ -206,6 +206,7 @@ function leverOutcome(lever: ScenarioLever, inputs: SimulationInputs, featureRow
     case 'price_change':
       calls = Math.max(total('repriced'), total('batched'));
       sessions = total('batched_sessions');
+      risk.calls_delayed = total('batched');
       break;
     case 'self_host':
       calls = total('self_hosted');

@@ -56,7 +56,7 @@ export function leverLabel(lever: ScenarioLever): string {
     case 'session_limit':
       return `limit sessions of ${on()} to ${[lever.settings.max_steps === undefined ? null : `${lever.settings.max_steps} steps`, lever.settings.max_session_usd === undefined ? null : `$${lever.settings.max_session_usd}`].filter(Boolean).join(' / ')}`;
     case 'price_change':
-      return ['prices', lever.settings.at ? `at ${lever.settings.at}` : null, lever.settings.overrides ? `overrides for ${Object.keys(lever.settings.overrides).join(', ')}` : null, lever.settings.batch ? `batch discount ${percent(lever.settings.batch.discount)}` : null].filter(Boolean).join(', ');
+      return ['prices', lever.settings.at ? `at ${lever.settings.at}` : null, lever.settings.overrides ? `overrides for ${Object.keys(lever.settings.overrides).join(', ')}` : null, lever.settings.batch ? `batch discount ${percent(lever.settings.batch.discount)} on ${batchFeatures(lever.settings.batch.feature)}` : null].filter(Boolean).join(', ');
     case 'fine_tune':
       return `fine-tune ${lever.settings.target_model} for ${percent(lever.settings.share)} of ${on()}`;
     case 'self_host':
@@ -65,6 +65,9 @@ export function leverLabel(lever: ScenarioLever): string {
       return `new plans for ${Object.keys(lever.settings.tiers).join(', ')}`;
   }
 }
+
+// The batch discount's features are its own (a price change's other parts cover every call).
+const batchFeatures = (feature: string | string[] | undefined): string => (feature === undefined ? 'every feature' : Array.isArray(feature) ? feature.join(', ') : feature);
 
 /** The fixed costs of the levers per feature over the window, in picodollars. */
 export function leverFixedCosts(levers: readonly ScenarioLever[], context: LeverContext): Map<string | null, bigint> {

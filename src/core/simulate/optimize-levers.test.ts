@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { monthDays } from './build-simulation-result.js';
 import { leverDetails, leverFixedCosts, type LeverContext } from './lever-economics.js';
-import { defaultLevers, fineTuneTrainingUsd, notEvaluated, optimizeDefaults, optimizeDefaultsFileSchema, rankOptimization, stackableLevers, withOverrides, type DefaultLever, type FeatureProfile } from './optimize-levers.js';
+import { defaultLevers, fineTuneTrainingUsd, notEvaluated, optimizeDefaults, optimizeDefaultsFileSchema, rankOptimization, withOverrides, type DefaultLever, type FeatureProfile, type LeverStack } from './optimize-levers.js';
 import { simulationSums, type SimulationGroupRow, type SimulationSum } from './replay-sums.js';
 import { scenarioLevers, simulationScenarioSchema } from './scenario-schema.js';
 import type { LeverOutcome, SimulationResult } from './simulation-result.js';
@@ -14,7 +14,7 @@ const leverOf = (levers: DefaultLever[], kind: DefaultLever['kind']) => levers.f
 
 // Enough of a simulation result for the ranking: a window of 30.4375 days, so $ over the window = $/month.
 function simulated(savingsPerMonth: number, outcomes: Array<Partial<LeverOutcome>> = [{}], baselineCost = 1_000): SimulationResult {
-  const risk = { calls_truncated: 0, calls_to_weaker_model: 0, answers_from_cache: 0, calls_escalated: 0, sessions_cut: 0, calls_dropped: 0 };
+  const risk = { calls_truncated: 0, calls_to_weaker_model: 0, answers_from_cache: 0, calls_escalated: 0, sessions_cut: 0, calls_dropped: 0, calls_delayed: 0 };
   return {
     window: { from: '2026-03-01', to: '2026-03-31', days: monthDays },
     month_days: monthDays,
@@ -60,12 +60,30 @@ describe('optimize: the default levers', () => {
   it('lists every kind it could not evaluate, and plans always, with why', () => {
     const levers = defaultLevers([classifier]);
     const skipped = notEvaluated(levers);
-    expect(skipped.map((entry) => entry.kind)).toEqual(['route', 'fine_tune', 'session_limit', 'plans']);
+    expect(skipped.map((entry) => entry.kind)).toEqual(['route', 'fine_tune', 'session_limit', 'price_change', 'plans']);
     expect(skipped.find((entry) => entry.kind === 'plans')!.reason).toContain('needs your plan prices');
     // Every kind is either evaluated or listed.
     const all = new Set([...levers.map((lever) => lever.kind), ...skipped.map((entry) => entry.kind)]);
     expect(all.size).toBe(10);
-    expect(notEvaluated(defaultLevers([agent])).map((entry) => entry.kind)).toEqual(['self_host', 'plans']);
+    expect(notEvaluated(defaultLevers([agent])).map((entry) => entry.kind)).toEqual(['self_host', 'price_change', 'plans']);
+  });
+
+  it('does not batch any feature unless the team marks it as tolerant of delay, and says how to', () => {
+    expect(leverOf(defaultLevers([agent, classifier]), 'price_change')).toBeUndefined();
+    const reason = notEvaluated(defaultLevers([agent, classifier])).find((entry) => entry.kind === 'price_change')!.reason;
+    expect(reason).toContain('no feature is marked as tolerant of delay');
+    expect(reason).toContain('set price_change.batch_tolerant_features in --defaults');
+  });
+
+  it('batches only the features marked as tolerant of delay that have recorded calls', () => {
+    const defaults = withOverrides(optimizeDefaultsFileSchema.parse({ price_change: { batch_tolerant_features: ['classifier', 'nightly-backfill'] } }));
+    const batch = leverOf(defaultLevers([agent, classifier], defaults), 'price_change')!;
+    expect(batch.levers).toEqual([{ price_change: { batch: { feature: ['classifier'], discount: 0.5 } } }]);
+    expect(simulationScenarioSchema.safeParse({ levers: batch.levers }).success).toBe(true);
+    // Named, but none recorded: not evaluated, saying which.
+    const unrecorded = withOverrides({ price_change: { batch_tolerant_features: ['nightly-backfill'] } });
+    expect(leverOf(defaultLevers([agent], unrecorded), 'price_change')).toBeUndefined();
+    expect(notEvaluated(defaultLevers([agent], unrecorded), unrecorded).find((entry) => entry.kind === 'price_change')!.reason).toBe('none of price_change.batch_tolerant_features (nightly-backfill) has recorded calls in the window');
   });
 });
 
@@ -81,8 +99,14 @@ describe('optimize: the ranking', () => {
     { lever: selfHost, result: simulated(-1_450) },
   ];
 
+  const stack = (levers: DefaultLever[], savingsPerMonth: number): LeverStack => ({
+    levers,
+    result: simulated(savingsPerMonth),
+    leftOut: [{ kind: 'self_host', reason: 'loses $1,450.00/mo alone, net of one-off costs', alone_usd_per_month: -1_450, stack_change_usd_per_month: null }],
+  });
+
   it('ranks fine-tuning and self-hosting with the others by $/month saved net of amortized training', () => {
-    const result = rankOptimization(alone, { levers: stackableLevers(alone), result: simulated(150) });
+    const result = rankOptimization(alone, stack([route, fineTune], 150));
     expect(result.ranked.map((entry) => [entry.kind, entry.savings_usd_per_month])).toEqual([
       ['route', 60],
       ['fine_tune', 37.5],
@@ -96,16 +120,27 @@ describe('optimize: the ranking', () => {
     expect(result.defaults).toEqual(optimizeDefaults);
   });
 
-  it('stacks only the levers that save money alone, netting their training', () => {
-    const stackable = stackableLevers(alone);
-    expect(stackable.map((lever) => lever.kind)).toEqual(['route', 'fine_tune']);
-    const result = rankOptimization(alone, { levers: stackable, result: simulated(150) });
-    expect(result.stacked).toMatchObject({ savings_usd_per_month: 87.5, simulated_savings_usd_per_month: 150, amortized_usd_per_month: 62.5, left_out: ['self_host'] });
+  it('nets the stack of its levers\' training and says which levers it left out, and why', () => {
+    const result = rankOptimization(alone, stack([route, fineTune], 150));
+    expect(result.stacked).toMatchObject({ savings_usd_per_month: 87.5, simulated_savings_usd_per_month: 150, amortized_usd_per_month: 62.5, kinds: ['route', 'fine_tune'], left_out: ['self_host'], upper_bound: false });
+    expect(result.stacked.left_out_reasons[0]!.reason).toContain('loses $1,450');
+  });
+
+  it('marks the batch discount, and a stack holding it, as an upper bound', () => {
+    const batch: DefaultLever = { kind: 'price_change', levers: [{ price_change: { batch: { feature: ['classifier'], discount: 0.5 } } }], oneOffUsd: 0 };
+    const result = rankOptimization([...alone, { lever: batch, result: simulated(20) }], stack([route, fineTune, batch], 160));
+    expect(result.ranked.map((entry) => [entry.kind, entry.upper_bound])).toEqual([
+      ['route', false],
+      ['fine_tune', false],
+      ['price_change', true],
+      ['self_host', false],
+    ]);
+    expect(result.stacked.upper_bound).toBe(true);
   });
 
   it('amortizes over the months of the defaults: a longer life makes fine-tuning rank first', () => {
     const defaults = withOverrides({ fine_tune: { amortization_months: 25 } });
-    const result = rankOptimization(alone, { levers: stackableLevers(alone, defaults), result: simulated(150) }, defaults);
+    const result = rankOptimization(alone, stack([route, fineTune], 150), defaults);
     // $375 ÷ 25 = $15/month: $100 − $15 = $85.
     expect(result.ranked.map((entry) => [entry.kind, entry.savings_usd_per_month])).toEqual([
       ['fine_tune', 85],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { LeverDetailValue, LeverKind, LeverRisk, OptimizeEntry, OptimizeResult, SimulationResult } from './simulation-result.js';
+import type { LeverDetailValue, LeverKind, LeverRisk, OptimizeEntry, OptimizeLeftOut, OptimizeResult, SimulationResult } from './simulation-result.js';
 
 /**
  * `unitcost optimize`: the default levers of docs/simulate.md, each simulated alone and then stacked,
@@ -35,7 +35,15 @@ export const optimizeDefaultsFileSchema = z
     prompt_cache: z.object({ hit_rate: share, prefix_share_of_median_input: share }).partial().strict(),
     response_cache: z.object({ hit_rate: share, embedding_usd_per_lookup: dollars }).partial().strict(),
     prompt_trim: z.object({ share }).partial().strict(),
-    price_change: z.object({ batch_discount: share }).partial().strict(),
+    price_change: z
+      .object({
+        batch_discount: share,
+        // Batch APIs answer within 24 hours, not at once: only the team knows which features can wait
+        // (summaries overnight, evaluations, backfills — not a chat or an agent), so none is assumed.
+        batch_tolerant_features: z.array(z.string().min(1)),
+      })
+      .partial()
+      .strict(),
     fine_tune: z
       .object({
         share,
@@ -72,7 +80,7 @@ export interface OptimizeDefaults {
   prompt_cache: { hit_rate: number; prefix_share_of_median_input: number };
   response_cache: { hit_rate: number; embedding_usd_per_lookup: number };
   prompt_trim: { share: number };
-  price_change: { batch_discount: number };
+  price_change: { batch_discount: number; batch_tolerant_features: string[] };
   fine_tune: { share: number; training_examples: number; epochs: number; training_usd_per_million_tokens: number; training_usd: number | null; amortization_months: number };
   self_host: { gpu_usd_per_hour: number; tokens_per_second: number; utilization: number; fixed_usd_per_month: number; features: string[] | null };
 }
@@ -83,7 +91,8 @@ export const optimizeDefaults: OptimizeDefaults = {
   prompt_cache: { hit_rate: 0.7, prefix_share_of_median_input: 0.5 },
   response_cache: { hit_rate: 0.15, embedding_usd_per_lookup: 0.00002 },
   prompt_trim: { share: 0.2 },
-  price_change: { batch_discount: 0.5 },
+  // Half price is the batch APIs' discount (OpenAI, Anthropic, Google); no feature is batched until named.
+  price_change: { batch_discount: 0.5, batch_tolerant_features: [] },
   fine_tune: {
     // A fine-tuned small model is trained to do the feature's job, so it can take more than the 50% an
     // untuned budget model is routed; 20% stays on the original model for the cases it still gets wrong.
@@ -174,7 +183,8 @@ export function defaultLevers(profiles: readonly FeatureProfile[], defaults: Opt
     'session_limit',
     profiles.filter((profile) => profile.p95SessionCalls !== null && profile.p95SessionCalls > 1).map((profile) => ({ session_limit: { feature: profile.feature, max_steps: profile.p95SessionCalls } })),
   );
-  add('price_change', [{ price_change: { batch: { discount: defaults.price_change.batch_discount } } }]);
+  const batched = batchTolerantFeatures(profiles, defaults);
+  if (batched.length > 0) add('price_change', [{ price_change: { batch: { feature: batched, discount: defaults.price_change.batch_discount } } }]);
   const trainings = upgradable.map((profile) => fineTuneTrainingUsd(profile, defaults.fine_tune));
   add(
     'fine_tune',
@@ -198,6 +208,12 @@ function selfHostedFeatures(profiles: readonly FeatureProfile[], defaults: Optim
   return profiles.filter((profile) => profile.tier === 'budget').map((profile) => profile.feature);
 }
 
+// The batch discount only for the features the team marked as able to wait a day and that have recorded calls.
+function batchTolerantFeatures(profiles: readonly FeatureProfile[], defaults: OptimizeDefaults): string[] {
+  const named = defaults.price_change.batch_tolerant_features;
+  return profiles.filter((profile) => named.includes(profile.feature)).map((profile) => profile.feature);
+}
+
 /** The kinds optimize did not evaluate on this traffic, and why: every kind is either ranked or listed here. */
 export function notEvaluated(levers: readonly DefaultLever[], defaults: OptimizeDefaults = optimizeDefaults): OptimizeResult['skipped'] {
   const evaluated = new Set(levers.map((lever) => lever.kind));
@@ -211,13 +227,17 @@ export function notEvaluated(levers: readonly DefaultLever[], defaults: Optimize
       defaults.self_host.features === null
         ? 'no feature runs on a budget-tier model (the class an 8B open model replaces like for like): name features under self_host.features in --defaults'
         : 'none of self_host.features has recorded calls in the window',
+    price_change:
+      defaults.price_change.batch_tolerant_features.length === 0
+        ? 'no feature is marked as tolerant of delay (batch answers arrive within 24 h, not at once): set price_change.batch_tolerant_features in --defaults to evaluate the batch discount'
+        : `none of price_change.batch_tolerant_features (${defaults.price_change.batch_tolerant_features.join(', ')}) has recorded calls in the window`,
     // Plans change revenue, not cost: a "default price" would be a recommendation in another unit, not a lever.
     plans: 'needs your plan prices (seat price, allowance, overage) — add a plans lever to a scenario and run unitcost simulate',
   };
   return Object.entries(reasons).flatMap(([kind, reason]) => (evaluated.has(kind as LeverKind) ? [] : [{ kind: kind as LeverKind, reason: reason! }]));
 }
 
-const noRisk = (): LeverRisk => ({ calls_truncated: 0, calls_to_weaker_model: 0, answers_from_cache: 0, calls_escalated: 0, sessions_cut: 0, calls_dropped: 0 });
+const noRisk = (): LeverRisk => ({ calls_truncated: 0, calls_to_weaker_model: 0, answers_from_cache: 0, calls_escalated: 0, sessions_cut: 0, calls_dropped: 0, calls_delayed: 0 });
 
 function sumRisk(result: SimulationResult): LeverRisk {
   const total = noRisk();
@@ -236,29 +256,33 @@ function netPercent(result: SimulationResult, netPerMonth: number): number | nul
 // A one-off cost as $/month over the amortization period, rounded to the cent.
 const amortized = (usd: number, months: number): number => Math.round((usd / months) * 100) / 100;
 
-/** A lever's $/month saved alone, net of its one-off costs amortized (the ranking's key). */
-export function netSavingsPerMonth(lever: DefaultLever, result: SimulationResult, defaults: OptimizeDefaults = optimizeDefaults): number {
-  return result.total.savings_usd_per_month - amortized(lever.oneOffUsd, defaults.fine_tune.amortization_months);
+/** The $/month a replay of some levers saves, net of their one-off costs amortized (for one lever alone: the ranking's key). */
+export function stackNetSavingsPerMonth(levers: readonly DefaultLever[], result: SimulationResult, defaults: OptimizeDefaults = optimizeDefaults): number {
+  const oneOff = levers.reduce((sum, lever) => sum + lever.oneOffUsd, 0);
+  return result.total.savings_usd_per_month - amortized(oneOff, defaults.fine_tune.amortization_months);
 }
 
-/**
- * The levers worth stacking: those that save money alone, net. A lever that loses money alone (a
- * self-hosting fixed cost above the API bill, say) would only hide what the others save.
- */
-export function stackableLevers(alone: ReadonlyArray<{ lever: DefaultLever; result: SimulationResult }>, defaults: OptimizeDefaults = optimizeDefaults): DefaultLever[] {
-  return alone.filter(({ lever, result }) => netSavingsPerMonth(lever, result, defaults) > 0).map(({ lever }) => lever);
+/** A lever's $/month saved alone, net of its one-off costs amortized (the ranking's key). */
+export function netSavingsPerMonth(lever: DefaultLever, result: SimulationResult, defaults: OptimizeDefaults = optimizeDefaults): number {
+  return stackNetSavingsPerMonth([lever], result, defaults);
 }
+
+/** The stack optimize proposes (see stackLevers): its levers in the order added, their replay together, and the levers left out with why. */
+export interface LeverStack {
+  levers: DefaultLever[];
+  result: SimulationResult;
+  leftOut: OptimizeLeftOut[];
+}
+
+// The batch discount counts every call of the features named as tolerant of delay: a ceiling, not an estimate.
+const isUpperBound = (lever: DefaultLever): boolean => lever.kind === 'price_change';
 
 /**
  * Ranks each lever's result by $/month saved net of its one-off costs (the replay's savings − training ÷
  * amortization months; self-hosting's GPU-hours and fixed costs are already in the replay's cost), and adds
- * the stacked result (the levers of stackableLevers), netted the same way.
+ * the stacked result (the levers stackLevers kept), netted the same way.
  */
-export function rankOptimization(
-  alone: Array<{ lever: DefaultLever; result: SimulationResult }>,
-  stacked: { levers: DefaultLever[]; result: SimulationResult },
-  defaults: OptimizeDefaults = optimizeDefaults,
-): OptimizeResult {
+export function rankOptimization(alone: Array<{ lever: DefaultLever; result: SimulationResult }>, stacked: LeverStack, defaults: OptimizeDefaults = optimizeDefaults): OptimizeResult {
   const months = defaults.fine_tune.amortization_months;
   const entries: OptimizeEntry[] = alone
     .map(({ lever, result }) => {
@@ -275,6 +299,7 @@ export function rankOptimization(
         savings_percent: netPercent(result, result.total.savings_usd_per_month - perMonth),
         risk: sumRisk(result),
         calls_touched: result.total.calls_touched,
+        upper_bound: isUpperBound(lever),
         details: result.levers.map((outcome): { label: string; details: Record<string, LeverDetailValue> } => ({ label: outcome.label, details: outcome.details })),
       };
     })
@@ -292,13 +317,16 @@ export function rankOptimization(
     defaults: { ...defaults },
     ranked: entries,
     stacked: {
-      savings_usd_per_month: stacked.result.total.savings_usd_per_month - stackedPerMonth,
+      savings_usd_per_month: stackNetSavingsPerMonth(stacked.levers, stacked.result, defaults),
       simulated_savings_usd_per_month: stacked.result.total.savings_usd_per_month,
       amortized_usd_per_month: stackedPerMonth,
       savings_percent: netPercent(stacked.result, stacked.result.total.savings_usd_per_month - stackedPerMonth),
       risk: sumRisk(stacked.result),
       levers: stacked.levers.flatMap((lever) => lever.levers),
-      left_out: alone.map(({ lever }) => lever.kind).filter((kind) => !stacked.levers.some((lever) => lever.kind === kind)),
+      kinds: stacked.levers.map((lever) => lever.kind),
+      upper_bound: stacked.levers.some(isUpperBound),
+      left_out: stacked.leftOut.map((entry) => entry.kind),
+      left_out_reasons: stacked.leftOut,
     },
     skipped: notEvaluated(alone.map(({ lever }) => lever), defaults),
   };

@@ -43,6 +43,8 @@ export interface LeverRisk {
   /** Sessions ended early by a step cap or a session budget, and the calls they no longer make. */
   sessions_cut: number;
   calls_dropped: number;
+  /** Calls moved to a provider's batch API: their answers arrive within 24 hours, not at once. */
+  calls_delayed: number;
 }
 
 /** A detail value a lever reports: a figure, a model name, a verdict, or a small table. */
@@ -125,8 +127,24 @@ export interface OptimizeEntry {
   savings_percent: number | null;
   risk: LeverRisk;
   calls_touched: number;
+  /**
+   * True when the saving is a ceiling rather than an estimate: the batch discount counts every call of the
+   * features marked as tolerant of delay as moved to the batch API.
+   */
+  upper_bound: boolean;
   /** Each simulated lever's details, as in simulate's levers[].details (payback days, break-even tokens, …). */
   details: Array<{ label: string; details: Record<string, LeverDetailValue> }>;
+}
+
+/** A lever kind optimize ranked but did not stack, and why. */
+export interface OptimizeLeftOut {
+  kind: LeverKind;
+  /** In words, e.g. "loses $626.24/mo alone" or "the stack saves $40.60/mo with it, $57.12/mo without". */
+  reason: string;
+  /** Its net $/month saved alone (the ranking's key). */
+  alone_usd_per_month: number;
+  /** The stack's net $/month with it minus without it; null when it was not tried (it loses money alone). */
+  stack_change_usd_per_month: number | null;
 }
 
 /** What `unitcost optimize` returns: each default lever alone, ranked by $/month saved, then all stacked. */
@@ -143,8 +161,14 @@ export interface OptimizeResult {
     savings_percent: number | null;
     risk: LeverRisk;
     levers: Array<Record<string, unknown>>;
-    /** The kinds left out of the stack because they lose money alone, net. */
+    /** The kinds in the stack, in the order they were added (rank order). */
+    kinds: LeverKind[];
+    /** True when a lever of the stack is an upper bound (the batch discount). */
+    upper_bound: boolean;
+    /** The ranked kinds left out of the stack: they lose money alone, or the stack saved less with them. */
     left_out: LeverKind[];
+    /** Why each of left_out is out, with the figures: its net $/month alone, and what adding it did to the stack's net $/month. */
+    left_out_reasons: OptimizeLeftOut[];
   };
   /** Lever kinds not evaluated on this traffic, with why (plans always: they need the team's prices). */
   skipped: Array<{ kind: LeverKind; reason: string }>;
