@@ -4,7 +4,7 @@ import { EventRecorder, type DeliveryOutcome } from './event-recorder.js';
 
 const event = (id: string): GatewayUsageEvent => ({ id, timestamp: '2026-03-02T14:05:11Z', model: 'gpt-4.1', input_tokens: 10, output_tokens: 2 });
 
-function recorderWith(outcomes: DeliveryOutcome[]) {
+function recorderWith(outcomes: DeliveryOutcome[], options: { batchSize?: number; flushAfterMs?: number } = {}) {
   const batches: string[][] = [];
   const problems: string[] = [];
   const recorder = new EventRecorder(
@@ -12,13 +12,13 @@ function recorderWith(outcomes: DeliveryOutcome[]) {
       batches.push(events.map((recorded) => String(recorded.id)));
       return outcomes.shift() ?? { delivered: true };
     },
-    { retryBaseMs: 1, onProblem: (message) => problems.push(message) },
+    { retryBaseMs: 1, ...options, onProblem: (message) => problems.push(message) },
   );
   return { recorder, batches, problems };
 }
 
 describe('EventRecorder', () => {
-  it('returns at once and delivers the events of one tick in one batch', async () => {
+  it('returns at once and delivers the events queued before a flush in one batch', async () => {
     const { recorder, batches } = recorderWith([]);
     recorder.record(event('a'));
     recorder.record(event('b'));
@@ -26,6 +26,60 @@ describe('EventRecorder', () => {
     await recorder.flush();
     expect(batches).toEqual([['a', 'b']]);
     expect(recorder.counters()).toEqual({ recorded: 2, delivered: 2, retries: 0, dropped: 0, queued: 0 });
+  });
+
+  it('waits flushAfterMs after the first queued event, so that the events of that time go in one delivery', async () => {
+    const { recorder, batches } = recorderWith([], { flushAfterMs: 200 });
+    recorder.record(event('a'));
+    await sleep(20);
+    recorder.record(event('b'));
+    await sleep(10);
+    expect(batches).toEqual([]);
+    await sleep(300);
+    expect(batches).toEqual([['a', 'b']]);
+    expect(recorder.counters()).toMatchObject({ delivered: 2, queued: 0 });
+  });
+
+  it('delivers a full batch at once, and the rest when its time comes', async () => {
+    const { recorder, batches } = recorderWith([], { batchSize: 2, flushAfterMs: 60_000 });
+    for (const id of ['a', 'b', 'c']) recorder.record(event(id));
+    expect(batches).toEqual([['a', 'b']]);
+    await recorder.flush();
+    expect(batches).toEqual([['a', 'b'], ['c']]);
+  });
+
+  it('keeps one delivery in flight, and sends what gathered meanwhile after it', async () => {
+    const batches: string[][] = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    let release: () => void = () => {};
+    const recorder = new EventRecorder(
+      async (events) => {
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        batches.push(events.map((recorded) => String(recorded.id)));
+        if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+        inFlight -= 1;
+        return { delivered: true };
+      },
+      { batchSize: 2, flushAfterMs: 0, onProblem: () => {} },
+    );
+    for (const id of ['a', 'b', 'c', 'd', 'e']) recorder.record(event(id));
+    await sleep(5);
+    expect(batches).toEqual([['a', 'b']]);
+    release();
+    await recorder.flush();
+    expect(batches).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+    expect(mostInFlight).toBe(1);
+  });
+
+  it('delivers on close without waiting for the timer', async () => {
+    const { recorder, batches } = recorderWith([], { flushAfterMs: 60_000 });
+    recorder.record(event('a'));
+    const started = performance.now();
+    await recorder.close();
+    expect(batches).toEqual([['a']]);
+    expect(performance.now() - started).toBeLessThan(1_000);
   });
 
   it('sends a batch again after a failure worth retrying', async () => {
@@ -84,3 +138,7 @@ describe('EventRecorder', () => {
     expect(problems).toHaveLength(1);
   });
 });
+
+function sleep(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
+}

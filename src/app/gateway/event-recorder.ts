@@ -19,8 +19,10 @@ export interface RecorderCounters {
 
 /** How the recorder batches and retries. */
 export interface RecorderOptions {
-  /** Events per delivery. Default 1,000. */
+  /** Events per delivery at most; as many queued send them at once, without waiting for flushAfterMs. Default 500. */
   batchSize?: number;
+  /** How long the first queued event waits for others to join its delivery, in milliseconds. Default 200. */
+  flushAfterMs?: number;
   /** Events held at most; beyond it the oldest are dropped, so a dead store cannot exhaust memory. Default 100,000. */
   maxQueue?: number;
   /** Attempts per batch before it is dropped. Default 8. */
@@ -34,16 +36,24 @@ export interface RecorderOptions {
 const maxRetryDelayMs = 30_000;
 
 /**
- * Keeps the store off the request path: record() only queues, and one background loop delivers what has
- * gathered in batches, retrying with backoff. Events recorded in the same tick go out together, which the
- * store's group commit then writes in one transaction. close() delivers what is queued before it resolves.
+ * Keeps the store off the request path: record() only queues, and deliveries go out in the background, one
+ * at a time, retrying with backoff. A delivery leaves when batchSize events are queued or flushAfterMs after
+ * the first of them, whichever comes first: a DuckDB commit costs tens of milliseconds of the store's threads
+ * whatever its size, so a gateway at 200 calls/s that committed every call spent more on commits than on
+ * the calls. Budgets do not wait for it: the ledger counts spend in memory when the call ends. flush() and
+ * close() deliver what is queued without waiting for the timer.
  */
 export class EventRecorder {
   private queue: GatewayUsageEvent[] = [];
-  private draining: Promise<void> | undefined;
+  /** The delivery under way, retries included; never more than one. */
+  private inFlight: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** When the oldest queued event arrived, in performance.now() milliseconds. */
+  private oldestQueuedAt = 0;
   private closed = false;
   private readonly counts = { recorded: 0, delivered: 0, retries: 0, dropped: 0 };
   private readonly batchSize: number;
+  private readonly flushAfterMs: number;
   private readonly maxQueue: number;
   private readonly maxAttempts: number;
   private readonly retryBaseMs: number;
@@ -52,7 +62,8 @@ export class EventRecorder {
     private readonly deliver: Deliver,
     private readonly options: RecorderOptions,
   ) {
-    this.batchSize = Math.max(1, options.batchSize ?? 1000);
+    this.batchSize = Math.max(1, options.batchSize ?? 500);
+    this.flushAfterMs = Math.max(0, options.flushAfterMs ?? 200);
     this.maxQueue = Math.max(1, options.maxQueue ?? 100_000);
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 8);
     this.retryBaseMs = options.retryBaseMs ?? 250;
@@ -65,21 +76,22 @@ export class EventRecorder {
       return;
     }
     this.counts.recorded += 1;
+    if (this.queue.length === 0) this.oldestQueuedAt = performance.now();
     this.queue.push(event);
     if (this.queue.length > this.maxQueue) {
       this.queue.shift();
       this.counts.dropped += 1;
       this.options.onProblem(`the event queue is full (${this.maxQueue}): the oldest event was dropped`);
     }
-    if (this.draining === undefined) {
-      // setImmediate: the events of this tick join one batch.
-      this.draining = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
-    }
+    this.schedule();
   }
 
   /** Resolves once every event queued so far is delivered or given up on. */
   async flush(): Promise<void> {
-    while (this.draining !== undefined) await this.draining;
+    while (this.inFlight !== undefined || this.queue.length > 0) {
+      this.start();
+      await this.inFlight;
+    }
   }
 
   /** Refuses new events and delivers the queued ones. */
@@ -93,15 +105,34 @@ export class EventRecorder {
     return { ...this.counts, queued: this.queue.length };
   }
 
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.batchSize);
-        await this.deliverWithRetries(batch);
-      }
-    } finally {
-      this.draining = undefined;
+  // Starts a delivery now if a batch is full, or sets the timer for the oldest queued event. While a delivery
+  // is under way nothing starts: its end looks at the queue again.
+  private schedule(): void {
+    if (this.inFlight !== undefined || this.queue.length === 0) return;
+    if (this.queue.length >= this.batchSize) {
+      this.start();
+      return;
     }
+    if (this.timer !== undefined) return;
+    const wait = Math.max(0, this.oldestQueuedAt + this.flushAfterMs - performance.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.start();
+    }, wait);
+  }
+
+  private start(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.inFlight !== undefined || this.queue.length === 0) return;
+    // Events beyond a full batch stay queued; oldestQueuedAt still dates from before them, so they follow as soon as this delivery ends.
+    const batch = this.queue.splice(0, this.batchSize);
+    this.inFlight = this.deliverWithRetries(batch).finally(() => {
+      this.inFlight = undefined;
+      this.schedule();
+    });
   }
 
   private async deliverWithRetries(batch: GatewayUsageEvent[]): Promise<void> {
