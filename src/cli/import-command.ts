@@ -3,7 +3,8 @@ import { importFiles, type ImportProgress, type ImportResult } from '../app/capt
 import { openStore, streamingMemoryLimit } from '../app/open-store.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import type { CliContext } from './cli-context.js';
-import { maxRejectsHelp, parseMaxRejects, tooManyRejects } from './max-rejects-option.js';
+import { maxRejectsHelp, parseMaxRejects } from './max-rejects-option.js';
+import { printLoadOutcome, refusalLines } from './print-load-outcome.js';
 
 const help = `
 Reads the exports of the tool you are moving from, in the layout that tool writes: a JSON array (pretty
@@ -67,13 +68,7 @@ export function registerImportCommand(program: Command, context: CliContext): vo
         progress?.clear();
         await store.close();
       }
-      if (options.json) context.io.stdout(`${JSON.stringify({ store: store.location, ...result }, null, 2)}\n`);
-      else context.io.stdout(formatSummary(result, store.location));
-      const refusal = tooManyRejects(result.totals, options.maxRejects, result.rejectsPath);
-      if (refusal) {
-        context.io.stderr(`unitcost: ${refusal}\n`);
-        context.setExitCode?.(1);
-      }
+      printLoadOutcome(context, result, store.location, options, formatSummary);
     });
 }
 
@@ -84,9 +79,7 @@ function formatSummary(result: ImportResult, location: string): string {
   const lines = [
     `imported ${result.tool} ${result.inputs.map((input) => input.path).join(', ')} into ${location}`,
     `  accepted    ${count(totals.accepted)} calls`,
-    `  duplicates  ${count(totals.duplicates)}${totals.duplicates > 0 ? ' (already stored, unchanged)' : ''}`,
-    `  conflicts   ${count(totals.conflicts)}${totals.conflicts > 0 ? ' (an id already stored with other content; the stored record is kept)' : ''}`,
-    `  rejected    ${count(totals.rejected)}`,
+    ...refusalLines(totals),
     `  skipped     ${count(totals.skipped)}${totals.skipped > 0 ? ' rows not imported, by reason:' : ''}`,
     ...Object.entries(result.skipped).map(([reason, rows]) => `                ${count(rows)} × ${reason}`),
     `  unpriced    ${count(totals.unpriced)}${totals.unpriced > 0 ? ' calls of models without a price: stored without a cost; `unitcost reprice` prices them once the catalog or config knows them' : ''}`,

@@ -3,7 +3,8 @@ import { ingestFiles, type IngestProgress, type IngestResult } from '../app/inge
 import { openStore, streamingMemoryLimit } from '../app/open-store.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import type { CliContext } from './cli-context.js';
-import { maxRejectsHelp, parseMaxRejects, tooManyRejects } from './max-rejects-option.js';
+import { maxRejectsHelp, parseMaxRejects } from './max-rejects-option.js';
+import { printLoadOutcome, refusalLines } from './print-load-outcome.js';
 
 /** Registers `unitcost ingest FILE…`. */
 export function registerIngestCommand(program: Command, context: CliContext): void {
@@ -51,13 +52,7 @@ Examples:
         progress?.clear();
         await store.close();
       }
-      if (options.json) context.io.stdout(`${JSON.stringify({ store: store.location, ...result }, null, 2)}\n`);
-      else context.io.stdout(formatSummary(result, store.location));
-      const refusal = tooManyRejects(result.totals, options.maxRejects, result.rejectsPath);
-      if (refusal) {
-        context.io.stderr(`unitcost: ${refusal}\n`);
-        context.setExitCode?.(1);
-      }
+      printLoadOutcome(context, result, store.location, options, formatSummary);
     });
 }
 
@@ -68,9 +63,7 @@ function formatSummary(result: IngestResult, location: string): string {
   const lines = [
     `ingested ${result.inputs.map((input) => input.path).join(', ')} into ${location}`,
     `  accepted    ${count(totals.accepted)} (${count(totals.acceptedCalls)} calls, ${count(totals.acceptedOutcomes)} outcomes, ${count(totals.acceptedRevenue)} revenue)`,
-    `  duplicates  ${count(totals.duplicates)}${totals.duplicates > 0 ? ' (already stored, unchanged)' : ''}`,
-    `  conflicts   ${count(totals.conflicts)}${totals.conflicts > 0 ? ' (an id already stored with other content; the stored record is kept)' : ''}`,
-    `  rejected    ${count(totals.rejected)}`,
+    ...refusalLines(totals),
     `  unpriced    ${count(totals.unpriced)}${totals.unpriced > 0 ? ' calls of models without a price: stored without a cost; `unitcost reprice` prices them once the catalog or config knows them' : ''}`,
   ];
   if (result.rejectsPath) lines.push(`rejected lines and conflicts, with file:line, field and reason: ${result.rejectsPath}`);
