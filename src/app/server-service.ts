@@ -10,6 +10,7 @@ import { openStore } from './open-store.js';
 import { ReadCache } from './read-cache.js';
 import { SerialQueue } from './serial-queue.js';
 import { ServerReadWarmer } from './server-read-warmer.js';
+import { budgetStatusOver } from './governance/budget-status-service.js';
 import { kpisOver, reportOver, type KpiFlags } from './server-reports.js';
 import type { ServerServices } from './server-types.js';
 import { simulateOver } from './simulate-service.js';
@@ -101,6 +102,11 @@ export async function openServerServices(
         return /user_id|session_id/.test(flags.by ?? '') ? read() : answers.get(`report ${JSON.stringify(flags)}`, read, options.fresh);
       },
       kpis: (flags, signal, options = {}) => answers.get(kpisKey(flags), () => computeKpis(flags, signal), options.fresh),
+      budgets: (flags, signal) =>
+        writes.run(() => {
+          signal?.throwIfAborted();
+          return budgetStatusOver(app, store, flags);
+        }),
       simulate: (request, signal) =>
         writes.run(() => {
           signal?.throwIfAborted();

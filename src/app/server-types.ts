@@ -3,6 +3,7 @@ import type { ReportReader } from '../store/report-reader.js';
 import type { TraceCounters, TraceIngestResult } from './capture/trace-ingest-result.js';
 import type { App } from './create-app.js';
 import type { ApiKeys } from './api-keys.js';
+import type { BudgetStatusFlags } from './governance/budget-status-service.js';
 import type { KpiFlags, ReportFlags } from './server-reports.js';
 import type { SimulateRequest } from './simulate-service.js';
 
@@ -91,6 +92,8 @@ export interface ServerServices {
   report(flags: ReportFlags, signal?: AbortSignal, options?: ReadOptions): Promise<unknown>;
   /** The JSON of `unitcost kpis --json` for these flags; skipped like a report once the signal has fired. */
   kpis(flags: KpiFlags, signal?: AbortSignal, options?: ReadOptions): Promise<unknown>;
+  /** The JSON of `unitcost budgets --json` at an instant (default now); skipped like a report once the signal has fired, and never kept: it depends on the clock. */
+  budgets(flags: BudgetStatusFlags, signal?: AbortSignal): Promise<unknown>;
   /** The JSON of `unitcost simulate --json` for a scenario; skipped like a report once the signal has fired. */
   simulate(request: SimulateRequest, signal?: AbortSignal): Promise<unknown>;
   /** Releases the store once queued writes have finished. */

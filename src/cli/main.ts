@@ -17,6 +17,7 @@ import { registerKpisCommand } from './kpis-command.js';
 import { registerSimulateCommand } from './simulate-command.js';
 import { registerOptimizeCommand } from './optimize-command.js';
 import { registerGatewayCommand } from './gateway-command.js';
+import { registerBudgetsCommand } from './budgets-command.js';
 
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
@@ -46,6 +47,7 @@ export function buildProgram(context: CliContext): Command {
   registerSimulateCommand(program, context);
   registerOptimizeCommand(program, context);
   registerGatewayCommand(program, context);
+  registerBudgetsCommand(program, context);
   return program;
 }
 

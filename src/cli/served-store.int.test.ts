@@ -70,6 +70,14 @@ describe('commands on a store that `unitcost serve` holds', () => {
     expect(JSON.parse(io.out())).toEqual(served);
   });
 
+  it('answers budgets --json through the server, with the JSON of its /v1/budgets', async () => {
+    const io = captureIo();
+    expect(await runCli(['node', 'unitcost', 'budgets', '--json', '--at', '2026-03-12', '--db', db], io, appOptions)).toBe(0);
+    const served = await (await fetch(`${url}/v1/budgets?at=2026-03-12`)).json();
+    expect(JSON.parse(io.out())).toEqual(served);
+    expect(served).toEqual({ at: '2026-03-12T23:59:59.999Z', budgets: [] });
+  });
+
   it('answers simulate --json through the server, with the JSON of its /v1/simulate', async () => {
     const scenario = join(directory, 'what-if.yaml');
     writeFileSync(scenario, 'name: shorter answers\nlevers:\n  - output_cap: { feature: search, max_tokens: 150 }\n');

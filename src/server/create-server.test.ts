@@ -24,6 +24,7 @@ const services: ServerServices = {
   },
   // Says whether it was asked for a fresh answer.
   kpis: async (_flags, _signal, options) => ({ fresh: options?.fresh ?? false }),
+  budgets: async () => ({ budgets: [] }),
   simulate: async () => ({}),
   close: async () => undefined,
 };

@@ -10,6 +10,7 @@ import { errorResponse } from './error-response.js';
 import { openapiDocument, operationSpecs } from './openapi-document.js';
 import type { BatchLimits } from './read-event-batch.js';
 import type { AccessPolicy, AccessVariables } from './require-scope.js';
+import { budgetsRoutes } from './routes/budgets-routes.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
 import { eventsRoutes } from './routes/events-routes.js';
 import { keysRoutes } from './routes/keys-routes.js';
@@ -69,6 +70,7 @@ export function createServer(options: ServerOptions): { app: Hono<{ Variables: A
   app.route('/', otlpRoutes(services, policy, limits));
   app.route('/', reportRoutes(services, policy));
   app.route('/', simulateRoutes(services, policy));
+  app.route('/', budgetsRoutes(services, policy));
   app.route('/', keysRoutes(services, policy));
   app.get('*', (context) => dashboard(context, options.dashboard));
   app.all('*', (context) => {

@@ -169,6 +169,14 @@ export function operationSpecs(reportParameters: Parameter[], kpiParameters: Par
       responses: { '200': 'the KPIs', ...errorResponses },
     },
     {
+      method: 'get',
+      path: '/v1/budgets',
+      summary: 'Every configured budget: spent, remaining, the forecast to the end of its period with a range, the projected day of breach and the alert points reached, as `unitcost budgets --json` (docs/budgets.md).',
+      scope: 'read',
+      query: [{ name: 'at', description: 'as of this date (the end of that day) or timestamp; default now' }],
+      responses: { '200': 'the budgets', ...errorResponses },
+    },
+    {
       method: 'post',
       path: '/v1/simulate',
       summary: 'What if: replay the stored calls under a scenario of cost levers, baseline against scenario per feature, tier and in total, as `unitcost simulate --json` (docs/simulate.md).',

@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../app/create-app.js';
+import { openServerServices } from '../app/server-service.js';
+import type { ServerServices } from '../app/server-types.js';
+import { startServer, type RunningServer } from './start-server.js';
+
+const directory = mkdtempSync(join(tmpdir(), 'unitcost-budgets-'));
+let server: RunningServer;
+let services: ServerServices;
+
+function event(id: string, timestamp: string, team: string): Record<string, unknown> {
+  return { id, timestamp, provider: 'openai', model: 'gpt-4o-mini', input_tokens: 100_000, output_tokens: 20_000, feature: 'support-bot', team };
+}
+
+beforeAll(async () => {
+  writeFileSync(
+    join(directory, 'unitcost.config.json'),
+    JSON.stringify({ budgets: [{ name: 'support-daily', per: 'team', equals: 'support', period: 'day', limit_usd: 1, mode: 'hard' }] }),
+  );
+  const app = createApp({ directory, now: () => new Date('2026-12-02T12:00:00Z') });
+  ({ services } = await openServerServices(app, { db: join(directory, 'store.duckdb') }));
+  server = await startServer({ services, host: '127.0.0.1', port: 0, logLevel: 'silent' });
+});
+afterAll(async () => {
+  await server.close();
+  await services.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+describe('GET /v1/budgets', () => {
+  it("answers each budget's spend from the batches the server has stored, as `unitcost budgets --json`", async () => {
+    const batch = [event('b-1', '2026-12-02T08:00:00Z', 'support'), event('b-2', '2026-12-02T09:00:00Z', 'support'), event('b-3', '2026-12-02T09:00:00Z', 'search')];
+    const posted = await fetch(`${server.url}/v1/events`, { method: 'POST', body: JSON.stringify(batch), headers: { 'Content-Type': 'application/json' } });
+    expect(posted.status).toBe(200);
+    const report = (await (await fetch(`${server.url}/v1/report?by=team&where=team%3Dsupport`)).json()) as { totals: { cost_usd: number } };
+
+    const response = await fetch(`${server.url}/v1/budgets`);
+    expect(response.status).toBe(200);
+    const status = (await response.json()) as { at: string; budgets: Array<{ name: string; scopes: Array<{ value: string; spent_usd: number; window: unknown }> }> };
+    expect(status.at).toBe('2026-12-02T12:00:00.000Z');
+    expect(status.budgets.map((budget) => budget.name)).toEqual(['support-daily']);
+    expect(status.budgets[0]!.scopes).toHaveLength(1);
+    expect(status.budgets[0]!.scopes[0]).toMatchObject({ value: 'support', window: { from: '2026-12-02', to: '2026-12-03' } });
+    expect(status.budgets[0]!.scopes[0]!.spent_usd).toBeGreaterThan(0);
+    expect(status.budgets[0]!.scopes[0]!.spent_usd).toBe(report.totals.cost_usd);
+  });
+
+  it('refuses a query parameter it does not take', async () => {
+    const response = await fetch(`${server.url}/v1/budgets?period=week`);
+    expect(response.status).toBe(400);
+  });
+});
