@@ -12,6 +12,7 @@ import { readGatewayTags, type GatewayTags } from '../core/gateway/gateway-tags.
 import { resolveProvider } from '../core/gateway/resolve-provider.js';
 import type { SessionReservation } from '../core/gateway/session-ledger.js';
 import type { NormalizedUsage } from '../core/usage/normalized-usage.js';
+import { callUpstream, type UpstreamAnswer } from './call-upstream.js';
 import type { InFlightCalls } from './in-flight-calls.js';
 import { fieldOf, parseJson, stringField } from './json-fields.js';
 import { lookUpResponseCache, storeCachedAnswer, StreamCapture, type CacheLookup } from './look-up-response-cache.js';
@@ -19,7 +20,7 @@ import type { EndpointAdapter, ProviderAdapter } from './provider-adapter.js';
 import { relayStream } from './relay-stream.js';
 import { reserveBudget, worstCaseCost } from './reserve-budget.js';
 import { reserveSession } from './reserve-session.js';
-import { clientResponseHeaders, upstreamRequestHeaders } from './upstream-headers.js';
+import { clientResponseHeaderRecord, upstreamRequestHeaders } from './upstream-headers.js';
 
 /** What one proxied route needs. */
 export interface CallRoute {
@@ -244,11 +245,11 @@ export async function forwardCall(request: Request, route: CallRoute): Promise<R
     return refuse(gatewayRefusal('upstream_unreachable', 'upstream', `cannot reach ${upstream.name} at ${upstream.base_url}: ${networkReason(error)}`));
   };
 
-  let response: Response;
+  let response: UpstreamAnswer;
   try {
-    response = await fetch(`${upstream.base_url}${endpoint.upstreamPath}`, {
+    response = await callUpstream(`${upstream.base_url}${endpoint.upstreamPath}`, {
       method: 'POST',
-      headers: upstreamRequestHeaders(request.headers, adapter, upstream.key),
+      headers: Object.fromEntries(upstreamRequestHeaders(request.headers, adapter, upstream.key)),
       body: changed ? JSON.stringify(body) : text,
       signal: abort.signal,
     });
@@ -256,7 +257,9 @@ export async function forwardCall(request: Request, route: CallRoute): Promise<R
     return failure(error);
   }
 
-  const isStream = stream && response.ok && (response.headers.get('content-type') ?? '').includes('text/event-stream') && response.body !== null;
+  const ok = response.status >= 200 && response.status < 300;
+  const contentType = headerValue(response.headers['content-type']);
+  const isStream = stream && ok && (contentType ?? '').includes('text/event-stream');
   if (!isStream) {
     let answer: string;
     try {
@@ -265,18 +268,18 @@ export async function forwardCall(request: Request, route: CallRoute): Promise<R
       return failure(error);
     }
     settle();
-    const headers = clientResponseHeaders(response.headers);
-    for (const [name, value] of Object.entries(routeHeaders)) headers.set(name, value);
-    if (!response.ok) {
+    // A plain record, which the Node adapter hands to writeHead as it is (a Headers would be copied into one).
+    const headers: Record<string, string | string[]> = { ...clientResponseHeaderRecord(response.headers), ...routeHeaders };
+    if (!ok) {
       // The upstream's refusal goes back as it came: its status and body are what the client's SDK understands.
       record({ status: 'error', usage: null, estimated: false, upstreamStatus: response.status });
-      return new Response(answer, { status: response.status, headers });
+      return answerWith(answer, response.status, headers);
     }
     const parsed = parseJson(answer);
     const usage = readUsage(() => endpoint.responseUsage(parsed));
     // Only a whole 200 answer is worth serving again; an error or a partial answer is asked anew.
     if (cacheLookup !== undefined && response.status === 200 && !clientGone) {
-      storeCachedAnswer(services, cacheLookup, { body: answer, contentType: response.headers.get('content-type') ?? 'application/json', upstreamId: stringField(parsed, 'id') });
+      storeCachedAnswer(services, cacheLookup, { body: answer, contentType: contentType ?? 'application/json', upstreamId: stringField(parsed, 'id') });
     }
     const event = record({
       status: clientGone ? 'cancelled' : 'ok',
@@ -287,16 +290,16 @@ export async function forwardCall(request: Request, route: CallRoute): Promise<R
       upstreamId: stringField(parsed, 'id'),
     });
     const cost = services.priceOf(event);
-    if (cost !== null) headers.set('x-unitcost-cost-usd', formatPicodollarsExact(cost));
-    return new Response(answer, { status: response.status, headers });
+    if (cost !== null) headers['x-unitcost-cost-usd'] = formatPicodollarsExact(cost);
+    return answerWith(answer, response.status, headers);
   }
 
   // From here the idle timeout of the relay applies, and the relay hears of the client leaving itself.
   settle();
-  const upstreamBody = response.body!;
+  const upstreamBody = response.stream();
   // A stream is kept as the events its client was sent, and replayed as they were to the next identical streamed request.
   const capture = cacheLookup === undefined || response.status !== 200 ? undefined : new StreamCapture();
-  const streamContentType = response.headers.get('content-type') ?? 'text/event-stream';
+  const streamContentType = contentType ?? 'text/event-stream';
   const relayed = relayStream({
     upstream: upstreamBody,
     observer: endpoint.observeStream({ usageInjected, estimatedInputTokens }),
@@ -326,10 +329,18 @@ export async function forwardCall(request: Request, route: CallRoute): Promise<R
     void relayed.cancel();
     return new Response(null, { status: 499 });
   }
-  const headers = clientResponseHeaders(response.headers);
-  for (const [name, value] of Object.entries(routeHeaders)) headers.set(name, value);
   // The cost is known only at the end of a stream, after the headers have gone: it is in the stored event.
-  return new Response(relayed, { status: response.status, headers });
+  return answerWith(relayed, response.status, { ...clientResponseHeaderRecord(response.headers), ...routeHeaders });
+}
+
+// @hono/node-server passes a record of headers straight to Node's writeHead, which takes a list for a repeated
+// header (set-cookie); the Fetch type admits only strings, hence the cast.
+function answerWith(body: string | ReadableStream<Uint8Array>, status: number, headers: Record<string, string | string[]>): Response {
+  return new Response(body, { status, headers: headers as Record<string, string> });
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function readUsage(read: () => NormalizedUsage): NormalizedUsage | null {
@@ -346,8 +357,10 @@ function estimateInputTokens(body: string): number {
   return Math.ceil(body.length / 4);
 }
 
-// undici's "fetch failed" hides the reason in `cause`; its code (ECONNREFUSED, ECONNRESET) is what helps.
+// A socket error carries its code (ECONNREFUSED, ECONNRESET), which is what helps; fetch's hid it in `cause`.
 function networkReason(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && code !== 'ABORT_ERR') return code;
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
   if (typeof cause?.code === 'string') return cause.code;
   if (typeof cause?.message === 'string') return cause.message;

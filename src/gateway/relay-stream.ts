@@ -27,7 +27,7 @@ export interface RelayOptions {
   upstreamName: string;
   /** Encodes a failure as an event of the client's API. */
   errorEvent(refusal: GatewayRefusal): string;
-  /** Stops the upstream request (its fetch), once nothing more is to be read. */
+  /** Stops the upstream request, once nothing more is to be read. */
   abortUpstream(): void;
   now(): number;
   /** Hears each upstream event passed on to the client (not the gateway's own error events), e.g. for the response cache. */

@@ -1,11 +1,12 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { SecretKey } from '../core/gateway/secret-key.js';
 import type { ProviderAdapter } from './provider-adapter.js';
 
-// Hop-by-hop headers belong to one connection, not the request. accept-encoding is left to fetch, which
-// decompresses what it asked for; passing the client's on would hand back bytes fetch had already decoded.
+// Hop-by-hop headers belong to one connection, not the request. accept-encoding is not passed on: the gateway
+// decodes what it reads (for usage and the cache), so the client's would be answered with bytes already decoded.
 const notForwarded = new Set(['connection', 'keep-alive', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'accept-encoding']);
 
-// fetch has decoded the body and may re-chunk it, so the upstream's framing headers no longer describe it.
+// The gateway has decoded the body and may re-chunk it, so the upstream's framing headers no longer describe it.
 const notReturned = new Set(['content-encoding', 'content-length', 'transfer-encoding', 'connection', 'keep-alive']);
 
 /**
@@ -29,5 +30,15 @@ export function clientResponseHeaders(upstream: Headers): Headers {
   upstream.forEach((value, name) => {
     if (!notReturned.has(name)) headers.append(name, value);
   });
+  return headers;
+}
+
+/** The same headers as a plain record, the form node:http writes without converting (set-cookie stays a list). */
+export function clientResponseHeaderRecord(upstream: IncomingHttpHeaders): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (const name in upstream) {
+    const value = upstream[name];
+    if (value !== undefined && !notReturned.has(name)) headers[name] = value;
+  }
   return headers;
 }
