@@ -4,7 +4,7 @@ import { convertAnthropicUsage } from '../core/usage/convert-anthropic-usage.js'
 import { convertUsage } from '../core/usage/convert-usage.js';
 import { normalizedUsage, type NormalizedUsage } from '../core/usage/normalized-usage.js';
 import { fieldOf, parseJson, stringField } from './json-fields.js';
-import type { EndpointAdapter, ObservedEvent, ProviderAdapter, StreamObserver } from './provider-adapter.js';
+import { streamProgress, type EndpointAdapter, type ObservedEvent, type ProviderAdapter, type StreamObserver } from './provider-adapter.js';
 import type { SseEvent } from './sse-splitter.js';
 
 const passed: ObservedEvent = { forward: true, token: false };
@@ -19,17 +19,8 @@ function observeMessagesStream(options: { estimatedInputTokens: number }): Strea
   let lastDelta: unknown;
   let usage: NormalizedUsage | null = null;
   let deltas = 0;
-  const state = { complete: false, failed: false, upstreamId: undefined as string | undefined };
-  return {
-    get complete() {
-      return state.complete;
-    },
-    get failed() {
-      return state.failed;
-    },
-    get upstreamId() {
-      return state.upstreamId;
-    },
+  const state = streamProgress();
+  return Object.assign(state, {
     observe(event: SseEvent): ObservedEvent {
       const type = event.event ?? stringField(parseJson(event.data), 'type');
       if (type === 'content_block_delta') {
@@ -66,7 +57,7 @@ function observeMessagesStream(options: { estimatedInputTokens: number }): Strea
       }
       return normalizedUsage({ inputTotal: options.estimatedInputTokens, outputTotal: deltas });
     },
-  };
+  });
 }
 
 const messages: EndpointAdapter = {

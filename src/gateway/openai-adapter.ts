@@ -3,7 +3,7 @@ import { convertUsage } from '../core/usage/convert-usage.js';
 import { convertOpenaiChatStreamUsage, convertOpenaiResponsesStreamUsage } from '../core/usage/convert-openai-stream-usage.js';
 import { normalizedUsage, type NormalizedUsage } from '../core/usage/normalized-usage.js';
 import { fieldOf, parseJson, stringField } from './json-fields.js';
-import type { EndpointAdapter, ObservedEvent, ProviderAdapter, StreamObserver } from './provider-adapter.js';
+import { streamProgress, type EndpointAdapter, type ObservedEvent, type ProviderAdapter, type StreamObserver } from './provider-adapter.js';
 import type { SseEvent } from './sse-splitter.js';
 
 const passed: ObservedEvent = { forward: true, token: false };
@@ -20,17 +20,8 @@ const contentDelta = /"(?:content|refusal)":\s*"(?!")|"tool_calls":\s*\[|"audio"
 function observeChatStream(options: { usageInjected: boolean; estimatedInputTokens: number }): StreamObserver {
   let usage: NormalizedUsage | null = null;
   let contentChunks = 0;
-  const state = { complete: false, failed: false, upstreamId: undefined as string | undefined };
-  return {
-    get complete() {
-      return state.complete;
-    },
-    get failed() {
-      return state.failed;
-    },
-    get upstreamId() {
-      return state.upstreamId;
-    },
+  const state = streamProgress();
+  return Object.assign(state, {
     observe(event: SseEvent): ObservedEvent {
       if (event.data === '[DONE]') return passed;
       // Most chunks carry one delta and nothing else the gateway needs: they are scanned, not parsed.
@@ -57,7 +48,7 @@ function observeChatStream(options: { usageInjected: boolean; estimatedInputToke
     },
     usage: () => usage,
     estimate: () => normalizedUsage({ inputTotal: options.estimatedInputTokens, outputTotal: contentChunks }),
-  };
+  });
 }
 
 // Streams of the Responses API end with one of these, carrying the response and its usage.
@@ -67,17 +58,8 @@ const finalResponseEvents = new Set(['response.completed', 'response.incomplete'
 function observeResponsesStream(options: { estimatedInputTokens: number }): StreamObserver {
   let usage: NormalizedUsage | null = null;
   let deltas = 0;
-  const state = { complete: false, failed: false, upstreamId: undefined as string | undefined };
-  return {
-    get complete() {
-      return state.complete;
-    },
-    get failed() {
-      return state.failed;
-    },
-    get upstreamId() {
-      return state.upstreamId;
-    },
+  const state = streamProgress();
+  return Object.assign(state, {
     observe(event: SseEvent): ObservedEvent {
       // The event line names the type, so the many delta events are counted without parsing them.
       const type = event.event ?? stringField(parseJson(event.data), 'type');
@@ -100,7 +82,7 @@ function observeResponsesStream(options: { estimatedInputTokens: number }): Stre
     },
     usage: () => usage,
     estimate: () => normalizedUsage({ inputTotal: options.estimatedInputTokens, outputTotal: deltas }),
-  };
+  });
 }
 
 function noStream(): StreamObserver {

@@ -26,6 +26,11 @@ export interface StreamObserver {
   estimate(): NormalizedUsage;
 }
 
+/** What a stream observer has seen so far. The observer is this object itself, so the relay reads each change as it happens. */
+export function streamProgress(): { complete: boolean; failed: boolean; upstreamId: string | undefined } {
+  return { complete: false, failed: false, upstreamId: undefined };
+}
+
 /**
  * One route of an API, declared as data where it can be: the request fields the gateway may set, and
  * functions only where a wire format must be read (usage in a response, events in a stream).
