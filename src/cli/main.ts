@@ -18,6 +18,7 @@ import { registerSimulateCommand } from './simulate-command.js';
 import { registerOptimizeCommand } from './optimize-command.js';
 import { registerGatewayCommand } from './gateway-command.js';
 import { registerBudgetsCommand } from './budgets-command.js';
+import { registerPushCommand } from './push-command.js';
 
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
@@ -48,6 +49,7 @@ export function buildProgram(context: CliContext): Command {
   registerOptimizeCommand(program, context);
   registerGatewayCommand(program, context);
   registerBudgetsCommand(program, context);
+  registerPushCommand(program, context);
   return program;
 }
 

@@ -24,6 +24,7 @@ export interface ServeOptions {
   gateway?: boolean;
   gatewayPort?: string;
   gatewayHost?: string;
+  maxBatchItems?: string;
 }
 
 // The demo `npm start` loads: three months of four features, big enough for every chart, quick to load.
@@ -48,6 +49,7 @@ export function registerServeCommand(program: Command, context: CliContext): voi
     .option('--gateway', 'also run the OpenAI- and Anthropic-compatible gateway (as `unitcost gateway`) on its own port, recording into this server')
     .option('--gateway-port <n>', 'the gateway\'s port (default 8788, as `unitcost gateway`; implies --gateway)')
     .option('--gateway-host <address>', 'the gateway\'s address (default 127.0.0.1): it spends provider keys and asks for no unitcost key, so keep it on loopback unless something else guards it')
+    .option('--max-batch-items <n>', 'records one POST /v1/events may carry (default 10000); /healthz says it, and `unitcost push` sizes its batches by it')
     .option('--log-level <level>', `request log level: ${logLevels.join(', ')} (default: info, or warn on a terminal)`)
     .addHelpText(
       'after',
@@ -82,6 +84,10 @@ Examples:
 export async function runServe(options: ServeOptions, context: CliContext, until: Promise<void> = stopSignal()): Promise<void> {
   const port = Number(options.port);
   if (!/^\d+$/.test(options.port) || port > 65_535) throw new UnitcostError('invalid_argument', `--port must be a port number from 0 to 65535, got "${options.port}"`, { field: '--port' });
+  const maxBatchItems = options.maxBatchItems === undefined ? undefined : Number(options.maxBatchItems);
+  if (maxBatchItems !== undefined && (!Number.isInteger(maxBatchItems) || maxBatchItems <= 0)) {
+    throw new UnitcostError('invalid_argument', `--max-batch-items must be a positive whole number, got "${options.maxBatchItems}"`, { field: '--max-batch-items' });
+  }
   const otlpPort = options.otlpPort === undefined ? undefined : Number(options.otlpPort);
   if (options.otlpPort !== undefined && (!/^\d+$/.test(options.otlpPort) || otlpPort! > 65_535)) {
     throw new UnitcostError('invalid_argument', `--otlp-port must be a port number from 0 to 65535, got "${options.otlpPort}"`, { field: '--otlp-port' });
@@ -107,7 +113,15 @@ export async function runServe(options: ServeOptions, context: CliContext, until
   try {
     const keyed = services.keys.hasActiveKeys();
     const host = keyed ? (options.host ?? '0.0.0.0') : '127.0.0.1';
-    running = await startServer({ services, host, port, dashboardRoot, logLevel: logLevel as (typeof logLevels)[number], ...(otlpPort === undefined ? {} : { otlpPort }) });
+    running = await startServer({
+      services,
+      host,
+      port,
+      dashboardRoot,
+      logLevel: logLevel as (typeof logLevels)[number],
+      ...(otlpPort === undefined ? {} : { otlpPort }),
+      ...(maxBatchItems === undefined ? {} : { limits: { maxItems: maxBatchItems } }),
+    });
     context.io.stderr(`unitcost serving ${services.storeLocation}\n`);
     if (!keyed) {
       const ignored = options.host !== undefined && !isLoopbackHost(options.host) ? ` (--host ${options.host} ignored)` : '';

@@ -64,7 +64,7 @@ export function createServer(options: ServerOptions): { app: Hono<{ Variables: A
 
   // Reports by day or by user run to megabytes of JSON; gzip makes them a tenth of that for remote browsers.
   app.use('/v1/*', compress({ encoding: 'gzip', threshold: 32 * 1024 }));
-  app.route('/', systemRoutes(policy, metrics, () => document));
+  app.route('/', systemRoutes(policy, metrics, () => document, limits));
   app.route('/', catalogRoutes(services, policy));
   app.route('/', eventsRoutes(services, policy, limits));
   app.route('/', otlpRoutes(services, policy, limits));

@@ -63,7 +63,7 @@ const errorResponses = {
 /** Every operation of the server, described. */
 export function operationSpecs(reportParameters: Parameter[], kpiParameters: Parameter[]): OperationSpec[] {
   return [
-    { method: 'get', path: '/healthz', summary: 'Liveness: the server answers and its store is open.', scope: null, responses: { '200': '{ status: "ok", store }' } },
+    { method: 'get', path: '/healthz', summary: 'Liveness: the server answers and its store is open.', scope: null, responses: { '200': '{ status: "ok", limits: { events: { max_items, max_body_bytes, max_decoded_bytes } } }: the batch limits of POST /v1/events, for clients that size their batches' } },
     { method: 'get', path: '/openapi.json', summary: 'This document.', scope: null, responses: { '200': 'OpenAPI 3.1' } },
     {
       method: 'get',

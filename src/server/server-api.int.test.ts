@@ -73,10 +73,10 @@ describe('the HTTP API without keys, on loopback', () => {
     await api.close();
   });
 
-  it('answers /healthz', async () => {
+  it('answers /healthz with the batch limits of POST /v1/events, which unitcost push sizes its batches by', async () => {
     const response = await api.get('/healthz');
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok' });
+    expect(await response.json()).toEqual({ status: 'ok', limits: { events: { max_items: 50, max_body_bytes: 16 * 1024 * 1024, max_decoded_bytes: 64 * 1024 * 1024 } } });
   });
 
   it('lists models with the same JSON as `unitcost models --json`', async () => {
