@@ -19,6 +19,7 @@ import { registerOptimizeCommand } from './optimize-command.js';
 import { registerGatewayCommand } from './gateway-command.js';
 import { registerBudgetsCommand } from './budgets-command.js';
 import { registerPushCommand } from './push-command.js';
+import { registerReconcileCommand } from './reconcile-command.js';
 
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
@@ -50,6 +51,7 @@ export function buildProgram(context: CliContext): Command {
   registerGatewayCommand(program, context);
   registerBudgetsCommand(program, context);
   registerPushCommand(program, context);
+  registerReconcileCommand(program, context);
   return program;
 }
 

@@ -1,4 +1,5 @@
 import type { EventWriter } from './event-writer.js';
+import type { ReconcileReader } from './reconcile-reader.js';
 import type { ReportReader } from './report-reader.js';
 import type { SimulationReplayer } from './simulation-replayer.js';
 
@@ -6,7 +7,7 @@ import type { SimulationReplayer } from './simulation-replayer.js';
  * A storage backend: writes events and answers report queries. Every backend passes the one contract
  * suite in store-contract.ts.
  */
-export interface Store extends EventWriter, ReportReader, SimulationReplayer {
+export interface Store extends EventWriter, ReportReader, SimulationReplayer, ReconcileReader {
   /** Where the store lives, for messages (a file path, a URL). */
   readonly location: string;
   /** Releases the store's files and connections. */

@@ -9,6 +9,9 @@ import { refreshReportSummaries } from './report-summaries.js';
 import type { FeatureTrafficProfile, ReplayQuery, SimulationGroupRow } from '../simulation-replayer.js';
 import { featureProfiles, replayAggregates } from './simulate-replay.js';
 
+import type { RecordedProviderDay } from '../reconcile-reader.js';
+import { createDuckdbReconcileReader } from './reconcile-sql.js';
+
 const checkpointThreshold = '16MB';
 
 /** The embedded store: one DuckDB file holding events, prices, outcomes and revenue. */
@@ -110,5 +113,9 @@ export class DuckdbStore implements Store {
 
   featureProfiles(range: TimeRange): Promise<FeatureTrafficProfile[]> {
     return featureProfiles(this.database.connection, range);
+  }
+
+  recordedByProviderDay(query: { provider: string; range: TimeRange }): Promise<RecordedProviderDay[]> {
+    return createDuckdbReconcileReader(this.database.connection).recordedByProviderDay(query);
   }
 }
