@@ -1,13 +1,17 @@
 import { PriceCatalog } from '../core/catalog/price-catalog.js';
 import { loadConfig } from '../config/load-config.js';
 import type { UnitcostConfig } from '../config/unitcost-config.js';
-import { loadBundledProviders } from './load-bundled-providers.js';
+import { loadActivePriceData, type ActivePriceData } from './catalog/price-data.js';
 
 /** The services every surface (CLI, server, gateway) is a thin shell over. */
 export interface App {
   config: UnitcostConfig;
   configFile: string | undefined;
+  /** The directory the config was looked for in (the working directory unless told): where files beside it go. */
+  directory: string;
   catalog: PriceCatalog;
+  /** The price data the catalog is built on: the bundled package's, or a newer file from `unitcost catalog update`. */
+  priceData: ActivePriceData;
   /** The clock, passed in so that tests and replays can fix "now". */
   now: () => Date;
   /** $UNITCOST_API_KEY, sent when the CLI reads through a running server. */
@@ -29,10 +33,12 @@ export function createApp(options: AppOptions = {}): App {
     ...(options.directory !== undefined ? { directory: options.directory } : {}),
     ...(options.environment !== undefined ? { environment: options.environment } : {}),
   });
-  const catalog = new PriceCatalog(loadBundledProviders(), {
+  const directory = options.directory ?? process.cwd();
+  const priceData = loadActivePriceData(file, directory);
+  const catalog = new PriceCatalog(priceData.providers, {
     models: config.models,
     discounts: config.discounts,
     prices: config.prices,
   });
-  return { config, configFile: file, catalog, now: options.now ?? (() => new Date()), ...(apiKey === undefined ? {} : { apiKey }) };
+  return { config, configFile: file, directory, catalog, priceData, now: options.now ?? (() => new Date()), ...(apiKey === undefined ? {} : { apiKey }) };
 }

@@ -6,7 +6,6 @@ import { ingestInput, type IngestProgress } from '../ingest/ingest-input.js';
 import { addTotals, emptyTotals, type IngestTotals } from '../ingest/ingest-totals.js';
 import { RejectFile } from '../ingest/reject-file.js';
 import { conversionWorkersAvailable, localConversion, workerConversion, type LineConversion } from '../ingest/line-conversion.js';
-import { loadBundledProviders } from './load-bundled-providers.js';
 import type { EventWriter } from '../store/event-writer.js';
 import type { App } from './create-app.js';
 
@@ -69,7 +68,7 @@ export async function ingestFiles(
   const context = { catalog: app.catalog, hashContent };
   const nowMs = app.now().getTime();
   const useWorker = options.worker === true && conversionWorkersAvailable();
-  const workerCatalog = { providers: loadBundledProviders(), overrides: { models: app.config.models, discounts: app.config.discounts, prices: app.config.prices } };
+  const workerCatalog = { providers: app.priceData.providers, overrides: { models: app.config.models, discounts: app.config.discounts, prices: app.config.prices } };
   // A worker costs a thread and a second catalog; worth it from a few megabytes of input on.
   const conversion = (file: string, totalBytes: number | undefined): LineConversion =>
     useWorker && (totalBytes === undefined || totalBytes > workerThresholdBytes) ? workerConversion(workerCatalog, nowMs, file) : localConversion(context, nowMs, file);

@@ -20,6 +20,7 @@ import { registerGatewayCommand } from './gateway-command.js';
 import { registerBudgetsCommand } from './budgets-command.js';
 import { registerPushCommand } from './push-command.js';
 import { registerReconcileCommand } from './reconcile-command.js';
+import { registerCatalogCommand } from './catalog-command.js';
 
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
@@ -52,6 +53,7 @@ export function buildProgram(context: CliContext): Command {
   registerBudgetsCommand(program, context);
   registerPushCommand(program, context);
   registerReconcileCommand(program, context);
+  registerCatalogCommand(program, context);
   return program;
 }
 
