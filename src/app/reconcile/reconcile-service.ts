@@ -18,6 +18,7 @@ export interface ReconcileRequest {
   /** The environment variable holding the admin key (default OPENAI_ADMIN_KEY / ANTHROPIC_ADMIN_KEY). */
   adminKeyEnv?: string;
   adminBaseUrl?: string;
+  /** The store file, when the recorded side is read from it (the CLI). */
   db?: string;
   environment?: Record<string, string | undefined>;
   onPage?: (endpoint: string, page: number) => void;
@@ -27,7 +28,7 @@ export interface ReconcileRequest {
  * `unitcost reconcile`: the provider's reports (files, or pulled live) against what the store recorded
  * over the same days. The store is opened, read and closed; nothing in it changes.
  */
-export async function reconcileWithProvider(app: App, request: ReconcileRequest): Promise<Reconciliation> {
+export async function reconcileWithProvider(app: App, request: ReconcileRequest, readRecorded: RecordedReader = readRecordedFromStoreFile(app, request.db)): Promise<Reconciliation> {
   const fromMs = dayMs(request.from, '--from');
   const toMs = dayMs(request.to, '--to');
   if (toMs <= fromMs) throw new UnitcostError('invalid_argument', `--to (${request.to}) must be after --from (${request.from}): the window is [from, to)`, { field: '--to' });
@@ -43,13 +44,7 @@ export async function reconcileWithProvider(app: App, request: ReconcileRequest)
   if (!reports.some((report) => report.kind === 'usage')) {
     throw new UnitcostError('invalid_argument', `no usage report among the inputs: reconciling needs ${request.provider}'s usage report (tokens per model); the cost report alone cannot tell untracked calls from a price difference`, { field: 'files' });
   }
-  const store = await openStore(app, request.db === undefined ? {} : { db: request.db });
-  let recordedDays: RecordedProviderDay[];
-  try {
-    recordedDays = await store.recordedByProviderDay({ provider: request.provider, range: { fromMs, toMs } });
-  } finally {
-    await store.close();
-  }
+  const recordedDays = await readRecorded({ provider: request.provider, range: { fromMs, toMs } });
   const catalogIds = new Map<string, string>();
   const canonicalModel = (model: string): string => {
     let id = catalogIds.get(model);
@@ -72,6 +67,21 @@ export async function reconcileWithProvider(app: App, request: ReconcileRequest)
     recorded: recordedDays.flatMap((day) => recordedRows(day, canonicalModel)),
     canonicalModel,
   });
+}
+
+/** How the recorded side is read: from the store file (the CLI), or through a running server's own store. */
+export type RecordedReader = (query: { provider: string; range: { fromMs: number; toMs: number } }) => Promise<RecordedProviderDay[]>;
+
+/** Opens the store file, reads, and closes it: the CLI's way, when no server holds the file. */
+export function readRecordedFromStoreFile(app: App, db: string | undefined): RecordedReader {
+  return async (query) => {
+    const store = await openStore(app, db === undefined ? {} : { db });
+    try {
+      return await store.recordedByProviderDay(query);
+    } finally {
+      await store.close();
+    }
+  };
 }
 
 async function loadReports(request: ReconcileRequest, fromMs: number, toMs: number): Promise<LoadedReport[]> {
