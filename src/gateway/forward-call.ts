@@ -16,8 +16,10 @@ import { callUpstream, type UpstreamAnswer } from './call-upstream.js';
 import type { InFlightCalls } from './in-flight-calls.js';
 import { fieldOf, parseJson, stringField } from './json-fields.js';
 import { lookUpResponseCache, storeCachedAnswer, StreamCapture, type CacheLookup } from './look-up-response-cache.js';
+import { lookUpSemanticCache, type SemanticLookup } from './look-up-semantic-cache.js';
 import type { EndpointAdapter, ProviderAdapter } from './provider-adapter.js';
 import { relayStream } from './relay-stream.js';
+import { cascadeFor, runCascade, type CascadeAttempt } from './run-cascade.js';
 import { reserveBudget, worstCaseCost } from './reserve-budget.js';
 import { reserveSession } from './reserve-session.js';
 import { clientResponseHeaderRecord, upstreamRequestHeaders } from './upstream-headers.js';
@@ -52,7 +54,7 @@ type StopReason = 'timeout' | 'client_gone';
  * stream for its usage, forwards, and answers with the upstream's bytes while recording one usage event.
  * The event is queued, never awaited: the store is not on the request's path.
  */
-export async function forwardCall(request: Request, route: CallRoute): Promise<Response> {
+export async function forwardCall(request: Request, route: CallRoute, attempt?: CascadeAttempt): Promise<Response> {
   const { services, adapter, endpoint } = route;
   const startedAtMs = services.now();
   const started = performance.now();
@@ -85,7 +87,14 @@ export async function forwardCall(request: Request, route: CallRoute): Promise<R
 
   const tagResult = readGatewayTags((name) => request.headers.get(name) ?? undefined);
   const tags: GatewayTags = tagResult.ok ? tagResult.tags : {};
-  const routing = tagResult.ok ? chooseRoute(services.config.policies.routes, { tags, model: requestedModel }, Math.random) : ({ routed: false } as const);
+  // A cascade runs the call as two attempts, each back through this function with its model chosen (run-cascade.ts).
+  const cascade = attempt === undefined && tagResult.ok ? cascadeFor(services.config.policies.cascades, endpoint.route, { tags, model: requestedModel }) : undefined;
+  if (cascade !== undefined) {
+    const streamed = body.stream === true && endpoint.request.streams;
+    const forward = (next: Request, nextAttempt: CascadeAttempt): Promise<Response> => forwardCall(next, route, nextAttempt);
+    return runCascade({ ...cascade, request, text, streamed, tags, requestedModel, services, logger: route.logger, forward }).finally(finished);
+  }
+  const routing = attempt?.routing ?? (tagResult.ok ? chooseRoute(services.config.policies.routes, { tags, model: requestedModel }, Math.random) : ({ routed: false } as const));
   const model = routing.routed ? routing.model : requestedModel;
   const requestedProvider = (routing.routed ? routing.provider : undefined) ?? request.headers.get('x-unitcost-provider') ?? undefined;
   const choice = resolveProvider(services.config.upstreams, adapter.api, model, requestedProvider);
@@ -96,6 +105,7 @@ export async function forwardCall(request: Request, route: CallRoute): Promise<R
   let sessionReservation: SessionReservation | undefined;
   let softBudgetsExceeded: string[] = [];
   let responseCache: 'hit' | 'miss' | undefined;
+  let cacheHit: { kind: 'exact' | 'semantic'; similarity?: number } | undefined;
   const eventOf = (end: CallEnd): GatewayUsageEvent =>
     buildGatewayEvent({
       id: callId,
@@ -110,11 +120,15 @@ export async function forwardCall(request: Request, route: CallRoute): Promise<R
       outputCap,
       softBudgetsExceeded,
       responseCache,
+      responseCacheKind: cacheHit?.kind,
+      semanticSimilarity: cacheHit?.similarity,
+      cascade: attempt?.cascade,
       ...end,
     });
   const record = (end: CallEnd): GatewayUsageEvent => {
     const event = eventOf(end);
     services.record(event);
+    attempt?.onRecorded(event);
     if (reservation !== undefined || sessionReservation !== undefined) {
       const cost = services.priceOf(event) ?? 0;
       if (reservation !== undefined) services.budgets.settle(reservation, cost);
@@ -163,6 +177,11 @@ export async function forwardCall(request: Request, route: CallRoute): Promise<R
     headers: request.headers,
     keyHeaders: adapter.keyHeaders,
   });
+  // Only on an exact miss: a semantic lookup costs an embedding call, an exact one nothing. Before the usage is asked for, too.
+  const semanticLookup: SemanticLookup | undefined =
+    cacheLookup?.hit === undefined
+      ? await lookUpSemanticCache(services, { tags, model, upstream: upstream.name, endpoint: endpoint.route, body, streamed: stream, headers: request.headers, keyHeaders: adapter.keyHeaders, logger: route.logger })
+      : undefined;
   const streamUsage = endpoint.request.streamUsage;
   const usageInjected = stream && streamUsage !== undefined && !streamUsage.isSet(body);
   if (usageInjected) {
@@ -184,14 +203,17 @@ export async function forwardCall(request: Request, route: CallRoute): Promise<R
     return undefined;
   };
 
-  if (cacheLookup?.hit !== undefined) {
-    const { hit } = cacheLookup;
+  const hit = cacheLookup?.hit ?? semanticLookup?.hit?.answer;
+  if (hit !== undefined) {
     const refused = reserveStep(true);
     if (refused !== undefined) return refused;
     responseCache = 'hit';
+    const similarity = semanticLookup?.hit?.similarity;
+    cacheHit = similarity === undefined ? { kind: 'exact' } : { kind: 'semantic', similarity: Math.round(similarity * 10_000) / 10_000 };
     // Answered from memory: no upstream call, no budget to hold, and an event of zero tokens so the hit rate is measured.
     const event = record({ status: 'ok', usage: null, estimated: false, upstreamId: hit.upstreamId });
-    const headers = new Headers({ 'content-type': hit.contentType, 'x-unitcost-route': `${upstream.name}/${model}`, 'x-unitcost-cache': 'hit' });
+    const headers = new Headers({ 'content-type': hit.contentType, 'x-unitcost-route': `${upstream.name}/${model}`, 'x-unitcost-cache': 'hit', 'x-unitcost-cache-kind': cacheHit.kind });
+    if (cacheHit.similarity !== undefined) headers.set('x-unitcost-cache-similarity', String(cacheHit.similarity));
     const cost = services.priceOf(event);
     if (cost !== null) headers.set('x-unitcost-cost-usd', formatPicodollarsExact(cost));
     return new Response(hit.body, { status: 200, headers });
@@ -204,7 +226,7 @@ export async function forwardCall(request: Request, route: CallRoute): Promise<R
   const refused = reserveStep(false);
   if (refused !== undefined) return refused;
   // Set only once the call is sure to go upstream, so that refused calls do not count as lookups in the hit rate.
-  if (cacheLookup !== undefined) responseCache = 'miss';
+  if (cacheLookup !== undefined || semanticLookup !== undefined) responseCache = 'miss';
   softBudgetsExceeded = budget.softBudgetsExceeded;
   if (softBudgetsExceeded.length > 0) route.logger.warn({ route: endpoint.route, budgets: softBudgetsExceeded }, 'soft budget exceeded');
 
@@ -278,8 +300,10 @@ export async function forwardCall(request: Request, route: CallRoute): Promise<R
     const parsed = parseJson(answer);
     const usage = readUsage(() => endpoint.responseUsage(parsed));
     // Only a whole 200 answer is worth serving again; an error or a partial answer is asked anew.
-    if (cacheLookup !== undefined && response.status === 200 && !clientGone) {
-      storeCachedAnswer(services, cacheLookup, { body: answer, contentType: contentType ?? 'application/json', upstreamId: stringField(parsed, 'id') });
+    if (response.status === 200 && !clientGone) {
+      const cached = { body: answer, contentType: contentType ?? 'application/json', upstreamId: stringField(parsed, 'id') };
+      if (cacheLookup !== undefined) storeCachedAnswer(services, cacheLookup, cached);
+      semanticLookup?.store(cached);
     }
     const event = record({
       status: clientGone ? 'cancelled' : 'ok',
@@ -298,7 +322,7 @@ export async function forwardCall(request: Request, route: CallRoute): Promise<R
   settle();
   const upstreamBody = response.stream();
   // A stream is kept as the events its client was sent, and replayed as they were to the next identical streamed request.
-  const capture = cacheLookup === undefined || response.status !== 200 ? undefined : new StreamCapture();
+  const capture = (cacheLookup === undefined && semanticLookup === undefined) || response.status !== 200 ? undefined : new StreamCapture();
   const streamContentType = contentType ?? 'text/event-stream';
   const relayed = relayStream({
     upstream: upstreamBody,
@@ -313,7 +337,11 @@ export async function forwardCall(request: Request, route: CallRoute): Promise<R
     onEnd: (outcome) => {
       // Only a stream that ended as the upstream meant it to, with the client there to the end, is worth replaying.
       const captured = outcome.status === 'ok' ? capture?.text() : undefined;
-      if (cacheLookup !== undefined && captured !== undefined) storeCachedAnswer(services, cacheLookup, { body: captured, contentType: streamContentType, upstreamId: outcome.upstreamId });
+      if (captured !== undefined) {
+        const cached = { body: captured, contentType: streamContentType, upstreamId: outcome.upstreamId };
+        if (cacheLookup !== undefined) storeCachedAnswer(services, cacheLookup, cached);
+        semanticLookup?.store(cached);
+      }
       record({
         status: outcome.status,
         usage: outcome.usage,

@@ -12,7 +12,7 @@ export interface CacheLookup {
 }
 
 // An answer larger than this is not held: one long answer should not take the memory of thousands of short ones.
-const maxCachedAnswerLength = 1_000_000;
+export const maxCachedAnswerLength = 1_000_000;
 
 /**
  * Looks a call up in the response cache of its feature, if it has one. The key is a digest of the

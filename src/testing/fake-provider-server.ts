@@ -25,12 +25,20 @@ export interface FakeProviderOptions {
   failWith?: { status: number; body: unknown; times?: number };
   /** Wait this long before answering, so that a test can time a call out or abort it before any byte. */
   delayMs?: number;
+  /** Wait this long before answering an embeddings request only, so that a test can time out a semantic cache lookup. */
+  embeddingDelayMs?: number;
+  /** The length of the embeddings returned (default 4): more makes their similarities tell texts apart, as a real model's do. */
+  embeddingDimensions?: number;
   /** Wait this long between the events of a stream, so that a test can abort mid-stream. */
   streamDelayMs?: number;
   /** End every stream after this many events with the provider's own in-stream error event, as an overloaded API does. */
   streamErrorAfter?: number;
   /** The assistant's answer; streams send it one word per delta. */
   text?: string;
+  /** The answer of particular models, over `text`: a cascade's cheap model can answer otherwise than its capable one. */
+  textByModel?: Record<string, string>;
+  /** Models whose answers stop at their output limit: finish_reason length, an incomplete response, stop_reason max_tokens. */
+  truncatedModels?: string[];
   /**
    * Ids are `chatcmpl-<idPrefix><n>`, `resp_<idPrefix><n>`, `msg_<idPrefix><n>` for the n-th request on this
    * server. Default 'fake'. Give each fake its own prefix when events of several reach one unitcost
@@ -72,7 +80,6 @@ export const fakeUsage = {
 const defaultText = 'Your order ships on Thursday.';
 // Fixed so that two clients sent the same requests get deep-equal results; only ids count requests.
 const created = 1754006760;
-const embeddingVector = [0.0125, -0.5, 0.25, 0.75];
 
 type Json = Record<string, any>;
 type Reply = (response: ServerResponse, request: Json, sequence: number, options: FakeProviderOptions) => Promise<void>;
@@ -142,7 +149,8 @@ const routes: Record<string, Reply> = {
 
 async function replyChat(response: ServerResponse, request: Json, sequence: number, options: FakeProviderOptions): Promise<void> {
   const model = modelOf(request, 'gpt-4.1');
-  const text = options.text ?? defaultText;
+  const text = options.textByModel?.[model] ?? options.text ?? defaultText;
+  const truncated = options.truncatedModels?.includes(model) === true;
   const id = `chatcmpl-${options.idPrefix ?? 'fake'}${sequence}`;
   const head = { created, model, service_tier: 'default', system_fingerprint: 'fp_fake' };
   if (request.stream !== true) {
@@ -151,7 +159,7 @@ async function replyChat(response: ServerResponse, request: Json, sequence: numb
       object: 'chat.completion',
       created,
       model,
-      choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null, annotations: [] }, logprobs: null, finish_reason: 'stop' }],
+      choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null, annotations: [] }, logprobs: null, finish_reason: truncated ? 'length' : 'stop' }],
       usage: fakeUsage.openaiChat,
       service_tier: 'default',
       system_fingerprint: 'fp_fake',
@@ -169,7 +177,7 @@ async function replyChat(response: ServerResponse, request: Json, sequence: numb
   });
   const chunks: Json[] = [chunk({ role: 'assistant', content: '', refusal: null })];
   for (const word of words(text)) chunks.push(chunk({ content: word }));
-  chunks.push(chunk({}, 'stop'));
+  chunks.push(chunk({}, truncated ? 'length' : 'stop'));
   if (includeUsage) chunks.push({ id, object: 'chat.completion.chunk', ...head, choices: [], usage: fakeUsage.openaiChat });
   await sendEvents(
     response,
@@ -182,7 +190,8 @@ async function replyChat(response: ServerResponse, request: Json, sequence: numb
 
 async function replyResponses(response: ServerResponse, request: Json, sequence: number, options: FakeProviderOptions): Promise<void> {
   const model = modelOf(request, 'gpt-5-mini');
-  const text = options.text ?? defaultText;
+  const text = options.textByModel?.[model] ?? options.text ?? defaultText;
+  const truncated = options.truncatedModels?.includes(model) === true;
   const id = `resp_${options.idPrefix ?? 'fake'}${sequence}`;
   const messageId = `msg_${options.idPrefix ?? 'fake'}${sequence}`;
   const base = {
@@ -211,7 +220,7 @@ async function replyResponses(response: ServerResponse, request: Json, sequence:
   };
   const part = { type: 'output_text', annotations: [], logprobs: [], text };
   const item = { id: messageId, type: 'message', status: 'completed', content: [part], role: 'assistant' };
-  const completed = { ...base, status: 'completed', output: [item], usage: fakeUsage.openaiResponses };
+  const completed = { ...base, status: truncated ? 'incomplete' : 'completed', ...(truncated ? { incomplete_details: { reason: 'max_output_tokens' } } : {}), output: [item], usage: fakeUsage.openaiResponses };
   if (request.stream !== true) {
     sendJson(response, 200, completed);
     return;
@@ -226,7 +235,7 @@ async function replyResponses(response: ServerResponse, request: Json, sequence:
     { type: 'response.output_text.done', item_id: messageId, output_index: 0, content_index: 0, text, logprobs: [] },
     { type: 'response.content_part.done', item_id: messageId, output_index: 0, content_index: 0, part },
     { type: 'response.output_item.done', output_index: 0, item },
-    { type: 'response.completed', response: completed },
+    { type: truncated ? 'response.incomplete' : 'response.completed', response: completed },
   ];
   await sendEvents(
     response,
@@ -236,14 +245,19 @@ async function replyResponses(response: ServerResponse, request: Json, sequence:
   );
 }
 
-async function replyEmbeddings(response: ServerResponse, request: Json, _sequence: number): Promise<void> {
+async function replyEmbeddings(response: ServerResponse, request: Json, _sequence: number, options: FakeProviderOptions): Promise<void> {
+  if (options.embeddingDelayMs) await sleep(options.embeddingDelayMs);
   const inputs = Array.isArray(request.input) ? request.input : [request.input];
   // The openai SDK asks for base64 unless the caller chose a format, and decodes it to floats itself.
   const base64 = request.encoding_format === 'base64';
-  const embedding = base64 ? Buffer.from(new Float32Array(embeddingVector).buffer).toString('base64') : embeddingVector;
+  const encoded = (input: unknown): number[] | string => {
+    // The length asked for, as text-embedding-3-* honour `dimensions`.
+    const vector = trigramVector(String(input), typeof request.dimensions === 'number' ? request.dimensions : (options.embeddingDimensions ?? 4));
+    return base64 ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
+  };
   sendJson(response, 200, {
     object: 'list',
-    data: inputs.map((_input: unknown, index: number) => ({ object: 'embedding', index, embedding })),
+    data: inputs.map((input: unknown, index: number) => ({ object: 'embedding', index, embedding: encoded(input) })),
     model: modelOf(request, 'text-embedding-3-small'),
     usage: fakeUsage.embeddings,
   });
@@ -251,7 +265,8 @@ async function replyEmbeddings(response: ServerResponse, request: Json, _sequenc
 
 async function replyMessages(response: ServerResponse, request: Json, sequence: number, options: FakeProviderOptions): Promise<void> {
   const model = modelOf(request, 'claude-sonnet-4-5');
-  const text = options.text ?? defaultText;
+  const text = options.textByModel?.[model] ?? options.text ?? defaultText;
+  const truncated = options.truncatedModels?.includes(model) === true;
   const id = `msg_${options.idPrefix ?? 'fake'}${sequence}`;
   if (request.stream !== true) {
     sendJson(response, 200, {
@@ -260,7 +275,7 @@ async function replyMessages(response: ServerResponse, request: Json, sequence: 
       role: 'assistant',
       model,
       content: [{ type: 'text', text }],
-      stop_reason: 'end_turn',
+      stop_reason: truncated ? 'max_tokens' : 'end_turn',
       stop_sequence: null,
       usage: fakeUsage.anthropic,
     });
@@ -276,7 +291,7 @@ async function replyMessages(response: ServerResponse, request: Json, sequence: 
     { type: 'ping' },
     ...words(text).map((word) => ({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: word } })),
     { type: 'content_block_stop', index: 0 },
-    { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: fakeUsage.anthropic.output_tokens } },
+    { type: 'message_delta', delta: { stop_reason: truncated ? 'max_tokens' : 'end_turn', stop_sequence: null }, usage: { output_tokens: fakeUsage.anthropic.output_tokens } },
     { type: 'message_stop' },
   ];
   await sendEvents(
@@ -299,6 +314,22 @@ async function sendEvents(response: ServerResponse, events: ServerSentEvent[], o
     response.write(`${event === undefined ? '' : `event: ${event}\n`}data: ${data}\n\n`);
   }
   response.end();
+}
+
+/**
+ * A stand-in for an embedding model: the text's character trigrams (lowercased), each hashed (FNV-1a) to a
+ * dimension and a sign. Texts that share most trigrams (a typo, a word more) are close in cosine similarity,
+ * texts that share few are far, which is all a semantic cache needs to be tested against.
+ */
+function trigramVector(text: string, dimensions: number): number[] {
+  const vector = new Array<number>(dimensions).fill(0);
+  const padded = `  ${text.toLowerCase()} `;
+  for (let index = 0; index + 3 <= padded.length; index += 1) {
+    let hash = 0x811c9dc5;
+    for (const character of padded.slice(index, index + 3)) hash = Math.imul(hash ^ character.charCodeAt(0), 0x01000193) >>> 0;
+    vector[hash % dimensions]! += hash & 0x80000000 ? -1 : 1;
+  }
+  return vector;
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {

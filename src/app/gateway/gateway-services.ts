@@ -3,6 +3,7 @@ import { loadGatewayConfig, type LoadedGatewayConfig } from '../../config/gatewa
 import { BudgetLedger } from '../../core/gateway/budget-ledger.js';
 import type { GatewayUsageEvent } from '../../core/gateway/gateway-event.js';
 import { ResponseCache } from '../../core/gateway/response-cache.js';
+import { SemanticCache } from '../../core/gateway/semantic-cache.js';
 import { SessionLedger } from '../../core/gateway/session-ledger.js';
 import { parseEventRecord } from '../../core/events/parse-event-record.js';
 import { toStoredUsageRow } from '../../core/events/to-stored-row.js';
@@ -33,6 +34,8 @@ export interface GatewayServices {
   budgets: BudgetLedger;
   /** The exact response caches of gateway.policies.response_cache, in this process's memory. */
   responseCache: ResponseCache<CachedAnswer>;
+  /** The semantic caches of gateway.policies.semantic_cache, in this process's memory. */
+  semanticCache: SemanticCache<CachedAnswer>;
   /** Calls and spend per session under gateway.policies.sessions, in this process's memory. */
   sessions: SessionLedger;
   /** Queues the event for the store or the server; never waits for the write. */
@@ -129,6 +132,7 @@ export function assembleGatewayServices(app: App, parts: GatewayParts): GatewayS
     },
     budgets: parts.budgets,
     responseCache: new ResponseCache<CachedAnswer>(parts.config.policies.response_cache),
+    semanticCache: new SemanticCache<CachedAnswer>(parts.config.policies.semantic_cache),
     sessions: new SessionLedger(parts.config.policies.sessions),
     record: (event) => recorder.record(event),
     recorderCounters: () => recorder.counters(),

@@ -9,7 +9,7 @@ describe('gatewayConfigSchema', () => {
       anthropic: { api: 'anthropic', base_url: 'https://api.anthropic.com' },
     });
     expect(config.timeouts).toEqual({ upstream_ms: 600_000, stream_idle_ms: 120_000, drain_after_abort_ms: 10_000 });
-    expect(config.policies).toEqual({ output_caps: [], routes: [], response_cache: [], sessions: [], reserve_output_tokens: 4096 });
+    expect(config.policies).toEqual({ output_caps: [], routes: [], response_cache: [], semantic_cache: [], sessions: [], cascades: [], reserve_output_tokens: 4096 });
   });
 
   it('fills in the api and address of a provider named after its API', () => {

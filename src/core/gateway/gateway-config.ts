@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { compileJsonSchema } from './json-schema-check.js';
+import { matchesModelPattern } from './model-pattern.js';
 
 /** The wire formats the gateway speaks: each provider upstream speaks one of them. */
 export const gatewayApis = ['openai', 'anthropic'] as const;
@@ -95,6 +97,42 @@ export const responseCacheRuleSchema = z
   })
   .strict();
 
+/** A semantic cache for matching calls: a prompt close enough in meaning to one answered before gets that answer. */
+export const semanticCacheRuleSchema = z
+  .object({
+    when: policyMatchSchema.prefault({}),
+    // The prompt is embedded by a model of an OpenAI-compatible upstream (its /embeddings), so the lookup is billed
+    // like any call and recorded as one: that cost is what the lever costs.
+    embedding: z
+      .object({
+        model: z.string().min(1, 'must name an embedding model, e.g. text-embedding-3-small'),
+        // Named when several upstreams speak the OpenAI API; else the usual provider choice for that model applies.
+        provider: z.string().min(1).optional(),
+        // Shorter embeddings, for models that can give them (OpenAI's text-embedding-3-*): a lookup compares every
+        // entry of its partition, so 512 dimensions instead of 1,536 make it three times faster and smaller.
+        dimensions: z.number().int('must be a whole number').positive('must be at least 1').max(8192, 'must be at most 8192').optional(),
+        // A lookup sits on the request's path: past this the call goes upstream as a miss, never fails.
+        timeout_ms: z.number().int('must be a whole number of milliseconds').positive('must be at least 1').max(60_000, 'must be at most 60000: a slow lookup delays every call it cannot answer').default(2000),
+      })
+      .strict(),
+    // Cosine similarity of the two prompts' embeddings. Below ~0.9 different questions start to share answers.
+    min_similarity: z
+      .number({ error: () => 'must be a cosine similarity, e.g. 0.95' })
+      .gt(0, 'must be above 0: it is the cosine similarity two prompts need to share an answer, e.g. 0.95')
+      .max(1, 'must be at most 1, the similarity of identical prompts'),
+    // An answer goes stale: the lifetime is always said, as for the exact cache.
+    ttl_seconds: z.number().int('must be a whole number of seconds').positive('must be at least 1'),
+    // Each lookup compares the prompt with every entry of its partition, and each entry holds a vector and an answer
+    // in memory: the bound keeps both the lookup time and the memory in check.
+    max_entries: z
+      .number()
+      .int('must be a whole number')
+      .positive('must be at least 1')
+      .max(100_000, 'must be at most 100000: each lookup compares the prompt with every entry')
+      .default(10_000),
+  })
+  .strict();
+
 /** Step caps and budgets per session (x-unitcost-session): what stops a runaway agent loop before the invoice does. */
 export const sessionLimitSchema = z
   .object({
@@ -109,6 +147,84 @@ export const sessionLimitSchema = z
   .strict()
   .refine((rule) => rule.max_calls !== undefined || rule.max_usd !== undefined, { message: 'must set max_calls, max_usd or both', path: ['max_calls'] });
 
+const cascadeTargetSchema = z
+  .object({
+    model: z.string().min(1, 'must name a model'),
+    // Named when the model lives on another upstream of the same API; else the usual provider choice applies.
+    provider: z.string().min(1).optional(),
+  })
+  .strict();
+
+// The text checks compile here, at start: a regex or a schema that cannot be used would otherwise fail every call.
+const jsonSchemaCheckSchema = z
+  .object({ json_schema: z.record(z.string(), z.unknown(), { error: () => 'must be a JSON schema object, e.g. { type: object, required: [answer] }' }) })
+  .strict()
+  .superRefine((check, context) => {
+    const compiled = compileJsonSchema(check.json_schema);
+    if (!compiled.ok) context.addIssue({ code: 'custom', path: ['json_schema', ...compiled.path], message: compiled.message });
+  });
+
+const regexCheckSchema = z
+  .object({
+    // JavaScript syntax; the whole answer's text is tested, so anchor it (^…$) to require a form rather than a fragment.
+    regex: z.string().min(1, 'must not be empty'),
+    // g and y would make a test depend on the one before it, hence only these.
+    flags: z.string().regex(/^[imsu]*$/, 'may hold only the flags i, m, s and u').optional(),
+    // no_match: the answer must match (a form it must have); match: the answer must not (e.g. "I don't know").
+    escalate_if: z.enum(['no_match', 'match'], { error: () => 'must be no_match (escalate when the answer does not match) or match' }).default('no_match'),
+  })
+  .strict()
+  .superRefine((check, context) => {
+    try {
+      new RegExp(check.regex, check.flags);
+    } catch (error) {
+      context.addIssue({ code: 'custom', path: ['regex'], message: `is not a valid regular expression: ${(error instanceof Error ? error.message : String(error)).replace(/^Invalid regular expression: /, '')}` });
+    }
+  });
+
+const escalationNames = ['error', 'length'] as const;
+const escalationHelp = `must be error, length, { json_schema: {...} } or { regex: '...' }`;
+
+/** One reason a cascade's first answer is not good enough. */
+export type EscalationCheck = (typeof escalationNames)[number] | z.output<typeof jsonSchemaCheckSchema> | z.output<typeof regexCheckSchema>;
+
+// Picked by shape rather than by z.union, whose failure says only "Invalid input": the error here says which check is wrong and why.
+const escalationCheckSchema = z.unknown().transform((value, context): EscalationCheck => {
+  const schema =
+    typeof value === 'string'
+      ? z.enum(escalationNames, { error: () => `${escalationHelp}; got "${value}"` })
+      : typeof value === 'object' && value !== null && 'json_schema' in value
+        ? jsonSchemaCheckSchema
+        : typeof value === 'object' && value !== null && 'regex' in value
+          ? regexCheckSchema
+          : undefined;
+  if (schema === undefined) {
+    context.addIssue({ code: 'custom', message: escalationHelp });
+    return z.NEVER;
+  }
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) context.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  return z.NEVER;
+});
+
+/** A cascade: matching calls go to a cheap model first, and to a capable one when that answer fails a check. */
+export const cascadeRuleSchema = z
+  .object({
+    // `when.model` sees the model the client asked for.
+    when: policyMatchSchema.prefault({}),
+    first: cascadeTargetSchema,
+    // Left out, the escalated call goes to the model the client asked for.
+    then: cascadeTargetSchema.optional(),
+    // The first answer escalates when any check fails: an error, a cut-off answer, or text of the wrong form.
+    escalate_on: z.array(escalationCheckSchema).min(1, 'must list at least one check: error, length, { json_schema: {...} } or { regex: ... }'),
+  })
+  .strict()
+  .refine((rule) => rule.then === undefined || rule.then.model !== rule.first.model || rule.then.provider !== rule.first.provider, {
+    message: 'names the model of first: a cascade escalates to another model',
+    path: ['then', 'model'],
+  });
+
 /** The gateway's levers. */
 export const gatewayPoliciesSchema = z
   .object({
@@ -118,8 +234,12 @@ export const gatewayPoliciesSchema = z
     routes: z.array(routeRuleSchema).default([]),
     // The first rule that matches decides whether and how long a call's answer is cached; features without one are never cached.
     response_cache: z.array(responseCacheRuleSchema).default([]),
+    // Looked up only when the exact cache has no answer; the first rule that matches applies, other features are never looked up.
+    semantic_cache: z.array(semanticCacheRuleSchema).default([]),
     // The first rule that matches a call carrying x-unitcost-session limits that session; calls without the header are not limited.
     sessions: z.array(sessionLimitSchema).default([]),
+    // The first rule that matches takes the call: a cheap model first, the capable one when its answer fails a check.
+    cascades: z.array(cascadeRuleSchema).default([]),
     // Budgets live in the config's top-level `budgets:` (governance reads them too). Each call reserves its worst
     // case on them before it goes upstream, so concurrent calls cannot overspend together; this is the output a
     // reservation assumes for a request that sets no limit of its own (an output cap sets one).
@@ -169,6 +289,34 @@ export const gatewayConfigSchema = z
       }
       providers[name] = { ...provider, api: api as GatewayApi, base_url: baseUrl.replace(/\/+$/, '') };
     }
+    // Checked at start rather than at the first lookup: a semantic cache that can never embed would only ever miss.
+    for (const [index, rule] of gateway.policies.semantic_cache.entries()) {
+      const path = ['policies', 'semantic_cache', index, 'embedding', 'provider'];
+      const requested = rule.embedding.provider;
+      const provider = requested === undefined ? undefined : providers[requested];
+      if (requested !== undefined && provider === undefined) {
+        context.addIssue({ code: 'custom', path, message: `names "${requested}", which is not in gateway.providers (${Object.keys(providers).join(', ') || 'none configured'})` });
+      } else if (provider !== undefined && provider.api !== 'openai') {
+        context.addIssue({ code: 'custom', path, message: `names "${requested}", which speaks the ${provider.api} API; embeddings need a provider with api: openai (its /embeddings)` });
+      } else if (requested === undefined) {
+        // The choice resolveProvider makes at call time: a provider listing the model, else one without a list.
+        const openai = Object.values(providers).filter((candidate) => candidate.api === 'openai');
+        const serves = openai.some((candidate) => candidate.models === undefined || candidate.models.some((pattern) => matchesModelPattern(pattern, rule.embedding.model)));
+        if (!serves) {
+          const why = openai.length === 0 ? 'no provider in gateway.providers speaks the openai API' : `no provider of the openai API in gateway.providers serves model "${rule.embedding.model}"`;
+          context.addIssue({ code: 'custom', path, message: `is needed: ${why}; name one with api: openai, or add the model to one's models` });
+        }
+      }
+    }
+    // A cascade whose model can never be reached would fail every call it takes, so the provider it names is checked here.
+    for (const [index, rule] of gateway.policies.cascades.entries()) {
+      for (const step of ['first', 'then'] as const) {
+        const requested = rule[step]?.provider;
+        if (requested !== undefined && providers[requested] === undefined) {
+          context.addIssue({ code: 'custom', path: ['policies', 'cascades', index, step, 'provider'], message: `names "${requested}", which is not in gateway.providers (${Object.keys(providers).join(', ') || 'none configured'})` });
+        }
+      }
+    }
     return { ...gateway, providers };
   });
 
@@ -180,7 +328,11 @@ export type OutputCap = z.output<typeof outputCapSchema>;
 export type RouteRule = z.output<typeof routeRuleSchema>;
 /** A validated response cache rule. */
 export type ResponseCacheRule = z.output<typeof responseCacheRuleSchema>;
+/** A validated semantic cache rule. */
+export type SemanticCacheRule = z.output<typeof semanticCacheRuleSchema>;
 /** A validated session limit. */
 export type SessionLimit = z.output<typeof sessionLimitSchema>;
 /** The conditions of a policy. */
 export type PolicyMatch = z.output<typeof policyMatchSchema>;
+/** A validated cascade rule. */
+export type CascadeRule = z.output<typeof cascadeRuleSchema>;

@@ -42,6 +42,13 @@ export interface GatewayCall {
   outputCap?: OutputCapAction | undefined;
   /** For a call of a feature with a response cache: whether the cache answered. Undefined for calls no cache looked up. */
   responseCache?: 'hit' | 'miss' | undefined;
+  /** For a hit: which cache answered, and for the semantic one the cosine similarity of the two prompts. */
+  responseCacheKind?: 'exact' | 'semantic' | undefined;
+  semanticSimilarity?: number | undefined;
+  /** True for the embedding call a semantic cache lookup made: its cost is what that lever costs. */
+  semanticCacheEmbedding?: boolean | undefined;
+  /** For a call a cascade made: which attempt it was, under which rule, and why the first one escalated. */
+  cascade?: { attempt: 'first' | 'escalated'; rule: number; reason?: string | undefined; detail?: string | undefined } | undefined;
 }
 
 /**
@@ -65,6 +72,15 @@ export function buildGatewayEvent(call: GatewayCall): GatewayUsageEvent {
     attributes.output_cap_limit = call.outputCap.limit;
     if (call.outputCap.requested !== undefined) attributes.output_cap_requested = call.outputCap.requested;
   }
+  if (call.cascade !== undefined) {
+    attributes.cascade = call.cascade.attempt;
+    attributes.cascade_rule = call.cascade.rule;
+    if (call.cascade.reason !== undefined) attributes.cascade_reason = call.cascade.reason;
+    if (call.cascade.detail !== undefined) attributes.cascade_detail = call.cascade.detail.slice(0, 512);
+  }
+  if (call.responseCacheKind !== undefined) attributes.response_cache_kind = call.responseCacheKind;
+  if (call.semanticSimilarity !== undefined) attributes.semantic_similarity = call.semanticSimilarity;
+  if (call.semanticCacheEmbedding === true) attributes.semantic_cache_embedding = true;
   return {
     id: call.id,
     timestamp: new Date(call.startedAtMs).toISOString(),
