@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import type { BatchOutcome, EventBatch, EventWriter } from '../store/event-writer.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { AppendOptions, BatchOutcome, EventBatch, EventWriter, OpenBatch } from '../store/event-writer.js';
 import { createApp } from './create-app.js';
 import { RecordIngester } from './ingest-records.js';
 import { SerialQueue } from './serial-queue.js';
@@ -11,12 +11,37 @@ function event(id: string): Record<string, unknown> {
   return { id, timestamp: '2026-03-10T09:00:00Z', model: 'gpt-4o-mini', input_tokens: 100, output_tokens: 10 };
 }
 
+/**
+ * A writer whose open batches gather what is added and hand it, merged, to `commitBatch` on commit: the
+ * store's own contract (conflict and duplicate positions count across every part added).
+ */
+function batchingWriter(commitBatch: (batch: EventBatch, options: AppendOptions) => Promise<BatchOutcome>, extra: Record<string, unknown> = {}): EventWriter {
+  return {
+    ...extra,
+    openBatch: async (options: AppendOptions = {}): Promise<OpenBatch> => {
+      const merged: Required<EventBatch> = { usage: [], outcomes: [], revenue: [], prices: [] };
+      return {
+        add: async (records: EventBatch) => {
+          merged.usage.push(...(records.usage ?? []));
+          merged.outcomes.push(...(records.outcomes ?? []));
+          merged.revenue.push(...(records.revenue ?? []));
+          merged.prices.push(...(records.prices ?? []));
+        },
+        get added() {
+          return { usage: merged.usage.length, outcomes: merged.outcomes.length, revenue: merged.revenue.length };
+        },
+        commit: () => commitBatch(merged, options),
+        abandon: async () => undefined,
+      };
+    },
+  } as unknown as EventWriter;
+}
+
 /** A writer that records each batch it was given and refuses the ids it is told to, as conflicts. */
 function recordingWriter(conflictingIds: string[]): EventWriter & { batches: EventBatch[] } {
   const batches: EventBatch[] = [];
-  const writer = {
-    batches,
-    appendBatch: async (batch: EventBatch): Promise<BatchOutcome> => {
+  const writer = batchingWriter(
+    async (batch: EventBatch): Promise<BatchOutcome> => {
       batches.push(batch);
       await new Promise((resolve) => setTimeout(resolve, 5));
       const usage = batch.usage ?? [];
@@ -27,7 +52,8 @@ function recordingWriter(conflictingIds: string[]): EventWriter & { batches: Eve
         revenue: { inserted: 0, duplicates: 0, conflicts: [] },
       };
     },
-  };
+    { batches },
+  );
   return writer as unknown as EventWriter & { batches: EventBatch[] };
 }
 
@@ -57,16 +83,14 @@ describe('RecordIngester', () => {
   it('gives each request of a commit its own duplicates, from the positions the store lists', async () => {
     const stored = new Set(['a-1', 'b-2']);
     const asked: unknown[] = [];
-    const writer = {
-      appendBatch: async (batch: EventBatch, options: unknown): Promise<BatchOutcome> => {
+    const writer = batchingWriter(async (batch: EventBatch, options: unknown): Promise<BatchOutcome> => {
         asked.push(options);
         await new Promise((resolve) => setTimeout(resolve, 5));
         const usage = batch.usage ?? [];
         const duplicateIndexes = usage.flatMap((row, index) => (stored.has(row.id) ? [index] : []));
         const none = { inserted: 0, duplicates: 0, conflicts: [], duplicateIndexes: [] };
         return { usage: { inserted: usage.length - duplicateIndexes.length, duplicates: duplicateIndexes.length, conflicts: [], duplicateIndexes }, outcomes: none, revenue: none };
-      },
-    } as unknown as EventWriter;
+      });
     const queue = new SerialQueue();
     const ingester = new RecordIngester(writer, (task) => queue.run(task), { catalog: app.catalog, hashContent });
     const options = { nowMs: Date.parse('2026-03-20T00:00:00Z'), source: 'http' };
@@ -96,17 +120,59 @@ describe('RecordIngester', () => {
     expect(writer.batches.map((batch) => batch.usage!.map((row) => row.id))).toEqual([['a-1'], ['b-1', 'c-1']]);
   });
 
-  it('fails every request of a commit that fails, and keeps serving the next ones', async () => {
-    let fail = true;
+  it('stages the rows of requests that arrive during a commit before that commit ends', async () => {
+    const events: string[] = [];
+    let releaseCommit!: () => void;
+    const firstCommitHeld = new Promise<void>((resolve) => (releaseCommit = resolve));
+    let commits = 0;
     const writer = {
-      appendBatch: async (batch: EventBatch) => {
-        if (fail) {
-          fail = false;
-          throw new Error('disk full');
-        }
-        return { usage: { inserted: batch.usage!.length, duplicates: 0, conflicts: [] }, outcomes: { inserted: 0, duplicates: 0, conflicts: [] }, revenue: { inserted: 0, duplicates: 0, conflicts: [] } };
+      openBatch: async (): Promise<OpenBatch> => {
+        const ids: string[] = [];
+        return {
+          add: async (records: EventBatch) => {
+            for (const row of records.usage ?? []) {
+              ids.push(row.id);
+              events.push(`staged ${row.id}`);
+            }
+          },
+          get added() {
+            return { usage: ids.length, outcomes: 0, revenue: 0 };
+          },
+          commit: async () => {
+            commits += 1;
+            events.push(`commit ${ids.join('+')} begins`);
+            if (commits === 1) await firstCommitHeld;
+            events.push(`commit ${ids.join('+')} ends`);
+            const none = { inserted: 0, duplicates: 0, conflicts: [] };
+            return { usage: { inserted: ids.length, duplicates: 0, conflicts: [] }, outcomes: none, revenue: none };
+          },
+          abandon: async () => undefined,
+        };
       },
     } as unknown as EventWriter;
+    const queue = new SerialQueue();
+    const ingester = new RecordIngester(writer, (task) => queue.run(task), { catalog: app.catalog, hashContent });
+    const options = { nowMs: Date.parse('2026-03-20T00:00:00Z'), source: 'http' };
+    const first = ingester.ingest([{ index: 0, value: event('a-1') }], options);
+    await vi.waitFor(() => expect(events).toContain('commit a-1 begins'));
+    const second = ingester.ingest([{ index: 0, value: event('b-1') }], options);
+    // The second request's rows are staged while the first commit still holds the store.
+    await vi.waitFor(() => expect(events).toContain('staged b-1'));
+    expect(events).not.toContain('commit a-1 ends');
+    releaseCommit();
+    await Promise.all([first, second]);
+    expect(events).toEqual(['staged a-1', 'commit a-1 begins', 'staged b-1', 'commit a-1 ends', 'commit b-1 begins', 'commit b-1 ends']);
+  });
+
+  it('fails every request of a commit that fails, and keeps serving the next ones', async () => {
+    let fail = true;
+    const writer = batchingWriter(async (batch: EventBatch) => {
+      if (fail) {
+        fail = false;
+        throw new Error('disk full');
+      }
+      return { usage: { inserted: batch.usage!.length, duplicates: 0, conflicts: [] }, outcomes: { inserted: 0, duplicates: 0, conflicts: [] }, revenue: { inserted: 0, duplicates: 0, conflicts: [] } };
+    });
     const queue = new SerialQueue();
     const ingester = new RecordIngester(writer, (task) => queue.run(task), { catalog: app.catalog, hashContent });
     const options = { nowMs: Date.parse('2026-03-20T00:00:00Z'), source: 'http' };

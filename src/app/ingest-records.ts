@@ -1,6 +1,6 @@
 import { parseEventRecord } from '../core/events/parse-event-record.js';
 import { toStoredRow, type RowContext } from '../core/events/to-stored-row.js';
-import type { EventBatch, EventWriter } from '../store/event-writer.js';
+import type { BatchOutcome, EventBatch, EventWriter, OpenBatch } from '../store/event-writer.js';
 import type { AppendOutcome, StoredPriceRow } from '../store/stored-rows.js';
 import type { BatchResult, IngestCounters, RawRecord, RecordResult } from './server-types.js';
 
@@ -56,15 +56,36 @@ function reject(results: RecordResult[], position: number, errors: Array<{ field
   results[position]!.errors = errors;
 }
 
+/** One request's rows waiting in a group, and where they start in the group's open batch. */
+interface GroupMember {
+  converted: ConvertedRecords;
+  resolve: (outcome: CommitOutcome) => void;
+  reject: (error: unknown) => void;
+  start: Record<Kind, number>;
+}
+
+/** The group being filled: its rows are staged as their requests arrive, while the previous group commits. */
+interface FillingGroup {
+  batch: Promise<OpenBatch>;
+  members: GroupMember[];
+  rows: number;
+  added: Record<Kind, number>;
+  /** The chain of stagings, in arrival order; a failure fails the whole group. */
+  staged: Promise<void>;
+}
+
 /**
- * Stores posted batches with group commit: batches that arrive while a commit runs wait and are then
- * appended together, in one transaction. A commit costs tens of milliseconds whatever its size on this
- * store, so twenty clients posting 1,000 events each cost about one commit instead of twenty, and each
- * is still answered only once its own records are durable.
+ * Stores posted batches with group commit, pipelined: each request's rows are staged into the open batch as
+ * soon as they are validated, while the previous group commits; when that commit ends, everything staged
+ * since commits together, in one transaction. A commit costs tens of milliseconds whatever its size, so
+ * twenty clients posting 1,000 events each cost about one commit instead of twenty, staging no longer waits
+ * for the commit before it, and each request is still answered only once its own records are durable.
  */
 export class RecordIngester {
-  private pending: Array<{ converted: ConvertedRecords; resolve: (outcome: CommitOutcome) => void; reject: (error: unknown) => void }> = [];
-  private scheduled = false;
+  private filling: FillingGroup | undefined;
+  private committing = false;
+  /** Requests that arrived while the group being filled was at its row cap: they start the next one. */
+  private overflow: Array<Omit<GroupMember, 'start'>> = [];
   /** Totals since start; inserted and duplicates are known per commit, not per request of a group. */
   readonly counters: IngestCounters = { inserted: 0, duplicates: 0, rejected: 0 };
 
@@ -102,58 +123,76 @@ export class RecordIngester {
 
   private commit(converted: ConvertedRecords): Promise<CommitOutcome> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ converted, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        void this.serialize(() => this.flush());
-      }
+      const member = { converted, resolve, reject };
+      const filling = this.filling;
+      if (filling !== undefined && filling.members.length > 0 && filling.rows + rowCount(converted) > this.maxGroupRows) this.overflow.push(member);
+      else this.join(member);
+      this.commitWhenFree();
     });
   }
 
-  private async flush(): Promise<void> {
-    // Take what has gathered; batches beyond the row cap go to the next commit.
-    const group: typeof this.pending = [];
-    let rows = 0;
-    while (this.pending.length > 0 && (group.length === 0 || rows + rowCount(this.pending[0]!.converted) <= this.maxGroupRows)) {
-      const next = this.pending.shift()!;
-      rows += rowCount(next.converted);
-      group.push(next);
+  /** Adds a request to the group being filled (opening one if none is) and stages its rows behind the others'. */
+  private join(member: Omit<GroupMember, 'start'>): void {
+    if (this.filling === undefined) {
+      const batch = this.writer.openBatch({ listDuplicates: true });
+      // A batch that cannot open fails its group when the group commits; this keeps the rejection observed.
+      batch.catch(() => undefined);
+      this.filling = { batch, members: [], rows: 0, added: { usage: 0, outcomes: 0, revenue: 0 }, staged: Promise.resolve() };
     }
-    if (this.pending.length > 0) void this.serialize(() => this.flush());
-    else this.scheduled = false;
+    const group = this.filling;
+    const { batch } = member.converted;
+    group.members.push({ ...member, start: { ...group.added } });
+    group.added = { usage: group.added.usage + batch.usage.length, outcomes: group.added.outcomes + batch.outcomes.length, revenue: group.added.revenue + batch.revenue.length };
+    group.rows += rowCount(member.converted);
+    // Staging uses its own connection, so it runs while the previous group's commit holds the store's.
+    group.staged = group.staged.then(async () => (await group.batch).add(batch));
+    group.staged.catch(() => undefined);
+  }
 
-    const merged: Required<EventBatch> = { usage: [], outcomes: [], revenue: [], prices: [] };
-    const prices = new Map<string, StoredPriceRow>();
-    const offsets = group.map(({ converted }) => {
-      const offset = { usage: merged.usage.length, outcomes: merged.outcomes.length, revenue: merged.revenue.length };
-      merged.usage.push(...converted.batch.usage);
-      merged.outcomes.push(...converted.batch.outcomes);
-      merged.revenue.push(...converted.batch.revenue);
-      for (const price of converted.batch.prices) prices.set(price.priceId, price);
-      return offset;
+  /** Commits the group being filled unless a commit is running; that commit's end starts the next one. */
+  private commitWhenFree(): void {
+    if (this.committing || this.filling === undefined) return;
+    this.committing = true;
+    // The group is taken when the write queue reaches it, not now: requests arriving until then join it.
+    void this.serialize(() => {
+      const group = this.filling!;
+      this.filling = undefined;
+      // Requests held back by the row cap start the next group, which fills while this one commits.
+      for (const member of this.overflow.splice(0)) {
+        const next = this.filling as FillingGroup | undefined;
+        if (next !== undefined && next.members.length > 0 && next.rows + rowCount(member.converted) > this.maxGroupRows) this.overflow.push(member);
+        else this.join(member);
+      }
+      return this.commitGroup(group);
+    }).finally(() => {
+      this.committing = false;
+      this.commitWhenFree();
     });
-    merged.prices = [...prices.values()];
-    let outcome;
+  }
+
+  private async commitGroup(group: FillingGroup): Promise<void> {
+    let outcome: BatchOutcome;
     try {
-      // Duplicates are listed by position, because the group's count alone cannot say whose they were.
-      outcome = await this.writer.appendBatch(merged, { listDuplicates: true });
+      await group.staged;
+      outcome = await (await group.batch).commit();
     } catch (error) {
-      for (const waiting of group) waiting.reject(error);
+      await group.batch.then((open) => open.abandon()).catch(() => undefined);
+      for (const member of group.members) member.reject(error);
       return;
     }
     this.counters.inserted += outcome.usage.inserted + outcome.outcomes.inserted + outcome.revenue.inserted;
     this.counters.duplicates += outcome.usage.duplicates + outcome.outcomes.duplicates + outcome.revenue.duplicates;
-    group.forEach((waiting, member) => {
-      const start = (kind: Kind): number => offsets[member]![kind];
-      const end = (kind: Kind): number => start(kind) + waiting.converted.batch[kind].length;
+    for (const member of group.members) {
+      const start = (kind: Kind): number => member.start[kind];
+      const end = (kind: Kind): number => start(kind) + member.converted.batch[kind].length;
       const own = (kind: Kind): AppendOutcome['conflicts'] =>
         outcome[kind].conflicts.filter((conflict) => conflict.index >= start(kind) && conflict.index < end(kind)).map((conflict) => ({ ...conflict, index: conflict.index - start(kind) }));
       const ownDuplicates = (kind: Kind): number[] => (outcome[kind].duplicateIndexes ?? []).filter((index) => index >= start(kind) && index < end(kind)).map((index) => index - start(kind));
-      waiting.resolve({
+      member.resolve({
         conflicts: { usage: own('usage'), outcomes: own('outcomes'), revenue: own('revenue') },
         duplicates: { usage: ownDuplicates('usage'), outcomes: ownDuplicates('outcomes'), revenue: ownDuplicates('revenue') },
       });
-    });
+    }
   }
 }
 
