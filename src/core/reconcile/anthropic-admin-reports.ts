@@ -1,4 +1,4 @@
-import { decimalToPicodollars, ReportFormatError, utcDay, type ReconcileClass, type ReportedCost, type ReportedUsage } from './provider-report.js';
+import { decimalToPicodollars, forEachBucketResult, ReportFormatError, type ReconcileClass, type ReportedCost, type ReportedUsage } from './provider-report.js';
 
 /*
  * Anthropic's Admin API: the usage report (/v1/organizations/usage_report/messages) and the cost report
@@ -61,20 +61,7 @@ export function anthropicCostRows(pages: readonly unknown[], source: string): Re
 }
 
 function forEachResult(pages: readonly unknown[], source: string, visit: (result: Json, day: string, where: string) => void): void {
-  pages.forEach((page, pageIndex) => {
-    const pageWhere = `${source} page ${pageIndex + 1}`;
-    if (typeof page !== 'object' || page === null || !Array.isArray((page as Json).data)) {
-      throw new ReportFormatError(pageWhere, 'data', 'is missing: expected an Anthropic Admin API report {"data": [...], "has_more": …}');
-    }
-    ((page as Json).data as unknown[]).forEach((bucket, bucketIndex) => {
-      const where = `${pageWhere} data[${bucketIndex}]`;
-      const record = bucket as Json;
-      if (typeof record !== 'object' || record === null || !Array.isArray(record.results)) throw new ReportFormatError(where, 'results', 'is missing');
-      if (typeof record.starting_at !== 'string') throw new ReportFormatError(where, 'starting_at', 'is not an RFC 3339 time');
-      const day = utcDay(record.starting_at, where, 'starting_at');
-      (record.results as unknown[]).forEach((result, resultIndex) => visit(result as Json, day, `${where}.results[${resultIndex}]`));
-    });
-  });
+  forEachBucketResult(pages, source, { startField: 'starting_at', pageExpected: 'an Anthropic Admin API report {"data": [...], "has_more": …}' }, visit);
 }
 
 function count(value: unknown, where: string, field: string): bigint {

@@ -1,4 +1,4 @@
-import { decimalToPicodollars, ReportFormatError, utcDay, type ReconcileClass, type ReportedCost, type ReportedUsage } from './provider-report.js';
+import { decimalToPicodollars, forEachBucketResult, ReportFormatError, type ReconcileClass, type ReportedCost, type ReportedUsage } from './provider-report.js';
 
 /*
  * OpenAI's organization Usage API (/v1/organization/usage/completions, /embeddings) and Costs API
@@ -74,20 +74,7 @@ export function openaiCostRows(pages: readonly unknown[], source: string): Repor
 }
 
 function forEachResult(pages: readonly unknown[], source: string, visit: (result: Json, day: string, where: string) => void): void {
-  pages.forEach((page, pageIndex) => {
-    const pageWhere = `${source} page ${pageIndex + 1}`;
-    if (typeof page !== 'object' || page === null || !Array.isArray((page as Json).data)) {
-      throw new ReportFormatError(pageWhere, 'data', 'is missing: expected an OpenAI admin API page {"object": "page", "data": [...]}');
-    }
-    ((page as Json).data as unknown[]).forEach((bucket, bucketIndex) => {
-      const where = `${pageWhere} data[${bucketIndex}]`;
-      const record = bucket as Json;
-      if (typeof record !== 'object' || record === null || !Array.isArray(record.results)) throw new ReportFormatError(where, 'results', 'is missing');
-      if (typeof record.start_time !== 'number') throw new ReportFormatError(where, 'start_time', 'is not an epoch time in seconds');
-      const day = utcDay(record.start_time, where, 'start_time');
-      (record.results as unknown[]).forEach((result, resultIndex) => visit(result as Json, day, `${where}.results[${resultIndex}]`));
-    });
-  });
+  forEachBucketResult(pages, source, { startField: 'start_time', pageExpected: 'an OpenAI admin API page {"object": "page", "data": [...]}' }, visit);
 }
 
 function tokenCount(value: unknown, where: string, field: string): bigint {

@@ -97,3 +97,31 @@ export function utcDay(start: number | string, where: string, field: string): st
   if (!Number.isFinite(ms)) throw new ReportFormatError(where, field, `is not a time: ${JSON.stringify(start)}`);
   return new Date(ms).toISOString().slice(0, 10);
 }
+
+/**
+ * Visits every result of every bucket of admin API pages: both providers answer {data: [buckets]} with
+ * {results: [...]} in each bucket, and differ in the bucket's start field (epoch seconds for OpenAI,
+ * RFC 3339 for Anthropic). Each result comes with its UTC day and where it sits, for error messages.
+ */
+export function forEachBucketResult(
+  pages: readonly unknown[],
+  source: string,
+  shape: { startField: 'start_time' | 'starting_at'; pageExpected: string },
+  visit: (result: Record<string, unknown>, day: string, where: string) => void,
+): void {
+  pages.forEach((page, pageIndex) => {
+    const pageWhere = `${source} page ${pageIndex + 1}`;
+    const data = (page as { data?: unknown } | null)?.data;
+    if (typeof page !== 'object' || page === null || !Array.isArray(data)) throw new ReportFormatError(pageWhere, 'data', `is missing: expected ${shape.pageExpected}`);
+    data.forEach((bucket, bucketIndex) => {
+      const where = `${pageWhere} data[${bucketIndex}]`;
+      const record = bucket as Record<string, unknown> | null;
+      if (typeof record !== 'object' || record === null || !Array.isArray(record.results)) throw new ReportFormatError(where, 'results', 'is missing');
+      const start = record[shape.startField];
+      const startOk = shape.startField === 'start_time' ? typeof start === 'number' : typeof start === 'string';
+      if (!startOk) throw new ReportFormatError(where, shape.startField, shape.startField === 'start_time' ? 'is not an epoch time in seconds' : 'is not an RFC 3339 time');
+      const day = utcDay(start as number | string, where, shape.startField);
+      (record.results as unknown[]).forEach((result, resultIndex) => visit(result as Record<string, unknown>, day, `${where}.results[${resultIndex}]`));
+    });
+  });
+}
