@@ -38,7 +38,8 @@ describe('the gateway\'s cascade', () => {
     expect(rest).toHaveLength(0);
     expect(event).toMatchObject({ model: 'gpt-4.1-mini', step: 1, status: 'ok', feature: 'extraction' });
     expect(String(event!.task_id)).toMatch(/^task_gw_/);
-    expect(attributesOf(event)).toMatchObject({ cascade: 'first', cascade_rule: 0, routed_from: 'gpt-4.1' });
+    // The model it would have escalated to is kept, so its saving is priced against it even after the config changes.
+    expect(attributesOf(event)).toMatchObject({ cascade: 'first', cascade_rule: 0, cascade_escalation_model: 'gpt-4.1', routed_from: 'gpt-4.1' });
     expect(response.headers.get('x-unitcost-cost-usd')).toBe(formatPicodollarsExact(event!.cost_total as bigint));
   });
 

@@ -324,6 +324,7 @@ export async function forwardCall(request: Request, route: CallRoute, attempt?: 
   // A stream is kept as the events its client was sent, and replayed as they were to the next identical streamed request.
   const capture = (cacheLookup === undefined && semanticLookup === undefined) || response.status !== 200 ? undefined : new StreamCapture();
   const streamContentType = contentType ?? 'text/event-stream';
+  let streamedCost: number | null = null;
   const relayed = relayStream({
     upstream: upstreamBody,
     observer: endpoint.observeStream({ usageInjected, estimatedInputTokens }),
@@ -342,7 +343,7 @@ export async function forwardCall(request: Request, route: CallRoute, attempt?: 
         if (cacheLookup !== undefined) storeCachedAnswer(services, cacheLookup, cached);
         semanticLookup?.store(cached);
       }
-      record({
+      const event = record({
         status: outcome.status,
         usage: outcome.usage,
         estimated: outcome.estimated,
@@ -350,14 +351,17 @@ export async function forwardCall(request: Request, route: CallRoute, attempt?: 
         upstreamId: outcome.upstreamId,
         timeToFirstTokenMs: outcome.firstTokenAtMs === undefined ? undefined : outcome.firstTokenAtMs - started,
       });
+      streamedCost = services.priceOf(event);
     },
+    // The cost is known only once the stream has ended, after the headers went: it closes the stream as a comment.
+    closingComment: () => (streamedCost === null ? undefined : `x-unitcost-cost-usd: ${formatPicodollarsExact(streamedCost)}`),
   });
   // The client left while the upstream was still deciding: read the stream for its usage, send nothing.
   if (clientGone || request.signal.aborted) {
     void relayed.cancel();
     return new Response(null, { status: 499 });
   }
-  // The cost is known only at the end of a stream, after the headers have gone: it is in the stored event.
+  // The cost is known only at the end of a stream, after the headers have gone: it is the stream's closing comment (relayStream), and in the stored event.
   return answerWith(relayed, response.status, { ...clientResponseHeaderRecord(response.headers), ...routeHeaders });
 }
 

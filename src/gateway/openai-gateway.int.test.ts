@@ -57,6 +57,20 @@ describe('the gateway for the OpenAI SDK', () => {
     expect(JSON.parse(String(event!.attributes)).estimated).toBeUndefined();
   });
 
+  it('ends a stream with its exact cost as an SSE comment, which the SDK skips', async () => {
+    const { harness } = await start();
+    const response = await fetch(`${harness.openaiBaseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-client-key' },
+      body: JSON.stringify({ model: 'gpt-4.1', messages, stream: true }),
+    });
+    const text = await response.text();
+    const [event] = await harness.storedEvents();
+    // After [DONE], where the SDKs stop reading: the headers left before the cost was known.
+    expect(text.trimEnd().endsWith(`: x-unitcost-cost-usd: ${formatPicodollarsExact(event!.cost_total as bigint)}`)).toBe(true);
+    expect(text.indexOf('data: [DONE]')).toBeLessThan(text.indexOf(': x-unitcost-cost-usd'));
+  });
+
   it('passes the usage chunk on to a client that asked for it', async () => {
     const { harness, client } = await start();
     const stream = await client.chat.completions.create({ model: 'gpt-4.1', messages, stream: true, stream_options: { include_usage: true } });

@@ -33,6 +33,11 @@ export interface RelayOptions {
   /** Hears each upstream event passed on to the client (not the gateway's own error events), e.g. for the response cache. */
   onForward?: ((raw: string) => void) | undefined;
   onEnd(outcome: RelayOutcome): void;
+  /**
+   * A last SSE comment for the client, asked for after onEnd (so it may carry what onEnd worked out, such as
+   * the call's cost). SSE readers skip comment lines, so the SDKs see nothing; a client reading raw events can.
+   */
+  closingComment?: (() => string | undefined) | undefined;
 }
 
 type Raced<T> = { kind: 'read'; result: T } | { kind: 'failed' } | { kind: 'timeout' } | { kind: 'woken' };
@@ -72,13 +77,6 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
         }
       };
       void pump(pass, send).then((status) => {
-        if (clientGoneAtMs === undefined) {
-          try {
-            controller.close();
-          } catch {
-            // Already closed by a cancel that raced the end.
-          }
-        }
         const exact = observer.usage();
         options.onEnd({
           status,
@@ -87,6 +85,15 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
           firstTokenAtMs,
           upstreamId: observer.upstreamId,
         });
+        if (clientGoneAtMs === undefined) {
+          const comment = options.closingComment?.();
+          if (comment !== undefined) send(`: ${comment}\n\n`);
+          try {
+            controller.close();
+          } catch {
+            // Already closed by a cancel that raced the end.
+          }
+        }
       });
     },
     cancel() {

@@ -15,7 +15,7 @@ export interface CascadeAttempt {
   /** The attempt's model: the cascade chose it, so the routing rules are not consulted. */
   routing: RouteChoice;
   /** Recorded in the event's attributes. */
-  cascade: { attempt: 'first' | 'escalated'; rule: number; reason?: string | undefined; detail?: string | undefined };
+  cascade: { attempt: 'first' | 'escalated'; rule: number; escalationModel?: string | undefined; reason?: string | undefined; detail?: string | undefined };
   /** Hears the attempt's event once it is recorded: the cascade judges the status and sums the costs. */
   onRecorded(event: GatewayUsageEvent): void;
 }
@@ -76,7 +76,8 @@ export async function runCascade(call: CascadeCall): Promise<Response> {
   let firstEvent: GatewayUsageEvent | undefined;
   const first = await call.forward(attemptRequest(1), {
     routing: routeTo(choice.first),
-    cascade: { attempt: 'first', rule: choice.index },
+    // The model it would escalate to, kept on the first attempt: what its saving is priced against, whatever the config says later.
+    cascade: { attempt: 'first', rule: choice.index, escalationModel: choice.then.model },
     onRecorded: (event) => (firstEvent = event),
   });
   const wholeStream = call.streamed && first.status === 200 && (first.headers.get('content-type') ?? '').includes('text/event-stream');

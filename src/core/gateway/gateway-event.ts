@@ -48,7 +48,7 @@ export interface GatewayCall {
   /** True for the embedding call a semantic cache lookup made: its cost is what that lever costs. */
   semanticCacheEmbedding?: boolean | undefined;
   /** For a call a cascade made: which attempt it was, under which rule, and why the first one escalated. */
-  cascade?: { attempt: 'first' | 'escalated'; rule: number; reason?: string | undefined; detail?: string | undefined } | undefined;
+  cascade?: { attempt: 'first' | 'escalated'; rule: number; escalationModel?: string | undefined; reason?: string | undefined; detail?: string | undefined } | undefined;
 }
 
 /**
@@ -75,6 +75,7 @@ export function buildGatewayEvent(call: GatewayCall): GatewayUsageEvent {
   if (call.cascade !== undefined) {
     attributes.cascade = call.cascade.attempt;
     attributes.cascade_rule = call.cascade.rule;
+    if (call.cascade.escalationModel !== undefined) attributes.cascade_escalation_model = call.cascade.escalationModel;
     if (call.cascade.reason !== undefined) attributes.cascade_reason = call.cascade.reason;
     if (call.cascade.detail !== undefined) attributes.cascade_detail = call.cascade.detail.slice(0, 512);
   }
@@ -94,6 +95,8 @@ export function buildGatewayEvent(call: GatewayCall): GatewayUsageEvent {
     output_tokens: usage?.output.total ?? 0,
     reasoning_tokens: usage?.output.reasoning ?? 0,
     output_audio_tokens: usage?.output.audio ?? 0,
+    // Written only when the upstream ran searches: an event without them keeps the content it always had.
+    ...(usage !== null && usage.webSearchRequests > 0 ? { web_search_requests: usage.webSearchRequests } : {}),
     ...call.tags,
     attributes,
     status: call.status,
