@@ -2,8 +2,10 @@ import type { ModelTierSettings } from '../core/kpi/model-tier.js';
 import type { KpiAggregates, ReportAggregates, ReportDimension, ReportFilter } from '../core/kpi/report-aggregates.js';
 import type { ReportPeriod } from '../core/kpi/report-periods.js';
 import type { RevenueSettings } from '../core/kpi/revenue-settings.js';
+import type { SpendSeriesQuery, SpendSeriesRow } from '../core/governance/alerts/spend-series.js';
 
 export { reportDimensions } from '../core/kpi/report-aggregates.js';
+export type { SpendSeriesQuery, SpendSeriesRow } from '../core/governance/alerts/spend-series.js';
 export type { AggregateRow, KpiAggregates, ReportAggregates, ReportDimension, ReportFilter, RequestTypeSpend } from '../core/kpi/report-aggregates.js';
 
 /** A report: which groups, which window, which time buckets, and how revenue and model tiers are counted. */
@@ -58,4 +60,6 @@ export interface ReportReader {
   userEconomics(query: UserEconomicsQuery): Promise<UserEconomics[]>;
   /** Aggregates the dashboard's period and the one before it, overall and per feature. */
   kpis(query: KpiQuery): Promise<KpiAggregates>;
+  /** Spend per hour or day bucket and value of a tag (optionally per model and token class): what alerts are evaluated on. */
+  spendSeries(query: SpendSeriesQuery): Promise<SpendSeriesRow[]>;
 }

@@ -23,6 +23,8 @@ export interface CauseContribution {
   /** The driver's value before and after (calls, tokens per call, hit rate, …), for the sentence. */
   before?: number | undefined;
   after?: number | undefined;
+  /** What the driver is about, when one thing: the model traffic moved to (model_mix). */
+  detail?: string | undefined;
 }
 
 /** Why spend moved: the change decomposed exactly, and the top contributor in words. */
