@@ -78,6 +78,17 @@ describe('commands on a store that `unitcost serve` holds', () => {
     expect(served).toEqual({ at: '2026-03-12T23:59:59.999Z', budgets: [] });
   });
 
+  it('answers statement --format json through the server, with the JSON of its /v1/statements, and closes no period there', async () => {
+    const io = captureIo();
+    expect(await runCli(['node', 'unitcost', 'statement', '--period', '2026-03', '--by', 'feature', '--format', 'json', '--db', db], io, appOptions), io.err()).toBe(0);
+    const served = (await (await fetch(`${url}/v1/statements?period=2026-03&by=feature`)).json()) as { lines: Array<{ group: string }> };
+    expect(JSON.parse(io.out())).toEqual(served);
+    expect(served.lines.map((line) => line.group)).toEqual(['chat', 'search']);
+    const close = captureIo();
+    expect(await runCli(['node', 'unitcost', 'statement', '--period', '2026-03', '--mode', 'chargeback', '--db', db], close, appOptions)).toBe(2);
+    expect(close.err()).toContain('is not closed, and the server does not close periods: stop `unitcost serve`, then run `unitcost statement --mode chargeback` on the store file');
+  });
+
   it('answers simulate --json through the server, with the JSON of its /v1/simulate', async () => {
     const scenario = join(directory, 'what-if.yaml');
     writeFileSync(scenario, 'name: shorter answers\nlevers:\n  - output_cap: { feature: search, max_tokens: 150 }\n');
