@@ -1,0 +1,108 @@
+import { accessSync, constants, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { PriceCatalog } from '../../core/catalog/price-catalog.js';
+import type { EventTagName } from '../../core/events/event-tags.js';
+import { defaultFocusTagNames, parseFocusTagNames } from '../../core/governance/focus/focus-tags.js';
+import { UnitcostError } from '../../core/unitcost-error.js';
+import { DuckdbStore } from '../../store/duckdb/duckdb-store.js';
+import { exportFocus, focusPricedModels, type FocusExportOutcome } from '../../store/duckdb/focus-export.js';
+import type { App } from '../create-app.js';
+import { openStore, storePath, streamingMemoryLimit } from '../open-store.js';
+import { parseInstant } from '../parse-instant.js';
+import { planFocusPriceRates } from './focus-price-rates.js';
+
+/** `unitcost export focus` as flags: the window, and optionally the format, the file, the tags and the store. */
+export interface FocusExportFlags {
+  from: string;
+  to: string;
+  /** csv or parquet; default: parquet when --out ends in .parquet, else csv. */
+  format?: string;
+  out?: string;
+  /** Comma-separated tag names for Tags; default feature, team, user_tier, environment. */
+  tags?: string;
+  db?: string;
+}
+
+/** What was written where, with the figures to check it by. */
+export interface FocusExportResult extends FocusExportOutcome {
+  path: string;
+  format: 'csv' | 'parquet';
+  from: string;
+  to: string;
+  tags: EventTagName[];
+  seconds: number;
+}
+
+const formats = ['csv', 'parquet'] as const;
+
+/**
+ * Writes the FOCUS 1.2 file of the stored calls in [from, to): one row per day × model × token class × tag
+ * set, costs after the config's discounts, list costs before them (see docs/focus.md). The rows are
+ * summed and written by the store (DuckDB's COPY), to a temporary name first so that a failed export
+ * never leaves half a file where the finished one was expected.
+ */
+export async function runFocusExport(app: App, flags: FocusExportFlags, progress: (message: string) => void = () => {}, clock: () => number = Date.now): Promise<FocusExportResult> {
+  const from = parseInstant(flags.from, '--from');
+  const to = parseInstant(flags.to, '--to');
+  if (from.getTime() >= to.getTime()) {
+    throw new UnitcostError('invalid_argument', `--from (${from.toISOString()}) must be before --to (${to.toISOString()}); --to is exclusive: --from 2026-11-01 --to 2026-12-01 is November`, { field: '--from' });
+  }
+  const tags = flags.tags === undefined ? [...defaultFocusTagNames] : parseFocusTagNames(flags.tags);
+  const format = formatOf(flags);
+  const path = resolve(flags.out ?? `focus-${flags.from.slice(0, 10)}-${flags.to.slice(0, 10)}.${format}`);
+  checkWritable(path);
+  const db = flags.db === undefined ? {} : { db: flags.db };
+  const store = storePath(app, db);
+  // Opening a file that does not exist would create an empty store and export nothing: say so instead.
+  if (!existsSync(store)) {
+    throw new UnitcostError('not_found', `no store at ${store}: run \`unitcost ingest FILE\` or \`unitcost demo\` first, or name one with --db`, { field: 'db' });
+  }
+  const started = clock();
+  // One streaming pass: a capped buffer pool keeps the export's memory flat however many calls the window holds.
+  const opened = await openStore(app, { ...db, memoryLimit: streamingMemoryLimit });
+  try {
+    if (!(opened instanceof DuckdbStore)) throw new UnitcostError('not_implemented', `the FOCUS export runs on the DuckDB store; ${opened.location} is not one`, { field: 'db' });
+    const range = { fromMs: from.getTime(), toMs: to.getTime() };
+    progress(`exporting the calls from ${from.toISOString()} to ${to.toISOString()} to ${path}: finding their list and discounted prices`);
+    const groups = await focusPricedModels(opened.database, range.fromMs, range.toMs);
+    const listCatalog = new PriceCatalog(app.priceData.providers, { models: app.config.models, discounts: [], prices: app.config.prices });
+    const rates = planFocusPriceRates(groups, app.catalog, listCatalog);
+    const partial = `${path}.partial-${process.pid}`;
+    try {
+      const outcome = await exportFocus(opened.database, { ...range, tagNames: tags, rates, format, path: partial }, progress);
+      renameSync(partial, path);
+      return { ...outcome, path, format, from: from.toISOString(), to: to.toISOString(), tags, seconds: (clock() - started) / 1000 };
+    } catch (error) {
+      rmSync(partial, { force: true });
+      throw error;
+    }
+  } finally {
+    await opened.close();
+  }
+}
+
+function formatOf(flags: FocusExportFlags): 'csv' | 'parquet' {
+  if (flags.format !== undefined) {
+    const format = flags.format.toLowerCase();
+    if (!(formats as readonly string[]).includes(format)) throw new UnitcostError('invalid_argument', `--format must be csv or parquet, got "${flags.format}"`, { field: '--format' });
+    return format as 'csv' | 'parquet';
+  }
+  return flags.out !== undefined && extname(flags.out).toLowerCase() === '.parquet' ? 'parquet' : 'csv';
+}
+
+// Checked before the minutes of work, not after: a typo in --out should cost nothing.
+function checkWritable(path: string): void {
+  const directory = dirname(path);
+  if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+    throw new UnitcostError('invalid_argument', `cannot write ${path}: the directory ${directory} does not exist`, { field: '--out', file: path });
+  }
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new UnitcostError('invalid_argument', `cannot write ${path}: it is a directory; name a file, e.g. ${path}/${basename(path)}.csv`, { field: '--out', file: path });
+  }
+  try {
+    accessSync(directory, constants.W_OK);
+    if (existsSync(path)) accessSync(path, constants.W_OK);
+  } catch {
+    throw new UnitcostError('invalid_argument', `cannot write ${path}: permission denied`, { field: '--out', file: path });
+  }
+}
