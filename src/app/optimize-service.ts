@@ -7,6 +7,7 @@ import { loadOptimizeDefaults } from '../config/optimize-defaults-file.js';
 import { loadSimulationScenario } from '../config/simulation-scenario-file.js';
 import type { App } from './create-app.js';
 import { openStore, storePath } from './open-store.js';
+import { withPlansEffect } from './plans/optimize-plans.js';
 import { reportSettings } from './report-service.js';
 import { newBaselineCache, simulateOnStore } from './simulate-service.js';
 import { buildSimulationRates } from './simulation-rates.js';
@@ -75,7 +76,8 @@ export async function optimize(app: App, options: OptimizeOptions): Promise<Opti
     const alone = [];
     for (const lever of levers) alone.push({ lever, result: await run([lever], lever.kind) });
     const stacked = await stackLevers(alone, (chosen) => run(chosen, 'stacked'), defaults);
-    return rankOptimization(alone, stacked, defaults);
+    // Plans change revenue, not cost: beside the ranking, the plan unitcost plans recommends and its margin effect.
+    return await withPlansEffect(app, store, rankOptimization(alone, stacked, defaults), { ...(options.from ? { from: options.from } : {}), ...(options.to ? { to: options.to } : {}) });
   } finally {
     await store.close();
   }

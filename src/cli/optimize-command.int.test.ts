@@ -24,14 +24,20 @@ beforeAll(async () => {
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 describe('unitcost optimize: every lever', () => {
-  it('ranks fine-tuning and self-hosting with the others, with payback and break-even, and lists batch and plans as not evaluated', async () => {
+  it('ranks fine-tuning and self-hosting with the others, with payback and break-even, lists batch as not evaluated and evaluates plans', async () => {
     const { code, out, err } = await cli('optimize', '--db', db, '--json');
     expect(err).toBe('');
     expect(code).toBe(0);
     const result = JSON.parse(out) as OptimizeResult;
-    // Every lever kind is either ranked or listed with a reason.
-    expect([...result.ranked.map((entry) => entry.kind), ...result.skipped.map((entry) => entry.kind)].sort()).toEqual([...leverKinds].sort());
-    expect(result.skipped.map((entry) => entry.kind)).toEqual(['price_change', 'plans']);
+    // Every lever kind is either ranked, listed with a reason, or (plans, which change revenue) evaluated beside the ranking.
+    expect([...result.ranked.map((entry) => entry.kind), ...result.skipped.map((entry) => entry.kind), ...(result.plans ? ['plans'] : [])].sort()).toEqual([...leverKinds].sort());
+    expect(result.skipped.map((entry) => entry.kind)).toEqual(['price_change']);
+    // The plan unitcost plans recommends, per demo tier, and the margin it gives: at least the 70% target.
+    expect(result.plans!.tiers.map((tier) => tier.user_tier)).toContain('pro');
+    const pro = result.plans!.tiers.find((tier) => tier.user_tier === 'pro')!;
+    expect(pro.price_usd).toBeGreaterThan(0);
+    expect(pro.margin_with_plan!).toBeGreaterThanOrEqual(0.7);
+    expect(pro.margin_now).not.toBeNull();
     const savings = result.ranked.map((entry) => entry.savings_usd_per_month);
     expect(savings).toEqual([...savings].sort((a, b) => b - a));
     expect(result.defaults).toEqual(optimizeDefaults);
@@ -59,7 +65,8 @@ describe('unitcost optimize: every lever', () => {
     expect(out).toMatch(/training \$[\d,.]+, (pays back in \d+ days|never pays back)/);
     expect(out).toMatch(/break-even .*: recorded volume (passes|does not pass) it/);
     expect(out).toContain('not evaluated: price_change (batch) — no feature is marked as tolerant of delay (batch answers arrive within 24 h, not at once): set price_change.batch_tolerant_features in --defaults');
-    expect(out).toContain('not evaluated: plans — needs your plan prices');
+    expect(out).not.toContain('not evaluated: plans');
+    expect(out).toMatch(/plans \(unitcost plans, target margin 70\.0%; they change revenue, not cost\):\n(  \w+: .*\n)*  pro: \$[\d,.]+\/mo with [\d,]+ calls, then \$[\d.]+ per call: margin [\d.]+% → [\d.]+%, users at a loss \d+ → \d+\n/);
     expect(out).toMatch(/left out: self_host — loses \$[\d,.]+\/mo alone/);
   }, 120_000);
 
@@ -76,7 +83,7 @@ describe('unitcost optimize: every lever', () => {
     expect(batch.upper_bound).toBe(true);
     expect(batch.risk.calls_delayed).toBe(batch.calls_touched);
     expect(batch.calls_touched).toBeGreaterThan(0);
-    expect(result.skipped.map((entry) => entry.kind)).toEqual(['plans']);
+    expect(result.skipped).toEqual([]);
     // The other features' calls are not batched: the saving is at most half of doc-summarizer's cost, not of everything.
     expect(batch.savings_percent!).toBeLessThan(0.5);
 

@@ -3,7 +3,7 @@ import { optimize } from '../app/optimize-service.js';
 import { formatCount, formatMoney, formatShare } from '../core/kpi/format-measures.js';
 import { addDays } from '../core/kpi/report-periods.js';
 import { optimizeDefaults } from '../core/simulate/optimize-levers.js';
-import type { LeverKind, OptimizeEntry, OptimizeResult } from '../core/simulate/simulation-result.js';
+import type { LeverKind, OptimizeEntry, OptimizePlans, OptimizeResult } from '../core/simulate/simulation-result.js';
 import type { CliContext } from './cli-context.js';
 import { formatTable } from './format-table.js';
 import { parseDateOption } from './parse-date-option.js';
@@ -29,7 +29,8 @@ Defaults (override any of them with --defaults FILE.yaml; docs/simulate.md lists
   batch       price_change.batch_tolerant_features: the features that can wait up to 24 h for an answer. None by
               default, so the batch discount is not evaluated; with them, ${formatShare(priceChange.batch_discount)} off their calls, shown as an
               upper bound (≤ $…): every call of those features moved to batch
-  plans       not evaluated: they change revenue, not cost, and need your prices (use unitcost simulate)
+  plans       the plan unitcost plans recommends per user tier (target margin 70%), with the margin now → with it:
+              they change revenue, not cost, so they are shown beside the ranking (tune them with unitcost plans)
 Stacked: the best lever, then each next one in rank order, kept only if the stack saves more with it
 (levers interact: a lever that saves alone can cost on top of others); the ones left out are listed with why.
 Example FILE.yaml:
@@ -89,8 +90,27 @@ export function optimizeText(result: OptimizeResult): string {
   }
   lines.push(`stacked: ${result.stacked.kinds.length > 0 ? result.stacked.kinds.join(' + ') : 'no lever saves money'}`);
   for (const leftOut of result.stacked.left_out_reasons) lines.push(`  left out: ${leftOut.kind} — ${leftOut.reason}`);
+  if (result.plans) lines.push(...plansLines(result.plans));
   for (const skipped of result.skipped) lines.push(`not evaluated: ${kindName(skipped.kind)} — ${skipped.reason}`);
   return `${lines.join('\n')}\n`;
+}
+
+// The plans lever: what unitcost plans recommends per tier and what it does to the margin.
+function plansLines(plans: OptimizePlans): string[] {
+  const lines = [`plans (unitcost plans, target margin ${formatShare(plans.target_margin)}; they change revenue, not cost):`];
+  for (const tier of plans.tiers) {
+    if (tier.price_usd === null) {
+      lines.push(`  ${tier.user_tier}: ${tier.explanation}`);
+      continue;
+    }
+    const allowance = tier.allowance_unit === 'usd' ? `${formatMoney(tier.allowance)} of inference` : `${formatCount(tier.allowance ?? 0)} ${tier.allowance_unit}`;
+    const per = tier.allowance_unit === 'usd' ? '$1 of inference' : tier.allowance_unit === 'calls' ? 'call' : 'task';
+    lines.push(
+      `  ${tier.user_tier}: ${formatMoney(tier.price_usd)}/mo with ${allowance}, then ${formatMoney(tier.overage_usd_per_unit)} per ${per}: ` +
+        `margin ${formatShare(tier.margin_now)} → ${formatShare(tier.margin_with_plan)}, users at a loss ${formatCount(tier.users_at_loss_now)} → ${formatCount(tier.users_at_loss_with_plan ?? 0)}`,
+    );
+  }
+  return lines;
 }
 
 // An upper bound reads as one: "≤ $57.12".

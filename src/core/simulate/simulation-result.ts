@@ -170,6 +170,26 @@ export interface OptimizeResult {
     /** Why each of left_out is out, with the figures: its net $/month alone, and what adding it did to the stack's net $/month. */
     left_out_reasons: OptimizeLeftOut[];
   };
-  /** Lever kinds not evaluated on this traffic, with why (plans always: they need the team's prices). */
+  /** Lever kinds not evaluated on this traffic, with why (plans when no call carries a user tier and user id). */
   skipped: Array<{ kind: LeverKind; reason: string }>;
+  /** The plans lever: per user tier, the plan `unitcost plans` recommends and the margin now → with it; absent when not evaluated. */
+  plans?: OptimizePlans;
+}
+
+/** What the plan `unitcost plans` recommends does to each user tier (docs/plans.md). */
+export interface OptimizePlans {
+  target_margin: number;
+  tiers: Array<{
+    user_tier: string;
+    /** Null when no price point reaches the target margin (explanation says what would). */
+    price_usd: number | null;
+    allowance: number | null;
+    allowance_unit: 'calls' | 'tasks' | 'usd';
+    overage_usd_per_unit: number | null;
+    margin_now: number | null;
+    margin_with_plan: number | null;
+    users_at_loss_now: number;
+    users_at_loss_with_plan: number | null;
+    explanation: string;
+  }>;
 }
