@@ -48,6 +48,24 @@ describe('GET /v1/budgets', () => {
     expect(status.budgets[0]!.scopes[0]!.spent_usd).toBe(report.totals.cost_usd);
   });
 
+  it('adds each scope\'s burn-down when asked: the spend by day, the forecast to the end of the period and the alert points', async () => {
+    const plain = (await (await fetch(`${server.url}/v1/budgets`)).json()) as { budgets: Array<{ scopes: Array<Record<string, unknown>> }> };
+    expect(plain.budgets[0]!.scopes[0]).not.toHaveProperty('burn_down');
+    const response = await fetch(`${server.url}/v1/budgets?burn_down=true`);
+    expect(response.status).toBe(200);
+    interface Scope {
+      spent_usd: number;
+      forecast: { end_usd: number };
+      alert_points_reached: number[];
+      burn_down: { spent: Array<{ day: string; usd: number }>; forecast: Array<{ day: string; usd: number }>; alert_points: Array<{ at: number; reached_on: string | null }> };
+    }
+    const scope = ((await response.json()) as { budgets: Array<{ scopes: Scope[] }> }).budgets[0]!.scopes[0]!;
+    expect(scope.burn_down.spent).toEqual([{ day: '2026-12-02', usd: scope.spent_usd }]);
+    expect(scope.burn_down.forecast.at(-1)).toMatchObject({ day: '2026-12-02', usd: scope.forecast.end_usd });
+    expect(scope.burn_down.alert_points.filter((point) => point.reached_on !== null).map((point) => point.at)).toEqual(scope.alert_points_reached);
+    expect((await fetch(`${server.url}/v1/budgets?burn_down=yes`)).status).toBe(400);
+  });
+
   it('refuses a query parameter it does not take', async () => {
     const response = await fetch(`${server.url}/v1/budgets?period=week`);
     expect(response.status).toBe(400);

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Budget } from '../../core/budgets/budget-config.js';
+import { budgetBurnDown, type BudgetBurnDownJson } from '../../core/governance/budget-burn-down.js';
 import { budgetForecastJson, type BudgetForecastJson } from '../../core/governance/budget-forecast-json.js';
 import { budgetPeriodWindow } from '../../core/governance/budget-period-window.js';
 import { defaultHistoryDays, forecastBudget } from '../../core/governance/forecast-budget.js';
@@ -16,6 +17,8 @@ import { reportSettings } from '../report-service.js';
 export interface BudgetStatusFlags {
   /** A date (the end of that day) or a timestamp; default now. */
   at?: string;
+  /** Also give each scope its burn-down (the dashboard's chart): left out of the CLI's JSON, where a table has no use for it. */
+  burn_down?: boolean;
 }
 
 /** One budget with the forecast of each scope it keeps: one, or the values of its tag that spent most. */
@@ -27,8 +30,8 @@ export interface BudgetStatusJson {
   mode: Budget['mode'];
   limit_usd: number;
   alert_at: number[];
-  /** Each scope: its tag's value (null for a budget over all spend) and its forecast, most spent first. */
-  scopes: Array<{ value: string | null } & BudgetForecastJson>;
+  /** Each scope: its tag's value (null for a budget over all spend) and its forecast, most spent first; its burn-down when asked for. */
+  scopes: Array<{ value: string | null } & BudgetForecastJson & { burn_down?: BudgetBurnDownJson }>;
   /** Values of the tag with spend this period not shown: past the top ones. */
   more_values: number;
 }
@@ -50,7 +53,7 @@ const dayMs = 86_400_000;
 export async function budgetStatusOver(app: App, reader: ReportReader, flags: BudgetStatusFlags): Promise<BudgetsJson> {
   const nowMs = atMs(app, flags.at);
   const budgets: BudgetStatusJson[] = [];
-  for (const budget of app.config.budgets) budgets.push(await budgetStatus(app, reader, budget, nowMs));
+  for (const budget of app.config.budgets) budgets.push(await budgetStatus(app, reader, budget, nowMs, flags.burn_down === true));
   return { at: new Date(nowMs).toISOString(), budgets };
 }
 
@@ -69,7 +72,7 @@ export async function runBudgetStatus(app: App, options: { at?: string; db?: str
   }
 }
 
-async function budgetStatus(app: App, reader: ReportReader, budget: Budget, nowMs: number): Promise<BudgetStatusJson> {
+async function budgetStatus(app: App, reader: ReportReader, budget: Budget, nowMs: number, withBurnDown: boolean): Promise<BudgetStatusJson> {
   const window = budgetPeriodWindow(budget.period, nowMs);
   const today = new Date(Math.floor(nowMs / dayMs) * dayMs).toISOString().slice(0, 10);
   const historyFrom = addDays(today, -defaultHistoryDays);
@@ -100,7 +103,10 @@ async function budgetStatus(app: App, reader: ReportReader, budget: Budget, nowM
   const scopes = [...series.entries()].map(([value, days]) => {
     const spent = days.filter((entry) => entry.day >= window.from).reduce((sum, entry) => sum + entry.picodollars, 0n);
     const forecast = forecastBudget({ budget, nowMs, spentPicodollars: spent, history: days.filter((entry) => entry.day < today) });
-    return { value, spent, json: budgetForecastJson(forecast) };
+    const burnDown = withBurnDown
+      ? { burn_down: budgetBurnDown({ window: forecast.window, today, daily: days, limitPicodollars: forecast.limitPicodollars, alertAt: budget.alert_at, forecastDays: forecast.days }) }
+      : {};
+    return { value, spent, json: { ...budgetForecastJson(forecast), ...burnDown } };
   });
   // Values that spent nothing this period have nothing to watch yet.
   const ranked = scopes.filter((scope) => per === undefined || budget.equals !== undefined || scope.spent > 0n).sort((left, right) => (left.spent === right.spent ? 0 : left.spent > right.spent ? -1 : 1));

@@ -45,6 +45,8 @@ export interface BudgetForecast {
   breach: { day: string; already: boolean } | null;
   /** The alert points (fractions of the limit) the spend has reached, in the budget's order. */
   alertPointsReached: number[];
+  /** The cumulative forecast at the end of each day from today to the period's last, for a burn-down chart; empty for no-spend. */
+  days: Array<{ day: string; endPicodollars: bigint; lowPicodollars: bigint; highPicodollars: bigint }>;
 }
 
 /**
@@ -91,10 +93,12 @@ export function forecastBudget(input: BudgetForecastInput): BudgetForecast {
   let lowPicodollars = spent;
   let highPicodollars = spent;
   let projected: number | null = null;
+  const days: BudgetForecast['days'] = [];
   for (const day of perDay) {
     endPicodollars += day.expected;
     lowPicodollars += day.low;
     highPicodollars += day.high;
+    days.push({ day: dayString(day.day), endPicodollars, lowPicodollars, highPicodollars });
     if (projected === null && spent < limit && endPicodollars >= limit) projected = day.day;
   }
 
@@ -107,6 +111,7 @@ export function forecastBudget(input: BudgetForecastInput): BudgetForecast {
     forecast: { basis, endPicodollars, lowPicodollars, highPicodollars },
     breach: spent >= limit ? { day: breachedOn(input.history, window, today, limit), already: true } : projected === null ? null : { day: dayString(projected), already: false },
     alertPointsReached: budget.alert_at.filter((point) => spent * 1_000_000n >= limit * BigInt(Math.round(point * 1_000_000))),
+    days,
   };
 }
 
