@@ -16,6 +16,8 @@ export interface WhatIfInputs {
   /** Output tokens per call; 0 is no cap. */
   output_cap: number;
   trim_share: number;
+  /** The batch API's discount, 0–1; 0 is off. Batched answers arrive within 24 hours, not at once. */
+  batch_discount: number;
 }
 
 /** Each lever input's name and its neutral value. */
@@ -28,6 +30,7 @@ export const whatIfDefaults: WhatIfInputs = {
   response_cache_hit_rate: 0,
   output_cap: 0,
   trim_share: 0,
+  batch_discount: 0,
 };
 
 /** Reads the levers from the page's query; a value that is not a number falls back to the neutral one. */
@@ -46,6 +49,7 @@ export function whatIfInputsOf(query: URLSearchParams): WhatIfInputs {
     response_cache_hit_rate: number('response_cache_hit_rate'),
     output_cap: number('output_cap'),
     trim_share: number('trim_share'),
+    batch_discount: number('batch_discount'),
   };
 }
 
@@ -58,6 +62,7 @@ export function whatIfLevers(inputs: WhatIfInputs): Array<Record<string, Record<
   if (inputs.response_cache_hit_rate > 0) levers.push({ response_cache: { ...scope, hit_rate: inputs.response_cache_hit_rate } });
   if (inputs.output_cap > 0) levers.push({ output_cap: { ...scope, max_tokens: Math.round(inputs.output_cap) } });
   if (inputs.trim_share > 0) levers.push({ prompt_trim: { ...scope, share: inputs.trim_share } });
+  if (inputs.batch_discount > 0) levers.push({ price_change: { batch: { ...scope, discount: inputs.batch_discount } } });
   return levers;
 }
 
@@ -68,4 +73,49 @@ export function whatIfRequest(inputs: WhatIfInputs, range: { from?: string | nul
     ...(range.from ? { from: range.from } : {}),
     ...(range.to ? { to: range.to } : {}),
   };
+}
+
+/** A refusal of POST /v1/simulate as the page received it: the server's message and the scenario field it names. */
+export interface SimulateRefusal {
+  message: string;
+  field?: string | undefined;
+}
+
+// The scenario fields the page fills, by their path under levers[i], with the label the form shows them under.
+const fieldLabels: Record<string, string> = {
+  'route.to': 'Target model',
+  'route.share': 'Share of calls routed',
+  'prompt_cache.prefix_tokens': 'Cacheable prefix',
+  'prompt_cache.hit_rate': 'Prompt-cache hit rate',
+  'response_cache.hit_rate': 'Response-cache hit rate',
+  'output_cap.max_tokens': 'Max output tokens per call',
+  'prompt_trim.share': 'Share of uncached input trimmed',
+  'price_change.batch.discount': 'Batch discount',
+};
+
+/**
+ * The sentence the what-if page shows for a refused scenario: the field in the form's own words
+ * ("Share of calls routed must be between 0 and 1."), never the scenario's internals
+ * ("scenario:6: levers[0].route.share: …"), which describe a file the reader never wrote.
+ */
+export function whatIfProblem(refusal: SimulateRefusal): string {
+  const field = refusal.field ?? '';
+  // The server's message is "scenario:LINE: FIELD: reason"; the reason is what the reader needs.
+  const reason = refusal.message.replace(/^[^:]*:\d+: /, '').replace(/^(?:levers\[\d+\][\w.[\]]*|scenario[\w.[\]]*): /, '').trim();
+  const lever = /^levers\[\d+\]\.(.+)$/.exec(field)?.[1];
+  if (lever !== undefined && /(?:^|\.)feature$/.test(lever)) {
+    const named = /feature "([^"]+)"/.exec(reason)?.[1];
+    return named === undefined ? `Feature: ${sentence(reason)}` : `Feature: no calls of “${named}” were recorded in this time range. Choose another feature, or widen the range.`;
+  }
+  if (lever === 'route.to') {
+    const named = /matches "([^"]+)"/.exec(reason)?.[1];
+    if (named !== undefined) return `Target model: no model named “${named}” in the price catalog. Pick one from the list as you type (provider/model, e.g. openai/gpt-4o-mini).`;
+  }
+  const label = lever === undefined ? (field === 'from' || field === 'to' ? 'Time range' : undefined) : fieldLabels[lever];
+  if (label === undefined) return `The scenario could not be replayed: ${sentence(reason.replace(/levers\[\d+\]\.?/g, ''))}`;
+  return /^(?:must|is|needs)\b/.test(reason) ? `${label} ${sentence(reason)}` : `${label}: ${sentence(reason)}`;
+}
+
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getJson } from '../api.js';
 import { ApiProblem } from '../components/api-problem.js';
-import { percent, usd } from '../format.js';
+import { count, percent, pricePerMillion, usd } from '../format.js';
 import { setQuery } from '../location.js';
 import { queryKey } from '../filters.js';
 import { useApi } from '../use-api.js';
@@ -133,7 +133,7 @@ export function EstimatePage({ query }: { query: URLSearchParams }) {
                       <tr key={`${row.model}-${tokenClass}`}>
                         <td>{row.model}</td>
                         <td>{tokenClass.replace(/_/g, ' ')}</td>
-                        <td class="number">{Math.round(cost.tokens_per_session).toLocaleString('en-US')}</td>
+                        <td class="number">{count(Math.round(cost.tokens_per_session))}</td>
                         <td class="number">{usd(cost.per_call_usd)}</td>
                         <td class="number">{usd(cost.per_session_usd)}</td>
                       </tr>
@@ -142,8 +142,8 @@ export function EstimatePage({ query }: { query: URLSearchParams }) {
                 </tbody>
               </table>
               <p class="note">
-                Prices ($/M tokens) at {report.priced_at.slice(0, 10)}:{' '}
-                {report.models.map((model) => `${model.provider}/${model.model} in ${model.prices_usd_per_million.input} · out ${model.prices_usd_per_million.output}`).join('; ')}
+                Prices at {report.priced_at.slice(0, 10)}:{' '}
+                {report.models.map((model) => `${model.provider}/${model.model} in ${pricePerMillion(model.prices_usd_per_million.input)} · out ${pricePerMillion(model.prices_usd_per_million.output)}`).join('; ')}
               </p>
               {report.warnings.map((warning) => (
                 <p class="notice warning" key={warning}>

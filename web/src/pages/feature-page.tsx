@@ -27,7 +27,7 @@ export function FeaturePage({ feature, query }: { feature: string; query: URLSea
   const atLoss = userRows.filter((row) => row.revenue_usd !== null && row.cost_usd !== null && row.cost_usd > row.revenue_usd).sort((a, b) => (b.cost_usd ?? 0) - (b.revenue_usd ?? 0) - ((a.cost_usd ?? 0) - (a.revenue_usd ?? 0)));
   const charts = useMemo(
     () => ({
-      models: models.data ? costBars(models.data.rows, 'model', palette[0]!) : null,
+      models: models.data ? modelBars(models.data.rows) : null,
       tiers: tiers.data ? costBars(tiers.data.rows, 'user_tier', null) : null,
       users: users.data ? userHistogram(users.data.rows) : null,
       sessions: sessions.data ? sessionScatter(sessions.data.rows) : null,
@@ -35,6 +35,9 @@ export function FeaturePage({ feature, query }: { feature: string; query: URLSea
     [models.data, tiers.data, users.data, sessions.data],
   );
   const total = models.data?.totals;
+  const unpriced = (models.data?.rows ?? []).filter((row) => row.unpriced_calls > 0);
+  // A session is a session_id tag: without any, the scatter has nothing to draw, and says why instead.
+  const noSessions = sessions.data !== null && !sessions.data.rows.some((row) => keyOf(row, 'session_id') !== '(none)');
   return (
     <section>
       <p class="note">
@@ -59,6 +62,20 @@ export function FeaturePage({ feature, query }: { feature: string; query: URLSea
         <div class="card chart-card">
           <h2>Cost by model</h2>
           {charts.models && <Chart config={charts.models} label="Cost by model" height={220} />}
+          {unpriced.length > 0 && (
+            <div class="notice unpriced" data-testid="unpriced-models">
+              {unpriced.map((row) => (
+                <p key={keyOf(row, 'model')} data-model={keyOf(row, 'model')} data-unpriced-calls={row.unpriced_calls}>
+                  <span class="swatch hatched" aria-hidden="true" /> <strong>{keyOf(row, 'model')}</strong> — unpriced: {count(row.unpriced_calls)} calls
+                  {row.cost_usd === null ? ', cost unknown (not $0)' : `; the ${usd(row.cost_usd)} shown covers its other calls only`}.
+                </p>
+              ))}
+              <p class="note">
+                The catalog has no price for {unpriced.length === 1 ? 'this model' : 'these models'}. Add {unpriced.length === 1 ? 'it' : 'each'} under <code>models:</code> in unitcost.config.yaml (
+                <code>- {'{'} id: {keyOf(unpriced[0]!, 'model')}, prices: {'{'} input: …, output: … {'}'} {'}'}</code> in $ per million tokens), then run <code>unitcost reprice</code> to price the stored calls.
+              </p>
+            </div>
+          )}
         </div>
         <div class="card chart-card">
           <h2>Cost by user tier</h2>
@@ -74,7 +91,19 @@ export function FeaturePage({ feature, query }: { feature: string; query: URLSea
           <h2>
             Sessions: cost against steps <small>each dot is a session</small>
           </h2>
-          {charts.sessions && <Chart config={charts.sessions} label="Session cost against step count" height={240} />}
+          {noSessions ? (
+            <div class="empty-state" data-testid="sessions-empty">
+              <p>
+                <strong>No session_id tags recorded</strong> for {feature} in this range, so there are no sessions to draw.
+              </p>
+              <p class="note">
+                Tag each call with the conversation or agent run it belongs to: <code>session_id</code> in the event (docs/events.md), <code>withUnitcostTags({'{'} session_id: chat.id {'}'}, …)</code> around an SDK call,
+                the <code>x-unitcost-session</code> header through the gateway, or the <code>unitcost.session_id</code> span attribute over OTLP (docs/capture.md).
+              </p>
+            </div>
+          ) : (
+            charts.sessions && <Chart config={charts.sessions} label="Session cost against step count" height={240} />
+          )}
         </div>
       </div>
       {atLoss.length > 0 && (
@@ -126,6 +155,70 @@ function costBars(rows: ReportRow[], dimension: string, colour: string | null): 
     data: { labels, datasets: [{ label: 'cost', data: sorted.map((row) => row.cost_usd ?? 0), backgroundColor: labels.map((label, index) => colour ?? tierColours[label] ?? palette[index % palette.length]!) }] },
     options: { indexAxis: 'y', plugins: { legend: { display: false } }, scales: { x: { ticks: { callback: (value) => usd(Number(value)) } } } },
   };
+}
+
+// An unpriced model's cost is unknown, not $0: a hatched grey bar as long as the largest priced one, named so.
+function modelBars(rows: ReportRow[]): ChartConfiguration {
+  const priced = rows.filter((row) => row.cost_usd !== null).sort((a, b) => (b.cost_usd ?? 0) - (a.cost_usd ?? 0));
+  const unknown = rows.filter((row) => row.cost_usd === null);
+  // Unpriced models are always drawn, after the priced ones, within the chart's twelve bars.
+  const shown = [...priced.slice(0, Math.max(0, 12 - unknown.length)), ...unknown.slice(0, 12)];
+  const longest = Math.max(0, ...priced.map((row) => row.cost_usd!));
+  const labels = shown.map((row) => (row.unpriced_calls > 0 ? `${keyOf(row, 'model')} (unpriced: ${count(row.unpriced_calls)} calls)` : keyOf(row, 'model')));
+  const unpricedFill = hatchPattern();
+  return {
+    type: 'bar',
+    data: {
+      labels,
+      datasets: [
+        {
+          label: 'cost',
+          data: shown.map((row) => row.cost_usd ?? (longest > 0 ? longest : 1)),
+          backgroundColor: shown.map((row) => (row.cost_usd === null ? unpricedFill : palette[0]!)),
+          borderColor: shown.map((row) => (row.cost_usd === null ? '#94a3b8' : palette[0]!)),
+          borderWidth: 1,
+        },
+      ],
+    },
+    options: {
+      indexAxis: 'y',
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          callbacks: {
+            label: (item) => {
+              const row = shown[item.dataIndex]!;
+              if (row.cost_usd === null) return `unpriced: ${count(row.unpriced_calls)} calls, cost unknown (the model has no price)`;
+              return row.unpriced_calls > 0 ? `${usd(row.cost_usd)} for ${count(row.priced_calls)} priced calls; unpriced: ${count(row.unpriced_calls)} calls` : usd(row.cost_usd);
+            },
+          },
+        },
+      },
+      scales: { x: { ticks: { callback: (value) => usd(Number(value)) } } },
+    },
+  };
+}
+
+// Grey diagonal stripes: reads as "no figure" where a solid bar would read as a cost.
+function hatchPattern(): CanvasPattern | string {
+  const tile = document.createElement('canvas');
+  tile.width = 8;
+  tile.height = 8;
+  const context = tile.getContext('2d');
+  if (!context) return '#cbd5e1';
+  context.fillStyle = '#f1f5f9';
+  context.fillRect(0, 0, 8, 8);
+  context.strokeStyle = '#94a3b8';
+  context.lineWidth = 2;
+  context.beginPath();
+  context.moveTo(-2, 10);
+  context.lineTo(10, -2);
+  context.moveTo(-2, 2);
+  context.lineTo(2, -2);
+  context.moveTo(6, 10);
+  context.lineTo(10, 6);
+  context.stroke();
+  return context.createPattern(tile, 'repeat') ?? '#cbd5e1';
 }
 
 function userHistogram(rows: ReportRow[]): ChartConfiguration {

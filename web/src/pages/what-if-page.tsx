@@ -1,6 +1,6 @@
 import type { ChartConfiguration } from 'chart.js';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { getJson, postJson } from '../api.js';
+import { ApiError, getJson, postJson } from '../api.js';
 import { ApiProblem } from '../components/api-problem.js';
 import { Chart } from '../components/chart.js';
 import { palette } from '../components/palette.js';
@@ -10,7 +10,7 @@ import { setQuery } from '../location.js';
 import { keyOf, type ReportJson } from '../report-json.js';
 import type { Comparison, SimulationJson } from '../simulation-json.js';
 import { useApi } from '../use-api.js';
-import { whatIfDefaults, whatIfInputsOf, whatIfRequest, type WhatIfInputs } from '../what-if-scenario.js';
+import { whatIfDefaults, whatIfInputsOf, whatIfProblem, whatIfRequest, type WhatIfInputs } from '../what-if-scenario.js';
 
 interface Slider {
   name: keyof WhatIfInputs;
@@ -30,7 +30,7 @@ interface LeverGroup {
 }
 
 const share = (value: number): string => percent(value, 0);
-const tokens = (value: number): string => `${Math.round(value).toLocaleString('en-US')} tokens`;
+const tokens = (value: number): string => `${count(Math.round(value))} tokens`;
 
 // The levers of docs/simulate.md the page offers; the others (fine-tuning, self-hosting, plans…) need a scenario file.
 const groups: LeverGroup[] = [
@@ -58,6 +58,12 @@ const groups: LeverGroup[] = [
     title: 'Prompt trimming',
     sliders: [{ name: 'trim_share', label: 'Share of uncached input trimmed', hint: 'history or context cut from each prompt', min: 0, max: 0.9, step: 0.05, format: (value) => (value === 0 ? 'off' : share(value)) }],
   },
+  {
+    title: 'Batch API',
+    sliders: [
+      { name: 'batch_discount', label: 'Batch discount', hint: 'answers arrive within 24 hours, not at once: only for features that can wait', min: 0, max: 0.9, step: 0.05, format: (value) => (value === 0 ? 'off' : `${share(value)} off`) },
+    ],
+  },
 ];
 
 /** The what-if page: levers as sliders and fields, kept in the address; the stored calls replayed under them by POST /v1/simulate. */
@@ -77,7 +83,8 @@ export function WhatIfPage({ query }: { query: URLSearchParams }) {
   const request = whatIfRequest(inputs, { from: query.get('from'), to: query.get('to') });
   const simulation = useApi(JSON.stringify(request), (signal) => postJson<SimulationJson>('/v1/simulate', request, signal));
   const features = useApi(queryKey('/v1/report', { by: 'feature' }), (signal) => getJson<ReportJson>('/v1/report', { by: 'feature' }, signal, 'later'));
-  const models = useApi(queryKey('/v1/models', {}), (signal) => getJson<{ models: Array<{ provider: string; model: string }> }>('/v1/models', {}, signal, 'later'));
+  // The catalog (GET /v1/models) completes the model fields: the route's target is named as provider/model.
+  const models = useApi(queryKey('/v1/models', {}), (signal) => getJson<{ models: Array<{ provider: string; model: string; priced?: boolean }> }>('/v1/models', {}, signal, 'later'));
   const result = simulation.data;
   const chart = useMemo(() => (result ? featureChart(result) : null), [result]);
   const set = (name: keyof WhatIfInputs, value: string | number): void => setTyped({ ...typed, [name]: value });
@@ -143,7 +150,7 @@ export function WhatIfPage({ query }: { query: URLSearchParams }) {
             </fieldset>
           ))}
           <datalist id="what-if-models">
-            {(models.data?.models ?? []).map((model) => (
+            {(models.data?.models ?? []).filter((model) => model.priced !== false).map((model) => (
               <option key={`${model.provider}/${model.model}`} value={`${model.provider}/${model.model}`} />
             ))}
           </datalist>
@@ -152,7 +159,13 @@ export function WhatIfPage({ query }: { query: URLSearchParams }) {
           </button>
         </form>
         <div data-testid="what-if-result" class={simulation.loading ? 'loading' : ''} aria-busy={simulation.loading}>
-          {simulation.error ? <ApiProblem error={simulation.error} /> : null}
+          {simulation.error instanceof ApiError && simulation.error.status !== 401 && simulation.error.status !== 403 ? (
+            <p class="notice error" data-testid="what-if-problem">
+              {whatIfProblem(simulation.error)}
+            </p>
+          ) : simulation.error ? (
+            <ApiProblem error={simulation.error} />
+          ) : null}
           {result && !simulation.error && <SimulationView result={result} chart={chart} />}
         </div>
       </div>
@@ -163,6 +176,7 @@ export function WhatIfPage({ query }: { query: URLSearchParams }) {
 function SimulationView({ result, chart }: { result: SimulationJson; chart: ChartConfiguration | null }) {
   const total = result.total;
   const features = [...result.features].sort((a, b) => (b.baseline.cost_usd ?? 0) - (a.baseline.cost_usd ?? 0));
+  const delayed = result.levers.reduce((sum, lever) => sum + lever.risk.calls_delayed, 0);
   return (
     <>
       <p class="note">
@@ -225,7 +239,7 @@ function SimulationView({ result, chart }: { result: SimulationJson; chart: Char
             </thead>
             <tbody>
               {result.levers.map((lever) => (
-                <tr key={lever.index}>
+                <tr key={lever.index} data-kind={lever.kind} data-calls-delayed={lever.risk.calls_delayed}>
                   <td>{lever.label}</td>
                   <td class="number">{count(lever.calls_touched)}</td>
                   <td>{riskText(lever.risk) || '—'}</td>
@@ -235,7 +249,13 @@ function SimulationView({ result, chart }: { result: SimulationJson; chart: Char
           </table>
         </>
       )}
-      {result.notes.map((note) => (
+      {delayed > 0 && (
+        <p class="notice warning" data-testid="what-if-delayed" data-calls-delayed={delayed}>
+          The batch discount delays {count(delayed)} calls: their answers arrive within 24 hours, not at once. Count it only for features whose users can wait (reports, summaries, evaluations), never
+          for chat or agents; on a feature that must answer at once, the saving is not available.
+        </p>
+      )}
+      {readerNotes(result).map((note) => (
         <p class="notice warning" key={note}>
           {note}
         </p>
@@ -270,7 +290,18 @@ function riskText(risk: SimulationJson['levers'][number]['risk']): string {
   if (risk.answers_from_cache > 0) parts.push(`${count(risk.answers_from_cache)} answers from cache`);
   if (risk.calls_escalated > 0) parts.push(`${count(risk.calls_escalated)} calls paid twice`);
   if (risk.sessions_cut > 0) parts.push(`${count(risk.sessions_cut)} sessions cut`);
+  if (risk.calls_delayed > 0) parts.push(`${count(risk.calls_delayed)} calls delayed up to 24 h (batch API)`);
   return parts.join(', ');
+}
+
+// What the reader should know about the figures, said from the result itself: the simulator's own notes
+// are written for the CLI and the JSON's readers (field names, commands), not for this page.
+function readerNotes(result: SimulationJson): string[] {
+  const notes: string[] = [];
+  const unpriced = result.total.baseline.unpriced_calls;
+  if (unpriced > 0) notes.push(`${count(unpriced)} calls are of models with no price: they count in neither cost. Add their prices to the config to include them.`);
+  if (result.total.baseline.revenue_usd === null) notes.push('No revenue is recorded (no plans configured, no revenue records): margins and users served at a loss cannot be shown.');
+  return notes;
 }
 
 function lastDay(exclusiveTo: string): string {
