@@ -41,6 +41,7 @@ function perMillion(rates: Rates): Record<string, number> {
   const result: Record<string, number> = {};
   for (const tokenClass of tokenClasses) result[snake(tokenClass)] = rates[tokenClass] / 1_000_000;
   result.per_request_usd = rates.request / 1e12;
+  if (rates.webSearch) result.per_web_search_usd = rates.webSearch / 1e12;
   return result;
 }
 

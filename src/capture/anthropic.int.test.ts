@@ -55,6 +55,18 @@ describe('wrapAnthropic', () => {
     expect(billed(sink.events[0])).toMatchObject(expectedUsage);
   });
 
+  it('records the web searches of a message and of a stream, from usage.server_tool_use', async () => {
+    const searching = await startFakeProvider({ webSearchRequests: 3 });
+    try {
+      const wrapped = wrapAnthropic(new Anthropic({ baseURL: searching.url, apiKey: 'test-key', maxRetries: 0 }), { sink });
+      await wrapped.messages.create(request);
+      await collect(await wrapped.messages.create({ ...request, stream: true }));
+      expect(sink.events.map((event) => billed(event).webSearchRequests)).toEqual([3, 3]);
+    } finally {
+      await searching.close();
+    }
+  });
+
   it("records a stream from message_start's input counts and message_delta's cumulative output", async () => {
     const events = await collect(await client.messages.create({ ...request, stream: true }));
     expect(events).toEqual(await collect(await bare.messages.create({ ...request, stream: true })));

@@ -114,6 +114,19 @@ describe('wrapOpenAI', () => {
     expect(sink.events[0]).toMatchObject({ status: 'ok', usage: fakeUsage.openaiResponses });
   });
 
+  it('records the web_search_call items of a response, which its usage does not count, as web searches', async () => {
+    const searching = await startFakeProvider({ webSearchRequests: 2 });
+    try {
+      const wrapped = wrapOpenAI(new OpenAI({ baseURL: `${searching.url}/v1`, apiKey: 'test-key', maxRetries: 0 }), { sink, tags: { feature: 'support-faq' } });
+      await wrapped.responses.create({ model: 'gpt-5-mini', input: 'Summarize the ticket.' });
+      await collect(await wrapped.responses.create({ model: 'gpt-5-mini', input: 'Summarize the ticket.', stream: true }));
+      expect(sink.events.map((event) => event.web_search_requests)).toEqual([2, 2]);
+      expect(sink.events.map((event) => billed(event).webSearchRequests)).toEqual([2, 2]);
+    } finally {
+      await searching.close();
+    }
+  });
+
   it('returns the same embeddings as the bare client and records their input tokens', async () => {
     const request = { model: 'text-embedding-3-small', input: ['first', 'second'] };
     const result = await client.embeddings.create(request);

@@ -12,6 +12,7 @@ import {
   type CaptureOptions,
   type CapturedEvent,
 } from './capture-options.js';
+import { countOpenaiResponsesWebSearches } from '../core/usage/count-openai-web-searches.js';
 import { observeStream, wrapApiMethod, type CallObserver, type OptionsHolder, type StreamEnd } from './wrap-api-method.js';
 
 export { withUnitcostTags, type CaptureOptions, type CaptureTags, type CapturedEvent, type UsageSink } from './capture-options.js';
@@ -101,6 +102,9 @@ function responseEvent(kind: Kind, data: Json, context: EventContext): CapturedE
   if (kind === 'responses' && data?.status === 'failed') event.status = 'error';
   else if (kind === 'responses' && data?.status === 'cancelled') event.status = 'cancelled';
   else event.status = 'ok';
+  // The Responses usage object does not count web searches; the response's output items do.
+  const searches = kind === 'responses' ? countOpenaiResponsesWebSearches(data) : 0;
+  if (searches > 0) event.web_search_requests = searches;
   return withUsage(event, kind, usage, context.options);
 }
 
@@ -108,6 +112,8 @@ interface StreamState {
   model: string;
   id: string | undefined;
   usage: Json | undefined;
+  /** Web searches of the final response (Responses API), which its usage does not count. */
+  webSearches?: number;
   firstTokenMs: number | undefined;
   failed: boolean;
 }
@@ -119,6 +125,7 @@ function streamEvent(kind: Kind, state: StreamState, how: StreamEnd, context: Ev
   event.status = how === 'ok' && state.failed ? 'error' : how;
   // A cancelled or failed stream usually has no usage: it is still recorded, at zero tokens, without complaint.
   if (state.usage === undefined && how !== 'ok') return { ...event, input_tokens: 0, output_tokens: 0 };
+  if (state.webSearches !== undefined && state.webSearches > 0) event.web_search_requests = state.webSearches;
   return withUsage(event, kind, state.usage, context.options);
 }
 
@@ -178,6 +185,7 @@ function observeResponsesEvent(state: StreamState, startedAt: number): (item: un
       if (typeof response.id === 'string') state.id = response.id;
       if (typeof response.model === 'string' && response.model !== '') state.model = response.model;
       if (finalEvents.has(type) && response.usage !== null && typeof response.usage === 'object') state.usage = response.usage as Json;
+      if (finalEvents.has(type)) state.webSearches = countOpenaiResponsesWebSearches(response);
     }
     if (type === 'response.failed' || type === 'error') state.failed = true;
     if (state.firstTokenMs === undefined && type.endsWith('.delta')) state.firstTokenMs = elapsedMs(startedAt);

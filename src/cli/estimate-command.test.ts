@@ -38,6 +38,8 @@ describe('unitcost estimate', () => {
     expect(report.per_session_usd).toBe(6);
     expect(report.models[0]).toMatchObject({ provider: 'anthropic', model: 'claude-opus-4-7', source: 'catalog' });
     expect(report.models[0].prices_usd_per_million).toMatchObject({ input: 5, output: 25, cache_read: 0.5, cache_write_5m: 6.25 });
+    // Dollars per web search, shown where the catalog prices them, like the request fee.
+    expect(report.models[0].prices_usd_per_million.web_search).toBe(0.01);
     expect(report.breakdown[0].by_token_class).toMatchObject({ input: { per_session_usd: 2 }, output: { per_session_usd: 4 } });
   });
 

@@ -25,6 +25,9 @@ describe('unitcost models', () => {
     expect(parsed.models[0]).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4-5', priced: true });
     expect(parsed.models[0].prices_per_million).toMatchObject({ input: 3, cache_read: 0.3, cache_write_5m: 3.75, cache_write_1h: 6, output: 15 });
     expect(parsed.models[0].long_context_tiers[0]).toMatchObject({ input_above: 200_000, prices_per_million: { input: 6, output: 22.5 } });
+    // Web searches are priced per search ($10 per 1,000), beside the per-request fee.
+    expect(parsed.models[0].prices_per_million.per_web_search_usd).toBe(0.01);
+    expect(parsed.models[0].priced_apart).toContain('web_search');
   });
 
   it('shows one model with its price history', async () => {

@@ -52,6 +52,22 @@ describe('the gateway for the Anthropic SDK', () => {
     expect(event!.time_to_first_token_ms).toBeGreaterThan(0);
   });
 
+  it('records the web searches the upstream reports, whole and streamed, priced per search inside the cost', async () => {
+    const { harness, client } = await start({ fake: { webSearchRequests: 3 } });
+    const { response } = await client.messages.create(request).withResponse();
+    await client.messages.stream(request).finalMessage();
+    await expect.poll(() => harness.services.recorderCounters().recorded).toBe(2);
+    const events = await harness.storedEvents();
+    // 3 searches at claude-sonnet-4-5's $10 per 1,000: 3 cents, on top of the same tokens as ever.
+    for (const event of events) expect(event).toMatchObject({ ...exactTokens, web_search_requests: 3, cost_web_search: 30_000_000_000n });
+    expect(response.headers.get('x-unitcost-cost-usd')).toBe(formatPicodollarsExact(events[0]!.cost_total as bigint));
+    const { harness: plainHarness, client: plainClient } = await start();
+    await plainClient.messages.create(request);
+    const [plain] = await plainHarness.storedEvents();
+    expect(plain).toMatchObject({ web_search_requests: 0, cost_web_search: 0n });
+    expect((events[0]!.cost_total as bigint) - (plain!.cost_total as bigint)).toBe(30_000_000_000n);
+  });
+
   it('keeps reading a stream the client left, and records what the upstream billed as cancelled', async () => {
     const { harness, client } = await start({ fake: { streamDelayMs: 20 } });
     const stream = await client.messages.create({ ...request, stream: true });

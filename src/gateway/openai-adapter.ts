@@ -1,6 +1,7 @@
 import { gatewayErrorBody, type GatewayRefusal } from '../core/gateway/gateway-refusal.js';
 import { convertUsage } from '../core/usage/convert-usage.js';
 import { convertOpenaiChatStreamUsage, convertOpenaiResponsesStreamUsage } from '../core/usage/convert-openai-stream-usage.js';
+import { countOpenaiResponsesWebSearches } from '../core/usage/count-openai-web-searches.js';
 import { normalizedUsage, type NormalizedUsage } from '../core/usage/normalized-usage.js';
 import { fieldOf, parseJson, stringField } from './json-fields.js';
 import { streamProgress, type EndpointAdapter, type ObservedEvent, type ProviderAdapter, type StreamObserver } from './provider-adapter.js';
@@ -106,7 +107,12 @@ const responses: EndpointAdapter = {
   route: '/v1/responses',
   upstreamPath: '/responses',
   request: { outputLimitFields: ['max_output_tokens'], streams: true },
-  responseUsage: (body) => convertUsage('openai-responses', fieldOf(body, 'usage')),
+  // The usage object does not count web searches: they are the response's web_search_call output items.
+  responseUsage: (body) => {
+    const usage = convertUsage('openai-responses', fieldOf(body, 'usage'));
+    const searches = countOpenaiResponsesWebSearches(body);
+    return searches === 0 ? usage : { ...usage, webSearchRequests: searches };
+  },
   observeStream: observeResponsesStream,
 };
 

@@ -80,6 +80,17 @@ describe('the gateway for the OpenAI SDK', () => {
     expect(await harness.storedEvents()).toHaveLength(1);
   });
 
+  it('counts the web_search_call items of a Responses API answer as web searches, streamed or not', async () => {
+    const { harness, client } = await start({ fake: { webSearchRequests: 2 } });
+    await client.responses.create({ model: 'gpt-5-mini', input: 'Summarize the ticket.' });
+    const stream = await client.responses.create({ model: 'gpt-5-mini', input: 'Summarize the ticket.', stream: true });
+    for await (const event of stream) if (event.type === 'response.completed') break;
+    await expect.poll(() => harness.services.recorderCounters().recorded).toBe(2);
+    const events = await harness.storedEvents();
+    // The usage object does not count them; gpt-5-mini's searches are $10 per 1,000 in the catalog.
+    for (const event of events) expect(event).toMatchObject({ input_tokens: BigInt(fakeUsage.openaiResponses.input_tokens), web_search_requests: 2, cost_web_search: 20_000_000_000n });
+  });
+
   it('records a Responses API call, streamed or not', async () => {
     const { harness, client } = await start();
     const response = await client.responses.create({ model: 'gpt-5-mini', input: 'Summarize the ticket.' });

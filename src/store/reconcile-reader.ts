@@ -28,6 +28,9 @@ export interface RecordedProviderDay {
   costAudio: bigint;
   /** Flat per-request fees. */
   costRequest: bigint;
+  /** Server-side web searches, which the providers report and bill as a class of their own. */
+  webSearchRequests: bigint;
+  costWebSearch: bigint;
 }
 
 /** Reads recorded usage at a provider report's grain. Read only: a reconciliation never changes the store. */

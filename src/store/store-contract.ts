@@ -30,6 +30,7 @@ export function usageRow(overrides: Partial<StoredUsageRow> = {}): StoredUsageRo
     reasoningTokens: 0,
     inputAudioTokens: 0,
     outputAudioTokens: 0,
+    webSearchRequests: 0,
     costInput: 120_000_000,
     costCacheRead: 15_000_000,
     costCacheWrite5m: 0,
@@ -38,6 +39,7 @@ export function usageRow(overrides: Partial<StoredUsageRow> = {}): StoredUsageRo
     costReasoning: 0,
     costAudio: 0,
     costRequest: 0,
+    costWebSearch: 0,
     costTotal: 195_000_000,
     feature: 'support-bot',
     team: 'support',
@@ -76,6 +78,7 @@ export function unpricedUsageRow(overrides: Partial<StoredUsageRow> = {}): Store
     costReasoning: null,
     costAudio: null,
     costRequest: null,
+    costWebSearch: null,
     costTotal: null,
     ...overrides,
   });

@@ -45,6 +45,11 @@ export interface FakeProviderOptions {
    * server, which would otherwise refuse the same id with other content as a conflict.
    */
   idPrefix?: string;
+  /**
+   * Server-side web searches per answer: Anthropic reports them in `usage.server_tool_use` (a stream's
+   * message_delta); a Responses API answer carries as many `web_search_call` output items before its message.
+   */
+  webSearchRequests?: number;
 }
 
 /**
@@ -220,7 +225,7 @@ async function replyResponses(response: ServerResponse, request: Json, sequence:
   };
   const part = { type: 'output_text', annotations: [], logprobs: [], text };
   const item = { id: messageId, type: 'message', status: 'completed', content: [part], role: 'assistant' };
-  const completed = { ...base, status: truncated ? 'incomplete' : 'completed', ...(truncated ? { incomplete_details: { reason: 'max_output_tokens' } } : {}), output: [item], usage: fakeUsage.openaiResponses };
+  const completed = { ...base, status: truncated ? 'incomplete' : 'completed', ...(truncated ? { incomplete_details: { reason: 'max_output_tokens' } } : {}), output: [...webSearchCalls(options, sequence), item], usage: fakeUsage.openaiResponses };
   if (request.stream !== true) {
     sendJson(response, 200, completed);
     return;
@@ -263,6 +268,19 @@ async function replyEmbeddings(response: ServerResponse, request: Json, _sequenc
   });
 }
 
+function webSearchCalls(options: FakeProviderOptions, sequence: number): Json[] {
+  return Array.from({ length: options.webSearchRequests ?? 0 }, (_, index) => ({
+    id: `ws_${options.idPrefix ?? 'fake'}${sequence}_${index}`,
+    type: 'web_search_call',
+    status: 'completed',
+    action: { type: 'search', query: 'order shipping times' },
+  }));
+}
+
+function serverToolUse(options: FakeProviderOptions): Json {
+  return options.webSearchRequests === undefined ? {} : { server_tool_use: { web_search_requests: options.webSearchRequests } };
+}
+
 async function replyMessages(response: ServerResponse, request: Json, sequence: number, options: FakeProviderOptions): Promise<void> {
   const model = modelOf(request, 'claude-sonnet-4-5');
   const text = options.textByModel?.[model] ?? options.text ?? defaultText;
@@ -277,7 +295,7 @@ async function replyMessages(response: ServerResponse, request: Json, sequence: 
       content: [{ type: 'text', text }],
       stop_reason: truncated ? 'max_tokens' : 'end_turn',
       stop_sequence: null,
-      usage: fakeUsage.anthropic,
+      usage: { ...fakeUsage.anthropic, ...serverToolUse(options) },
     });
     return;
   }
@@ -291,7 +309,7 @@ async function replyMessages(response: ServerResponse, request: Json, sequence: 
     { type: 'ping' },
     ...words(text).map((word) => ({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: word } })),
     { type: 'content_block_stop', index: 0 },
-    { type: 'message_delta', delta: { stop_reason: truncated ? 'max_tokens' : 'end_turn', stop_sequence: null }, usage: { output_tokens: fakeUsage.anthropic.output_tokens } },
+    { type: 'message_delta', delta: { stop_reason: truncated ? 'max_tokens' : 'end_turn', stop_sequence: null }, usage: { output_tokens: fakeUsage.anthropic.output_tokens, ...serverToolUse(options) } },
     { type: 'message_stop' },
   ];
   await sendEvents(

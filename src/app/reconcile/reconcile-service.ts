@@ -121,6 +121,8 @@ function recordedRows(day: RecordedProviderDay, canonicalModel: (model: string) 
     // unitcost keeps audio in one cost column: it is put on audio input, where nearly all of it is.
     ['input_audio', day.inputAudioTokens, day.costAudio],
     ['output_audio', day.outputAudioTokens, 0n],
+    // Anthropic reports server_tool_use.web_search_requests and bills them as cost_type web_search.
+    ['web_search', day.webSearchRequests, day.costWebSearch],
   ];
   return rows.filter(([, quantity, cost]) => quantity !== 0n || cost !== 0n).map(([tokenClass, quantity, picodollars]) => ({ day: day.day, model, tokenClass, quantity, picodollars }));
 }

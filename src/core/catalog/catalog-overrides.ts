@@ -21,6 +21,8 @@ export const priceFieldsSchema = z.object({
   input_audio: dollarsPerMillion.optional(),
   output_audio: dollarsPerMillion.optional(),
   per_request_usd: dollarsPerMillion.optional(),
+  /** Dollars per server-side web search, e.g. 0.01 for Anthropic's $10 per 1,000 searches. */
+  per_web_search_usd: dollarsPerMillion.optional(),
 });
 
 const customPricePointSchema = priceFieldsSchema
@@ -93,5 +95,6 @@ export function pricesFromFields(fields: PriceFields): PricePerMillion {
   if (fields.input_audio !== undefined) prices.inputAudio = fields.input_audio;
   if (fields.output_audio !== undefined) prices.outputAudio = fields.output_audio;
   if (fields.per_request_usd !== undefined) prices.requestUsd = fields.per_request_usd;
+  if (fields.per_web_search_usd !== undefined) prices.webSearchUsd = fields.per_web_search_usd;
   return prices;
 }

@@ -125,6 +125,17 @@ describe('PriceCatalog overrides', () => {
     expect(after.sources).toEqual(['genai-prices from 2026-03-01', 'discount 20%', 'override from 2026-04-01']);
   });
 
+  it('discounts the price per web search with the tokens, and lets a dated price point set it', () => {
+    const searching = new PriceCatalog(
+      [{ id: 'acme', name: 'Acme AI', api_pattern: 'acme', models: [{ id: 'acme-search', match: { equals: 'acme-search' }, prices: { input_mtok: 1, output_mtok: 2, web_searches_kcount: 10 } }] }],
+      catalogOverridesSchema.parse({ discounts: [{ provider: 'acme', percent: 20 }], prices: [{ model: 'acme-search', effective_from: '2026-04-01', per_web_search_usd: 0.005 }] }),
+    );
+    expect(pricedCard(searching, 'acme-search', Date.parse('2026-03-15T00:00:00Z')).card.base.webSearch).toBe(8_000_000_000);
+    const overridden = pricedCard(searching, 'acme-search', april2026).card;
+    expect(overridden.base.webSearch).toBe(5_000_000_000);
+    expect(overridden.base.input).toBe(800_000);
+  });
+
   it('reuses one compiled price for every call in the same period', () => {
     const first = pricedCard(catalog, 'acme-large', Date.parse('2026-05-01T00:00:00Z'));
     const second = pricedCard(catalog, 'acme-large', Date.parse('2026-09-01T00:00:00Z'));

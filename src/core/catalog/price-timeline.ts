@@ -229,7 +229,7 @@ export class PriceTimeline {
 }
 
 function zeroRates(): RateCard['base'] {
-  return { input: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0, inputAudio: 0, outputAudio: 0, request: 0 };
+  return { input: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0, inputAudio: 0, outputAudio: 0, request: 0, webSearch: 0 };
 }
 
 function inWindow(timeMs: number, [start, end]: [number, number]): boolean {

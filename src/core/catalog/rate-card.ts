@@ -16,8 +16,12 @@ export const tokenClasses = [
 /** One of the separately priced kinds of token. */
 export type TokenClass = (typeof tokenClasses)[number];
 
-/** Integer picodollars per token for each class, plus a flat fee per request. */
-export type Rates = Record<TokenClass, number> & { request: number };
+/**
+ * Integer picodollars per token for each class, plus a flat fee per request and a fee per server-side web
+ * search (Anthropic bills $10 per 1,000 searches on top of the tokens the results add to the prompt).
+ * webSearch is optional so that rates written by hand before searches were priced still type-check: absent is 0.
+ */
+export type Rates = Record<TokenClass, number> & { request: number; webSearch?: number };
 
 /** A model's prices for one price period: base rates and the long-context tiers that replace them. */
 export interface RateCard {
@@ -25,13 +29,13 @@ export interface RateCard {
   /** Ascending by threshold; a tier applies to the whole call once its input total exceeds inputAbove. */
   tiers: Array<{ inputAbove: number; rates: Rates }>;
   /** The classes the price source names; the others inherit a parent's rate (cache read ← input, reasoning ← output…). */
-  explicit: ReadonlySet<TokenClass | 'request'>;
+  explicit: ReadonlySet<TokenClass | 'request' | 'webSearch'>;
   /** False for models billed by something other than tokens (audio hours, pages): their token cost is unknown, not zero. */
   pricedByToken: boolean;
 }
 
 /** A price in $/M tokens for each class a source names; missing classes inherit. Shared by catalog data, overrides and inline prices. */
-export type PricePerMillion = Partial<Record<TokenClass, number>> & { requestUsd?: number };
+export type PricePerMillion = Partial<Record<TokenClass, number>> & { requestUsd?: number; webSearchUsd?: number };
 
 /** The rates a call pays, given its total input tokens. */
 export function ratesFor(card: RateCard, inputTotal: number): Rates {
@@ -77,6 +81,8 @@ export function rateCardFromGenaiPrices(modelPrice: ModelPrice): RateCard {
     }
     const perThousandRequests = modelPrice.requests_kcount as TieredValue | undefined;
     if (perThousandRequests !== undefined) prices.requestUsd = valueAtThreshold(perThousandRequests, threshold) / 1000;
+    const perThousandSearches = modelPrice.web_searches_kcount as TieredValue | undefined;
+    if (perThousandSearches !== undefined) prices.webSearchUsd = valueAtThreshold(perThousandSearches, threshold) / 1000;
     return prices;
   };
   const thresholds = new Set<number>();
@@ -107,14 +113,17 @@ export function ratesFromPrices(prices: PricePerMillion): Rates {
     inputAudio: rate(prices.inputAudio) ?? input,
     outputAudio: rate(prices.outputAudio) ?? output,
     request: prices.requestUsd === undefined ? 0 : Math.round(prices.requestUsd * 1e12),
+    // Zero, not unknown, when the source names no search price: models without server-side search run none.
+    webSearch: prices.webSearchUsd === undefined ? 0 : Math.round(prices.webSearchUsd * 1e12),
   };
 }
 
 /** A rate card without tiers from $/M prices. */
 export function rateCardFromPrices(prices: PricePerMillion): RateCard {
-  const explicit = new Set<TokenClass | 'request'>();
+  const explicit = new Set<TokenClass | 'request' | 'webSearch'>();
   for (const tokenClass of tokenClasses) if (prices[tokenClass] !== undefined) explicit.add(tokenClass);
   if (prices.requestUsd !== undefined) explicit.add('request');
+  if (prices.webSearchUsd !== undefined) explicit.add('webSearch');
   return {
     base: ratesFromPrices(prices),
     tiers: [],
@@ -124,10 +133,11 @@ export function rateCardFromPrices(prices: PricePerMillion): RateCard {
 }
 
 /** The $/M prices a card names for its base tier, inherited classes filled in. */
-export function pricesPerMillion(rates: Rates): Record<TokenClass, number> & { requestUsd: number } {
-  const prices = {} as Record<TokenClass, number> & { requestUsd: number };
+export function pricesPerMillion(rates: Rates): Record<TokenClass, number> & { requestUsd: number; webSearchUsd: number } {
+  const prices = {} as Record<TokenClass, number> & { requestUsd: number; webSearchUsd: number };
   for (const tokenClass of tokenClasses) prices[tokenClass] = rates[tokenClass] / 1_000_000;
   prices.requestUsd = rates.request / 1e12;
+  prices.webSearchUsd = (rates.webSearch ?? 0) / 1e12;
   return prices;
 }
 
@@ -142,10 +152,12 @@ export function overlayPrices(card: RateCard, prices: PricePerMillion): RateCard
     const named: PricePerMillion = {};
     for (const tokenClass of tokenClasses) if (card.explicit.has(tokenClass)) named[tokenClass] = rates[tokenClass] / 1_000_000;
     if (card.explicit.has('request')) named.requestUsd = rates.request / 1e12;
+    if (card.explicit.has('webSearch')) named.webSearchUsd = (rates.webSearch ?? 0) / 1e12;
     return ratesFromPrices({ ...named, ...given });
   };
   const explicit = new Set(card.explicit);
   for (const tokenClass of tokenClasses) if (prices[tokenClass] !== undefined) explicit.add(tokenClass);
+  if (prices.webSearchUsd !== undefined) explicit.add('webSearch');
   return {
     base: overlay(card.base),
     tiers: card.tiers.map((tier) => ({ inputAbove: tier.inputAbove, rates: overlay(tier.rates) })),
@@ -159,6 +171,7 @@ export function scaleRateCard(card: RateCard, factor: number): RateCard {
   const scale = (rates: Rates): Rates => {
     const next = { ...rates };
     for (const key of [...tokenClasses, 'request'] as const) next[key] = Math.round(rates[key] * factor);
+    if (rates.webSearch !== undefined) next.webSearch = Math.round(rates.webSearch * factor);
     return next;
   };
   return { ...card, base: scale(card.base), tiers: card.tiers.map((tier) => ({ ...tier, rates: scale(tier.rates) })) };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rateCardFromPrices } from '../catalog/rate-card.js';
+import { rateCardFromGenaiPrices, rateCardFromPrices } from '../catalog/rate-card.js';
 import { normalizedUsage } from '../usage/normalized-usage.js';
 import { computeCost, computeCostTotal } from './compute-cost.js';
 import { PicodollarTotal, formatPicodollarsExact } from './picodollars.js';
@@ -7,6 +7,26 @@ import { PicodollarTotal, formatPicodollarsExact } from './picodollars.js';
 const anthropicLike = rateCardFromPrices({ input: 5, output: 25, cacheRead: 0.5, cacheWrite5m: 6.25, cacheWrite1h: 10 });
 
 describe('computeCost', () => {
+  it('bills server-side web searches at the price per search, as a part of the total of their own', () => {
+    // genai-prices prices Claude's searches as web_searches_kcount: 10, i.e. $10 per 1,000 searches.
+    const card = rateCardFromGenaiPrices({ input_mtok: 3, output_mtok: 15, web_searches_kcount: 10 });
+    const usage = normalizedUsage({ inputTotal: 2000, outputTotal: 800, webSearchRequests: 3 });
+    const cost = computeCost(usage, card);
+    expect(cost.webSearch).toBe(30_000_000_000);
+    expect(cost.total).toBe(2000 * 3_000_000 + 800 * 15_000_000 + 30_000_000_000);
+    expect(computeCostTotal(usage, card)).toBe(cost.total);
+    // A model without a search price charges nothing for them, and a call without searches nothing either.
+    expect(computeCost(usage, anthropicLike).webSearch).toBe(0);
+    expect(computeCost(normalizedUsage({ inputTotal: 2000, outputTotal: 800 }), card).webSearch).toBe(0);
+  });
+
+  it('takes the search price of the long-context tier when genai-prices tiers it', () => {
+    const card = rateCardFromGenaiPrices({ input_mtok: { base: 3, tiers: [{ start: 200_000, price: 6 }] }, output_mtok: 15, web_searches_kcount: { base: 10, tiers: [{ start: 200_000, price: 20 }] } });
+    expect(card.base.webSearch).toBe(10_000_000_000);
+    expect(card.tiers.map((tier) => [tier.inputAbove, tier.rates.webSearch])).toEqual([[200_000, 20_000_000_000]]);
+    expect(computeCost(normalizedUsage({ inputTotal: 250_000, outputTotal: 0, webSearchRequests: 2 }), card).webSearch).toBe(40_000_000_000);
+  });
+
   it('bills uncached input and output at their $/M prices', () => {
     const cost = computeCost(normalizedUsage({ inputTotal: 2000, outputTotal: 800 }), anthropicLike);
     expect(formatPicodollarsExact(cost.total)).toBe('0.03');

@@ -5,6 +5,8 @@ import type { NormalizedUsage } from '../usage/normalized-usage.js';
 export type CostBreakdown = Record<TokenClass, number> & {
   /** The flat per-request fee, where the model has one. */
   request: number;
+  /** The server-side web searches the call ran, at the model's price per search. */
+  webSearch: number;
   total: number;
   /** The long-context tier's threshold when one applied, else null. */
   tierInputAbove: number | null;
@@ -28,10 +30,11 @@ export function computeCost(usage: NormalizedUsage, card: RateCard): CostBreakdo
     inputAudio: input.audio * rates.inputAudio,
     outputAudio: output.audio * rates.outputAudio,
     request: rates.request,
+    webSearch: usage.webSearchRequests * (rates.webSearch ?? 0),
     total: 0,
     tierInputAbove: rates === card.base ? null : tierThreshold(card, rates),
   };
-  let total = breakdown.request;
+  let total = breakdown.request + breakdown.webSearch;
   for (const tokenClass of tokenClasses) total += breakdown[tokenClass];
   assertExact(total);
   breakdown.total = total;
@@ -55,7 +58,8 @@ export function computeCostTotal(usage: NormalizedUsage, card: RateCard): number
     output.reasoning * rates.reasoning +
     input.audio * rates.inputAudio +
     output.audio * rates.outputAudio +
-    rates.request;
+    rates.request +
+    usage.webSearchRequests * (rates.webSearch ?? 0);
   assertExact(total);
   return total;
 }

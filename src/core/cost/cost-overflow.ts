@@ -36,7 +36,7 @@ export function costOverflow(usage: NormalizedUsage, card: RateCard): CostOverfl
     inputAudio: usage.input.audio,
     outputAudio: usage.output.audio,
   };
-  let total = rates.request;
+  let total = rates.request + usage.webSearchRequests * (rates.webSearch ?? 0);
   let costliest: TokenClass = 'input';
   for (const tokenClass of tokenClasses) {
     const cost = tokens[tokenClass] * rates[tokenClass];

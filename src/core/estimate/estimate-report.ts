@@ -6,7 +6,7 @@ import type { ScenarioEstimate } from './estimate-scenario.js';
 import type { ThresholdBreach, Verdict } from './judge-viability.js';
 
 /** $/M prices by token class in the report's snake_case names. */
-export type PriceTable = Partial<Record<ReportTokenClass, number>>;
+export type PriceTable = Partial<Record<ReportTokenClass | 'web_search', number>>;
 
 /** A token class, or the request fee, as the report spells it. */
 export type ReportTokenClass = 'input' | 'cache_read' | 'cache_write_5m' | 'cache_write_1h' | 'output' | 'reasoning' | 'input_audio' | 'output_audio' | 'request';
@@ -234,12 +234,14 @@ function modelReports(name: string, feature: FeatureEstimate): ModelReport[] {
 // The classes a napkin estimate bills; audio and per-request prices appear only when the source names them.
 const shownAlways: ReadonlySet<CostKey> = new Set<CostKey>(['input', 'cacheRead', 'cacheWrite5m', 'output']);
 
-function priceTable(rates: Rates, explicit: ReadonlySet<TokenClass | 'request'>): PriceTable {
+function priceTable(rates: Rates, explicit: ReadonlySet<TokenClass | 'request' | 'webSearch'>): PriceTable {
   const prices = pricesPerMillion(rates);
   const table: PriceTable = {};
   for (const key of costKeys) {
     if (!shownAlways.has(key) && !explicit.has(key)) continue;
     table[reportNames[key]] = key === 'request' ? prices.requestUsd : prices[key];
   }
+  // Dollars per search, like the request fee: shown so a feature that searches can be costed by hand.
+  if (explicit.has('webSearch')) table.web_search = prices.webSearchUsd;
   return table;
 }

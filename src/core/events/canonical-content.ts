@@ -5,12 +5,17 @@ import { outcomeRecordSchema, revenueRecordSchema, usageEventSchema, type Outcom
  * a conflicting record with the same id. Two lines that mean the same get the same text: keys sorted at
  * every level, null and absent alike left out, the timestamp as epoch milliseconds (so "12:00:00Z" and
  * "12:00:00.000+00:00" agree), a missing status written as "ok", and the id, type and schema_version
- * fields, which say nothing about the call, left out.
+ * fields, which say nothing about the call, left out. Fields added to the format later, whose absence
+ * means zero (web_search_requests), are left out when zero too: an event written before the field existed
+ * keeps the content and hash it had, and an event that says 0 gets the same.
  */
 
 const notContent = new Set(['id', 'type', 'schema_version']);
+const absentWhenZero = new Set(['web_search_requests']);
 interface ContentKey {
   name: string;
+  /** True for a count added to the format later, whose absence means zero. */
+  zeroIsAbsent: boolean;
   /** `"name":`, and with a comma before it. */
   first: string;
   prefix: string;
@@ -19,7 +24,7 @@ const contentKeys = (shape: Record<string, unknown>): readonly ContentKey[] =>
   Object.keys(shape)
     .filter((key) => !notContent.has(key))
     .sort()
-    .map((name) => ({ name, first: `${JSON.stringify(name)}:`, prefix: `,${JSON.stringify(name)}:` }));
+    .map((name) => ({ name, zeroIsAbsent: absentWhenZero.has(name), first: `${JSON.stringify(name)}:`, prefix: `,${JSON.stringify(name)}:` }));
 
 const usageContentKeys = contentKeys(usageEventSchema.shape);
 const outcomeContentKeys = contentKeys(outcomeRecordSchema.shape);
@@ -74,6 +79,8 @@ function canonicalContent(record: object, keys: readonly ContentKey[], timestamp
     if (value === null || value === undefined) {
       if (key.name !== 'status') continue;
       value = 'ok';
+    } else if (value === 0 && key.zeroIsAbsent) {
+      continue;
     }
     text += text.length === 1 ? key.first : key.prefix;
     text += typeof value === 'string' ? quote(value) : typeof value === 'number' ? String(value) : canonicalJson(value);

@@ -27,6 +27,8 @@ export interface StoredUsageRow {
   reasoningTokens: number;
   inputAudioTokens: number;
   outputAudioTokens: number;
+  /** Server-side web searches the call ran, each billed at the price's webSearchRate. */
+  webSearchRequests: number;
   /** Picodollars per class; all null when unpriced. costAudio covers audio in and out. */
   costInput: number | null;
   costCacheRead: number | null;
@@ -36,6 +38,8 @@ export interface StoredUsageRow {
   costReasoning: number | null;
   costAudio: number | null;
   costRequest: number | null;
+  /** The web searches' cost: webSearchRequests × the price per search. */
+  costWebSearch: number | null;
   costTotal: number | null;
   feature: string | null;
   team: string | null;

@@ -12,6 +12,7 @@ type Check = (value: unknown) => boolean;
 
 const isTag = (value: unknown): boolean => typeof value === 'string' && value.length >= 1 && value.length <= 512;
 const isCount = (value: unknown): boolean => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 1e10;
+const isSearchCount = (value: unknown): boolean => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100_000;
 const isNonNegative = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value) && value >= 0;
 const isTimestamp = (value: unknown): boolean => typeof value === 'string' && parseTimestampMs(value) !== undefined;
 
@@ -68,6 +69,7 @@ const usageChecks: Record<string, Check> = Object.assign(Object.create(null) as 
   output_tokens: optional(isCount),
   reasoning_tokens: optional(isCount),
   output_audio_tokens: optional(isCount),
+  web_search_requests: optional(isSearchCount),
   usage: optional(isPlainObject),
   usage_format: optional(oneOf('openai-chat', 'openai-responses', 'anthropic', 'gemini')),
   ...tagChecks,

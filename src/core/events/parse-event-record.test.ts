@@ -38,7 +38,27 @@ describe('parseEventRecord', () => {
     expect(result.record.usage).toEqual({
       input: { total: 7000, noCache: 500, cacheRead: 6000, cacheWrite5m: 400, cacheWrite1h: 100, audio: 0 },
       output: { total: 300, text: 260, reasoning: 40, audio: 0 },
+      webSearchRequests: 0,
     });
+  });
+
+  it('reads web_search_requests beside the token counts, and from a raw Anthropic usage object', () => {
+    const counted = parseEventRecord({ ...usage, web_search_requests: 3 });
+    expect(counted.ok && counted.record.type === 'usage' && counted.record.usage.webSearchRequests).toBe(3);
+    const { input_tokens: _input, cache_read_tokens: _read, cache_write_tokens: _write, cache_write_1h_tokens: _write1h, output_tokens: _output, reasoning_tokens: _reasoning, ...tags } = usage;
+    const raw = parseEventRecord({ ...tags, usage_format: 'anthropic', usage: { input_tokens: 6039, output_tokens: 931, server_tool_use: { web_search_requests: 2 } } });
+    expect(raw.ok && raw.record.type === 'usage' && raw.record.usage.webSearchRequests).toBe(2);
+    // OpenAI's Responses usage cannot carry them: the field beside it gives the count.
+    const beside = parseEventRecord({ ...tags, usage_format: 'openai-responses', usage: { input_tokens: 100, output_tokens: 20 }, web_search_requests: 4 });
+    expect(beside.ok && beside.record.type === 'usage' && beside.record.usage.webSearchRequests).toBe(4);
+  });
+
+  it('refuses two different web search counts for one call, and a count that is not a whole number', () => {
+    const { input_tokens: _input, cache_read_tokens: _read, cache_write_tokens: _write, cache_write_1h_tokens: _write1h, output_tokens: _output, reasoning_tokens: _reasoning, ...tags } = usage;
+    const both = parseEventRecord({ ...tags, usage_format: 'anthropic', usage: { input_tokens: 1, output_tokens: 1, server_tool_use: { web_search_requests: 2 } }, web_search_requests: 5 });
+    expect(errorsOf(both)).toEqual([{ field: 'web_search_requests', message: 'is 5 but the raw usage object reports 2 web searches; give one of them' }]);
+    expect(errorsOf(parseEventRecord({ ...usage, web_search_requests: 1.5 }))).toEqual([{ field: 'web_search_requests', message: 'must be a whole number of searches' }]);
+    expect(errorsOf(parseEventRecord({ ...usage, web_search_requests: -1 }))).toEqual([{ field: 'web_search_requests', message: 'must not be negative' }]);
   });
 
   it('treats a record without type as a usage event, and type "usage" the same', () => {
@@ -151,7 +171,7 @@ const palette: unknown[] = [
   undefined, null, 0, 1, -1, 0.5, 1e10, 1e10 + 1, 2 ** 60, Number.NaN, Number.POSITIVE_INFINITY, '', 'x', 'x'.repeat(512), 'x'.repeat(513),
   true, {}, [], { a: 1 }, { a: [1] }, { a: Number.NaN }, 'ok', 'error', 'hit', 'miss', 'nope', 'usage', 'outcome', 'revenue', 'success',
   'anthropic', 'openai-chat', '2026-03-01T12:00:00Z', '2026-02-30T12:00:00Z', '2026-03-01T12:00+0100', '2026-03-01', '2026-03-01T12:00:00+25:00',
-  -5.25, 1e12, 1e13, 7000, 6000, 300,
+  -5.25, 1e12, 1e13, 7000, 6000, 300, 100_000, 100_001,
 ];
 
 function corruptions(base: Record<string, unknown>, extraKeys: string[]): Array<Record<string, unknown>> {
@@ -170,6 +190,7 @@ describe('the hand-written checks', () => {
     { timestamp: '2026-03-01 12:00', model: 'gpt-5-mini', input_tokens: 10, output_tokens: 1 },
     { timestamp: '2026-03-01T12:00:00Z', model: 'gpt-5-mini', usage_format: 'openai-chat', usage: { prompt_tokens: 10, completion_tokens: 2 } },
     { ...usage, input_audio_tokens: 400, output_audio_tokens: 200 },
+    { ...usage, web_search_requests: 3 },
   ];
   const usageKeys = Object.keys(usageEventSchema.shape);
 

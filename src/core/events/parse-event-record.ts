@@ -103,12 +103,22 @@ function parseUsage(value: Record<string, unknown>, options: ParseEventOptions):
       outputTotal: event.output_tokens!,
       reasoning: event.reasoning_tokens ?? 0,
       outputAudio: event.output_audio_tokens ?? 0,
+      webSearchRequests: event.web_search_requests ?? 0,
     });
   } else {
     try {
       usage = convertUsage(event.usage_format!, event.usage);
     } catch (error) {
       return { ok: false, errors: [usageError(error)] };
+    }
+    // Some usage objects cannot carry searches (OpenAI's Responses usage: they are output items), so the
+    // field may come beside them; two different counts for one call are refused rather than picked from.
+    const searches = event.web_search_requests;
+    if (searches != null && searches !== usage.webSearchRequests) {
+      if (usage.webSearchRequests > 0) {
+        return refuse('web_search_requests', `is ${searches} but the raw usage object reports ${usage.webSearchRequests} web searches; give one of them`);
+      }
+      usage = { ...usage, webSearchRequests: searches };
     }
   }
   return { ok: true, record: { type: 'usage', event, timestampMs, usage } };

@@ -47,6 +47,8 @@ function ratesInOrder(rates: Rates): Record<string, number> {
   const ordered: Record<string, number> = {};
   for (const tokenClass of tokenClasses) ordered[tokenClass] = rates[tokenClass];
   ordered.request = rates.request;
+  // Named only when set, so that the ids of prices without web search stay what they were before it was priced.
+  if (rates.webSearch !== undefined && rates.webSearch !== 0) ordered.webSearch = rates.webSearch;
   return ordered;
 }
 

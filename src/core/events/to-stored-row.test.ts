@@ -37,6 +37,20 @@ const call = {
 };
 
 describe('toStoredUsageRow', () => {
+  it('prices the web searches of a call apart and counts them in its total', () => {
+    const searching = new PriceCatalog([
+      { id: 'acme', name: 'Acme AI', api_pattern: 'acme', models: [{ id: 'acme-search', match: { equals: 'acme-search' }, prices: { input_mtok: 3, output_mtok: 15, web_searches_kcount: 10 } }] },
+    ]);
+    const result = toStoredUsageRow(usageOf({ timestamp: call.timestamp, provider: 'acme', model: 'acme-search', input_tokens: 2000, output_tokens: 800, web_search_requests: 3 }), { ...context, catalog: searching });
+    if (!result.ok) throw new Error('refused');
+    // 3 searches at $10 per 1,000: 3 cents, in picodollars.
+    expect(result.row).toMatchObject({ webSearchRequests: 3, costWebSearch: 30_000_000_000, costTotal: 2000 * 3_000_000 + 800 * 15_000_000 + 30_000_000_000 });
+    const without = toStoredUsageRow(usageOf({ timestamp: call.timestamp, provider: 'acme', model: 'acme-search', input_tokens: 2000, output_tokens: 800 }), { ...context, catalog: searching });
+    expect(without.ok && [without.row.webSearchRequests, without.row.costWebSearch]).toEqual([0, 0]);
+    const unpriced = toStoredUsageRow(usageOf({ timestamp: call.timestamp, model: 'no-such-model', input_tokens: 1, output_tokens: 1, web_search_requests: 2 }), context);
+    expect(unpriced.ok && [unpriced.row.webSearchRequests, unpriced.row.costWebSearch]).toEqual([2, null]);
+  });
+
   it('refuses a token count too costly for one call by naming its field, the cost and the largest count accepted', () => {
     const result = toStoredUsageRow(usageOf({ ...call, input_tokens: 1_000, cache_read_tokens: 0, cache_write_tokens: 0, cache_write_1h_tokens: 0, output_tokens: 9_000_000_000 }), context);
     expect(result).toEqual({

@@ -12,6 +12,12 @@ const tokenCount = z
   .int('must be a whole number of tokens')
   .nonnegative('must not be negative')
   .max(1e10, 'is implausibly large');
+// Searches per call: a few in practice (Anthropic's max_uses caps them); 100,000 keeps a typo from becoming a fortune.
+const searchCount = z
+  .number({ error: required('a whole number of searches') })
+  .int('must be a whole number of searches')
+  .nonnegative('must not be negative')
+  .max(100_000, 'is implausibly large');
 const tag = z.string({ error: required('a string') }).min(1, 'must not be empty').max(512, 'is longer than 512 characters');
 const milliseconds = z.number({ error: required('a number of milliseconds') }).nonnegative('must not be negative');
 
@@ -87,6 +93,10 @@ export const usageEventSchema = z
     output_tokens: optional(tokenCount, 'Every generated token: the total, including reasoning and audio.'),
     reasoning_tokens: optional(tokenCount, 'Hidden reasoning ("thinking") tokens; part of output_tokens.'),
     output_audio_tokens: optional(tokenCount, 'Generated audio tokens; part of output_tokens.'),
+    web_search_requests: optional(
+      searchCount,
+      'Server-side web searches the call ran, priced per search (Anthropic: usage.server_tool_use.web_search_requests; OpenAI Responses: its web_search_call output items). Absent means none. A raw Anthropic usage object carries its own count.',
+    ),
     usage: optional(
       z.record(z.string(), z.unknown(), { error: () => 'must be an object: the provider response\'s usage (Gemini: usageMetadata)' }),
       'Instead of the token counts: the provider\'s raw usage object, converted on ingest by usage_format.',

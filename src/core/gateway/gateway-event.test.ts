@@ -27,6 +27,14 @@ const call: GatewayCall = {
 };
 
 describe('buildGatewayEvent', () => {
+  it('writes the web searches the upstream ran, and leaves the field out of calls without any', () => {
+    const searched = buildGatewayEvent({ ...call, usage: convertAnthropicUsage({ input_tokens: 6039, output_tokens: 931, server_tool_use: { web_search_requests: 3 } }) });
+    expect(searched.web_search_requests).toBe(3);
+    const parsed = parseEventRecord(searched);
+    expect(parsed.ok && parsed.record.type === 'usage' && parsed.record.usage.webSearchRequests).toBe(3);
+    expect('web_search_requests' in buildGatewayEvent(call)).toBe(false);
+  });
+
   it('writes the usage per billing class, with the cache writes split by TTL', () => {
     expect(buildGatewayEvent(call)).toMatchObject({
       id: 'gw_1',

@@ -122,6 +122,27 @@ describe('reconcileSpend', () => {
     expect(result.price_mismatches).toEqual([]);
   });
 
+  it('matches recorded web searches with the searches Anthropic reports and bills, leaving none untracked', () => {
+    // Three searches at $10 per 1,000 on one day: unitcost recorded them as the web_search class, with their cost.
+    const searches: RecordedUsage = { day: day(3), model: 'claude-sonnet-4-5', tokenClass: 'web_search', quantity: 3n, picodollars: 30_000_000_000n };
+    const anthropicReport = {
+      provider: 'anthropic' as const,
+      fromDay: day(1),
+      toDay: day(11),
+      usage: [{ day: day(3), model: 'claude-sonnet-4-5-20250929', tokenClass: 'web_search' as const, quantity: 3n }],
+      costs: [{ day: day(3), model: 'claude-sonnet-4-5-20250929', tokenClass: 'web_search' as const, picodollars: 30_000_000_000n, description: 'Web search' }],
+    };
+    const anthropicModel = (model: string): string => model.replace(/-\d{8}$/, '');
+    const matched = reconcileSpend({ provider: 'anthropic', report: anthropicReport, recorded: [searches], canonicalModel: anthropicModel });
+    expect(matched.totals).toMatchObject({ billed_usd: '0.03', recorded_usd: '0.03', untracked_usd: '0', coverage: 1 });
+    expect(matched.rows).toEqual([
+      { day: day(3), model: 'claude-sonnet-4-5', token_class: 'web_search', reported_quantity: '3', recorded_quantity: '3', billed_usd: '0.03', recorded_usd: '0.03', untracked_usd: '0', price_gap_usd: '0' },
+    ]);
+    // Dropped searches (as before they were counted) are the whole bill, untracked.
+    const dropped = reconcileSpend({ provider: 'anthropic', report: anthropicReport, recorded: [], canonicalModel: anthropicModel });
+    expect(dropped.totals).toMatchObject({ untracked_usd: '0.03', coverage: 0 });
+  });
+
   it('lists what unitcost recorded that the provider never billed', () => {
     const extra: RecordedUsage[] = [...recorded, { day: day(2), model: 'gpt-4.1-mini', tokenClass: 'input', quantity: 500n, picodollars: 200_000_000n }];
     const result = reconcileSpend({ provider: 'openai', report, recorded: extra, canonicalModel });

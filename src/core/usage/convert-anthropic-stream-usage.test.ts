@@ -29,6 +29,16 @@ describe('convertAnthropicStreamUsage', () => {
     expect(usage.output.total).toBe(510);
   });
 
+  it('counts the web searches of the last message_delta\'s server_tool_use, and none for a stream without them', () => {
+    expect(convertAnthropicStreamUsage(streamWithServerTool).webSearchRequests).toBe(1);
+    expect(convertAnthropicStreamUsage(stream).webSearchRequests).toBe(0);
+    // Cumulative like every count of message_delta: the last one has them all, an earlier one is not added.
+    const delta = streamWithServerTool.find((event) => event.type === 'message_delta')!;
+    const earlier = { ...delta, usage: { output_tokens: 100, server_tool_use: { web_search_requests: 1 } } };
+    const last = { ...delta, usage: { ...delta.usage, server_tool_use: { web_search_requests: 2 } } };
+    expect(convertAnthropicStreamUsage([streamWithServerTool[0], earlier, last]).webSearchRequests).toBe(2);
+  });
+
   it('keeps message_start 1-hour writes and counts extra writes reported by message_delta as 5-minute writes', () => {
     const start = {
       type: 'message_start',

@@ -15,6 +15,8 @@ const messageDeltaSchema = usageObject({
     input_tokens: tokenCount.nullish(),
     cache_read_input_tokens: tokenCount.nullish(),
     cache_creation_input_tokens: tokenCount.nullish(),
+    // The searches run while the message was sampled: cumulative, so the last delta has them all.
+    server_tool_use: usageObject({ web_search_requests: tokenCount.nullish() }).nullish(),
   }),
 });
 
@@ -41,6 +43,7 @@ export function convertAnthropicStreamUsage(events: unknown[]): NormalizedUsage 
     cache_read_input_tokens: deltaUsage.cache_read_input_tokens ?? startUsage.cache_read_input_tokens,
     cache_creation_input_tokens: deltaUsage.cache_creation_input_tokens ?? startUsage.cache_creation_input_tokens,
     output_tokens: deltaUsage.output_tokens,
+    server_tool_use: { web_search_requests: deltaUsage.server_tool_use?.web_search_requests ?? startUsage.server_tool_use?.web_search_requests ?? 0 },
   } satisfies z.input<typeof anthropicUsageSchema>);
 }
 

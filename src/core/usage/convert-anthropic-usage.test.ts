@@ -26,6 +26,29 @@ describe('convertAnthropicUsage', () => {
     expect(usage.output).toEqual({ total: 731, text: 731, reasoning: 0, audio: 0 });
   });
 
+  it('counts the web searches a response ran from server_tool_use, and none when it has no such field', () => {
+    // The usage of a Messages response that used the web_search tool, as the API sends it.
+    const usage = convertAnthropicUsage({
+      input_tokens: 6039,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+      output_tokens: 931,
+      server_tool_use: { web_search_requests: 3 },
+      service_tier: 'standard',
+    });
+    expect(usage.webSearchRequests).toBe(3);
+    expect(usage.input.total).toBe(6039);
+    expect(convertAnthropicUsage(message.usage).webSearchRequests).toBe(0);
+    expect(convertAnthropicUsage({ input_tokens: 1, output_tokens: 1, server_tool_use: null }).webSearchRequests).toBe(0);
+  });
+
+  it('refuses a web search count that is not a whole number, naming its path', () => {
+    expect(() => convertAnthropicUsage({ input_tokens: 1, output_tokens: 1, server_tool_use: { web_search_requests: 1.5 } })).toThrow(
+      expect.objectContaining({ code: 'invalid_argument', message: 'anthropic usage: server_tool_use.web_search_requests must be a non-negative integer', details: { field: 'server_tool_use.web_search_requests' } }),
+    );
+  });
+
   it('reads null cache counts, as some gateways send them, as zero', () => {
     const usage = convertAnthropicUsage({ input_tokens: 25, output_tokens: 9, cache_read_input_tokens: null, cache_creation_input_tokens: null });
     expect(usage.input).toEqual({ total: 25, noCache: 25, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, audio: 0 });

@@ -14,12 +14,15 @@ export const anthropicUsageSchema = usageObject({
     ephemeral_5m_input_tokens: optionalTokenCount,
     ephemeral_1h_input_tokens: optionalTokenCount,
   }).nullish(),
+  // Server tools billed per use; web searches are $10 per 1,000 on top of the tokens their results add.
+  server_tool_use: usageObject({ web_search_requests: optionalTokenCount }).nullish(),
 });
 
 /**
  * Maps an Anthropic Messages `usage` object to NormalizedUsage.
  * Unlike OpenAI's, Anthropic's `input_tokens` excludes cache reads and writes, so the input total is
  * their sum. `output_tokens` already includes thinking, which the usage does not count apart.
+ * `server_tool_use.web_search_requests` is the number of web searches the API ran, each billed apart.
  */
 export function convertAnthropicUsage(usage: unknown): NormalizedUsage {
   const parsed = parseProviderUsage(source, anthropicUsageSchema, usage);
@@ -41,5 +44,6 @@ export function convertAnthropicUsage(usage: unknown): NormalizedUsage {
     cacheWrite5m: writes - writes1h,
     cacheWrite1h: writes1h,
     outputTotal: parsed.output_tokens,
+    webSearchRequests: parsed.server_tool_use?.web_search_requests ?? 0,
   });
 }

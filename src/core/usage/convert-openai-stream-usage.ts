@@ -1,5 +1,6 @@
 import { convertOpenaiChatUsage } from './convert-openai-chat-usage.js';
 import { convertOpenaiResponsesUsage } from './convert-openai-responses-usage.js';
+import { countOpenaiResponsesWebSearches } from './count-openai-web-searches.js';
 import type { NormalizedUsage } from './normalized-usage.js';
 import { throwInvalid } from './parse-provider-usage.js';
 
@@ -25,6 +26,7 @@ const finalResponseEvents = new Set(['response.completed', 'response.incomplete'
 /**
  * Maps the parsed events of an OpenAI Responses API stream to the call's NormalizedUsage, read from the
  * final event's `response.usage`; the earlier response.created and response.in_progress events say `usage: null`.
+ * The final event carries the whole response, so its web_search_call output items are counted as web searches.
  */
 export function convertOpenaiResponsesStreamUsage(events: unknown[]): NormalizedUsage {
   const final = events.findLast((event) => finalResponseEvents.has(String(fieldOf(event, 'type'))));
@@ -32,7 +34,9 @@ export function convertOpenaiResponsesStreamUsage(events: unknown[]): Normalized
   if (usage === undefined || usage === null) {
     throwInvalid('openai-responses stream: no response.completed event carries response.usage; pass every parsed event of the stream', 'response.usage');
   }
-  return convertOpenaiResponsesUsage(usage);
+  const searches = countOpenaiResponsesWebSearches(fieldOf(final, 'response'));
+  const converted = convertOpenaiResponsesUsage(usage);
+  return searches === 0 ? converted : { ...converted, webSearchRequests: searches };
 }
 
 function fieldOf(value: unknown, key: string): unknown {

@@ -6,3 +6,4 @@ export { convertOpenaiChatStreamUsage, convertOpenaiResponsesStreamUsage } from 
 export { convertAnthropicUsage } from './convert-anthropic-usage.js';
 export { convertAnthropicStreamUsage } from './convert-anthropic-stream-usage.js';
 export { convertGeminiUsage } from './convert-gemini-usage.js';
+export { countOpenaiResponsesWebSearches } from './count-openai-web-searches.js';

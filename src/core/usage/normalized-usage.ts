@@ -28,6 +28,11 @@ export interface NormalizedUsage {
     /** Generated audio tokens. */
     audio: number;
   };
+  /**
+   * Server-side web searches the provider ran for the call (Anthropic's server_tool_use.web_search_requests),
+   * billed per search on top of the tokens their results add to the prompt.
+   */
+  webSearchRequests: number;
 }
 
 /** The counts a caller may know; everything missing is zero, and totals are derived. */
@@ -42,6 +47,7 @@ export interface UsageCounts {
   outputTotal?: number;
   reasoning?: number;
   outputAudio?: number;
+  webSearchRequests?: number;
 }
 
 /** Builds a consistent NormalizedUsage from totals and parts; throws RangeError when the parts exceed a total. */
@@ -69,6 +75,7 @@ export function normalizedUsage(counts: UsageCounts): NormalizedUsage {
   return {
     input: { total: inputTotal, noCache, cacheRead, cacheWrite5m, cacheWrite1h, audio: inputAudio },
     output: { total: outputTotal, text, reasoning, audio: outputAudio },
+    webSearchRequests: counts.webSearchRequests ?? 0,
   };
 }
 

@@ -33,7 +33,7 @@ export async function pricingGroups(connection: DuckDBConnection, range: TimeRan
   }));
 }
 
-const rateColumns = ['input', 'cacheRead', 'cacheWrite5m', 'cacheWrite1h', 'output', 'reasoning', 'inputAudio', 'outputAudio', 'request'] as const;
+const rateColumns = ['input', 'cacheRead', 'cacheWrite5m', 'cacheWrite1h', 'output', 'reasoning', 'inputAudio', 'outputAudio', 'request', 'webSearch'] as const;
 
 const sqlRateName = (name: (typeof rateColumns)[number]): string => `rate_${name.replace(/[A-Z0-9]+/g, (part) => `_${part.toLowerCase()}`)}`;
 
@@ -51,6 +51,7 @@ export function costExpressions(e: string): Record<string, string> {
     cost_reasoning: times(`${e}.reasoning_tokens`, 'rate_reasoning'),
     cost_audio: `${times(`${e}.input_audio_tokens`, 'rate_input_audio')} + ${times(`${e}.output_audio_tokens`, 'rate_output_audio')}`,
     cost_request: 'CAST(r.rate_request AS HUGEINT)',
+    cost_web_search: times(`${e}.web_search_requests`, 'rate_web_search'),
   };
 }
 
@@ -105,7 +106,8 @@ export async function stageAssignments(connection: DuckDBConnection, assignments
         slice.map((assignment) => assignment.price?.pricedProvider ?? null),
         slice.map((assignment) => assignment.price?.pricedModel ?? null),
         slice.map((assignment) => assignment.unpricedReason),
-        ...rateColumns.map((name) => slice.map((assignment) => big(assignment.price?.rates[name]))),
+        // A priced assignment without a search price charges nothing per search (null would unprice the call).
+        ...rateColumns.map((name) => slice.map((assignment) => big(assignment.price === null ? undefined : (assignment.price.rates[name] ?? 0)))),
       ]);
       appender.appendDataChunk(chunk);
     }

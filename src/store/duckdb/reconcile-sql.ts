@@ -24,7 +24,9 @@ export function createDuckdbReconcileReader(connection: DuckDBConnection): Recon
           CAST(coalesce(sum(e.cost_cache_write_1h), 0) AS VARCHAR) AS cost_cache_write_1h,
           CAST(coalesce(sum(e.cost_output), 0) + coalesce(sum(e.cost_reasoning), 0) AS VARCHAR) AS cost_output,
           CAST(coalesce(sum(e.cost_audio), 0) AS VARCHAR) AS cost_audio,
-          CAST(coalesce(sum(e.cost_request), 0) AS VARCHAR) AS cost_request
+          CAST(coalesce(sum(e.cost_request), 0) AS VARCHAR) AS cost_request,
+          CAST(sum(e.web_search_requests) AS VARCHAR) AS web_search_requests,
+          CAST(coalesce(sum(e.cost_web_search), 0) AS VARCHAR) AS cost_web_search
         FROM usage_events e
         WHERE ${replayRange(range)} AND lower(coalesce(e.priced_provider, e.provider)) = ${quote(provider.toLowerCase())}
         GROUP BY ALL ORDER BY day, model`);
@@ -47,6 +49,8 @@ export function createDuckdbReconcileReader(connection: DuckDBConnection): Recon
           costOutput: BigInt(row.cost_output as string),
           costAudio: BigInt(row.cost_audio as string),
           costRequest: BigInt(row.cost_request as string),
+          webSearchRequests: BigInt(row.web_search_requests as string),
+          costWebSearch: BigInt(row.cost_web_search as string),
         }),
       );
     },
