@@ -31,6 +31,9 @@ export { runReport, runKpis, type ReportOptions, type KpiOptions } from './app/r
 export { reportJson, type Report, type ReportRow } from './core/kpi/build-report.js';
 export { simulate, type SimulateOptions, type ScenarioSource } from './app/simulate-service.js';
 export { optimize, type OptimizeOptions } from './app/optimize-service.js';
+export { plans, type PlansOptions, type PlansResult } from './app/plans/plans-service.js';
+export { designTierPlans, type PlanUser, type TierUsage, type TierPlanDesign } from './core/plans/design-tier-plans.js';
+export type { OptimizePlans } from './core/simulate/simulation-result.js';
 export { loadOptimizeDefaults } from './config/optimize-defaults-file.js';
 export { optimizeDefaults, optimizeDefaultsFileSchema, type OptimizeDefaults, type OptimizeDefaultsOverrides } from './core/simulate/optimize-levers.js';
 export { simulationScenarioSchema, type SimulationScenario } from './core/simulate/scenario-schema.js';

@@ -11,9 +11,17 @@ import { ReadCache } from './read-cache.js';
 import { SerialQueue } from './serial-queue.js';
 import { ServerReadWarmer } from './server-read-warmer.js';
 import { budgetStatusOver } from './governance/budget-status-service.js';
+import { statementOver } from './governance/statement-service.js';
+import { loadWebhookSecrets } from '../config/webhook-secrets.js';
+import { AlertDelivery } from './governance/alert-delivery-service.js';
+import { AlertEvaluationScheduler } from './governance/alert-evaluation-scheduler.js';
+import { serverAlertEvaluator, type AlertEvaluator } from './governance/server-alert-evaluator.js';
+import type { DispatcherOptions } from './governance/webhook-dispatcher.js';
+import { gatewayEffectsOver } from './gateway/lever-effects-service.js';
 import { kpisOver, reportOver, type KpiFlags } from './server-reports.js';
 import type { ServerServices } from './server-types.js';
 import { simulateOver } from './simulate-service.js';
+import { plansOnStore } from './plans/plans-service.js';
 
 /**
  * Wires the services of `unitcost serve` over one open store. DuckDB allows one writer per file and a
@@ -28,8 +36,14 @@ import { simulateOver } from './simulate-service.js';
  */
 export async function openServerServices(
   app: App,
-  options: { db?: string; demoWhenEmpty?: { events: number; days: number; onStart?: () => void }; refreshQuietMs?: number } = {},
-): Promise<{ services: ServerServices; store: Store; demo: DemoStoreResult | null }> {
+  options: {
+    db?: string;
+    demoWhenEmpty?: { events: number; days: number; onStart?: () => void };
+    refreshQuietMs?: number;
+    /** Alert evaluation after writes pause: an evaluator (default serverAlertEvaluator), its timing (default the config's alerts_delivery), and the webhooks' dispatcher. */
+    alerts?: { evaluate?: AlertEvaluator | null; quietMs?: number; minIntervalMs?: number; dispatcher?: DispatcherOptions; environment?: NodeJS.ProcessEnv; onError?: (error: unknown) => void };
+  } = {},
+): Promise<{ services: ServerServices; store: Store; demo: DemoStoreResult | null; warnings: string[] }> {
   const store = await openStore(app, options.db === undefined ? {} : { db: options.db });
   try {
     let demo: DemoStoreResult | null = null;
@@ -53,9 +67,38 @@ export async function openServerServices(
     const warmer = new ServerReadWarmer(async () => {
       await answers.get(kpisKey(overviewKpiFlags), () => computeKpis(overviewKpiFlags));
     }, options.refreshQuietMs ?? 300);
+    // Alerts: evaluated once ingest pauses (alert-evaluation-scheduler.ts), merged into incidents whose webhook
+    // notifications a dispatcher sends in the background (docs/alert-delivery.md); none of it is on the ingest path.
+    const delivery = app.config.alerts_delivery;
+    const signed = loadWebhookSecrets(delivery.webhooks, options.alerts?.environment);
+    // Said at start, not at the first incident: that webhook's notifications wait in the outbox until it is set.
+    const warnings = signed.unsetVariables.map((variable) => `${variable} is not set: webhook notifications that need it wait in the outbox, never sent unsigned`);
+    const alerts = await AlertDelivery.open(store, {
+      webhooks: signed.webhooks,
+      resolveAfterMissed: delivery.resolve_after_missed_evaluations,
+      now: app.now,
+      ...(options.alerts?.dispatcher ? { dispatcher: options.alerts.dispatcher } : {}),
+    });
+    const evaluator = options.alerts?.evaluate === undefined ? serverAlertEvaluator(app) : options.alerts.evaluate;
+    const evaluation = new AlertEvaluationScheduler(
+      async () => {
+        if (!evaluator) return;
+        const fired = await writes.run(() => evaluator(store, app.now()));
+        await alerts.merge(fired);
+      },
+      {
+        quietMs: options.alerts?.quietMs ?? delivery.evaluate_after_quiet_seconds * 1000,
+        minIntervalMs: options.alerts?.minIntervalMs ?? delivery.evaluate_at_most_every_seconds * 1000,
+        onError: (error) => {
+          alerts.evaluationFailed(error);
+          options.alerts?.onError?.(error);
+        },
+      },
+    );
     const ingestBatch: ServerServices['ingestBatch'] = async (records, source) => {
       let accepted = false;
       warmer.beginWrite();
+      evaluation.beginWrite();
       try {
         const result = await ingester.ingest(records, { nowMs: app.now().getTime(), source });
         // Before the answer goes out: a client that has its acknowledgement never reads a report without its batch.
@@ -66,6 +109,7 @@ export async function openServerServices(
         return result;
       } finally {
         warmer.endWrite(accepted);
+        evaluation.endWrite(accepted);
       }
     };
     const attributeTags = app.config.capture.otlp.attributes;
@@ -80,10 +124,12 @@ export async function openServerServices(
       ingestTraces: async (body, encoding, source) => {
         // Translating an export is part of the write: the warm-up waits for it as for the commit.
         warmer.beginWrite();
+        evaluation.beginWrite();
         try {
           return await traces.ingest(body, encoding, source);
         } finally {
           warmer.endWrite(false);
+          evaluation.endWrite(false);
         }
       },
       traceCounters: () => ({ ...traces.counters }),
@@ -107,12 +153,32 @@ export async function openServerServices(
           signal?.throwIfAborted();
           return budgetStatusOver(app, store, flags);
         }),
+      statements: (flags, signal) =>
+        writes.run(() => {
+          signal?.throwIfAborted();
+          return statementOver(app, store, flags, { allowClose: false });
+        }),
+      gatewayEffects: (flags, signal) =>
+        writes.run(() => {
+          signal?.throwIfAborted();
+          return gatewayEffectsOver(app, store, flags);
+        }),
       simulate: (request, signal) =>
         writes.run(() => {
           signal?.throwIfAborted();
           return simulateOver(app, store, request);
         }),
+      plans: (request, signal) =>
+        writes.run(() => {
+          signal?.throwIfAborted();
+          // The server's store is its own: a db named in the request is not honoured.
+          const { db: _db, ...rest } = request;
+          return plansOnStore(app, store, rest);
+        }),
+      alertIncidents: alerts,
       close: async () => {
+        await evaluation.stop();
+        await alerts.close();
         await warmer.stop();
         await writes.drain();
         await translation.close();
@@ -122,7 +188,8 @@ export async function openServerServices(
     // The store may hold data the summaries have not seen (the demo just written, or a CLI ingest while the
     // server was down: building them took 9 s at 10M calls): warm up now rather than on the first visit.
     warmer.schedule();
-    return { services, store, demo };
+    evaluation.request();
+    return { services, store, demo, warnings };
   } catch (error) {
     await store.close();
     throw error;

@@ -1,11 +1,16 @@
 import type { OtlpEncoding } from '../ingest/otlp/decode-otlp-traces.js';
+import type { ReconcileReader } from '../store/reconcile-reader.js';
 import type { ReportReader } from '../store/report-reader.js';
 import type { TraceCounters, TraceIngestResult } from './capture/trace-ingest-result.js';
 import type { App } from './create-app.js';
 import type { ApiKeys } from './api-keys.js';
 import type { BudgetStatusFlags } from './governance/budget-status-service.js';
+import type { StatementFlags } from './governance/statement-service.js';
+import type { IncidentServices } from './governance/alert-delivery-service.js';
+import type { GatewayEffectsFlags } from './gateway/lever-effects-service.js';
 import type { KpiFlags, ReportFlags } from './server-reports.js';
 import type { SimulateRequest } from './simulate-service.js';
+import type { PlansOptions } from './plans/plans-service.js';
 
 /** One record of a posted batch as read off the wire: its JSON value, or why it could not be read. */
 export type RawRecord = { index: number; line?: number; value: unknown } | { index: number; line?: number; error: string };
@@ -83,8 +88,8 @@ export interface ServerServices {
   traceCounters(): TraceCounters;
   /** How reads were answered so far. */
   readCounters(): ReadCounters;
-  /** Runs a read on the store in its turn in the write queue (the store shares one connection with writes), e.g. a mounted gateway's budget spend. */
-  readStore<Result>(read: (reader: ReportReader) => Promise<Result>): Promise<Result>;
+  /** Runs a read on the store in its turn in the write queue (the store shares one connection with writes), e.g. a mounted gateway's budget spend or the recorded side of a reconciliation. */
+  readStore<Result>(read: (reader: ReportReader & ReconcileReader) => Promise<Result>): Promise<Result>;
   /**
    * The JSON of `unitcost report --json` for these flags (named as on the command line, without dashes).
    * Once the signal has fired (the client went away), a report still waiting for its turn is not run.
@@ -94,8 +99,16 @@ export interface ServerServices {
   kpis(flags: KpiFlags, signal?: AbortSignal, options?: ReadOptions): Promise<unknown>;
   /** The JSON of `unitcost budgets --json` at an instant (default now); skipped like a report once the signal has fired, and never kept: it depends on the clock. */
   budgets(flags: BudgetStatusFlags, signal?: AbortSignal): Promise<unknown>;
+  /** The JSON of `unitcost statement --format json`: showback, or a closed period's frozen statement; closing a period is the CLI's, on the file. */
+  statements(flags: StatementFlags, signal?: AbortSignal): Promise<unknown>;
+  /** What the gateway's policies did over a window, beside the what-if's estimate of each (GET /v1/gateway/effects); never kept: its default window follows the clock. */
+  gatewayEffects(flags: GatewayEffectsFlags, signal?: AbortSignal): Promise<unknown>;
+  /** Alert incidents, their acknowledgement and mutes (/v1/alerts/incidents, /v1/alerts/mutes). */
+  alertIncidents: IncidentServices;
   /** The JSON of `unitcost simulate --json` for a scenario; skipped like a report once the signal has fired. */
   simulate(request: SimulateRequest, signal?: AbortSignal): Promise<unknown>;
+  /** The JSON of `unitcost plans --json`: plans per user tier that reach a target margin; skipped like a report once the signal has fired. */
+  plans(request: PlansOptions, signal?: AbortSignal): Promise<unknown>;
   /** Releases the store once queued writes have finished. */
   close(): Promise<void>;
 }

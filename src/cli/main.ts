@@ -16,11 +16,15 @@ import { registerReportCommand } from './report-command.js';
 import { registerKpisCommand } from './kpis-command.js';
 import { registerSimulateCommand } from './simulate-command.js';
 import { registerOptimizeCommand } from './optimize-command.js';
+import { registerPlansCommand } from './plans-command.js';
 import { registerGatewayCommand } from './gateway-command.js';
 import { registerBudgetsCommand } from './budgets-command.js';
+import { registerAlertsCommand } from './alerts-command.js';
 import { registerPushCommand } from './push-command.js';
 import { registerReconcileCommand } from './reconcile-command.js';
 import { registerCatalogCommand } from './catalog-command.js';
+import { registerExportCommand } from './export-command.js';
+import { registerStatementCommand } from './statement-command.js';
 
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
@@ -49,11 +53,15 @@ export function buildProgram(context: CliContext): Command {
   registerKpisCommand(program, context);
   registerSimulateCommand(program, context);
   registerOptimizeCommand(program, context);
+  registerPlansCommand(program, context);
   registerGatewayCommand(program, context);
   registerBudgetsCommand(program, context);
+  registerAlertsCommand(program, context);
   registerPushCommand(program, context);
   registerReconcileCommand(program, context);
   registerCatalogCommand(program, context);
+  registerExportCommand(program, context);
+  registerStatementCommand(program, context);
   return program;
 }
 

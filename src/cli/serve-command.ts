@@ -100,12 +100,13 @@ export async function runServe(options: ServeOptions, context: CliContext, until
   if (!(logLevels as readonly string[]).includes(logLevel)) throw new UnitcostError('invalid_argument', `--log-level must be one of ${logLevels.join(', ')}, got "${logLevel}"`, { field: '--log-level' });
 
   const app = context.app();
-  const { services, demo } = await openServerServices(app, {
+  const { services, demo, warnings } = await openServerServices(app, {
     ...(options.db === undefined ? {} : { db: options.db }),
     ...(options.demo
       ? { demoWhenEmpty: { events: demoEvents, days: demoDays, onStart: () => context.io.stderr(`the store is empty: filling it with demo traffic (${demoEvents.toLocaleString('en-US')} records over ${demoDays} days)…\n`) } }
       : {}),
   });
+  for (const warning of warnings) context.io.stderr(`warning: ${warning}\n`);
   if (demo) context.io.stderr(`demo loaded: ${demo.usageEvents.toLocaleString('en-US')} calls, ${demo.outcomes.toLocaleString('en-US')} task outcomes, ${demo.revenue.toLocaleString('en-US')} revenue records\n`);
   let running;
   let gateway: RunningServeGateway | undefined;

@@ -1,9 +1,12 @@
 import { eventTagNames } from '../core/events/event-tags.js';
 import { z } from 'zod';
 import { budgetsSchema } from '../core/budgets/budget-config.js';
+import { alertsSchema } from '../core/governance/alerts/alert-config.js';
+import { alertsDeliverySchema, defaultAlertsDelivery } from '../core/governance/alerts/webhook-config.js';
 import { catalogOverridesSchema } from '../core/catalog/catalog-overrides.js';
 import { plansSchema, revenueAttributionSchema } from '../core/events/plans.js';
 import { gatewayConfigSchema } from '../core/gateway/gateway-config.js';
+import { statementsConfigSchema } from '../core/governance/statements/statement-config.js';
 
 const share = z.number().min(0).max(1);
 
@@ -79,6 +82,12 @@ export const unitcostConfigSchema = z
     gateway: gatewayConfigSchema.prefault({}),
     // Spending limits per team, feature, tier, user or session (or over all spend): the gateway enforces them, governance alerts on them.
     budgets: budgetsSchema.default([]),
+    // How showback and chargeback statements split shared cost among the groups of a tag (docs/statements.md).
+    statements: statementsConfigSchema.default({ allocation: {} }),
+    // KPI threshold and spend anomaly rules of `unitcost alerts check` (budget alert points come from budgets:); see docs/alerts.md.
+    alerts: alertsSchema.default([]),
+    // Where incidents are sent (signed webhooks) and when `unitcost serve` evaluates the rules; see docs/alert-delivery.md.
+    alerts_delivery: alertsDeliverySchema.default(defaultAlertsDelivery),
   })
   .strict();
 

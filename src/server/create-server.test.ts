@@ -25,7 +25,11 @@ const services: ServerServices = {
   // Says whether it was asked for a fresh answer.
   kpis: async (_flags, _signal, options) => ({ fresh: options?.fresh ?? false }),
   budgets: async () => ({ budgets: [] }),
+  statements: async () => ({ lines: [] }),
+  gatewayEffects: async () => ({ levers: [] }),
   simulate: async () => ({}),
+  plans: async () => ({ tiers: [] }),
+  alertIncidents: { incidents: async () => ({ incidents: [], mutes: [], outbox: { pending: 0, delivered: 0, abandoned: 0 }, last_evaluation: null }) } as unknown as ServerServices['alertIncidents'],
   close: async () => undefined,
 };
 

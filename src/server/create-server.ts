@@ -10,13 +10,19 @@ import { errorResponse } from './error-response.js';
 import { openapiDocument, operationSpecs } from './openapi-document.js';
 import type { BatchLimits } from './read-event-batch.js';
 import type { AccessPolicy, AccessVariables } from './require-scope.js';
+import { alertsRoutes } from './routes/alerts-routes.js';
+import { alertIncidentsRoutes } from './routes/alert-incidents-routes.js';
 import { budgetsRoutes } from './routes/budgets-routes.js';
+import { statementsRoutes } from './routes/statements-routes.js';
+import { gatewayEffectsRoutes } from './routes/gateway-effects-routes.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
 import { eventsRoutes } from './routes/events-routes.js';
 import { keysRoutes } from './routes/keys-routes.js';
 import { otlpRoutes } from './routes/otlp-routes.js';
 import { kpiParameters, reportParameters, reportRoutes } from './routes/report-routes.js';
 import { simulateRoutes } from './routes/simulate-routes.js';
+import { plansRoutes } from './routes/plans-routes.js';
+import { reconcileRoutes } from './routes/reconcile-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
 import { ServerMetrics } from './server-metrics.js';
 
@@ -70,7 +76,13 @@ export function createServer(options: ServerOptions): { app: Hono<{ Variables: A
   app.route('/', otlpRoutes(services, policy, limits));
   app.route('/', reportRoutes(services, policy));
   app.route('/', simulateRoutes(services, policy));
+  app.route('/', plansRoutes(services, policy));
+  app.route('/', reconcileRoutes(services, policy));
   app.route('/', budgetsRoutes(services, policy));
+  app.route('/', statementsRoutes(services, policy));
+  app.route('/', alertsRoutes(services, policy));
+  app.route('/', alertIncidentsRoutes(services, policy));
+  app.route('/', gatewayEffectsRoutes(services, policy));
   app.route('/', keysRoutes(services, policy));
   app.get('*', (context) => dashboard(context, options.dashboard));
   app.all('*', (context) => {

@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../app/create-app.js';
 import { openServerServices } from '../app/server-service.js';
 import type { ServerServices } from '../app/server-types.js';
+import type { Reconciliation } from '../core/reconcile/reconcile-spend.js';
+import { startFakeAdminApi } from '../testing/fake-admin-api.js';
+import { openaiAdminBuckets } from '../testing/openai-admin-fixtures.js';
 import { startServer, type RunningServer } from './start-server.js';
 
 /*
@@ -240,5 +243,147 @@ describe.skipIf(!existsSync(chromiumPath))('the dashboard in headless Chromium',
     expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ feature, route_to: 'openai/gpt-4o-mini', route_share: '0.5' });
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(artifacts, 'what-if.png'), fullPage: true });
+  });
+
+  it('shows the plan recommended for a tier, as GET /v1/plans computes it, beside today\'s', async () => {
+    interface Plans {
+      tiers: Array<{ user_tier: string; explanation: string; recommended: { price_usd: number; allowance: number; overage_usd_per_unit: number } | null }>;
+    }
+    await page.goto(`${server.url}/plans?tier=pro&target_margin=0.7`);
+    const expected = await api<Plans>('/v1/plans?tier=pro&target_margin=0.7');
+    const pro = expected.tiers.find((tier) => tier.user_tier === 'pro')!;
+    expect(pro.recommended).not.toBeNull();
+    const shown = page.getByTestId('plans-tier-pro').getByTestId('plans-recommendation');
+    await expect.poll(() => shown.getAttribute('data-price'), slow).toBe(String(pro.recommended!.price_usd));
+    expect([await shown.getAttribute('data-allowance'), await shown.getAttribute('data-overage')]).toEqual([String(pro.recommended!.allowance), String(pro.recommended!.overage_usd_per_unit)]);
+    expect(await shown.textContent()).toContain(pro.explanation);
+    // Today's plan is the first row, the recommended candidate is marked.
+    const candidates = page.getByTestId('plans-tier-pro').getByTestId('plans-candidates');
+    expect(await candidates.locator('tbody tr').first().textContent()).toMatch(/^today/);
+    expect(await candidates.locator('tbody tr.recommended').getAttribute('data-price')).toBe(String(pro.recommended!.price_usd));
+    await page.screenshot({ path: join(artifacts, 'plans.png'), fullPage: true });
+  });
+
+  it('shows money in one format, and on a feature page draws an unpriced model as unpriced and says why there are no sessions', async () => {
+    await page.goto(`${server.url}/?period=month`);
+    const table = page.getByTestId('feature-table');
+    await table.locator('a').first().waitFor(slow);
+    // cost, per successful task, per active user, revenue: every amount in dollars and cents (three significant digits under a cent).
+    const money = await table.locator('tbody tr').evaluateAll((rows) => rows.flatMap((row) => [...row.querySelectorAll('td.number')].slice(1, 5).map((cell) => cell.textContent ?? '')));
+    expect(money.length).toBeGreaterThan(0);
+    for (const amount of money) expect(amount).toMatch(/^(—|−?\$(\d{1,3}(,\d{3})*\.\d{2}|0\.00\d{3,}))$/);
+
+    // The demo's intent-classifier sends a few calls to acme-intent-ft-v3, which no catalog prices; it tags no sessions.
+    const byModel = await api<{ rows: Array<{ model: string; unpriced_calls: number; cost_usd: number | null }> }>(`/v1/report?by=model&where=${encodeURIComponent('feature=intent-classifier')}`);
+    const unpriced = byModel.rows.filter((row) => row.unpriced_calls > 0);
+    expect(unpriced.map((row) => [row.model, row.cost_usd])).toEqual([['acme-intent-ft-v3', null]]);
+    await page.goto(`${server.url}/feature/intent-classifier`);
+    const notice = page.getByTestId('unpriced-models');
+    await notice.waitFor(slow);
+    const named = notice.locator('[data-model="acme-intent-ft-v3"]');
+    expect(await named.getAttribute('data-unpriced-calls')).toBe(String(unpriced[0]!.unpriced_calls));
+    expect(await named.textContent()).toContain(`acme-intent-ft-v3 — unpriced: ${unpriced[0]!.unpriced_calls.toLocaleString('en-US')} calls, cost unknown (not $0)`);
+    expect(await notice.textContent()).toContain('unitcost reprice');
+    const empty = page.getByTestId('sessions-empty');
+    await empty.waitFor(slow);
+    expect(await empty.textContent()).toContain('No session_id tags recorded for intent-classifier');
+    expect(await empty.textContent()).toContain('x-unitcost-session');
+    // Three charts drawn (model, tier, users); the sessions card holds the explanation instead of an empty plot.
+    await expect.poll(() => page.locator('canvas').count(), slow).toBe(3);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(artifacts, 'feature-unpriced.png'), fullPage: true });
+  });
+
+  it("shows the what-if's batch delay risk, user-facing messages only, and completes model names from the catalog", async () => {
+    interface Lever {
+      kind: string;
+      risk: { calls_delayed: number };
+    }
+    const response = await fetch(`${server.url}/v1/simulate`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ scenario: { name: 'what-if', levers: [{ price_change: { batch: { feature: 'doc-summarizer', discount: 0.5 } } }] } }),
+    });
+    const batched = (await response.json()) as { levers: Lever[]; total: { baseline: { unpriced_calls: number } } };
+    const delayed = batched.levers[0]!.risk.calls_delayed;
+    expect(delayed).toBeGreaterThan(0);
+    await page.goto(`${server.url}/what-if?feature=doc-summarizer&batch_discount=0.5`);
+    const outcome = page.getByTestId('what-if-lever-outcomes').locator('tr[data-kind="price_change"]');
+    await outcome.waitFor(slow);
+    expect(await outcome.getAttribute('data-calls-delayed')).toBe(String(delayed));
+    expect(await outcome.textContent()).toContain(`${delayed.toLocaleString('en-US')} calls delayed up to 24 h (batch API)`);
+    expect(await page.getByTestId('what-if-delayed').getAttribute('data-calls-delayed')).toBe(String(delayed));
+    // The simulator's notes for JSON readers (field names, commands) are not shown; the page says it in its words.
+    const shownText = (await page.getByTestId('what-if-result').textContent()) ?? '';
+    expect(shownText).not.toContain('cost_input_usd');
+    expect(shownText).not.toContain('unitcost report');
+    expect(shownText).toContain(`${batched.total.baseline.unpriced_calls.toLocaleString('en-US')} calls are of models with no price`);
+    await page.screenshot({ path: join(artifacts, 'what-if-batch.png'), fullPage: true });
+
+    // Model names complete from the catalog.
+    await expect.poll(() => page.locator('#what-if-models option[value="openai/gpt-4o-mini"]').count(), slow).toBe(1);
+    // A model no catalog knows: one sentence naming the field as the form does, no scenario internals.
+    await page.locator('input[name="route_to"]').fill('acme/not-a-model');
+    await page.locator('input[name="route_share_value"]').fill('0.5');
+    const problem = page.getByTestId('what-if-problem');
+    await expect.poll(() => problem.textContent(), slow).toBe('Target model: no model named “acme/not-a-model” in the price catalog. Pick one from the list as you type (provider/model, e.g. openai/gpt-4o-mini).');
+    // A share typed past its range: the form's label, not levers[0].route.share.
+    await page.locator('input[name="route_to"]').fill('openai/gpt-4o-mini');
+    await page.locator('input[name="route_share_value"]').fill('1.5');
+    await expect.poll(() => problem.textContent(), slow).toBe('Share of calls routed must be between 0 and 1.');
+  });
+
+  it('shows the reconciliation page: the env var to set without an admin key, then the bill against what was recorded', async () => {
+    const saved = { key: process.env.OPENAI_ADMIN_KEY, base: process.env.UNITCOST_OPENAI_ADMIN_BASE_URL };
+    delete process.env.OPENAI_ADMIN_KEY;
+    delete process.env.UNITCOST_OPENAI_ADMIN_BASE_URL;
+    // The demo's doc-summarizer runs on OpenAI; February is whole in its 60 days. The fake bill adds one call in 21 and 10% off from the 15th.
+    const recorded = await services.readStore((store) => store.recordedByProviderDay({ provider: 'openai', range: { fromMs: Date.parse('2026-02-01T00:00:00Z'), toMs: Date.parse('2026-03-01T00:00:00Z') } }));
+    expect(recorded.length).toBeGreaterThan(0);
+    const admin = await startFakeAdminApi({ adminKey: 'sk-admin-dashboard', buckets: openaiAdminBuckets(recorded, { discountFrom: '2026-02-15', discountPercent: 10n }), rateLimitFirst: false });
+    try {
+      await page.goto(`${server.url}/reconcile?provider=openai&month=2026-02`);
+      const noKey = page.getByTestId('reconcile-no-key');
+      await noKey.waitFor(slow);
+      expect(await noKey.getAttribute('data-key-env')).toBe('OPENAI_ADMIN_KEY');
+      expect(await noKey.textContent()).toContain('set OPENAI_ADMIN_KEY to an organization admin key in the environment of unitcost serve');
+      expect(await noKey.textContent()).toContain('unitcost reconcile openai usage.json cost.json --month 2026-02');
+      await page.screenshot({ path: join(artifacts, 'reconcile-no-key.png'), fullPage: true });
+
+      process.env.OPENAI_ADMIN_KEY = 'sk-admin-dashboard';
+      process.env.UNITCOST_OPENAI_ADMIN_BASE_URL = admin.url;
+      await page.reload();
+      const totals = page.getByTestId('reconcile-totals');
+      await totals.waitFor(slow);
+      // The API's answer, kept by the server: asking for it again does not pull again.
+      const pulled = admin.requests.length;
+      const expected = await api<Reconciliation>('/v1/reconcile?provider=openai&month=2026-02');
+      expect(admin.requests.length).toBe(pulled);
+      expect([await totals.getAttribute('data-untracked'), await totals.getAttribute('data-billed'), await totals.getAttribute('data-coverage')]).toEqual([
+        expected.totals.untracked_usd,
+        expected.totals.billed_usd,
+        String(expected.totals.coverage),
+      ]);
+      expect(expected.totals.coverage).toBeCloseTo(20 / 21, 3);
+      expect(await page.getByTestId('reconcile-coverage').locator('strong').textContent()).toBe(`${(expected.totals.coverage! * 100).toFixed(1)}%`);
+      expect(await page.getByTestId('reconcile-untracked').locator('tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-model')))).toEqual(expected.untracked_by_model.map((row) => row.model));
+      // The missing discount, with the config line to copy.
+      const mismatch = expected.price_mismatches[0]!;
+      expect(mismatch.from_day).toBe('2026-02-15');
+      expect(await page.getByTestId('reconcile-config-line').first().textContent()).toBe(
+        `discounts:\n  - { provider: openai, percent: ${mismatch.suggestion.discounts![0]!.percent}, effective_from: 2026-02-15 }`,
+      );
+      // The per-day table is there, collapsed.
+      const daysTable = page.getByTestId('reconcile-days');
+      expect(await daysTable.getAttribute('open')).toBeNull();
+      expect(await daysTable.locator('tbody tr').count()).toBe(expected.rows.length);
+      await page.screenshot({ path: join(artifacts, 'reconcile.png'), fullPage: true });
+    } finally {
+      await admin.close();
+      for (const [name, value] of [['OPENAI_ADMIN_KEY', saved.key], ['UNITCOST_OPENAI_ADMIN_BASE_URL', saved.base]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   });
 });

@@ -1,13 +1,15 @@
 import type { EventWriter } from './event-writer.js';
+import type { GatewayEffectsReader } from './gateway-effects-reader.js';
 import type { ReconcileReader } from './reconcile-reader.js';
 import type { ReportReader } from './report-reader.js';
 import type { SimulationReplayer } from './simulation-replayer.js';
+import type { StatementLedger } from './statement-ledger.js';
 
 /**
  * A storage backend: writes events and answers report queries. Every backend passes the one contract
  * suite in store-contract.ts.
  */
-export interface Store extends EventWriter, ReportReader, SimulationReplayer, ReconcileReader {
+export interface Store extends EventWriter, ReportReader, SimulationReplayer, GatewayEffectsReader, StatementLedger, ReconcileReader {
   /** Where the store lives, for messages (a file path, a URL). */
   readonly location: string;
   /** Releases the store's files and connections. */

@@ -69,6 +69,11 @@ export function postJson<T>(path: string, body: unknown, signal?: AbortSignal): 
   return request<T>(path, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' }, ...(signal ? { signal } : {}) });
 }
 
+/** DELETEs a resource and reads JSON back. */
+export function deleteJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  return request<T>(path, { method: 'DELETE', ...(signal ? { signal } : {}) });
+}
+
 /** The query string of these values, with a leading ? when not empty. */
 export function queryString(query: Query): string {
   const parameters = new URLSearchParams();

@@ -16,7 +16,7 @@ describe('openDuckdbDatabase', () => {
     const tables = await second.connection.runAndReadAll("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name");
     second.close();
     expect(versions.getRowObjects().map((row) => Number(row.version))).toEqual(schemaMigrations.map((migration) => migration.version));
-    expect(tables.getRowObjects().map((row) => row.table_name)).toEqual(['api_keys', 'prices', 'record_keys', 'revenue', 'schema_migrations', 'task_outcomes', 'usage_events']);
+    expect(tables.getRowObjects().map((row) => row.table_name)).toEqual(['alert_incidents', 'alert_mutes', 'alert_outbox', 'api_keys', 'prices', 'record_keys', 'revenue', 'schema_migrations', 'statement_lines', 'statements', 'task_outcomes', 'usage_events']);
   });
 
   it('says which process holds a store it cannot lock, in words rather than DuckDB\'s', async () => {

@@ -1,5 +1,5 @@
 import type { AppendOptions, BatchOutcome, EventBatch, OpenBatch, PricingGroup, RateAssignment, RepricedModel, StoreCounts, TimeRange } from '../event-writer.js';
-import type { KpiAggregates, KpiQuery, ReportAggregates, ReportQuery, ReportReader, UserEconomics, UserEconomicsQuery } from '../report-reader.js';
+import type { KpiAggregates, KpiQuery, ReportAggregates, ReportQuery, ReportReader, SpendSeriesQuery, SpendSeriesRow, UserEconomics, UserEconomicsQuery } from '../report-reader.js';
 import type { Store } from '../store.js';
 import type { AppendOutcome, StoredOutcomeRow, StoredPriceRow, StoredRevenueRow, StoredUsageRow } from '../stored-rows.js';
 import { openDuckdbDatabase, type DuckdbDatabase } from './duckdb-database.js';
@@ -8,6 +8,10 @@ import { createDuckdbReportReader } from './report-duckdb-reader.js';
 import { refreshReportSummaries } from './report-summaries.js';
 import type { FeatureTrafficProfile, ReplayQuery, SimulationGroupRow } from '../simulation-replayer.js';
 import { featureProfiles, replayAggregates } from './simulate-replay.js';
+import type { CascadeTarget, GatewayEffectsQuery, GatewayEffectsRows, GatewayPricedModels } from '../gateway-effects-reader.js';
+import { gatewayEffects, gatewayPricedModels } from './gateway-effects-sql.js';
+import type { CloseConflict, PeriodContents, StatementLedger, StoredStatement, StoredStatementLine } from '../statement-ledger.js';
+import { createDuckdbStatementLedger } from './duckdb-statement-ledger.js';
 
 import type { RecordedProviderDay } from '../reconcile-reader.js';
 import { createDuckdbReconcileReader } from './reconcile-sql.js';
@@ -101,6 +105,10 @@ export class DuckdbStore implements Store {
     return this.reader.userEconomics(query);
   }
 
+  spendSeries(query: SpendSeriesQuery): Promise<SpendSeriesRow[]> {
+    return this.reader.spendSeries(query);
+  }
+
   /** Replays on a connection of its own: its staged rate tables are temporary, and ingest keeps its connection. */
   async replay(query: ReplayQuery): Promise<SimulationGroupRow[]> {
     const connection = await this.database.instance.connect();
@@ -115,7 +123,39 @@ export class DuckdbStore implements Store {
     return featureProfiles(this.database.connection, range);
   }
 
+  gatewayPricedModels(range: TimeRange, cascadeTargets: CascadeTarget[]): Promise<GatewayPricedModels> {
+    return gatewayPricedModels(this.database.connection, range, cascadeTargets);
+  }
+
+  gatewayEffects(query: GatewayEffectsQuery): Promise<GatewayEffectsRows> {
+    return gatewayEffects(this.database.connection, query);
+  }
+
   recordedByProviderDay(query: { provider: string; range: TimeRange }): Promise<RecordedProviderDay[]> {
     return createDuckdbReconcileReader(this.database.connection).recordedByProviderDay(query);
+  }
+
+  private get ledger(): StatementLedger {
+    return createDuckdbStatementLedger(this.database.connection);
+  }
+
+  closedStatements(groupBy: string): Promise<StoredStatement[]> {
+    return this.ledger.closedStatements(groupBy);
+  }
+
+  statementLines(statementId: string): Promise<StoredStatementLine[]> {
+    return this.ledger.statementLines(statementId);
+  }
+
+  carriedAdjustments(adjustedStatementId: string): Promise<StoredStatementLine[]> {
+    return this.ledger.carriedAdjustments(adjustedStatementId);
+  }
+
+  closeStatement(statement: StoredStatement, lines: StoredStatementLine[]): Promise<{ closed: true } | CloseConflict> {
+    return this.ledger.closeStatement(statement, lines);
+  }
+
+  periodContents(range: { from: string; to: string }): Promise<PeriodContents> {
+    return this.ledger.periodContents(range);
   }
 }

@@ -34,6 +34,7 @@ import { cachedRevenueQueries } from './report-revenue-cache.js';
 import { planRevenueQuery, recordRevenueQuery } from './report-revenue-sql.js';
 import { count, exact, rowsOf } from './report-rows.js';
 import { refreshReportSummaries } from './report-summaries.js';
+import { runSpendSeries } from './spend-series-reader.js';
 
 /** How long the KPI dashboard's period is, in days. */
 export const kpiPeriodDays = { day: 1, week: 7, month: 30 } as const;
@@ -49,6 +50,7 @@ export function createDuckdbReportReader(connection: DuckDBConnection, options: 
     report: (query) => runReport(connection, query, options),
     kpis: (query) => runKpis(connection, query, options),
     userEconomics: (query) => runUserEconomics(connection, query),
+    spendSeries: (query) => runSpendSeries(connection, query),
   };
 }
 

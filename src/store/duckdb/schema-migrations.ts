@@ -109,4 +109,104 @@ export const schemaMigrations: ReadonlyArray<{ version: number; description: str
     description: 'record keys, to find an id reused with a timestamp far from its stored record',
     statements: recordKeysMigration,
   },
+  {
+    version: 4,
+    description: 'chargeback statements: closed periods and their frozen lines',
+    statements: [
+      // A closed period is frozen here, never recomputed: a later repricing or late event shows up as an
+      // adjustment line on the next statement (docs/statements.md). Periods are half-open [start, end).
+      `CREATE TABLE statements (
+        statement_id VARCHAR PRIMARY KEY,
+        period VARCHAR NOT NULL,
+        period_start TIMESTAMP NOT NULL,
+        period_end TIMESTAMP NOT NULL,
+        group_by VARCHAR NOT NULL,
+        allocation VARCHAR NOT NULL,
+        fingerprint VARCHAR NOT NULL,
+        calls BIGINT NOT NULL,
+        unpriced_calls BIGINT NOT NULL,
+        revenue_tracked BOOLEAN NOT NULL,
+        total_picodollars HUGEINT NOT NULL,
+        closed_at TIMESTAMP NOT NULL
+      )`,
+      // kind 'group': one group's direct and allocated shared cost for the statement's period; 'shared': a source of
+      // the shared cost (group_value '' for calls without the tag); 'adjustment': live minus frozen of an earlier
+      // closed period (adjusts_statement_id) for one group.
+      `CREATE TABLE statement_lines (
+        statement_id VARCHAR NOT NULL,
+        line INTEGER NOT NULL,
+        kind VARCHAR NOT NULL,
+        group_value VARCHAR NOT NULL,
+        adjusts_statement_id VARCHAR,
+        adjusts_period VARCHAR,
+        calls BIGINT NOT NULL,
+        direct_picodollars HUGEINT NOT NULL,
+        shared_picodollars HUGEINT NOT NULL,
+        total_picodollars HUGEINT NOT NULL,
+        revenue_picodollars HUGEINT,
+        PRIMARY KEY (statement_id, line)
+      )`,
+    ],
+  },
+  {
+    version: 5,
+    description: 'alert incidents, mutes and the webhook outbox',
+    statements: [
+      // One row per incident (an episode of one alert key); alert_json is the alert as last seen, picodollars as strings.
+      `CREATE TABLE alert_incidents (
+        incident_id VARCHAR PRIMARY KEY,
+        alert_key VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        rule VARCHAR NOT NULL,
+        severity VARCHAR NOT NULL,
+        alert_json VARCHAR NOT NULL,
+        opened_at TIMESTAMP NOT NULL,
+        last_seen_at TIMESTAMP NOT NULL,
+        resolved_at TIMESTAMP,
+        evaluations INTEGER NOT NULL,
+        missed_evaluations INTEGER NOT NULL,
+        acknowledged_at TIMESTAMP,
+        acknowledged_by VARCHAR,
+        muted BOOLEAN NOT NULL
+      )`,
+      `CREATE TABLE alert_mutes (
+        mute_id VARCHAR PRIMARY KEY,
+        rule VARCHAR,
+        scope_json VARCHAR,
+        until TIMESTAMP NOT NULL,
+        reason VARCHAR,
+        created_at TIMESTAMP NOT NULL,
+        created_by VARCHAR
+      )`,
+      // The webhook outbox: a notification is written in the same transaction as its incident, so a crash or a
+      // restart loses none; the body is fixed when queued, so every attempt sends the same bytes. One row per
+      // webhook, incident and event: the primary key is what makes it one notification per incident.
+      `CREATE TABLE alert_outbox (
+        webhook VARCHAR NOT NULL,
+        incident_id VARCHAR NOT NULL,
+        event VARCHAR NOT NULL,
+        body VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_attempt_at TIMESTAMP,
+        delivered_at TIMESTAMP,
+        last_error VARCHAR,
+        PRIMARY KEY (webhook, incident_id, event)
+      )`,
+    ],
+  },
+  {
+    version: 6,
+    description: 'web searches: their count and cost per call',
+    statements: [
+      // Calls stored before searches were counted ran none that unitcost knows of: 0 searches, and a cost of 0
+      // for the priced ones (null for the unpriced, like every other cost column), so cost_total stays their sum.
+      'ALTER TABLE usage_events ADD COLUMN web_search_requests INTEGER DEFAULT 0',
+      'ALTER TABLE usage_events ALTER COLUMN web_search_requests SET NOT NULL',
+      'ALTER TABLE usage_events ADD COLUMN cost_web_search BIGINT',
+      'UPDATE usage_events SET cost_web_search = 0 WHERE cost_total IS NOT NULL',
+      // The price per search is not added to prices: a price id already differs when its search price does
+      // (price-row-for.ts), and a new column there would break every INSERT INTO prices VALUES (…) written for 14.
+    ],
+  },
 ];

@@ -38,7 +38,7 @@ const drawOf = (salt: string): string => `(hash(id, ${quote(salt)}) % ${drawScal
  * rates written in as numbers (a rate of zero adds no term). An unpriced row, or no row, gives NULL. A handful
  * of rows make this cheaper than joining 10M calls to a table, and than reading each rate from a list by index.
  */
-function rateLookup(rates: readonly SimulationRateRow[], range: TimeRange) {
+export function rateLookup(rates: readonly SimulationRateRow[], range: TimeRange) {
   const fullDay = (row: SimulationRateRow): boolean => row.daySecondFrom <= 0 && row.daySecondTo >= 86_400;
   // A bound the replayed range already keeps to is not tested again per call.
   const startsBefore = (row: SimulationRateRow): boolean => row.fromMs <= 0 || (range.fromMs !== undefined && row.fromMs <= Math.floor(range.fromMs));
