@@ -41,6 +41,13 @@ describe('the reference replay', () => {
     expect(escalated!.costPicodollars).toBe(300_000_000n + 3_500_000_000n);
   });
 
+  it('prices the web searches of a routed call at the target model rate per search', () => {
+    // $10 per 1,000 searches on the target, as Claude models charge.
+    const searchRates: SimulationRateRow[] = [rates[0]!, { ...rates[1]!, rates: { ...cheap, webSearch: 10_000_000_000 } }];
+    const [routed] = replayCalls([call({ webSearchRequests: 2 })], plan([{ route: { feature: 'chat', to: 'cheap' } }]), searchRates, (_, salt) => (salt.endsWith(':e') ? drawScale - 1 : 0));
+    expect(routed!.costPicodollars).toBe(1_000n * 100_000n + 500n * 400_000n + 2n * 10_000_000_000n);
+  });
+
   it('reads a cached prefix on a hit and writes it on a miss', () => {
     const hit = replayCalls([call()], plan([{ prompt_cache: { prefix_tokens: 600, hit_rate: 0.5 } }]), rates, always)[0]!;
     expect(hit.costPicodollars).toBe(400n * 1_000_000n + 600n * 100_000n + 500n * 5_000_000n);

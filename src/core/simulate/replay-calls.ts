@@ -25,6 +25,8 @@ export interface ReplayCall {
   outputTokens: number;
   reasoningTokens: number;
   outputAudioTokens: number;
+  /** Server-side web searches, priced per search; absent is none. */
+  webSearchRequests?: number;
   /** The recorded cost; null when the call was unpriced. */
   costPicodollars: bigint | null;
 }
@@ -62,7 +64,10 @@ export interface ReplayedCall {
 export type DrawFunction = (id: string, salt: string) => number;
 
 /** Cost of token classes at a model's rates, as computeCost and the repricer count them. */
-export function costAtRates(rates: Rates, tokens: { input: number; cacheRead: number; cacheWrite5m: number; cacheWrite1h: number; inputAudio: number; output: number; reasoning: number; outputAudio: number }): bigint {
+export function costAtRates(
+  rates: Rates,
+  tokens: { input: number; cacheRead: number; cacheWrite5m: number; cacheWrite1h: number; inputAudio: number; output: number; reasoning: number; outputAudio: number; webSearch?: number },
+): bigint {
   const big = BigInt;
   return (
     big(tokens.input - tokens.cacheRead - tokens.cacheWrite5m - tokens.cacheWrite1h - tokens.inputAudio) * big(rates.input) +
@@ -73,6 +78,8 @@ export function costAtRates(rates: Rates, tokens: { input: number; cacheRead: nu
     big(tokens.reasoning) * big(rates.reasoning) +
     big(tokens.inputAudio) * big(rates.inputAudio) +
     big(tokens.outputAudio) * big(rates.outputAudio) +
+    // A search is billed by the model that ran it: moved to another model, it is priced at that one's rate.
+    big(tokens.webSearch ?? 0) * big(rates.webSearch ?? 0) +
     big(rates.request)
   );
 }
@@ -199,7 +206,7 @@ function replayOne(call: ReplayCall, plan: ReplayPlan, rateRows: readonly Simula
   result.touched =
     result.routed || result.fineTuned || result.promptCacheHit || result.promptCacheMiss || result.responseCacheLookup || result.truncated || result.inputTokensCut > 0 || result.batched || repriced;
   if (!result.touched) return result;
-  const tokens = { input, cacheRead, cacheWrite5m, cacheWrite1h, inputAudio, output, reasoning, outputAudio };
+  const tokens = { input, cacheRead, cacheWrite5m, cacheWrite1h, inputAudio, output, reasoning, outputAudio, webSearch: call.webSearchRequests ?? 0 };
   let cost: bigint | null;
   if (result.responseCacheHit) {
     cost = 0n;

@@ -29,7 +29,7 @@ function gatewayCallsSql(range: TimeRange, cascadeTargets: readonly CascadeTarge
   return `SELECT e.id, e.feature, e.provider, e.model, e.status, e.response_cache, e.cost_total, e.ts, e.task_id,
       epoch_ms(e.ts) AS ts_ms, CAST(epoch_ms(e.ts) // 1000 % 86400 AS INTEGER) AS day_second,
       e.input_tokens, e.input_tokens - e.cache_read_tokens - e.cache_write_5m_tokens - e.cache_write_1h_tokens - e.input_audio_tokens AS uncached,
-      e.cache_read_tokens, e.cache_write_5m_tokens, e.cache_write_1h_tokens, e.input_audio_tokens, e.output_tokens, e.reasoning_tokens, e.output_audio_tokens,
+      e.cache_read_tokens, e.cache_write_5m_tokens, e.cache_write_1h_tokens, e.input_audio_tokens, e.output_tokens, e.reasoning_tokens, e.output_audio_tokens, e.web_search_requests,
       ${attribute('routed_from')} AS routed_from, ${attribute('cascade')} AS cascade,
       TRY_CAST(${attribute('cascade_rule')} AS INTEGER) AS cascade_rule, CASE WHEN ${attribute('cascade')} = 'first' THEN coalesce(${attribute('cascade_escalation_model')}, ${escalation}) END AS escalation_model,
       ${attribute('output_cap')} AS output_cap, TRY_CAST(${attribute('output_cap_limit')} AS BIGINT) AS cap_limit,

@@ -64,6 +64,7 @@ export function rateLookup(rates: readonly SimulationRateRow[], range: TimeRange
       ['reasoning_tokens', row.rates.reasoning],
       ['input_audio_tokens', row.rates.inputAudio],
       ['output_audio_tokens', row.rates.outputAudio],
+      ['web_search_requests', row.rates.webSearch ?? 0],
       [null, row.rates.request],
     ];
     const present = terms.filter(([, rate]) => rate !== 0).map(([tokens, rate]) => (tokens === null ? `${BigInt(rate)}::BIGINT` : `${tokens} * ${BigInt(rate)}::BIGINT`));
@@ -238,7 +239,7 @@ function leverCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], rates: reado
         k.key AS original_key, e.input_tokens AS original_input, e.output_tokens AS original_output,
         e.input_tokens - e.cache_read_tokens - e.cache_write_5m_tokens - e.cache_write_1h_tokens - e.input_audio_tokens AS uncached0,
         e.cache_read_tokens, e.cache_write_5m_tokens, e.cache_write_1h_tokens, e.input_audio_tokens, e.input_tokens,
-        e.output_tokens, e.reasoning_tokens, e.output_audio_tokens, e.cost_total AS stored_cost
+        e.output_tokens, e.reasoning_tokens, e.output_audio_tokens, e.web_search_requests, e.cost_total AS stored_cost
       FROM ${storedCalls}
       WHERE ${where}
     ), base AS (
@@ -276,7 +277,8 @@ function leverCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], rates: reado
           CASE WHEN response_hit THEN 0 ELSE input_audio_tokens END AS input_audio_tokens,
           CASE WHEN response_hit THEN 0 ELSE output_tokens END AS output_tokens,
           CASE WHEN response_hit THEN 0 ELSE reasoning_tokens END AS reasoning_tokens,
-          CASE WHEN response_hit THEN 0 ELSE output_audio_tokens END AS output_audio_tokens),
+          CASE WHEN response_hit THEN 0 ELSE output_audio_tokens END AS output_audio_tokens,
+          CASE WHEN response_hit THEN 0 ELSE web_search_requests END AS web_search_requests),
         CASE WHEN response_hit THEN 0 ELSE uncached1 END AS uncached2, ${cap} AS cap
       FROM cached2
     ), capped AS (

@@ -31,6 +31,9 @@ beforeAll(async () => {
   // scenario reprices.
   await store.database.connection.run(`UPDATE usage_events SET feature = 'search-rerank'
     WHERE (feature = 'intent-classifier' AND hash(id) % 3 = 0) OR (feature = 'support-faq' AND hash(id) % 7 = 1)`);
+  // Web searches on some agent and support calls: a routed call's searches are priced at its new model, a cached answer runs none.
+  await store.database.connection.run(`UPDATE usage_events SET web_search_requests = 1 + hash(id) % 3
+    WHERE feature IN ('coding-agent', 'support-faq') AND hash(id) % 4 = 0`);
 }, 60_000);
 afterAll(async () => {
   await store.close();
@@ -104,6 +107,7 @@ async function replayBoth(plan: ReplayPlan, rates: ReturnType<typeof buildSimula
       outputTokens: Number(row.output_tokens),
       reasoningTokens: Number(row.reasoning_tokens),
       outputAudioTokens: Number(row.output_audio_tokens),
+      webSearchRequests: Number(row.web_search_requests),
       costPicodollars: row.cost_total === null ? null : BigInt(row.cost_total as bigint),
     }));
     const reference = replayCalls(calls, plan, rates.rates, (id, salt) => drawTable.get(`${id}#${salt}`)!);
