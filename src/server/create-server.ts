@@ -14,6 +14,7 @@ import { alertsRoutes } from './routes/alerts-routes.js';
 import { alertIncidentsRoutes } from './routes/alert-incidents-routes.js';
 import { budgetsRoutes } from './routes/budgets-routes.js';
 import { statementsRoutes } from './routes/statements-routes.js';
+import { focusRoutes } from './routes/focus-routes.js';
 import { gatewayEffectsRoutes } from './routes/gateway-effects-routes.js';
 import { catalogRoutes } from './routes/catalog-routes.js';
 import { eventsRoutes } from './routes/events-routes.js';
@@ -80,6 +81,7 @@ export function createServer(options: ServerOptions): { app: Hono<{ Variables: A
   app.route('/', reconcileRoutes(services, policy));
   app.route('/', budgetsRoutes(services, policy));
   app.route('/', statementsRoutes(services, policy));
+  app.route('/', focusRoutes(services, policy));
   app.route('/', alertsRoutes(services, policy));
   app.route('/', alertIncidentsRoutes(services, policy));
   app.route('/', gatewayEffectsRoutes(services, policy));

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,14 +7,16 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../app/create-app.js';
 import { openServerServices } from '../app/server-service.js';
+import { statementOver, type StatementStore } from '../app/governance/statement-service.js';
 import type { ServerServices } from '../app/server-types.js';
 import { buildGatewayEvent, type GatewayCall } from '../core/gateway/gateway-event.js';
 import { normalizedUsage } from '../core/usage/normalized-usage.js';
+import { exactPicodollars, type StatementJson } from '../core/governance/statements/statement-json.js';
 import { usd } from '../../web/src/format.js';
 import { startServer, type RunningServer } from './start-server.js';
 
 /*
- * The gateway and budgets pages in Debian's chromium (playwright-core), one browser for both, against the built
+ * The gateway, budgets and statements pages in Debian's chromium (playwright-core), one browser for all, against the built
  * dashboard served by a real server over a store of gateway-shaped calls and three weeks of spend. Each figure
  * the page draws is compared with the API's, through the dashboard's one money format.
  */
@@ -61,7 +63,7 @@ function dailyTraffic(): Array<Record<string, unknown>> {
   return events;
 }
 
-describe.skipIf(!existsSync(chromiumPath))('the gateway and budgets pages in headless Chromium', { timeout: 180_000 }, () => {
+describe.skipIf(!existsSync(chromiumPath))('the gateway, budgets and statements pages in headless Chromium', { timeout: 180_000 }, () => {
   let server: RunningServer;
   let services: ServerServices;
   let empty: { server: RunningServer; services: ServerServices };
@@ -96,6 +98,11 @@ describe.skipIf(!existsSync(chromiumPath))('the gateway and budgets pages in hea
       gatewayCall({ input: 0, output: 0, hour: 5, status: 'error', refusal: { reason: 'budget_exceeded', budget: 'team-weekly' } }),
     ];
     expect((await services.ingestBatch(gateway.map((value, index) => ({ index, value })), 'gateway')).accepted).toBe(gateway.length);
+    // February closed for chargeback (as the CLI does, on the store), then a late call without a team lands in it:
+    // the statements page shows the closed period, changed since, and the adjustment the next chargeback carries.
+    await services.readStore((store) => statementOver(app, store as unknown as StatementStore, { period: '2026-02', by: 'team', mode: 'chargeback' }));
+    const late = [{ id: 'late-february', timestamp: '2026-02-27T12:00:00Z', provider: 'openai', model: 'gpt-4.1', input_tokens: 40_000, output_tokens: 8_000, feature: 'support' }];
+    expect((await services.ingestBatch(late.map((value, index) => ({ index, value })), 'api')).accepted).toBe(1);
     server = await startServer({ services, host: '127.0.0.1', port: 0, logLevel: 'silent', dashboardRoot: webRoot });
 
     // A server with no config and no calls: the pages' empty states.
@@ -212,5 +219,88 @@ describe.skipIf(!existsSync(chromiumPath))('the gateway and budgets pages in hea
     // A window without gateway calls explains how to send some.
     await page.goto(`${empty.server.url}/gateway`);
     await expect.poll(() => page.getByTestId('gateway-empty').textContent(), slow).toContain("baseURL: 'http://127.0.0.1:8788/v1'");
+  });
+
+  it("draws the statement's lines, closed period and pending adjustment as the API gives them, and links the printable page, the CSV and the FOCUS file", async () => {
+    const statement = await api<StatementJson>(server.url, '/v1/statements?period=2026-03&by=team');
+    const expectedLines = statement.lines.map((line) => [line.group, line.direct.exact, line.shared.exact, line.total.exact, usd(line.direct.usd), usd(line.shared.usd), usd(line.total.usd)]);
+    expect(expectedLines.map(([group]) => group)).toEqual(['search', 'support']);
+    // The late call in closed February: an adjustment per team, pending for the next chargeback.
+    expect(statement.closed_periods).toEqual([expect.objectContaining({ statement_id: 'team-2026-02', changed_since_close: true })]);
+    const expectedAdjustments = statement.adjustments.map((line) => [line.statement_id, line.group, line.total.exact]);
+    expect(expectedAdjustments.map(([id, group]) => `${id}/${group}`).sort()).toEqual(['team-2026-02/search', 'team-2026-02/support']);
+
+    await page.goto(`${server.url}/statements?period=2026-03&by=team`);
+    const lines = page.getByTestId('statement-lines').locator('tbody tr[data-group]');
+    await expect
+      .poll(
+        () =>
+          lines.evaluateAll((rows) =>
+            rows.map((row) => {
+              const cells = [...row.querySelectorAll('td')].map((cell) => cell.textContent ?? '');
+              return [row.getAttribute('data-group'), row.getAttribute('data-direct'), row.getAttribute('data-shared'), row.getAttribute('data-total'), cells[2], cells[3], cells[4]];
+            }),
+          ),
+        slow,
+      )
+      .toEqual(expectedLines);
+    expect(await page.getByTestId('statement').getAttribute('data-total')).toBe(statement.total.exact);
+    expect(await page.getByTestId('statement-total').locator('td').nth(4).textContent()).toBe(usd(statement.total.usd));
+    expect(await page.getByTestId('statement-adjustments').locator('tr[data-adjusts]').evaluateAll((rows) => rows.map((row) => [row.getAttribute('data-adjusts'), row.getAttribute('data-group'), row.getAttribute('data-total')]))).toEqual(
+      expectedAdjustments,
+    );
+    expect(await page.getByTestId('statement-closed').locator('li[data-statement="team-2026-02"]').getAttribute('data-changed')).toBe('true');
+
+    // The printable page and the CSV answer as linked.
+    const printable = await fetch(new URL((await page.getByTestId('statement-printable').getAttribute('href'))!, server.url));
+    expect(printable.status).toBe(200);
+    expect(await printable.text()).toContain('Showback statement — 2026-03 by team');
+    const csvLink = await fetch(new URL((await page.getByTestId('statement-csv').getAttribute('href'))!, server.url));
+    expect(csvLink.headers.get('content-disposition')).toBe('attachment; filename=statement-team-2026-03-showback.csv');
+
+    // The FOCUS file of the same period: the link answers with the file as an attachment, and the browser saves it under that name.
+    const focusHref = (await page.getByTestId('focus-download').getAttribute('href'))!;
+    expect(focusHref).toBe('/v1/export/focus?from=2026-03-01&to=2026-04-01&format=csv');
+    const focus = await fetch(new URL(focusHref, server.url));
+    expect(focus.status).toBe(200);
+    expect(focus.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(focus.headers.get('content-disposition')).toBe('attachment; filename=focus-2026-03-01-2026-04-01.csv');
+    expect(focus.headers.get('x-unitcost-billed-picodollars')).toBe(exactPicodollars(statement.total.exact).toString());
+    await focus.arrayBuffer();
+    await page.locator('select[name="focus-format"]').selectOption('parquet');
+    const [download] = await Promise.all([page.waitForEvent('download', slow), page.getByTestId('focus-download').click()]);
+    expect(download.suggestedFilename()).toBe('focus-2026-03-01-2026-04-01.parquet');
+    await page.screenshot({ path: join(artifacts, 'statements.png'), fullPage: true });
+
+    // An ISO week instead of a month: the week holding the month's first day, and the FOCUS link follows it.
+    await page.locator('select[name="kind"]').selectOption('week');
+    await expect.poll(() => page.locator('input[name="period"]').inputValue(), slow).toBe('2026-W09');
+    await expect.poll(() => page.getByTestId('focus-download').getAttribute('href'), slow).toMatch(/from=2026-02-23&to=2026-03-02/);
+
+    // The chargeback statement of the closed period, one click away, frozen: without the late call.
+    await page.getByTestId('statement-closed').locator('li[data-statement="team-2026-02"] a').click();
+    const frozen = await api<StatementJson>(server.url, '/v1/statements?period=2026-02&by=team&mode=chargeback');
+    await expect.poll(() => page.getByTestId('statement').getAttribute('data-mode'), slow).toBe('chargeback');
+    expect(await page.getByTestId('statement').getAttribute('data-total')).toBe(frozen.total.exact);
+    expect(await page.getByTestId('statement-due').textContent()).toContain(usd(frozen.due.usd));
+
+    // Without calls in the period, the page explains the statements: config and closing with the CLI; the default period is last month.
+    await page.goto(`${empty.server.url}/statements`);
+    await expect.poll(() => page.getByTestId('statements-empty').textContent(), slow).toContain('statements:');
+    expect(await page.getByTestId('statements-empty').textContent()).toContain('--mode chargeback');
+    const today = new Date();
+    expect(await page.locator('input[name="period"]').inputValue()).toBe(new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - 1, 1)).toISOString().slice(0, 7));
+
+    // Once the server wants a key, a plain link cannot send it: the page fetches the file with the tab's key and saves that.
+    // (Last: the empty server keeps its key from here on.)
+    const { key } = await empty.services.keys.create('statements-page', 'read');
+    expect((await fetch(`${empty.server.url}/v1/export/focus?from=2026-02-01&to=2026-03-01`)).status).toBe(401);
+    await page.goto(`${empty.server.url}/statements?period=2026-02`);
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Use key' }).click();
+    await expect.poll(() => page.getByTestId('statements-empty').count(), slow).toBe(1);
+    const [keyed] = await Promise.all([page.waitForEvent('download', slow), page.getByTestId('focus-download').click()]);
+    expect(keyed.suggestedFilename()).toBe('focus-2026-02-01-2026-03-01.csv');
+    expect(readFileSync((await keyed.path())!, 'utf8').split('\n')[0]).toContain('BilledCost');
   });
 });

@@ -190,8 +190,22 @@ export function operationSpecs(reportParameters: Parameter[], kpiParameters: Par
         { name: 'to', description: 'with from: the first day after the period' },
         { name: 'by', description: 'the tag to group by (default team)' },
         { name: 'mode', description: 'showback (default) or chargeback (a period already closed)' },
+        { name: 'format', description: 'json (default), csv (one row per line, exact decimal dollars) or html (a printable page), as `unitcost statement --format`' },
       ],
       responses: { '200': 'the statement', ...errorResponses },
+    },
+    {
+      method: 'get',
+      path: '/v1/export/focus',
+      summary: 'The FOCUS 1.2 file of the stored calls in [from, to), as `unitcost export focus` writes it (docs/focus.md), sent as an attachment named focus-<from>-<to>.<csv|parquet>; X-Unitcost-Focus-Rows and X-Unitcost-Billed-Picodollars say what it holds.',
+      scope: 'read',
+      query: [
+        { name: 'from', description: 'the first day (2026-11-01) or instant of the export; required' },
+        { name: 'to', description: 'the end, exclusive (2026-12-01 for November); required' },
+        { name: 'format', description: 'csv (default) or parquet' },
+        { name: 'tags', description: 'comma-separated tags for Tags and the rows\' grouping; default feature,team,user_tier,environment' },
+      ],
+      responses: { '200': 'the file (text/csv or application/vnd.apache.parquet)', ...errorResponses },
     },
     {
       method: 'get',

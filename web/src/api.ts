@@ -74,6 +74,21 @@ export function deleteJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   return request<T>(path, { method: 'DELETE', ...(signal ? { signal } : {}) });
 }
 
+/**
+ * GETs a file (a download, a printable page) with this tab's key, for links a plain click cannot authorize:
+ * its body and the file name the server offers. A refusal reads as an ApiError, as for JSON.
+ */
+export async function getFile(path: string, query: Query = {}): Promise<{ blob: Blob; filename: string | null }> {
+  const key = apiKey();
+  const response = await fetch(`${path}${queryString(query)}`, key ? { headers: { Authorization: `Bearer ${key}` } } : {});
+  if (!response.ok) {
+    const error = ((await response.json().catch(() => null)) as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
+    throw new ApiError(response.status, error?.code ?? 'error', error?.message ?? `the server answered ${response.status}`, error?.field);
+  }
+  const filename = /filename="?([^";]+)"?/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? null;
+  return { blob: await response.blob(), filename };
+}
+
 /** The query string of these values, with a leading ? when not empty. */
 export function queryString(query: Query): string {
   const parameters = new URLSearchParams();

@@ -10,6 +10,7 @@ import { GatewayPage } from './pages/gateway-page.js';
 import { OverviewPage } from './pages/overview-page.js';
 import { PlansPage } from './pages/plans-page.js';
 import { ReconcilePage } from './pages/reconcile-page.js';
+import { StatementsPage } from './pages/statements-page.js';
 import { WhatIfPage } from './pages/what-if-page.js';
 
 const pages = [
@@ -19,6 +20,7 @@ const pages = [
   { path: '/gateway', title: 'Gateway' },
   { path: '/budgets', title: 'Budgets' },
   { path: '/alerts', title: 'Alerts' },
+  { path: '/statements', title: 'Statements' },
   { path: '/plans', title: 'Plans' },
   { path: '/reconcile', title: 'Reconcile' },
 ];
@@ -38,6 +40,7 @@ export function App() {
   else if (place.path === '/gateway') page = <GatewayPage query={place.query} />;
   else if (place.path === '/budgets') page = <BudgetsPage />;
   else if (place.path === '/alerts') page = <AlertsPage query={place.query} />;
+  else if (place.path === '/statements') page = <StatementsPage query={place.query} />;
   else if (place.path === '/plans') page = <PlansPage query={place.query} />;
   else if (place.path === '/reconcile') page = <ReconcilePage query={place.query} />;
   else if (place.path === '/') page = <OverviewPage query={place.query} />;

@@ -1,5 +1,6 @@
-import { accessSync, constants, existsSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { PriceCatalog } from '../../core/catalog/price-catalog.js';
 import type { EventTagName } from '../../core/events/event-tags.js';
 import { defaultFocusTagNames, parseFocusTagNames } from '../../core/governance/focus/focus-tags.js';
@@ -62,22 +63,79 @@ export async function runFocusExport(app: App, flags: FocusExportFlags, progress
   const opened = await openStore(app, { ...db, memoryLimit: streamingMemoryLimit });
   try {
     if (!(opened instanceof DuckdbStore)) throw new UnitcostError('not_implemented', `the FOCUS export runs on the DuckDB store; ${opened.location} is not one`, { field: 'db' });
-    const range = { fromMs: from.getTime(), toMs: to.getTime() };
     progress(`exporting the calls from ${from.toISOString()} to ${to.toISOString()} to ${path}: finding their list and discounted prices`);
-    const groups = await focusPricedModels(opened.database, range.fromMs, range.toMs);
-    const listCatalog = new PriceCatalog(app.priceData.providers, { models: app.config.models, discounts: [], prices: app.config.prices });
-    const rates = planFocusPriceRates(groups, app.catalog, listCatalog);
-    const partial = `${path}.partial-${process.pid}`;
-    try {
-      const outcome = await exportFocus(opened.database, { ...range, tagNames: tags, rates, format, path: partial }, progress);
-      renameSync(partial, path);
-      return { ...outcome, path, format, from: from.toISOString(), to: to.toISOString(), tags, seconds: (clock() - started) / 1000 };
-    } catch (error) {
-      rmSync(partial, { force: true });
-      throw error;
-    }
+    const outcome = await writeFocusFile(app, opened, { from, to, tags, format, path }, progress);
+    return { ...outcome, path, format, from: from.toISOString(), to: to.toISOString(), tags, seconds: (clock() - started) / 1000 };
   } finally {
     await opened.close();
+  }
+}
+
+/** GET /v1/export/focus as typed: the window, and optionally the format (default csv) and the tags. */
+export interface FocusDownloadFlags {
+  from?: string;
+  to?: string;
+  format?: string;
+  tags?: string;
+}
+
+/** A FOCUS file written for a download, in a directory of its own; `remove` deletes both once it is sent. */
+export interface FocusDownloadFile extends FocusExportResult {
+  /** The name to offer the browser: focus-<from>-<to>.<csv|parquet>, the CLI's default file name. */
+  filename: string;
+  remove(): void;
+}
+
+/**
+ * The FOCUS export of `unitcost serve`: written with the server's own open store (its file is locked to any
+ * other process) into a fresh temporary directory, for the route to stream and then remove.
+ */
+export async function focusDownloadOver(app: App, store: object, flags: FocusDownloadFlags, clock: () => number = Date.now): Promise<FocusDownloadFile> {
+  if (flags.from === undefined) throw new UnitcostError('invalid_argument', 'from is required: the first day of the export (2026-11-01), with to the first day after it', { field: 'from' });
+  if (flags.to === undefined) throw new UnitcostError('invalid_argument', 'to is required: the first day after the export (2026-12-01 for November)', { field: 'to' });
+  const from = parseInstant(flags.from, 'from');
+  const to = parseInstant(flags.to, 'to');
+  if (from.getTime() >= to.getTime()) {
+    throw new UnitcostError('invalid_argument', `from (${from.toISOString()}) must be before to (${to.toISOString()}); to is exclusive: from=2026-11-01&to=2026-12-01 is November`, { field: 'from' });
+  }
+  const format = flags.format ?? 'csv';
+  if (format !== 'csv' && format !== 'parquet') throw new UnitcostError('invalid_argument', `format must be csv or parquet, got "${format}"`, { field: 'format' });
+  const tags = flags.tags === undefined ? [...defaultFocusTagNames] : parseFocusTagNames(flags.tags, 'tags');
+  if (!(store instanceof DuckdbStore)) throw new UnitcostError('not_implemented', 'the FOCUS export runs on the DuckDB store; this server\'s store is not one');
+  const started = clock();
+  const directory = mkdtempSync(join(tmpdir(), 'unitcost-focus-download-'));
+  const remove = () => rmSync(directory, { recursive: true, force: true });
+  try {
+    // Named by the parsed instants' days: the given text may be a timestamp, which has no place in a file name.
+    const filename = `focus-${from.toISOString().slice(0, 10)}-${to.toISOString().slice(0, 10)}.${format}`;
+    const path = join(directory, filename);
+    const outcome = await writeFocusFile(app, store, { from, to, tags, format, path });
+    return { ...outcome, path, format, from: from.toISOString(), to: to.toISOString(), tags, seconds: (clock() - started) / 1000, filename, remove };
+  } catch (error) {
+    remove();
+    throw error;
+  }
+}
+
+/** Plans the list and discounted unit prices of every priced model, then writes the file (to a partial name, renamed when complete). */
+async function writeFocusFile(
+  app: App,
+  store: DuckdbStore,
+  file: { from: Date; to: Date; tags: EventTagName[]; format: 'csv' | 'parquet'; path: string },
+  progress: (message: string) => void = () => {},
+): Promise<FocusExportOutcome> {
+  const range = { fromMs: file.from.getTime(), toMs: file.to.getTime() };
+  const groups = await focusPricedModels(store.database, range.fromMs, range.toMs);
+  const listCatalog = new PriceCatalog(app.priceData.providers, { models: app.config.models, discounts: [], prices: app.config.prices });
+  const rates = planFocusPriceRates(groups, app.catalog, listCatalog);
+  const partial = `${file.path}.partial-${process.pid}`;
+  try {
+    const outcome = await exportFocus(store.database, { ...range, tagNames: file.tags, rates, format: file.format, path: partial }, progress);
+    renameSync(partial, file.path);
+    return outcome;
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw error;
   }
 }
 
