@@ -14,6 +14,7 @@ import { dropReportSummaries, refreshReportSummaries } from '../src/store/duckdb
 import type { ReportQuery } from '../src/store/report-reader.js';
 import type { Benchmark, BenchmarkOptions, BenchmarkOutcome } from './benchmark.js';
 import { generateReportData } from './report-data.js';
+import { timePerUserReports } from './report-per-user.js';
 
 /** What reports are held to; missing one is reported, not failed, since timings on a shared machine vary. */
 export const reportTargets = {
@@ -100,6 +101,9 @@ async function runReportBenchmark(options: BenchmarkOptions): Promise<BenchmarkO
         passed &&= same;
       }
       for (const [name, timing] of Object.entries(timings)) log(`  ${name.padEnd(62)} median ${timing.median.toFixed(3)} s, best ${timing.best.toFixed(3)} s`);
+      // Reports by user and session (issue 15), each against the plain GROUP BY in the same run.
+      const perUser = await timePerUserReports(store, reportQuery, { repetitions, checkRawEvents: size <= 10_000_000, log });
+      passed &&= perUser.passed;
       const kpis = timings['kpis --period week (full KPI set)']!;
       const target = size >= 100_000_000 ? reportTargets.kpisSecondsAt100M : size >= 10_000_000 ? reportTargets.kpisSecondsAt10M : null;
       if (target !== null) log(`  target: full KPI set under ${target} s — median ${kpis.median.toFixed(3)} s: ${kpis.median < target ? 'met' : 'MISSED'}`);
@@ -111,6 +115,7 @@ async function runReportBenchmark(options: BenchmarkOptions): Promise<BenchmarkO
         coldReportSeconds: cold.best,
         reportAfterOneDayRefreshSeconds: afterDay.best,
         timings,
+        perUser,
         storeBytes: await storeSize(connection),
       };
     } finally {

@@ -30,9 +30,9 @@ import {
   type ReportSource,
   type TierAssignment,
 } from './report-sql.js';
-import { cachedRevenueQueries } from './report-revenue-cache.js';
+import { cachedRevenueQueries, cachedUserRevenueQueries } from './report-revenue-cache.js';
 import { planRevenueQuery, recordRevenueQuery } from './report-revenue-sql.js';
-import { count, exact, rowsOf } from './report-rows.js';
+import { columnsOf, count, exact, rowsOf } from './report-rows.js';
 import { refreshReportSummaries } from './report-summaries.js';
 import { runSpendSeries } from './spend-series-reader.js';
 
@@ -49,7 +49,7 @@ export function createDuckdbReportReader(connection: DuckDBConnection, options: 
   return {
     report: (query) => runReport(connection, query, options),
     kpis: (query) => runKpis(connection, query, options),
-    userEconomics: (query) => runUserEconomics(connection, query),
+    userEconomics: (query) => runUserEconomics(connection, query, options),
     spendSeries: (query) => runSpendSeries(connection, query),
   };
 }
@@ -134,12 +134,14 @@ async function runReport(connection: DuckDBConnection, query: ReportQuery, optio
 }
 
 /**
- * A report by (user_tier, user_id) reads the raw events once per measure (usage, distinct users,
- * user-months, tasks), for the window and the one before: over 10M calls, ~15 s, mostly usage and tasks.
- * Cost and revenue of the window need one grouping of the events and the revenue queries, given the
- * report's own scope cut to the window's slice, so that revenue is attributed by the very same SQL.
+ * A report by (user_tier, user_id) computes every measure (usage, distinct users, user-months, tasks) for
+ * the window and the one before. Cost and revenue of the window need one grouping of the per-user
+ * summaries (or, forced, of the events) and the revenue queries, given the report's own scope cut to the
+ * window's slice, so that revenue is attributed by the very same SQL.
  */
-async function runUserEconomics(connection: DuckDBConnection, query: UserEconomicsQuery): Promise<UserEconomics[]> {
+async function runUserEconomics(connection: DuckDBConnection, query: UserEconomicsQuery, options: DuckdbReportReaderOptions): Promise<UserEconomics[]> {
+  const source: ReportSource = options.source === 'events' ? 'events' : 'user-summaries';
+  if (source !== 'events') await refreshReportSummaries(connection);
   const tracked = await revenueTracked(connection, query.revenue);
   const periods = planReportPeriods({ from: query.from, to: query.to }, null);
   const slice = periods.buckets[0]!.current;
@@ -147,7 +149,7 @@ async function runUserEconomics(connection: DuckDBConnection, query: UserEconomi
   const monthParts = periods.monthParts.filter((part) => part.sliceId === slice.id);
   const months = monthParts.map((part) => part.month).sort();
   const scope: ReportScope = {
-    source: 'events',
+    source,
     groupBy: ['user_tier', 'user_id'],
     where: [],
     slices: [slice],
@@ -167,18 +169,20 @@ async function runUserEconomics(connection: DuckDBConnection, query: UserEconomi
     }
     return user;
   };
-  const restoreMemory = await raiseMemoryLimit(connection, rawEventsMemoryBytes);
+  const restoreMemory = source === 'events' ? await raiseMemoryLimit(connection, rawEventsMemoryBytes) : async () => {};
   try {
-    for (const row of await rowsOf(connection, userCostQuery(scope.range))) {
+    for (const row of await rowsOf(connection, userCostQuery(scope.range, source))) {
       const user = userOf(row);
       user.calls = count(row.calls);
       user.costPicodollars = exact(row.cost_total);
     }
     if (tracked) {
+      // The report by (user_tier, user_id) reads the per-user revenue cache, and so does this: the same attributed figures.
+      const cached = source === 'user-summaries' ? await cachedUserRevenueQueries(connection, scope, query.revenue) : null;
       if (Object.keys(query.revenue.plans).length > 0) {
-        for (const row of await rowsOf(connection, planRevenueQuery(scope, query.revenue))) userOf(row).planRevenuePicodollars = exact(row.plan_revenue);
+        for (const row of await rowsOf(connection, cached?.plan ?? planRevenueQuery(scope, query.revenue))) userOf(row).planRevenuePicodollars = exact(row.plan_revenue);
       }
-      for (const row of await rowsOf(connection, recordRevenueQuery(scope, query.revenue))) userOf(row).recordRevenuePicodollars = exact(row.record_revenue);
+      for (const row of await rowsOf(connection, cached?.records ?? recordRevenueQuery(scope, query.revenue))) userOf(row).recordRevenuePicodollars = exact(row.record_revenue);
     }
   } finally {
     await restoreMemory();
@@ -211,7 +215,9 @@ async function aggregateSlices(
   const aggregateFor = (row: Record<string, unknown>): GroupAggregate => {
     const keys: Partial<Record<ReportDimension, string | null>> = {};
     for (const dimension of scope.groupBy) keys[dimension] = (row[dimension] as string | null) ?? null;
-    const groupKey = JSON.stringify(scope.groupBy.map((dimension) => keys[dimension]));
+    // One dimension (a report by user or session: 10⁵ groups, each met once per measure) keys by its value alone.
+    const single = scope.groupBy.length === 1 ? keys[scope.groupBy[0]!] : undefined;
+    const groupKey = single === undefined ? JSON.stringify(scope.groupBy.map((dimension) => keys[dimension])) : single === null ? '\u0000' : `=${single}`;
     let group = groups.get(groupKey);
     if (!group) {
       group = { keys, bySlice: new Map() };
@@ -226,46 +232,60 @@ async function aggregateSlices(
     return aggregate;
   };
 
-  for (const row of await rowsOf(connection, usageQuery(scope, tiers))) {
-    const aggregate = aggregateFor(row);
-    aggregate.calls = count(row.calls);
-    aggregate.pricedCalls = count(row.priced_calls);
-    aggregate.unpricedCalls = count(row.unpriced_calls);
-    aggregate.failedCalls = count(row.failed_calls);
+  // Read by column: a report by user or session has 10⁵ rows of ~40 sums, and objects of that many keys cost more than the sums.
+  const usage = await columnsOf(connection, usageQuery(scope, tiers));
+  const columns = usage.columns;
+  const keyNames = ['slice_id', ...scope.groupBy];
+  for (let index = 0; index < usage.length; index += 1) {
+    const keys: Record<string, unknown> = {};
+    for (const name of keyNames) keys[name] = columns[name]![index];
+    const aggregate = aggregateFor(keys);
+    aggregate.calls = count(columns.calls![index]);
+    aggregate.pricedCalls = count(columns.priced_calls![index]);
+    aggregate.unpricedCalls = count(columns.unpriced_calls![index]);
+    aggregate.failedCalls = count(columns.failed_calls![index]);
     aggregate.tokens = {
-      input: count(row.input_tokens),
-      cacheRead: count(row.cache_read_tokens),
-      cacheWrite5m: count(row.cache_write_5m_tokens),
-      cacheWrite1h: count(row.cache_write_1h_tokens),
-      output: count(row.output_tokens),
-      reasoning: count(row.reasoning_tokens),
-      inputAudio: count(row.input_audio_tokens),
-      outputAudio: count(row.output_audio_tokens),
+      input: count(columns.input_tokens![index]),
+      cacheRead: count(columns.cache_read_tokens![index]),
+      cacheWrite5m: count(columns.cache_write_5m_tokens![index]),
+      cacheWrite1h: count(columns.cache_write_1h_tokens![index]),
+      output: count(columns.output_tokens![index]),
+      reasoning: count(columns.reasoning_tokens![index]),
+      inputAudio: count(columns.input_audio_tokens![index]),
+      outputAudio: count(columns.output_audio_tokens![index]),
     };
-    aggregate.unpricedInputTokens = count(row.unpriced_input_tokens);
-    aggregate.unpricedOutputTokens = count(row.unpriced_output_tokens);
+    aggregate.unpricedInputTokens = count(columns.unpriced_input_tokens![index]);
+    aggregate.unpricedOutputTokens = count(columns.unpriced_output_tokens![index]);
     aggregate.costPicodollars = {
-      input: exact(row.cost_input),
-      cacheRead: exact(row.cost_cache_read),
-      cacheWrite5m: exact(row.cost_cache_write_5m),
-      cacheWrite1h: exact(row.cost_cache_write_1h),
-      output: exact(row.cost_output),
-      reasoning: exact(row.cost_reasoning),
-      audio: exact(row.cost_audio),
-      request: exact(row.cost_request),
-      total: exact(row.cost_total),
+      input: exact(columns.cost_input![index]),
+      cacheRead: exact(columns.cost_cache_read![index]),
+      cacheWrite5m: exact(columns.cost_cache_write_5m![index]),
+      cacheWrite1h: exact(columns.cost_cache_write_1h![index]),
+      output: exact(columns.cost_output![index]),
+      reasoning: exact(columns.cost_reasoning![index]),
+      audio: exact(columns.cost_audio![index]),
+      request: exact(columns.cost_request![index]),
+      total: exact(columns.cost_total![index]),
     };
-    aggregate.responseCacheHits = count(row.response_cache_hits);
-    aggregate.responseCacheLookups = count(row.response_cache_lookups);
+    aggregate.responseCacheHits = count(columns.response_cache_hits![index]);
+    aggregate.responseCacheLookups = count(columns.response_cache_lookups![index]);
     for (const tier of modelTiers) {
-      aggregate.tierCalls[tier] = count(row[`tier_${tier}_calls`]);
-      aggregate.tierCostPicodollars[tier] = exact(row[`tier_${tier}_cost`]);
+      aggregate.tierCalls[tier] = count(columns[`tier_${tier}_calls`]![index]);
+      aggregate.tierCostPicodollars[tier] = exact(columns[`tier_${tier}_cost`]![index]);
     }
   }
   // Distinct users are OR-ed bitmaps, one per group and slice (or month) in memory at once: a report with many
   // of them runs in batches that keep those bitmaps to about 32 MB.
   const batch = scope.source === 'summaries' ? await bitmapBatchSize(connection, scope.groupBy) : Number.MAX_SAFE_INTEGER;
-  for (let index = 0; index < scope.slices.length; index += batch) {
+  // A group of one user has one active user in every slice it called in, unless its user is unknown: no query needed.
+  const onePerUser = scope.source === 'user-summaries' && scope.groupBy.includes('user_id');
+  if (onePerUser) {
+    for (const group of groups.values()) {
+      if (group.keys.user_id === null) continue;
+      for (const aggregate of group.bySlice.values()) aggregate.activeUsers = aggregate.calls > 0 ? 1 : 0;
+    }
+  }
+  for (let index = 0; index < scope.slices.length && !onePerUser; index += batch) {
     const slices = scope.slices.slice(index, index + batch);
     const range = { from: minOf(slices.map((slice) => slice.from)), to: maxOf(slices.map((slice) => slice.to)) };
     for (const row of await rowsOf(connection, activeUsersQuery({ ...scope, slices, range }))) aggregateFor(row).activeUsers = count(row.active_users);
@@ -286,7 +306,12 @@ async function aggregateSlices(
     aggregate.failedTasks = count(row.failed_tasks);
   }
   if (tracked) {
-    const cached = scope.source === 'summaries' ? await cachedRevenueQueries(connection, scope, revenue) : null;
+    const cached =
+      scope.source === 'summaries'
+        ? await cachedRevenueQueries(connection, scope, revenue)
+        : scope.source === 'user-summaries'
+          ? await cachedUserRevenueQueries(connection, scope, revenue)
+          : null;
     if (Object.keys(revenue.plans).length > 0) {
       for (const row of await rowsOf(connection, cached?.plan ?? planRevenueQuery(scope, revenue))) aggregateFor(row).planRevenuePicodollars = exact(row.plan_revenue);
     }

@@ -55,7 +55,9 @@ export function planRevenueByMonthSql(scope: PlanRevenueScope, revenue: RevenueS
       `${bound.bind(plan.overage_markup === undefined ? null : usdToExactPicodollars(plan.included_usd ?? 0).toString(), 'HUGEINT')}, ` +
       `${bound.bind(plan.overage_markup === undefined ? null : (1_000_000_000_000n + scaledDecimal(plan.overage_markup, 12)).toString(), 'HUGEINT')})`,
   );
-  const stubUser = scope.source === 'events' ? 'um.user_key' : 'NULL::VARCHAR';
+  // A user-month left unattributed keeps its user's id where the report can group by user.
+  const stubUser =
+    scope.source === 'events' ? 'um.user_key' : scope.source === 'user-summaries' ? '(SELECT n.user_id FROM report_user_numbers n WHERE n.user_number = um.user_key)' : 'NULL::VARCHAR';
   return `WITH plans(tier, seat, included_requests, per_request, included_cost, markup_factor) AS (VALUES ${plans.join(', ')}),
     m AS MATERIALIZED (${monthlyRelation(scope.source, scope.months, bound, false, scope.userPartition, eventExtras(scope))}),
     user_month AS (
@@ -99,8 +101,8 @@ export function planRevenueQuery(scope: ReportScope, revenue: RevenueSettings): 
 
 /** Revenue records of some months, attributed per month and group: (month, groups…, revenue). */
 export function recordRevenueByMonthSql(scope: Omit<PlanRevenueScope, 'userPartition'>, revenue: RevenueSettings, bound: BoundValues): string {
-  const userKey = scope.source === 'summaries' ? 'n.user_number' : 'r.user_id';
-  const userJoin = scope.source === 'summaries' ? 'LEFT JOIN report_user_numbers n ON n.user_id = r.user_id' : '';
+  const userKey = scope.source === 'events' ? 'r.user_id' : 'n.user_number';
+  const userJoin = scope.source === 'events' ? '' : 'LEFT JOIN report_user_numbers n ON n.user_id = r.user_id';
   return `WITH items AS MATERIALIZED (
       SELECT row_number() OVER (ORDER BY r.id) AS item_id, date_trunc('month', r.ts)::DATE AS month, ${userKey} AS user_key, r.amount_picodollars AS amount,
         r.feature AS direct_feature, r.user_tier AS stub_tier, r.user_id AS stub_user

@@ -6,22 +6,23 @@ import { reportDimensions, type ReportDimension, type ReportFilter } from '../re
 import { comboDimensions, dailySumColumns, eventDimension, eventSumExpressions } from './report-summary-tables.js';
 
 /**
- * The SQL of a report. Every measure is aggregated in DuckDB over one of two sources with the same
- * columns: the summary tables (fast; used whenever the report neither groups nor filters by user or
- * session) or the raw events (used otherwise). Names of columns come only from the fixed dimension list;
+ * The SQL of a report. Every measure is aggregated in DuckDB over one of three sources with the same
+ * meaning: the per-day summary tables (used whenever the report neither groups nor filters by user or
+ * session), the per-day, per-user and per-session summary tables (used otherwise), or the raw events
+ * (which tests and benchmarks hold both to). Names of columns come only from the fixed dimension list;
  * every value — dates, filter values, prices — is a bound parameter.
  */
 
 /** Where a report's numbers come from. */
-export type ReportSource = 'summaries' | 'events';
+export type ReportSource = 'summaries' | 'user-summaries' | 'events';
 
 /** The dimensions only the raw events hold. */
 const eventOnlyDimensions: readonly ReportDimension[] = ['user_id', 'session_id'];
 
-/** The summary tables answer unless the report needs a user's or session's own rows. */
+/** The per-day summaries answer unless the report needs a user's or session's own rows; then the per-user ones do. */
 export function reportSource(groupBy: readonly ReportDimension[], where: readonly ReportFilter[]): ReportSource {
   const used = [...groupBy, ...where.map((filter) => filter.dimension)];
-  return used.some((dimension) => eventOnlyDimensions.includes(dimension)) ? 'events' : 'summaries';
+  return used.some((dimension) => eventOnlyDimensions.includes(dimension)) ? 'user-summaries' : 'summaries';
 }
 
 /** Collects bound values and hands back their placeholders. */
@@ -54,9 +55,70 @@ export function eventExtras(scope: { groupBy: readonly ReportDimension[]; where:
   return (['user_id', 'session_id'] as const).filter((dimension) => scope.groupBy.includes(dimension) || scope.where.some((filter) => filter.dimension === dimension));
 }
 
-/** The columns a source's relations carry: the combo dimensions, and from raw events the user or session asked for. */
+/** The columns a source's relations carry: the combo dimensions, and from raw events or per-user summaries the user or session asked for. */
 export function relationDimensions(source: ReportSource, extras: readonly EventExtra[] = []): readonly string[] {
   return source === 'summaries' ? comboDimensions : [...comboDimensions, ...extras];
+}
+
+/** A user's or session's id, read through its dictionary (joined by extraJoins). */
+const extraName = (extra: EventExtra): string => (extra === 'user_id' ? 'n.user_id' : 'sn.session_id');
+
+/** The dictionaries that turn the per-user summaries' numbers back into the user and session ids asked for. */
+const extraJoins = (alias: string, extras: readonly EventExtra[]): string =>
+  (extras.includes('user_id') ? ` LEFT JOIN report_user_numbers n ON n.user_number = ${alias}.user_number` : '') +
+  (extras.includes('session_id') ? ` LEFT JOIN report_session_numbers sn ON sn.session_number = ${alias}.session_number` : '');
+
+/** The number column of the per-user summaries that stands for a user or session id. */
+const extraNumber = (extra: EventExtra): string => (extra === 'user_id' ? 'user_number' : 'session_number');
+
+/**
+ * A measure over the per-user summaries (report_user_daily or report_task_user_daily), per slice or calendar
+ * month and group. Rows are grouped on integers first — the combo's groups (from `cc`, the combos the filter
+ * keeps, with their model tier) and the user and session numbers — and only the groups' rows are given their
+ * ids, so that a report of 50,000 users joins 50,000 names, not millions of rows. A filter on a user or
+ * session becomes a filter on its number.
+ */
+function userSummaryMeasure(
+  table: 'report_user_daily' | 'report_task_user_daily',
+  unit: 'slice' | 'month',
+  scope: Pick<ReportScope, 'groupBy' | 'where' | 'slices' | 'range' | 'monthRange'>,
+  tiers: readonly TierAssignment[],
+  bound: BoundValues,
+  measures: ReadonlyArray<readonly [name: string, sql: string]>,
+  onlyUsers = false,
+): string {
+  const groupExtras = eventExtras({ groupBy: scope.groupBy, where: [] });
+  const comboGroups = scope.groupBy.filter((dimension) => !(groupExtras as readonly string[]).includes(dimension));
+  const comboFilters = scope.where.filter((filter) => !eventOnlyDimensions.includes(checkedDimension(filter.dimension)));
+  const extraFilters = scope.where
+    .filter((filter) => eventOnlyDimensions.includes(filter.dimension))
+    .map((filter) => {
+      const extra = filter.dimension as EventExtra;
+      const dictionary = extra === 'user_id' ? 'report_user_numbers' : 'report_session_numbers';
+      return ` AND d.${extraNumber(extra)} IN (SELECT ${extraNumber(extra)} FROM ${dictionary} WHERE ${extra} IN (${filter.values.map((value) => bound.bind(value, 'VARCHAR')).join(', ')}))`;
+    })
+    .join('');
+  const range = unit === 'slice' ? scope.range : scope.monthRange;
+  const time = unit === 'slice' ? 's.slice_id' : "date_trunc('month', d.day)::DATE AS month";
+  const timeName = unit === 'slice' ? 'slice_id' : 'month';
+  return `${unit === 'slice' ? `${slicesTable(scope.slices, bound)}, ` : ''}${tiersTable(tiers, bound)},
+    cc AS (
+      SELECT c.*, coalesce(t.tier, 'unpriced') AS tier FROM report_combos c
+      LEFT JOIN tiers t ON t.model = c.model AND t.provider IS NOT DISTINCT FROM c.provider AND t.price_id IS NOT DISTINCT FROM c.price_id
+      WHERE ${whereClause('c', comboFilters, bound)}
+    ),
+    g AS (
+      SELECT ${time}${comboGroups.map((dimension) => `, cc.${dimension}`).join('')}${groupExtras.map((extra) => `, d.${extraNumber(extra)}`).join('')},
+        ${measures.map(([name, sql]) => `${sql} AS ${name}`).join(', ')}
+      FROM ${table} d ${unit === 'slice' ? 'JOIN slice_days s ON s.day = d.day' : ''} JOIN cc ON cc.combo_id = d.combo_id
+      WHERE d.day >= ${bound.bind(range.from, 'DATE')} AND d.day < ${bound.bind(range.to, 'DATE')}${onlyUsers ? ' AND d.user_number IS NOT NULL' : ''}${extraFilters}
+      GROUP BY ALL
+    ),
+    r AS (
+      SELECT g.${timeName}${scope.groupBy.map((dimension) => `, ${(groupExtras as readonly string[]).includes(dimension) ? extraName(dimension as EventExtra) : `g.${dimension}`} AS ${dimension}`).join('')},
+        ${measures.map(([name]) => `g.${name}`).join(', ')}
+      FROM g ${extraJoins('g', groupExtras)}
+    )`;
 }
 
 const rawDimensionSelect = (extras: readonly EventExtra[], alias?: string): string =>
@@ -67,6 +129,11 @@ export function usageRelation(source: ReportSource, range: DayWindow, bound: Bou
   if (source === 'summaries') {
     return `SELECT d.day, ${comboDimensions.map((dimension) => `c.${dimension}`).join(', ')}, ${dailySumColumns.map((column) => `d.${column}`).join(', ')}, d.users
       FROM report_daily d JOIN report_combos c USING (combo_id)
+      WHERE d.day >= ${bound.bind(range.from, 'DATE')} AND d.day < ${bound.bind(range.to, 'DATE')}`;
+  }
+  if (source === 'user-summaries') {
+    return `SELECT d.day, ${comboDimensions.map((dimension) => `c.${dimension}`).join(', ')}${extras.map((extra) => `, ${extraName(extra)}`).join('')}, ${dailySumColumns.map((column) => `d.${column}`).join(', ')}
+      FROM report_user_daily d JOIN report_combos c USING (combo_id) ${extraJoins('d', extras)}
       WHERE d.day >= ${bound.bind(range.from, 'DATE')} AND d.day < ${bound.bind(range.to, 'DATE')}`;
   }
   return `SELECT ts::DATE AS day, ${rawDimensionSelect(extras)}, ${dailySumColumns.map((column) => `${eventSumExpressions[column]} AS ${column}`).join(', ')}
@@ -96,7 +163,9 @@ function taskRelation(source: ReportSource, range: DayWindow, bound: BoundValues
       WHERE t.day >= ${bound.bind(range.from, 'DATE')} AND t.day < ${bound.bind(range.to, 'DATE')}`;
   }
   // The summaries' rule, from the raw events: a task's first call is the minimum of (µs << 24) + combo id;
-  // its user and session are those of that call. Fixed-size aggregates keep millions of tasks within memory.
+  // its user and session are those of that call (of several events at that instant and combo, the one whose
+  // user, then session, sorts first, so that the task still counts once). Fixed-size aggregates keep millions
+  // of tasks within memory.
   const dimensions = relationDimensions('events', extras);
   const sameCombo = comboDimensions.map((dimension) => `c.${dimension} IS NOT DISTINCT FROM ${eventDimension(dimension, 'e')}`).join(' AND ');
   return `SELECT f.first_ts::DATE AS day, ${dimensions.map((dimension) => `${eventDimension(dimension as Parameters<typeof eventDimension>[0], 'e')} AS ${dimension}`).join(', ')},
@@ -111,7 +180,8 @@ function taskRelation(source: ReportSource, range: DayWindow, bound: BoundValues
     JOIN usage_events e ON e.task_id = f.task_id AND e.ts = f.first_ts
     JOIN report_combos c ON c.combo_id = f.combo_id AND ${sameCombo}
     LEFT JOIN (SELECT task_id, max(epoch_us(ts)::HUGEINT * 2 + (outcome = 'success')::INTEGER) AS last_key FROM task_outcomes GROUP BY task_id) o ON o.task_id = f.task_id
-    WHERE f.first_ts >= ${bound.bind(range.from, 'DATE')} AND f.first_ts < ${bound.bind(range.to, 'DATE')}`;
+    WHERE f.first_ts >= ${bound.bind(range.from, 'DATE')} AND f.first_ts < ${bound.bind(range.to, 'DATE')}
+    QUALIFY row_number() OVER (PARTITION BY f.task_id ORDER BY e.user_id NULLS FIRST, e.session_id NULLS FIRST) = 1`;
 }
 
 /** Per month, user and dimensions: calls, requests (calls that did not fail), priced cost and the user's last active day. */
@@ -131,6 +201,17 @@ export function monthlyRelation(
       ${onlyUsersOfItems ? 'SEMI JOIN items i ON i.month = m.month AND i.user_key = m.user_number' : ''}
       WHERE m.month >= ${bound.bind(months.from, 'DATE')} AND m.month < ${bound.bind(months.to, 'DATE')}
         ${userPartition ? `AND m.user_number % ${bound.bind(userPartition.parts, 'INTEGER')} = ${bound.bind(userPartition.part, 'INTEGER')}` : ''}`;
+  }
+  if (source === 'user-summaries') {
+    // The raw relation's rows, from the per-day rows of each (user, combo, session): requests are the calls
+    // that did not fail (status is never null).
+    return `SELECT date_trunc('month', d.day)::DATE AS month, d.user_number AS user_key, ${comboDimensions.map((dimension) => `any_value(c.${dimension}) AS ${dimension}`).join(', ')}${extras.map((extra) => `, any_value(${extraName(extra)}) AS ${extra}`).join('')},
+        sum(d.calls) AS calls, sum(d.calls - d.failed_calls) AS requests, sum(d.cost_total)::HUGEINT AS cost, max(d.day) AS last_day
+      FROM report_user_daily d JOIN report_combos c USING (combo_id) ${extraJoins('d', extras)}
+      WHERE d.user_number IS NOT NULL AND d.day >= ${bound.bind(months.from, 'DATE')} AND d.day < ${bound.bind(months.to, 'DATE')}
+        ${onlyUsersOfItems ? 'AND d.user_number IN (SELECT user_key FROM items)' : ''}
+        ${userPartition ? `AND d.user_number % ${bound.bind(userPartition.parts, 'INTEGER')} = ${bound.bind(userPartition.part, 'INTEGER')}` : ''}
+      GROUP BY date_trunc('month', d.day), d.user_number, d.combo_id${extras.includes('session_id') ? ', d.session_number' : ''}`;
   }
   return `SELECT date_trunc('month', ts)::DATE AS month, user_id AS user_key, ${rawDimensionSelect(extras)},
       count(*) AS calls, count(*) FILTER (WHERE status = 'ok') AS requests, coalesce(sum(cost_total), 0)::HUGEINT AS cost, max(ts)::DATE AS last_day
@@ -194,6 +275,9 @@ export interface ReportScope {
   monthRange: DayWindow;
 }
 
+/** Whether an additive column is picodollars, read as an exact bigint. */
+const costColumn = (column: string): boolean => column.startsWith('cost_');
+
 /** Sums and tier mix per slice and group. */
 export function usageQuery(scope: ReportScope, tiers: readonly TierAssignment[]): { sql: string; values: Record<string, DuckDBValue> } {
   const bound = new BoundValues();
@@ -204,6 +288,19 @@ export function usageQuery(scope: ReportScope, tiers: readonly TierAssignment[])
     )
     .join(', ');
   const sums = dailySumColumns.map((column) => `sum(u.${column}) AS ${column}`).join(', ');
+  if (scope.source === 'user-summaries') {
+    // Counts and tokens come back as DOUBLE, which the reader turns into numbers as it does a HUGEINT (exact
+    // below 2^53): a report by user has tens of thousands of rows, and reading a HUGEINT into a JS bigint
+    // costs several times a double (at 10M, 80k rows: 1.4 s of reading with every sum a HUGEINT).
+    const measures = [
+      ...dailySumColumns.map((column) => [column, costColumn(column) ? `sum(d.${column})` : `sum(d.${column})::DOUBLE`] as const),
+      ...modelTiers.flatMap((tier) => [
+        [`tier_${tier}_calls`, `coalesce(sum(d.calls) FILTER (WHERE cc.tier = '${tier}'), 0)::DOUBLE`] as const,
+        [`tier_${tier}_cost`, `coalesce(sum(d.cost_total) FILTER (WHERE cc.tier = '${tier}'), 0)::HUGEINT`] as const,
+      ]),
+    ];
+    return { sql: `WITH ${userSummaryMeasure('report_user_daily', 'slice', scope, tiers, bound, measures)} SELECT * FROM r`, values: bound.values };
+  }
   const tierJoin = 'LEFT JOIN tiers t ON t.model = u.model AND t.provider IS NOT DISTINCT FROM u.provider AND t.price_id IS NOT DISTINCT FROM u.price_id';
   if (scope.source === 'events') {
     // Grouped by day and every combo dimension, 10M events by user make about 3M groups of ~30 sums; grouped
@@ -242,6 +339,11 @@ export function activeUsersQuery(scope: ReportScope): { sql: string; values: Rec
       GROUP BY ALL`;
     return { sql, values: bound.values };
   }
+  if (scope.source === 'user-summaries') {
+    // The user is part of the summaries' key: distinct users over any days and groups are counted, not summed.
+    const sql = `WITH ${userSummaryMeasure('report_user_daily', 'slice', scope, [], bound, [['active_users', 'count(DISTINCT d.user_number)']], true)} SELECT * FROM r`;
+    return { sql, values: bound.values };
+  }
   const relation = usageRelation('summaries', scope.range, bound);
   const distinctUsers = 'coalesce(bit_count(bit_or(p.users)), 0)';
   const sql = `WITH ${slicesTable(scope.slices, bound)},
@@ -259,6 +361,14 @@ export function activeUsersQuery(scope: ReportScope): { sql: string; values: Rec
  */
 export function userMonthsQuery(scope: ReportScope): { sql: string; values: Record<string, DuckDBValue> } {
   const bound = new BoundValues();
+  if (scope.source === 'user-summaries') {
+    const groups = scope.groupBy.map((dimension) => `, mau.${dimension}`).join('');
+    const sql = `WITH ${monthPartsTable(scope.monthParts, bound)}, ${userSummaryMeasure('report_user_daily', 'month', scope, [], bound, [['users', 'count(DISTINCT d.user_number)']], true)}
+      SELECT p.slice_id${groups}, sum(mau.users * p.days / p.month_days) AS active_user_months
+      FROM r mau JOIN parts p ON p.month = mau.month
+      GROUP BY ALL`;
+    return { sql, values: bound.values };
+  }
   const events = scope.source === 'events';
   const relation = events ? presenceRelation('month', scope.monthRange, bound, scope) : usageRelation('summaries', scope.monthRange, bound);
   const distinctUsers = events ? 'count(DISTINCT u.user_id)' : 'coalesce(bit_count(bit_or(u.users)), 0)';
@@ -277,6 +387,10 @@ export function userMonthsQuery(scope: ReportScope): { sql: string; values: Reco
 /** Tasks per slice and group, each in the slice and group of its first call. */
 export function tasksQuery(scope: ReportScope): { sql: string; values: Record<string, DuckDBValue> } {
   const bound = new BoundValues();
+  if (scope.source === 'user-summaries') {
+    const measures = (['tasks', 'successful_tasks', 'failed_tasks'] as const).map((column) => [column, `sum(d.${column})`] as const);
+    return { sql: `WITH ${userSummaryMeasure('report_task_user_daily', 'slice', scope, [], bound, measures)} SELECT * FROM r`, values: bound.values };
+  }
   const sql = `WITH ${slicesTable(scope.slices, bound)}, t AS (${taskRelation(scope.source, scope.range, bound, eventExtras(scope))})
     SELECT s.slice_id${groupColumns('t', scope.groupBy)}, sum(t.tasks) AS tasks, sum(t.successful_tasks) AS successful_tasks, sum(t.failed_tasks) AS failed_tasks
     FROM t JOIN slice_days s ON s.day = t.day
@@ -289,8 +403,17 @@ export function tasksQuery(scope: ReportScope): { sql: string; values: Record<st
  * Calls and recorded cost per (user_tier, user_id) over a window, summed as usageQuery sums them. One
  * grouping of the events by user alone: the report's usage groups by day and every combo dimension too.
  */
-export function userCostQuery(range: DayWindow): { sql: string; values: Record<string, DuckDBValue> } {
+export function userCostQuery(range: DayWindow, source: ReportSource = 'events'): { sql: string; values: Record<string, DuckDBValue> } {
   const bound = new BoundValues();
+  if (source !== 'events') {
+    const sql = `SELECT g.user_tier, n.user_id, g.calls, g.cost_total FROM (
+        SELECT c.user_tier, d.user_number, sum(d.calls) AS calls, sum(d.cost_total) AS cost_total
+        FROM report_user_daily d JOIN report_combos c USING (combo_id)
+        WHERE d.day >= ${bound.bind(range.from, 'DATE')} AND d.day < ${bound.bind(range.to, 'DATE')}
+        GROUP BY ALL
+      ) g LEFT JOIN report_user_numbers n ON n.user_number = g.user_number`;
+    return { sql, values: bound.values };
+  }
   const sql = `SELECT ${eventDimension('user_tier')} AS user_tier, ${eventDimension('user_id')} AS user_id,
       ${eventSumExpressions.calls} AS calls, ${eventSumExpressions.cost_total} AS cost_total
     FROM usage_events

@@ -1,0 +1,93 @@
+import { loadavg } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
+import { buildReport } from '../src/core/kpi/build-report.js';
+import { addDays } from '../src/core/kpi/report-periods.js';
+import type { DuckdbStore } from '../src/store/duckdb/duckdb-store.js';
+import { createDuckdbReportReader } from '../src/store/duckdb/report-duckdb-reader.js';
+import type { ReportQuery } from '../src/store/report-reader.js';
+
+/**
+ * Reports by user and by session (what a feature page reads: one feature, a date range) and the users at a
+ * loss, from the per-user summaries, each timed in turn with the plain GROUP BY of issue 15 as the reference
+ * (`SELECT user_id, count(*), sum(cost_total) FROM usage_events GROUP BY user_id`): reference and case
+ * alternate run by run, so that a busy machine slows both alike, and each case is given as a ratio to the
+ * reference's median in the same run, with the load average beside it.
+ */
+
+/** The target of issue 15: a report by user or session under 1 s at 10M calls. */
+export const perUserTargetSeconds = 1;
+
+export interface PerUserTiming {
+  seconds: number[];
+  median: number;
+  referenceSeconds: number[];
+  referenceMedian: number;
+  ratio: number;
+  load: [number, number];
+}
+
+/** Times each case against the reference; checks at one size that the summaries give what the raw events give. */
+export async function timePerUserReports(
+  store: DuckdbStore,
+  reportQuery: (overrides: Partial<ReportQuery>) => ReportQuery,
+  options: { repetitions: number; checkRawEvents: boolean; log: (line: string) => void },
+): Promise<{ passed: boolean; timings: Record<string, PerUserTiming>; rawEventsSeconds?: number }> {
+  const connection = store.database.connection;
+  const window = (await store.report(reportQuery({ groupBy: [] }))).window!;
+  const month = { from: addDays(window.to, -30), to: window.to };
+  const feature = [{ dimension: 'feature' as const, values: ['coding-agent'] }];
+  const printed = async (query: ReportQuery) =>
+    buildReport(await store.report(query), { groupBy: query.groupBy, period: query.period, where: query.where, attribution: query.revenue.attribution.method });
+  const byUserOfFeature = reportQuery({ groupBy: ['user_id'], where: feature, ...month });
+  const cases: Record<string, () => Promise<unknown>> = {
+    'report --by user_id --where feature=coding-agent, last 30 days': () => printed(byUserOfFeature),
+    'report --by session_id --where feature=coding-agent, last 30 days': () => printed(reportQuery({ groupBy: ['session_id'], where: feature, ...month })),
+    'report --by user_id, all days': () => printed(reportQuery({ groupBy: ['user_id'] })),
+    'users at a loss (userEconomics), last 30 days': () => store.userEconomics({ ...month, revenue: reportQuery({}).revenue }),
+  };
+  const reference = () => connection.runAndReadAll('SELECT user_id, count(*), sum(cost_total) FROM usage_events GROUP BY user_id');
+  const timings: Record<string, PerUserTiming> = {};
+  for (const [name, work] of Object.entries(cases)) {
+    // The first run fills the per-user revenue cache for these months (as the first read after a refresh does).
+    const started = performance.now();
+    await work();
+    options.log(`  ${name}: first run ${((performance.now() - started) / 1000).toFixed(2)} s`);
+    await reference();
+    const loadBefore = loadavg()[0]!;
+    const seconds: number[] = [];
+    const referenceSeconds: number[] = [];
+    for (let repetition = 0; repetition < options.repetitions; repetition += 1) {
+      referenceSeconds.push(await secondsOf(reference));
+      seconds.push(await secondsOf(work));
+    }
+    const median = medianOf(seconds);
+    const referenceMedian = medianOf(referenceSeconds);
+    timings[name] = { seconds, median, referenceSeconds, referenceMedian, ratio: median / referenceMedian, load: [loadBefore, loadavg()[0]!] };
+  }
+  for (const [name, timing] of Object.entries(timings)) {
+    options.log(
+      `  ${name.padEnd(66)} median ${timing.median.toFixed(3)} s; plain GROUP BY ${timing.referenceMedian.toFixed(3)} s; ratio ${timing.ratio.toFixed(1)}×; load ${timing.load[0].toFixed(1)}→${timing.load[1].toFixed(1)}; ` +
+        `target ${perUserTargetSeconds} s ${timing.median < perUserTargetSeconds ? 'met' : 'MISSED'}`,
+    );
+  }
+  if (!options.checkRawEvents) return { passed: true, timings };
+  // What the same report costs from the raw events (the path before the per-user summaries), and whether both agree.
+  const events = createDuckdbReportReader(connection, { source: 'events' });
+  const started = performance.now();
+  const fromEvents = await events.report(byUserOfFeature);
+  const rawEventsSeconds = (performance.now() - started) / 1000;
+  const same = isDeepStrictEqual(await store.report(byUserOfFeature), fromEvents);
+  options.log(`  the same report by user from the raw events: ${rawEventsSeconds.toFixed(2)} s; the summaries agree with it on every figure: ${same ? 'yes' : 'NO'}`);
+  return { passed: same, timings, rawEventsSeconds };
+}
+
+async function secondsOf(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return (performance.now() - started) / 1000;
+}
+
+function medianOf(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
