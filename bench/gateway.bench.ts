@@ -5,7 +5,7 @@ import { DuckdbStore } from '../src/store/duckdb/duckdb-store.js';
 import { fakeUsage } from '../src/testing/fake-provider-server.js';
 import type { Benchmark, BenchmarkOptions, BenchmarkOutcome } from './benchmark.js';
 import { percentilesOf, runClosedLoop, runOpenLoop, type LoadRun, type Percentiles, type Target } from './gateway-load.js';
-import { locatePortkey, startFakeUpstream, startPortkeyGateway, startUnitcostGateway, type ChildServer } from './gateway-processes.js';
+import { locatePortkey, startFakeUpstream, startPortkeyGateway, buildShippedCli, startUnitcostGateway, type ChildServer } from './gateway-processes.js';
 
 /*
  * What `unitcost gateway` adds to a call, against calling the fake upstream directly, and the same load
@@ -92,7 +92,9 @@ async function runGatewayBenchmark(options: BenchmarkOptions): Promise<Benchmark
     servers.push(fake);
     const configFile = join(directory, 'unitcost.config.json');
     writeFileSync(configFile, JSON.stringify({ gateway: { providers: { openai: { base_url: `${fake.url}/v1` } } } }));
-    const unitcost = await startUnitcostGateway(db, configFile);
+    // The shipped build, as users run it and as Portkey is measured; the bench compiles it first.
+    buildShippedCli();
+    const unitcost = await startUnitcostGateway(db, configFile, { shipped: true });
     servers.push(unitcost);
     // The client's own key goes through both gateways; the tag is read by unitcost and ignored by the others.
     const common = { authorization: 'Bearer sk-bench', 'x-unitcost-feature': 'bench' };
@@ -218,6 +220,7 @@ async function runGatewayBenchmark(options: BenchmarkOptions): Promise<Benchmark
       `recorded: unitcost answered ${count0(unitcostAnswered)} calls, its store holds ${count0(stored.calls)} (${count0(stored.exact)} with the exact usage), ` +
         `recorder dropped ${health.recorder.dropped}, gateway exit code ${stopped.code}: ${recordedAll ? 'exact' : 'MISMATCH'}`,
     );
+    for (const call of stored.inexact) log(`   stored without the upstream's usage: ${call}`);
     const summary = summarize(runs, names);
     const failedRuns = runs.filter((run) => run.failed > 0);
     for (const run of failedRuns) log(`${run.kind} ${run.target} rep ${run.repetition}: ${run.failed} failed, e.g. ${run.failures[0]}`);
@@ -315,14 +318,16 @@ function printRun(run: RunFigures): void {
 }
 
 /** Rows in the gateway's store, and those with exactly the usage the fake bills (a stream asks for it too). */
-async function storedCalls(db: string): Promise<{ calls: number; exact: number }> {
+async function storedCalls(db: string): Promise<{ calls: number; exact: number; inexact: string[] }> {
   const store = await DuckdbStore.open(db, { threads: 1 });
   try {
-    const reader = await store.database.connection.runAndReadAll(
-      `SELECT count(*) AS calls, count(*) FILTER (WHERE input_tokens = ${fakeUsage.openaiChat.prompt_tokens} AND output_tokens = ${fakeUsage.openaiChat.completion_tokens}) AS exact FROM usage_events`,
-    );
+    const exactCondition = `input_tokens = ${fakeUsage.openaiChat.prompt_tokens} AND output_tokens = ${fakeUsage.openaiChat.completion_tokens}`;
+    const reader = await store.database.connection.runAndReadAll(`SELECT count(*) AS calls, count(*) FILTER (WHERE ${exactCondition}) AS exact FROM usage_events`);
     const row = reader.getRowObjects()[0] as { calls: bigint; exact: bigint };
-    return { calls: Number(row.calls), exact: Number(row.exact) };
+    // The calls stored without the fake's usage, said by status and attributes: a failure recorded as one is not a lost call.
+    const odd = await store.database.connection.runAndReadAll(`SELECT status, input_tokens, output_tokens, attributes FROM usage_events WHERE NOT (${exactCondition}) LIMIT 5`);
+    const inexact = odd.getRowObjects().map((call) => `${String(call.status)} ${String(call.input_tokens)}/${String(call.output_tokens)} ${String(call.attributes)}`);
+    return { calls: Number(row.calls), exact: Number(row.exact), inexact };
   } finally {
     await store.close();
   }

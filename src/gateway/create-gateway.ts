@@ -1,4 +1,6 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Hono } from 'hono';
+import { nodeClientConnection, type ClientConnection } from './client-connection.js';
 import type { Logger } from 'pino';
 import type { GatewayServices } from '../app/gateway/gateway-services.js';
 import { gatewayRefusal } from '../core/gateway/gateway-refusal.js';
@@ -28,6 +30,8 @@ export function createGateway(options: GatewayOptions): Hono {
   const { services, logger, calls } = options;
   const app = new Hono();
   app.use(async (context, next) => {
+    // At warn (the gateway's usual level) nothing is logged: skip parsing the URL for a line nobody reads.
+    if (!logger.isLevelEnabled('info')) return next();
     const started = performance.now();
     await next();
     logger.info({ method: context.req.method, path: new URL(context.req.url).pathname, status: context.res.status, ms: Math.round((performance.now() - started) * 10) / 10 }, 'request');
@@ -35,7 +39,7 @@ export function createGateway(options: GatewayOptions): Hono {
 
   for (const adapter of adapters) {
     for (const endpoint of adapter.endpoints) {
-      app.post(endpoint.route, (context) => forwardCall(context.req.raw, { services, adapter, endpoint, logger, calls }));
+      app.post(endpoint.route, (context) => forwardCall(context.req.raw, { services, adapter, endpoint, logger, calls, client: clientOf(context.env) }));
     }
   }
   app.post('/v1/messages/count_tokens', (context) => passThrough(context.req.raw, { services, adapter: anthropicAdapter, path: '/v1/messages/count_tokens' }));
@@ -62,4 +66,10 @@ export function createGateway(options: GatewayOptions): Hono {
 
 function routeList(): string {
   return [...adapters.flatMap((adapter) => adapter.endpoints.map((endpoint) => `POST ${endpoint.route}`)), 'POST /v1/messages/count_tokens', 'GET /v1/models'].join(', ');
+}
+
+// The Node adapter passes its request and response as the environment; elsewhere the request's signal serves.
+function clientOf(environment: unknown): ClientConnection | undefined {
+  const { incoming, outgoing } = (environment ?? {}) as { incoming?: IncomingMessage; outgoing?: ServerResponse };
+  return incoming !== undefined && outgoing !== undefined && typeof outgoing.once === 'function' ? nodeClientConnection(incoming, outgoing) : undefined;
 }

@@ -12,7 +12,8 @@ import { readGatewayTags, type GatewayTags } from '../core/gateway/gateway-tags.
 import { resolveProvider } from '../core/gateway/resolve-provider.js';
 import type { SessionReservation } from '../core/gateway/session-ledger.js';
 import type { NormalizedUsage } from '../core/usage/normalized-usage.js';
-import { callUpstream, type UpstreamAnswer } from './call-upstream.js';
+import { callUpstream, UpstreamAbort, type UpstreamAnswer } from './call-upstream.js';
+import { signalClientConnection, type ClientConnection } from './client-connection.js';
 import type { InFlightCalls } from './in-flight-calls.js';
 import { fieldOf, parseJson, stringField } from './json-fields.js';
 import { lookUpResponseCache, storeCachedAnswer, StreamCapture, type CacheLookup } from './look-up-response-cache.js';
@@ -31,6 +32,8 @@ export interface CallRoute {
   endpoint: EndpointAdapter;
   logger: Logger;
   calls: InFlightCalls;
+  /** Whether the client is still there; read from the request's signal when not given. */
+  client?: ClientConnection | undefined;
 }
 
 type CallStatus = (typeof callStatuses)[number];
@@ -230,7 +233,7 @@ export async function forwardCall(request: Request, route: CallRoute, attempt?: 
   softBudgetsExceeded = budget.softBudgetsExceeded;
   if (softBudgetsExceeded.length > 0) route.logger.warn({ route: endpoint.route, budgets: softBudgetsExceeded }, 'soft budget exceeded');
 
-  const abort = new AbortController();
+  const abort = new UpstreamAbort();
   let stopReason: StopReason | undefined;
   const stop = (reason: StopReason): void => {
     stopReason ??= reason;
@@ -244,12 +247,12 @@ export async function forwardCall(request: Request, route: CallRoute, attempt?: 
     clientGone = true;
     drainTimer = setTimeout(() => stop('client_gone'), services.config.timeouts.drain_after_abort_ms);
   };
-  if (request.signal.aborted) onClientGone();
-  else request.signal.addEventListener('abort', onClientGone, { once: true });
+  const client = route.client ?? signalClientConnection(request);
+  const stopListening = client.onGone(onClientGone);
   const settle = (): void => {
     clearTimeout(upstreamTimer);
     clearTimeout(drainTimer);
-    request.signal.removeEventListener('abort', onClientGone);
+    stopListening();
   };
 
   const routeHeaders = { 'x-unitcost-route': `${upstream.name}/${model}`, 'x-unitcost-cache': 'miss' };
@@ -273,7 +276,7 @@ export async function forwardCall(request: Request, route: CallRoute, attempt?: 
       method: 'POST',
       headers: Object.fromEntries(upstreamRequestHeaders(request.headers, adapter, upstream.key)),
       body: changed ? JSON.stringify(body) : text,
-      signal: abort.signal,
+      abort,
     });
   } catch (error) {
     return failure(error);
@@ -357,7 +360,7 @@ export async function forwardCall(request: Request, route: CallRoute, attempt?: 
     closingComment: () => (streamedCost === null ? undefined : `x-unitcost-cost-usd: ${formatPicodollarsExact(streamedCost)}`),
   });
   // The client left while the upstream was still deciding: read the stream for its usage, send nothing.
-  if (clientGone || request.signal.aborted) {
+  if (clientGone || client.gone) {
     void relayed.cancel();
     return new Response(null, { status: 499 });
   }
