@@ -1,28 +1,19 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../app/create-app.js';
-import { openServerServices } from '../app/server-service.js';
 import type { ServerServices } from '../app/server-types.js';
 import type { AlertsCheckJson } from '../core/governance/alerts/fired-alert-json.js';
-import { startServer, type RunningServer } from './start-server.js';
+import { serveStoreWithConfig, type ServedStore } from './served-store-test-harness.js';
+import type { RunningServer } from './start-server.js';
 
-const directory = mkdtempSync(join(tmpdir(), 'unitcost-alerts-api-'));
+let served: ServedStore;
+let directory: string;
 let server: RunningServer;
 let services: ServerServices;
 
 beforeAll(async () => {
-  writeFileSync(join(directory, 'unitcost.config.json'), JSON.stringify({ budgets: [{ name: 'support-daily', per: 'team', equals: 'support', period: 'day', limit_usd: 1, mode: 'hard' }] }));
-  const app = createApp({ directory, now: () => new Date('2026-12-02T12:00:00Z') });
-  ({ services } = await openServerServices(app, { db: join(directory, 'store.duckdb') }));
-  server = await startServer({ services, host: '127.0.0.1', port: 0, logLevel: 'silent' });
+  served = await serveStoreWithConfig('unitcost-alerts-api-', { budgets: [{ name: 'support-daily', per: 'team', equals: 'support', period: 'day', limit_usd: 1, mode: 'hard' }] }, '2026-12-02T12:00:00Z');
+  ({ directory, server, services } = served);
 });
-afterAll(async () => {
-  await server.close();
-  await services.close();
-  rmSync(directory, { recursive: true, force: true });
-});
+afterAll(() => served.close());
 
 describe('GET /v1/alerts', () => {
   it('evaluates the rules and budgets over what the server has stored, as `unitcost alerts check --json`', async () => {
