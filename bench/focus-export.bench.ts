@@ -1,15 +1,15 @@
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Rates } from '../src/core/catalog/rate-card.js';
 import type { FocusPriceRate } from '../src/core/governance/focus/focus-price-rate.js';
 import { validateFocusRows } from '../src/core/governance/focus/validate-focus-rows.js';
 import { streamingMemoryLimit } from '../src/app/open-store.js';
-import { openDuckdbDatabase } from '../src/store/duckdb/duckdb-database.js';
 import { DuckdbStore } from '../src/store/duckdb/duckdb-store.js';
 import { exportFocus, focusPricedModels, type FocusExportOutcome } from '../src/store/duckdb/focus-export.js';
+import { ensureReportStore } from './kept-report-store.js';
 import type { Benchmark, BenchmarkOptions, BenchmarkOutcome } from './benchmark.js';
-import { benchmarkModels, generateReportData } from './report-data.js';
+import { benchmarkModels } from './report-data.js';
 
 /*
  * `unitcost export focus` over a month of 10M calls (issue 13: under 10 s), CSV and Parquet. The calls are
@@ -50,7 +50,7 @@ async function runFocusExportBenchmark(options: BenchmarkOptions): Promise<Bench
   const directory = join(tmpdir(), 'unitcost-bench');
   mkdirSync(directory, { recursive: true });
   const path = join(directory, `focus-${calls}-${seed}.duckdb`);
-  const generation = await ensureStore(path, calls, seed);
+  const generation = await ensureReportStore(path, { events: calls, days: defaults.days, start: defaults.start, seed });
   log(`${count(calls)} calls over ${defaults.days} days in ${path}${generation === null ? ' (reused)' : ` (generated in ${generation.toFixed(1)} s)`}`);
   // Opened as `unitcost export focus` opens it: with the streaming commands' capped buffer pool.
   const store = await DuckdbStore.open(path, { memoryLimit: streamingMemoryLimit });
@@ -124,24 +124,6 @@ async function violationsInFile(store: DuckdbStore, path: string, format: 'csv' 
   }
 }
 
-async function ensureStore(path: string, size: number, seed: number): Promise<number | null> {
-  if (existsSync(path)) {
-    const database = await openDuckdbDatabase(path);
-    const stored = Number((await database.connection.runAndReadAll('SELECT count(*) AS n FROM usage_events')).getRowObjectsJS()[0]!.n);
-    database.close();
-    if (stored === size) return null;
-  }
-  rmSync(path, { force: true });
-  rmSync(`${path}.wal`, { force: true });
-  const started = performance.now();
-  const database = await openDuckdbDatabase(path, { memoryLimit: '4GB' });
-  try {
-    await generateReportData(database.connection, { events: size, days: defaults.days, users: Math.max(1000, Math.floor(size / 200)), seed, start: defaults.start });
-  } finally {
-    database.close();
-  }
-  return (performance.now() - started) / 1000;
-}
 
 function count(value: number): string {
   return value >= 1_000_000 ? `${value / 1_000_000}M` : value.toLocaleString('en-US');

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -7,14 +7,16 @@ import { buildKpiDashboard } from '../src/core/kpi/kpi-dashboard.js';
 import { defaultKpiThresholds } from '../src/core/kpi/kpi-thresholds.js';
 import { defaultModelTierSettings } from '../src/core/kpi/model-tier.js';
 import type { RevenueSettings } from '../src/core/kpi/revenue-settings.js';
-import { openDuckdbDatabase } from '../src/store/duckdb/duckdb-database.js';
 import { DuckdbStore } from '../src/store/duckdb/duckdb-store.js';
 import { createDuckdbReportReader } from '../src/store/duckdb/report-duckdb-reader.js';
 import { dropReportSummaries, refreshReportSummaries } from '../src/store/duckdb/report-summaries.js';
 import type { ReportQuery } from '../src/store/report-reader.js';
+import { ensureReportStore, timed, type Timing } from './kept-report-store.js';
 import type { Benchmark, BenchmarkOptions, BenchmarkOutcome } from './benchmark.js';
-import { generateReportData } from './report-data.js';
 import { timePerUserReports } from './report-per-user.js';
+
+// A single timed run is the cold figure (the first report after a refresh): no warm-up before it.
+const timedReport = (repetitions: number, work: () => Promise<unknown>): Promise<Timing> => timed(repetitions, work, { warmUp: repetitions > 1 });
 
 /** What reports are held to; missing one is reported, not failed, since timings on a shared machine vary. */
 export const reportTargets = {
@@ -54,7 +56,7 @@ async function runReportBenchmark(options: BenchmarkOptions): Promise<BenchmarkO
   let passed = true;
   for (const size of sizes) {
     const path = join(directory, `report-${size}-${seed}.duckdb`);
-    const generation = await ensureStore(path, size, seed);
+    const generation = await ensureReportStore(path, { events: size, days: 90, start: '2026-01-01', seed });
     const store = await DuckdbStore.open(path);
     try {
       const connection = store.database.connection;
@@ -63,37 +65,37 @@ async function runReportBenchmark(options: BenchmarkOptions): Promise<BenchmarkO
       const build = await refreshReportSummaries(connection);
       log(`  report summaries built from scratch in ${build.seconds.toFixed(1)} s (${build.usageDays} days)`);
       const featureReport = async () => buildReport(await store.report(reportQuery({})), { groupBy: ['feature'], period: null, where: [], attribution: 'cost_share' });
-      const cold = await timed(1, featureReport);
+      const cold = await timedReport(1, featureReport);
       log(`  first report after the build (attributes every month's revenue into the cache): ${cold.best.toFixed(2)} s`);
       const lastDay = Date.parse(`${(await store.report(reportQuery({ groupBy: [] }))).window!.to}T00:00:00Z`) - 86_400_000;
       const incremental = await refreshReportSummaries(connection, { fromMs: lastDay, toMs: lastDay + 86_400_000 });
       log(`  refreshing one changed day (what the first report after a day's ingest does): ${incremental.seconds.toFixed(2)} s`);
-      const afterDay = await timed(1, featureReport);
+      const afterDay = await timedReport(1, featureReport);
       log(`  the report after it (re-attributes that month's revenue): ${afterDay.best.toFixed(2)} s`);
       const timings: Record<string, Timing> = {
-        'kpis --period week (full KPI set)': await timed(repetitions, async () =>
+        'kpis --period week (full KPI set)': await timedReport(repetitions, async () =>
           buildKpiDashboard(await store.kpis({ period: 'week', revenue, tiers: defaultModelTierSettings }), 'week', defaultKpiThresholds),
         ),
-        'kpis --period month': await timed(repetitions, async () =>
+        'kpis --period month': await timedReport(repetitions, async () =>
           buildKpiDashboard(await store.kpis({ period: 'month', revenue, tiers: defaultModelTierSettings }), 'month', defaultKpiThresholds),
         ),
-        'report --by feature (all days)': await timed(repetitions, async () =>
+        'report --by feature (all days)': await timedReport(repetitions, async () =>
           buildReport(await store.report(reportQuery({})), { groupBy: ['feature'], period: null, where: [], attribution: 'cost_share' }),
         ),
-        'report --by feature,model --period week': await timed(repetitions, async () =>
+        'report --by feature,model --period week': await timedReport(repetitions, async () =>
           buildReport(await store.report(reportQuery({ groupBy: ['feature', 'model'], period: 'week' })), { groupBy: ['feature', 'model'], period: 'week', where: [], attribution: 'cost_share' }),
         ),
-        'report --by team,user_tier --period day': await timed(repetitions, async () =>
+        'report --by team,user_tier --period day': await timedReport(repetitions, async () =>
           buildReport(await store.report(reportQuery({ groupBy: ['team', 'user_tier'], period: 'day' })), { groupBy: ['team', 'user_tier'], period: 'day', where: [], attribution: 'cost_share' }),
         ),
-        'report --by model --where feature=coding-agent': await timed(repetitions, async () =>
+        'report --by model --where feature=coding-agent': await timedReport(repetitions, async () =>
           store.report(reportQuery({ groupBy: ['model'], where: [{ dimension: 'feature', values: ['coding-agent'] }] })),
         ),
       };
       // The raw-event path (grouping by user or session) scans every event: timed once, at the smaller size only.
       if (size <= 10_000_000) {
         const reader = createDuckdbReportReader(connection, { source: 'events' });
-        timings['report --by feature, raw events (as --by user_id reads them)'] = await timed(1, () => reader.report(reportQuery({})));
+        timings['report --by feature, raw events (as --by user_id reads them)'] = await timedReport(1, () => reader.report(reportQuery({})));
         const fromSummaries = await store.report(reportQuery({ period: 'week' }));
         const fromEvents = await reader.report(reportQuery({ period: 'week' }));
         const same = isDeepStrictEqual(fromSummaries, fromEvents);
@@ -125,44 +127,8 @@ async function runReportBenchmark(options: BenchmarkOptions): Promise<BenchmarkO
   return { passed, results };
 }
 
-interface Timing {
-  seconds: number[];
-  median: number;
-  best: number;
-}
 
-// One untimed warm-up (DuckDB's caches, V8's JIT), then the timed repetitions.
-async function timed(repetitions: number, work: () => Promise<unknown>): Promise<Timing> {
-  if (repetitions > 1) await work();
-  const seconds: number[] = [];
-  for (let repetition = 0; repetition < repetitions; repetition += 1) {
-    const started = performance.now();
-    await work();
-    seconds.push((performance.now() - started) / 1000);
-  }
-  const sorted = [...seconds].sort((a, b) => a - b);
-  return { seconds, median: sorted[Math.floor(sorted.length / 2)]!, best: sorted[0]! };
-}
 
-// Generating 100M events takes minutes, so a store is kept between runs, keyed by its size and seed.
-async function ensureStore(path: string, size: number, seed: number): Promise<number | null> {
-  if (existsSync(path)) {
-    const database = await openDuckdbDatabase(path);
-    const stored = Number((await database.connection.runAndReadAll('SELECT count(*) AS n FROM usage_events')).getRowObjectsJS()[0]!.n);
-    database.close();
-    if (stored === size) return null;
-  }
-  rmSync(path, { force: true });
-  rmSync(`${path}.wal`, { force: true });
-  const started = performance.now();
-  const database = await openDuckdbDatabase(path, { memoryLimit: '4GB' });
-  try {
-    await generateReportData(database.connection, { events: size, days: 90, users: Math.max(1000, Math.floor(size / 200)), seed, start: '2026-01-01' });
-  } finally {
-    database.close();
-  }
-  return (performance.now() - started) / 1000;
-}
 
 async function storeSize(connection: DuckdbStore['database']['connection']): Promise<string> {
   return String((await connection.runAndReadAll('SELECT database_size FROM pragma_database_size() WHERE database_name = current_database()')).getRowObjectsJS()[0]?.database_size);

@@ -1,15 +1,14 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../src/app/create-app.js';
 import { statementOver } from '../src/app/governance/statement-service.js';
 import { statementCsv, statementHtml } from '../src/core/governance/statements/statement-documents.js';
 import { exactPicodollars, type StatementJson } from '../src/core/governance/statements/statement-json.js';
-import { openDuckdbDatabase } from '../src/store/duckdb/duckdb-database.js';
 import { DuckdbStore } from '../src/store/duckdb/duckdb-store.js';
 import { dropReportSummaries, refreshReportSummaries } from '../src/store/duckdb/report-summaries.js';
+import { ensureReportStore, timed, type Timing } from './kept-report-store.js';
 import type { Benchmark, BenchmarkOptions, BenchmarkOutcome } from './benchmark.js';
-import { generateReportData } from './report-data.js';
 
 /*
  * `unitcost statement` over a month of 10M calls (issue 13: under 10 s): showback by team and by feature,
@@ -37,7 +36,7 @@ async function runStatementBenchmark(options: BenchmarkOptions): Promise<Benchma
   const directory = join(tmpdir(), 'unitcost-bench');
   mkdirSync(directory, { recursive: true });
   const path = join(directory, `statement-${calls}-${seed}.duckdb`);
-  const generation = await ensureStore(path, calls, seed);
+  const generation = await ensureReportStore(path, { events: calls, days: defaults.days, start: defaults.start, seed });
   log(`${count(calls)} calls over ${defaults.days} days in ${path}${generation === null ? ' (reused)' : ` (generated in ${generation.toFixed(1)} s)`}`);
   const app = createApp({ directory, environment: {}, now: () => new Date('2027-01-05T00:00:00Z') });
   app.config.statements = { allocation: { team: { shared: ['platform'], rule: 'proportional' } } };
@@ -110,43 +109,8 @@ async function runStatementBenchmark(options: BenchmarkOptions): Promise<Benchma
   return { passed, results };
 }
 
-interface Timing {
-  seconds: number[];
-  median: number;
-  best: number;
-}
 
-// One untimed warm-up, then the timed repetitions.
-async function timed(repetitions: number, work: () => Promise<unknown>): Promise<Timing> {
-  await work();
-  const seconds: number[] = [];
-  for (let repetition = 0; repetition < repetitions; repetition += 1) {
-    const started = performance.now();
-    await work();
-    seconds.push((performance.now() - started) / 1000);
-  }
-  const sorted = [...seconds].sort((a, b) => a - b);
-  return { seconds, median: sorted[Math.floor(sorted.length / 2)]!, best: sorted[0]! };
-}
 
-async function ensureStore(path: string, size: number, seed: number): Promise<number | null> {
-  if (existsSync(path)) {
-    const database = await openDuckdbDatabase(path);
-    const stored = Number((await database.connection.runAndReadAll('SELECT count(*) AS n FROM usage_events')).getRowObjectsJS()[0]!.n);
-    database.close();
-    if (stored === size) return null;
-  }
-  rmSync(path, { force: true });
-  rmSync(`${path}.wal`, { force: true });
-  const started = performance.now();
-  const database = await openDuckdbDatabase(path, { memoryLimit: '4GB' });
-  try {
-    await generateReportData(database.connection, { events: size, days: defaults.days, users: Math.max(1000, Math.floor(size / 200)), seed, start: defaults.start });
-  } finally {
-    database.close();
-  }
-  return (performance.now() - started) / 1000;
-}
 
 function count(value: number): string {
   return value.toLocaleString('en-US');
