@@ -87,6 +87,8 @@ async function runGatewayBenchmark(options: BenchmarkOptions): Promise<Benchmark
   const portkey: { version: string | null; available: boolean; streaming: boolean; error: string | null } = { version: null, available: false, streaming: false, error: null };
   const servers: ChildServer[] = [];
   let unitcostAnswered = 0;
+  // The answers that were a whole 200: each must be stored with the exact usage; the others as the failures they were.
+  let unitcostOk = 0;
   try {
     const fake = await startFakeUpstream();
     servers.push(fake);
@@ -119,7 +121,10 @@ async function runGatewayBenchmark(options: BenchmarkOptions): Promise<Benchmark
     log(`fake upstream ${fake.url}, unitcost gateway ${unitcost.url}${portkeyServer ? `, Portkey ${portkey.version} ${portkeyServer.url}` : ''}; load average ${loadAverageStart.join(' ')}`);
 
     const count = (name: TargetName, run: LoadRun): LoadRun => {
-      if (name === 'unitcost') unitcostAnswered += run.answered;
+      if (name === 'unitcost') {
+        unitcostAnswered += run.answered;
+        unitcostOk += run.ok;
+      }
       return run;
     };
     // One request each, plain and streamed: a gateway that cannot serve one is left out of that part.
@@ -214,10 +219,24 @@ async function runGatewayBenchmark(options: BenchmarkOptions): Promise<Benchmark
     const stopped = await unitcost.stop();
     servers.splice(servers.indexOf(unitcost), 1);
     const stored = await storedCalls(db);
-    const recording = { answered: unitcostAnswered, stored: stored.calls, exactUsage: stored.exact, recorder: health.recorder, gatewayExitCode: stopped.code };
-    const recordedAll = stored.calls === unitcostAnswered && stored.exact === unitcostAnswered && health.recorder.dropped === 0 && stopped.code === 0;
+    const unitcostFailed = unitcostAnswered - unitcostOk;
+    const recording = {
+      answered: unitcostAnswered,
+      answeredOk: unitcostOk,
+      answeredFailed: unitcostFailed,
+      stored: stored.calls,
+      exactUsage: stored.exact,
+      storedFailures: stored.failures,
+      recorder: health.recorder,
+      gatewayExitCode: stopped.code,
+    };
+    // A failed answer (a 502 after a reset upstream connection, say) is a call recorded right when it is stored as a
+    // failure of zero tokens: exact is asked of the 200s only, and the failures are counted apart (and fail the run below).
+    const recordedAll =
+      stored.calls === unitcostAnswered && stored.exact === unitcostOk && stored.failures === unitcostFailed && health.recorder.dropped === 0 && stopped.code === 0;
     log(
-      `recorded: unitcost answered ${count0(unitcostAnswered)} calls, its store holds ${count0(stored.calls)} (${count0(stored.exact)} with the exact usage), ` +
+      `recorded: unitcost answered ${count0(unitcostAnswered)} calls (${count0(unitcostOk)} whole 200s, ${count0(unitcostFailed)} failed), its store holds ${count0(stored.calls)} ` +
+        `(${count0(stored.exact)} with the exact usage, ${count0(stored.failures)} recorded as failures), ` +
         `recorder dropped ${health.recorder.dropped}, gateway exit code ${stopped.code}: ${recordedAll ? 'exact' : 'MISMATCH'}`,
     );
     for (const call of stored.inexact) log(`   stored without the upstream's usage: ${call}`);
@@ -318,16 +337,18 @@ function printRun(run: RunFigures): void {
 }
 
 /** Rows in the gateway's store, and those with exactly the usage the fake bills (a stream asks for it too). */
-async function storedCalls(db: string): Promise<{ calls: number; exact: number; inexact: string[] }> {
+async function storedCalls(db: string): Promise<{ calls: number; exact: number; failures: number; inexact: string[] }> {
   const store = await DuckdbStore.open(db, { threads: 1 });
   try {
     const exactCondition = `input_tokens = ${fakeUsage.openaiChat.prompt_tokens} AND output_tokens = ${fakeUsage.openaiChat.completion_tokens}`;
-    const reader = await store.database.connection.runAndReadAll(`SELECT count(*) AS calls, count(*) FILTER (WHERE ${exactCondition}) AS exact FROM usage_events`);
-    const row = reader.getRowObjects()[0] as { calls: bigint; exact: bigint };
+    const reader = await store.database.connection.runAndReadAll(
+      `SELECT count(*) AS calls, count(*) FILTER (WHERE status = 'ok' AND ${exactCondition}) AS exact, count(*) FILTER (WHERE status <> 'ok') AS failures FROM usage_events`,
+    );
+    const row = reader.getRowObjects()[0] as { calls: bigint; exact: bigint; failures: bigint };
     // The calls stored without the fake's usage, said by status and attributes: a failure recorded as one is not a lost call.
     const odd = await store.database.connection.runAndReadAll(`SELECT status, input_tokens, output_tokens, attributes FROM usage_events WHERE NOT (${exactCondition}) LIMIT 5`);
     const inexact = odd.getRowObjects().map((call) => `${String(call.status)} ${String(call.input_tokens)}/${String(call.output_tokens)} ${String(call.attributes)}`);
-    return { calls: Number(row.calls), exact: Number(row.exact), inexact };
+    return { calls: Number(row.calls), exact: Number(row.exact), failures: Number(row.failures), inexact };
   } finally {
     await store.close();
   }

@@ -61,6 +61,29 @@ describe('callUpstream', () => {
     await expect(callUpstream(closedUrl, { method: 'POST', headers: {}, body: '{}', signal: new AbortController().signal })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 
+  it('drops an idle connection before the keep-alive timeout the upstream announced, so no call goes out on one the upstream is closing', async () => {
+    // The upstream announces `Keep-Alive: timeout=2` and, like a server closing an idle connection just as a
+    // request reaches it, drops any connection on its second request. The agent must have let go of the
+    // connection a second before the announced timeout, and open a new one for the call after the pause.
+    let connections = 0;
+    const url = await serve((request, response) => {
+      const socket = request.socket as typeof request.socket & { requests?: number };
+      socket.requests = (socket.requests ?? 0) + 1;
+      if (socket.requests > 1) return socket.destroy();
+      request.resume();
+      request.on('end', () => response.end('{"ok":true}'));
+    });
+    server!.keepAliveTimeout = 2_000;
+    server!.on('connection', () => (connections += 1));
+    const first = await callUpstream(url, { method: 'POST', headers: {}, body: '{}' });
+    expect(await first.text()).toBe('{"ok":true}');
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    const second = await callUpstream(url, { method: 'POST', headers: {}, body: '{}' });
+    expect(second.status).toBe(200);
+    expect(await second.text()).toBe('{"ok":true}');
+    expect(connections).toBe(2);
+  });
+
   it('rejects when aborted before the answer', async () => {
     const url = await serve(() => {});
     const abort = new AbortController();

@@ -49,7 +49,15 @@ export interface UpstreamAnswer {
 // node:http rather than fetch: fetch's WHATWG layers (Request, Headers, streams) cost ~0.2 ms of CPU a call
 // on the gateway's one event loop, for nothing the gateway uses. Idle sockets are unreferenced by the agent,
 // so they never hold the process open.
-const agentOptions = { keepAlive: true, scheduling: 'lifo' } as const;
+//
+// An idle socket is dropped after `idleSocketMs`, or a second before the upstream's announced `Keep-Alive:
+// timeout=N`, whichever is sooner, as fetch did. Without a timeout the agent ignores that hint (Node 20 takes
+// it only to shorten a timeout it has), keeps the socket until the upstream closes it, and a call sent on it
+// as the upstream closes (the gateway's loop a few ms late at that moment) fails with ECONNRESET "socket hang
+// up": an error of zero tokens and a 502 for a call the upstream never saw. The timeout only ever cuts free
+// sockets: a slow answer on a busy one is not timed by it.
+const idleSocketMs = 4_000;
+const agentOptions = { keepAlive: true, scheduling: 'lifo', timeout: idleSocketMs } as const;
 const httpAgent = new HttpAgent(agentOptions);
 const httpsAgent = new HttpsAgent(agentOptions);
 
