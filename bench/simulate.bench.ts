@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { createApp } from '../src/app/create-app.js';
 import { simulateOnStore } from '../src/app/simulate-service.js';
 import { buildSimulationRates } from '../src/app/simulation-rates.js';
@@ -13,10 +15,16 @@ import { scenarioLevers, simulationScenarioSchema } from '../src/core/simulate/s
 import { openDuckdbDatabase } from '../src/store/duckdb/duckdb-database.js';
 import { DuckdbStore } from '../src/store/duckdb/duckdb-store.js';
 import type { Benchmark, BenchmarkOptions, BenchmarkOutcome } from './benchmark.js';
+import { peakRssMbOf } from './paired-runs.js';
 import { generateReportData } from './report-data.js';
 
 /** The issue's target: 10M recorded calls replayed under a five-lever scenario in under 10 s. */
 export const simulateTargetSeconds = 10;
+/** Issue 15's target for the whole `unitcost simulate --scenario examples/what-if.yaml` at 10M calls: under 10 s and 2 GB of peak RSS. */
+export const wholeCommandTargets = { seconds: 10, peakRssMb: 2048 };
+
+const cliEntry = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url));
+const whatIf = fileURLToPath(new URL('../examples/what-if.yaml', import.meta.url));
 
 const defaults = { calls: 10_000_000, repetitions: 2, seed: 7 };
 
@@ -93,7 +101,70 @@ async function runSimulateBenchmark(options: BenchmarkOptions): Promise<Benchmar
   } finally {
     await store.close();
   }
+  // The whole command runs after the store is closed: DuckDB lets one process open the file at a time.
+  const command = await timeWholeCommand(path, directory, repetitions);
+  passed &&= command.passed;
+  results.wholeCommand = command;
   return { passed, results };
+}
+
+/**
+ * `unitcost simulate --scenario examples/what-if.yaml --db <store>` as a child process, `repetitions` times:
+ * its wall time (start to exit, node's start and the scenario's parse included) and its peak RSS (VmHWM,
+ * read from /proc while it runs: the high-water mark only grows, so the last reading before exit is the peak
+ * but for the last poll interval). The bench store's features are the demo's under shorter names, so the
+ * scenario is examples/what-if.yaml with doc-summarizer → summarizer and intent-classifier → classifier.
+ */
+async function timeWholeCommand(db: string, directory: string, repetitions: number): Promise<{ passed: boolean; runs: CommandRun[]; medianSeconds: number; maxPeakRssMb: number; targetsMet: boolean }> {
+  const scenario = join(directory, 'what-if-bench.yaml');
+  writeFileSync(scenario, readFileSync(whatIf, 'utf8').replaceAll('doc-summarizer', 'summarizer').replaceAll('intent-classifier', 'classifier'));
+  const runs: CommandRun[] = [];
+  for (let run = 0; run < repetitions; run += 1) runs.push(await runCommand(['simulate', '--scenario', scenario, '--db', db]));
+  const passed = runs.every((run) => run.exitCode === 0);
+  const seconds = runs.map((run) => run.seconds).sort((a, b) => a - b);
+  const medianSeconds = seconds[Math.floor(seconds.length / 2)]!;
+  const maxPeakRssMb = Math.max(...runs.map((run) => run.peakRssMb ?? Number.NaN));
+  log(`  whole command: unitcost simulate --scenario examples/what-if.yaml (bench feature names) --db ${db}`);
+  for (const run of runs) {
+    log(`    ${run.seconds.toFixed(2)} s, peak RSS ${run.peakRssMb === undefined ? '?' : run.peakRssMb.toFixed(0)} MB, load ${run.loadBefore} → ${run.loadAfter}${run.exitCode === 0 ? '' : `, exit ${run.exitCode}: ${run.stderr.slice(0, 400)}`}`);
+  }
+  const timeMet = medianSeconds < wholeCommandTargets.seconds;
+  const memoryMet = maxPeakRssMb < wholeCommandTargets.peakRssMb;
+  log(`  target: whole command under ${wholeCommandTargets.seconds} s — median ${medianSeconds.toFixed(2)} s: ${timeMet ? 'met' : 'MISSED'}`);
+  log(`  target: peak RSS under ${wholeCommandTargets.peakRssMb} MB — highest ${maxPeakRssMb.toFixed(0)} MB: ${memoryMet ? 'met' : 'MISSED'}`);
+  return { passed, runs, medianSeconds, maxPeakRssMb, targetsMet: timeMet && memoryMet };
+}
+
+interface CommandRun {
+  seconds: number;
+  peakRssMb: number | undefined;
+  exitCode: number | null;
+  loadBefore: string;
+  loadAfter: string;
+  stderr: string;
+}
+
+/** Runs the CLI from source (the bench's own loader, as `npx tsx bench/run.ts` started it), polling its VmHWM. */
+function runCommand(args: string[]): Promise<CommandRun> {
+  const loadBefore = loadavg()[0]!.toFixed(2);
+  const started = performance.now();
+  const child = spawn(process.execPath, [...process.execArgv, cliEntry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let peakRssMb: number | undefined;
+  let stderr = '';
+  // Drain both pipes: a full pipe would block the child's writes and time the pipe, not the command.
+  child.stdout.resume();
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const poll = setInterval(() => (peakRssMb = peakRssMbOf(child.pid!) ?? peakRssMb), 20);
+  return new Promise((resolve, reject) => {
+    child.on('error', (error) => {
+      clearInterval(poll);
+      reject(error);
+    });
+    child.on('exit', (exitCode) => {
+      clearInterval(poll);
+      resolve({ seconds: (performance.now() - started) / 1000, peakRssMb, exitCode, loadBefore, loadAfter: loadavg()[0]!.toFixed(2), stderr });
+    });
+  });
 }
 
 async function ensureStore(path: string, calls: number, seed: number): Promise<number | null> {

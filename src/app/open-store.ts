@@ -22,10 +22,13 @@ export function storePath(app: App, options: { db?: string } = {}): string {
 export const streamingMemoryLimit = '256MB';
 
 /** Opens the store the app is configured for: the only place that picks a backend. */
-export async function openStore(app: App, options: { db?: string; memoryLimit?: string } = {}): Promise<Store> {
+export async function openStore(app: App, options: { db?: string; memoryLimit?: string; threads?: number } = {}): Promise<Store> {
   const path = storePath(app, options);
   try {
-    return await DuckdbStore.open(path, options.memoryLimit === undefined ? {} : { memoryLimit: options.memoryLimit });
+    return await DuckdbStore.open(path, {
+      ...(options.memoryLimit === undefined ? {} : { memoryLimit: options.memoryLimit }),
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+    });
   } catch (error) {
     const server = isStoreInUse(error) ? readServerDiscovery(path) : null;
     if (server === null) throw error;

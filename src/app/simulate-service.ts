@@ -33,6 +33,20 @@ export interface SimulateOptions {
 
 const dayMs = 86_400_000;
 
+/**
+ * DuckDB's buffer pool for `unitcost simulate`. Its default, 80% of the machine's memory, let the replay's
+ * aggregates and session windows grow the process to 4.6–6.2 GB at 10M calls; capped, DuckDB spills them to
+ * `<store>.tmp` (~2 GB at 10M calls) and the whole command peaked at 1.4–1.9 GB. The process holds ~0.4–0.9 GB
+ * besides the pool (node, DuckDB's allocations outside it), so 1.5 GB overshot 2 GB (2.4 GB) and 768 MB was
+ * slower than 1 GB for little gain (BENCHMARKS.md, "The whole command and its memory").
+ */
+export const simulateMemoryLimit = '1GB';
+/**
+ * Two threads, whatever the machine: each thread's hash tables and sort runs share the one 1 GB pool, so more
+ * threads would split it thinner and spill more; on the 2-core bench machine one thread took 1.4× as long.
+ */
+export const simulateThreads = 2;
+
 /** Replays the stored calls of a window under a scenario file, text or object, and compares them with what was recorded. */
 export async function simulate(app: App, options: SimulateOptions): Promise<SimulationResult> {
   const loaded = loadSimulationScenario(options.scenario);
@@ -40,12 +54,17 @@ export async function simulate(app: App, options: SimulateOptions): Promise<Simu
   if (!existsSync(path)) {
     throw new UnitcostError('not_found', `no store at ${path}: run \`unitcost ingest FILE\` or \`unitcost demo\` first, or name one with --db`, { field: 'db' });
   }
-  const store = await openStore(app, options.db === undefined ? {} : { db: options.db });
+  const store = await openSimulateStore(app, options.db === undefined ? {} : { db: options.db });
   try {
     return await simulateOnStore(app, store, loaded, options);
   } finally {
     await store.close();
   }
+}
+
+/** Opens the store for one simulation, with DuckDB's memory and threads bounded (simulateMemoryLimit). */
+export function openSimulateStore(app: App, options: { db?: string } = {}): Promise<Store> {
+  return openStore(app, { ...options, memoryLimit: simulateMemoryLimit, threads: simulateThreads });
 }
 
 /** The simulation on an open store (the server keeps one open). */
