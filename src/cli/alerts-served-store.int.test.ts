@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureIo } from './capture-io.js';
 import { runCli } from './main.js';
+import { startServeChild } from './serve-child-test-harness.js';
 
 // DuckDB's lock is per process, so the server runs in a child, as `npm start` would; the CLI then finds the store held.
 describe('unitcost alerts check on a store that `unitcost serve` holds', () => {
@@ -17,22 +17,7 @@ describe('unitcost alerts check on a store that `unitcost serve` holds', () => {
 
   beforeAll(async () => {
     writeFileSync(config, JSON.stringify({ budgets: [{ name: 'chat-daily', per: 'feature', equals: 'chat', period: 'day', limit_usd: 0.001, mode: 'soft' }] }));
-    server = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./bin.ts', import.meta.url)), 'serve', '--port', '0', '--db', db, '--log-level', 'silent'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, UNITCOST_CONFIG: config, UNITCOST_DB: '' },
-      cwd: directory,
-    });
-    url = await new Promise<string>((resolve, reject) => {
-      let output = '';
-      const read = (chunk: Buffer): void => {
-        output += chunk.toString();
-        const found = /dashboard: (http:\/\/[^/\s]+)\//.exec(output)?.[1];
-        if (found) resolve(found);
-      };
-      server.stdout!.on('data', read);
-      server.stderr!.on('data', read);
-      server.once('exit', () => reject(new Error(`unitcost serve exited: ${output}`)));
-    });
+    ({ child: server, url } = await startServeChild(db, { cwd: directory, config }));
     const event = { id: 'c1', timestamp: '2026-03-10T09:00:00Z', provider: 'openai', model: 'gpt-4o-mini', input_tokens: 100_000, output_tokens: 10_000, feature: 'chat' };
     expect((await fetch(`${url}/v1/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify([event]) })).status).toBe(200);
   }, 60_000);

@@ -8,6 +8,7 @@ import { PriceCatalog } from '../core/catalog/price-catalog.js';
 import { decimalToPicodollars, parseExactDecimal } from '../core/governance/focus/focus-decimal.js';
 import { validateFocusRows, type FocusFileContent } from '../core/governance/focus/validate-focus-rows.js';
 import { captureIo } from './capture-io.js';
+import { readFocusFile } from '../testing/read-focus-file.js';
 import { runCli } from './main.js';
 
 /*
@@ -62,23 +63,7 @@ beforeAll(async () => {
   expect(ingested.code).toBe(0);
 }, 60_000);
 
-async function readBack(path: string, format: 'csv' | 'parquet'): Promise<FocusFileContent> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    await connection.run(`SET TimeZone = 'UTC'`);
-    const source = format === 'csv' ? `read_csv('${path}', all_varchar = true, header = true)` : `read_parquet('${path}')`;
-    const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
-    const columns = described.getRowObjects().map((row) => ({ name: String(row.column_name), ...(format === 'parquet' ? { type: String(row.column_type) } : {}) }));
-    // Every value as text, so decimals stay exact on their way to the validator.
-    const result = await connection.runAndReadAll(`SELECT ${columns.map((column) => `CAST("${column.name}" AS VARCHAR) AS "${column.name}"`).join(', ')} FROM ${source}`);
-    const rows = result.getRowObjects().map((row) => Object.fromEntries(Object.entries(row).map(([key, value]) => [key, value === null ? null : String(value)])));
-    return { columns, rows };
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
+const readBack = readFocusFile;
 
 async function storeTotalPicodollars(): Promise<bigint> {
   const instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY' });

@@ -1,12 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverDiscoveryPath } from '../app/server-discovery.js';
 import { captureIo } from './capture-io.js';
 import { runCli } from './main.js';
+import { startServeChild } from './serve-child-test-harness.js';
 
 // DuckDB's lock is per process (a second open in the same process succeeds), so the server runs in a child, as `npm start` would.
 describe('commands on a store that `unitcost serve` holds', () => {
@@ -17,22 +17,7 @@ describe('commands on a store that `unitcost serve` holds', () => {
   let url: string;
 
   beforeAll(async () => {
-    server = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./bin.ts', import.meta.url)), 'serve', '--port', '0', '--db', db, '--log-level', 'silent'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, UNITCOST_CONFIG: '', UNITCOST_DB: '' },
-      cwd: directory,
-    });
-    url = await new Promise<string>((resolve, reject) => {
-      let output = '';
-      const read = (chunk: Buffer): void => {
-        output += chunk.toString();
-        const found = /dashboard: (http:\/\/[^/\s]+)\//.exec(output)?.[1];
-        if (found) resolve(found);
-      };
-      server.stdout!.on('data', read);
-      server.stderr!.on('data', read);
-      server.once('exit', () => reject(new Error(`unitcost serve exited: ${output}`)));
-    });
+    ({ child: server, url } = await startServeChild(db, { cwd: directory }));
     const events = [
       { id: 's1', timestamp: '2026-03-10T09:00:00Z', provider: 'openai', model: 'gpt-4o-mini', input_tokens: 1000, output_tokens: 100, feature: 'chat', user_id: 'u1' },
       { id: 's2', timestamp: '2026-03-11T09:00:00Z', provider: 'openai', model: 'gpt-4o', input_tokens: 2000, output_tokens: 300, feature: 'search', user_id: 'u2' },

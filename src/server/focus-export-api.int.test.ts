@@ -1,7 +1,6 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../app/create-app.js';
 import { openServerServices } from '../app/server-service.js';
@@ -9,6 +8,7 @@ import type { ServerServices } from '../app/server-types.js';
 import { decimalToPicodollars, parseExactDecimal } from '../core/governance/focus/focus-decimal.js';
 import { validateFocusRows, type FocusFileContent } from '../core/governance/focus/validate-focus-rows.js';
 import { exactPicodollars, type StatementJson } from '../core/governance/statements/statement-json.js';
+import { readFocusFile } from '../testing/read-focus-file.js';
 import { startServer, type RunningServer } from './start-server.js';
 
 /*
@@ -58,21 +58,7 @@ afterAll(async () => {
 async function readBack(body: Uint8Array, format: 'csv' | 'parquet'): Promise<FocusFileContent> {
   const path = join(directory, `downloaded.${format}`);
   writeFileSync(path, body);
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    await connection.run(`SET TimeZone = 'UTC'`);
-    const source = format === 'csv' ? `read_csv('${path}', all_varchar = true, header = true)` : `read_parquet('${path}')`;
-    const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
-    const columns = described.getRowObjects().map((row) => ({ name: String(row.column_name), ...(format === 'parquet' ? { type: String(row.column_type) } : {}) }));
-    // Every value as text, so decimals stay exact on their way to the validator.
-    const result = await connection.runAndReadAll(`SELECT ${columns.map((column) => `CAST("${column.name}" AS VARCHAR) AS "${column.name}"`).join(', ')} FROM ${source}`);
-    const rows = result.getRowObjects().map((row) => Object.fromEntries(Object.entries(row).map(([key, value]) => [key, value === null ? null : String(value)])));
-    return { columns, rows };
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
+  return readFocusFile(path, format);
 }
 
 const billedPicodollars = (rows: FocusFileContent['rows']): bigint => rows.reduce((total, row) => total + decimalToPicodollars(parseExactDecimal(row.BilledCost!)!)!, 0n);
