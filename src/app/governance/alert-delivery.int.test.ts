@@ -198,6 +198,8 @@ describe('alert delivery to a webhook', () => {
     expect(again.updated).toEqual([incidentId]);
     expect(listed.outbox).toEqual({ pending: 1, delivered: 0, abandoned: 0 });
     await until(() => received.length === 1);
+    // The receiver has the retry; the outbox records its answer just after, on a loaded machine a little later.
+    await until(async () => (await delivery.incident(incidentId!))?.deliveries[0]?.attempts === 2);
     expect((await delivery.incident(incidentId!))?.deliveries[0]).toMatchObject({ attempts: 2, lastError: null });
   });
 });
