@@ -2,13 +2,15 @@ import { BIGINT, DuckDBDataChunk, INTEGER, VARCHAR, type DuckDBConnection } from
 import type { PricingGroup, RateAssignment, RepricedModel, TimeRange } from '../event-writer.js';
 import type { StoredPriceRow } from '../stored-rows.js';
 import { writePriceRows } from './duckdb-price-rows.js';
+import { coveredBy as sharedCoveredBy, newValues as sharedNewValues, rateColumns, repriceChanges, sqlRateName, type RateColumn } from '../sql/reprice-expressions.js';
+import { duckdbDialect } from '../sql/sql-dialect.js';
 
 /*
  * Repricing runs in SQL: JavaScript resolves one rate row per (provider, model, price period, slice of
  * the day, long-context band) — a handful per model — and DuckDB joins them to the stored calls and
- * recomputes every token class from the token columns, in HUGEINT so no product can overflow.
- * The arithmetic mirrors computeCost in src/core/cost; duckdb-repricer.int.test.ts checks that both
- * agree call for call.
+ * recomputes every token class from the token columns, in HUGEINT so no product can overflow. What the
+ * costs are is written once for every backend (../sql/reprice-expressions.ts); duckdb-repricer.int.test.ts
+ * checks that it agrees with computeCost call for call.
  */
 
 function rangeCondition(range: TimeRange, column = 'ts'): string {
@@ -33,50 +35,10 @@ export async function pricingGroups(connection: DuckDBConnection, range: TimeRan
   }));
 }
 
-const rateColumns = ['input', 'cacheRead', 'cacheWrite5m', 'cacheWrite1h', 'output', 'reasoning', 'inputAudio', 'outputAudio', 'request', 'webSearch'] as const;
-
-const sqlRateName = (name: (typeof rateColumns)[number]): string => `rate_${name.replace(/[A-Z0-9]+/g, (part) => `_${part.toLowerCase()}`)}`;
-
-// The product of a token count and a rate, exact whatever their size.
-const times = (tokens: string, rate: string): string => `CAST(${tokens} AS HUGEINT) * r.${rate}`;
-
-/** Each cost column's new value, as SQL over the stored call (alias e) and its rates (alias r). */
-export function costExpressions(e: string): Record<string, string> {
-  return {
-    cost_input: times(`(${e}.input_tokens - ${e}.cache_read_tokens - ${e}.cache_write_5m_tokens - ${e}.cache_write_1h_tokens - ${e}.input_audio_tokens)`, 'rate_input'),
-    cost_cache_read: times(`${e}.cache_read_tokens`, 'rate_cache_read'),
-    cost_cache_write_5m: times(`${e}.cache_write_5m_tokens`, 'rate_cache_write_5m'),
-    cost_cache_write_1h: times(`${e}.cache_write_1h_tokens`, 'rate_cache_write_1h'),
-    cost_output: times(`(${e}.output_tokens - ${e}.reasoning_tokens - ${e}.output_audio_tokens)`, 'rate_output'),
-    cost_reasoning: times(`${e}.reasoning_tokens`, 'rate_reasoning'),
-    cost_audio: `${times(`${e}.input_audio_tokens`, 'rate_input_audio')} + ${times(`${e}.output_audio_tokens`, 'rate_output_audio')}`,
-    cost_request: 'CAST(r.rate_request AS HUGEINT)',
-    cost_web_search: times(`${e}.web_search_requests`, 'rate_web_search'),
-  };
-}
-
-/** The new value of every repriced column, as SQL over the stored call (alias e) and its rates (alias r). */
-export function newValues(e: string): Record<string, string> {
-  const costs = costExpressions(e);
-  const priced = (expression: string): string => `CASE WHEN r.price_id IS NULL THEN NULL ELSE CAST(${expression} AS BIGINT) END`;
-  return {
-    price_id: 'r.price_id',
-    priced_provider: 'r.priced_provider',
-    priced_model: 'r.priced_model',
-    unpriced_reason: `CASE WHEN r.price_id IS NULL THEN coalesce(r.unpriced_reason, 'no price') ELSE NULL END`,
-    ...Object.fromEntries(Object.entries(costs).map(([name, expression]) => [name, priced(expression)])),
-    cost_total: priced(Object.values(costs).map((expression) => `(${expression})`).join(' + ')),
-  };
-}
-
-/** The join of stored calls (alias e) to the rate row that covers each: same model, period, slice of the day and input band. */
-export function coveredBy(e: string): string {
-  return `${e}.model = r.model AND ${e}.provider IS NOT DISTINCT FROM r.provider
-    AND ${e}.ts >= epoch_ms(r.from_ms) AND ${e}.ts < epoch_ms(r.to_ms)
-    AND CAST(epoch_ms(${e}.ts) // 1000 % 86400 AS INTEGER) >= r.day_second_from
-    AND CAST(epoch_ms(${e}.ts) // 1000 % 86400 AS INTEGER) < r.day_second_to
-    AND ${e}.input_tokens > r.input_above AND ${e}.input_tokens <= r.input_at_most`;
-}
+// DuckDB names the joined rate row r; its columns keep their names.
+const rate: RateColumn = (column) => `r.${column}`;
+const newValues = (e: string): Record<string, string> => sharedNewValues(e, duckdbDialect, rate);
+const coveredBy = (e: string): string => sharedCoveredBy(e, duckdbDialect, rate);
 
 /** Writes rate rows into a new table (by default the temp table reprice_rates), for coveredBy's join. */
 export async function stageAssignments(connection: DuckDBConnection, assignments: RateAssignment[], where: { catalog: string; table: string } = { catalog: 'temp', table: 'reprice_rates' }): Promise<void> {
@@ -125,10 +87,7 @@ export async function stageAssignments(connection: DuckDBConnection, assignments
 export async function applyRates(connection: DuckDBConnection, range: TimeRange, assignments: RateAssignment[], prices: StoredPriceRow[]): Promise<RepricedModel[]> {
   await stageAssignments(connection, assignments);
   const fresh = newValues('e');
-  const changed = (e: string): string => {
-    const values = newValues(e);
-    return ['price_id', 'unpriced_reason', ...Object.keys(costExpressions(e)), 'cost_total'].map((name) => `${e}.${name} IS DISTINCT FROM ${values[name]}`).join(' OR ');
-  };
+  const changed = (e: string): string => repriceChanges(e, duckdbDialect, rate);
   await connection.run('BEGIN TRANSACTION');
   try {
     await writePriceRows(connection, prices);
