@@ -1,5 +1,7 @@
 import { PriceCatalog } from '../core/catalog/price-catalog.js';
 import { loadConfig } from '../config/load-config.js';
+import { clickhouseSettings } from '../config/store-config.js';
+import type { ClickhouseSettings } from '../store/clickhouse/clickhouse-connection.js';
 import type { UnitcostConfig } from '../config/unitcost-config.js';
 import { loadActivePriceData, type ActivePriceData } from './catalog/price-data.js';
 
@@ -16,6 +18,11 @@ export interface App {
   now: () => Date;
   /** $UNITCOST_API_KEY, sent when the CLI reads through a running server. */
   apiKey?: string;
+  /**
+   * The ClickHouse store the config chooses (store.backend: clickhouse), resolved when a store is opened so
+   * that commands without one (estimate, models) run without its settings; absent for the DuckDB store.
+   */
+  clickhouse?: () => ClickhouseSettings;
 }
 
 /** Options for wiring the app. */
@@ -40,5 +47,7 @@ export function createApp(options: AppOptions = {}): App {
     discounts: config.discounts,
     prices: config.prices,
   });
-  return { config, configFile: file, directory, catalog, priceData, now: options.now ?? (() => new Date()), ...(apiKey === undefined ? {} : { apiKey }) };
+  const environment = options.environment ?? process.env;
+  const clickhouse = config.store.backend === 'clickhouse' ? { clickhouse: () => clickhouseSettings(config, environment, file)! } : {};
+  return { config, configFile: file, directory, catalog, priceData, now: options.now ?? (() => new Date()), ...(apiKey === undefined ? {} : { apiKey }), ...clickhouse };
 }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { UnitcostError } from '../core/unitcost-error.js';
 import { isStoreInUse } from '../store/duckdb/duckdb-database.js';
 import { DuckdbStore } from '../store/duckdb/duckdb-store.js';
+import { ClickhouseStore } from '../store/clickhouse/clickhouse-store.js';
 import type { Store } from '../store/store.js';
 import type { App } from './create-app.js';
 import { readServerDiscovery } from './server-discovery.js';
@@ -23,6 +24,8 @@ export const streamingMemoryLimit = '256MB';
 
 /** Opens the store the app is configured for: the only place that picks a backend. */
 export async function openStore(app: App, options: { db?: string; memoryLimit?: string; threads?: number } = {}): Promise<Store> {
+  // --db names a DuckDB file, so it wins over the config's backend: it is how a ClickHouse user reads a local copy.
+  if (app.clickhouse !== undefined && options.db === undefined) return ClickhouseStore.open(app.clickhouse());
   const path = storePath(app, options);
   try {
     return await DuckdbStore.open(path, {

@@ -61,6 +61,24 @@ export const captureSchema = z
   })
   .strict();
 
+/** Where events are stored: the embedded DuckDB file (default) or a ClickHouse database (docs/clickhouse.md). */
+export const storeConfigSchema = z
+  .object({
+    backend: z.enum(['duckdb', 'clickhouse'], { error: () => 'must be duckdb or clickhouse' }).default('duckdb'),
+    clickhouse: z
+      .object({
+        // The HTTP interface, e.g. http://clickhouse.internal:8123; UNITCOST_CLICKHOUSE_URL overrides it.
+        url: z.url({ protocol: /^https?$/, error: () => 'must be an http:// or https:// address, e.g. http://clickhouse.internal:8123' }).optional(),
+        database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain name: letters, digits and _').default('unitcost'),
+        // Credentials never sit in the file: these name the environment variables that hold them.
+        user_env: z.string().min(1).default('UNITCOST_CLICKHOUSE_USER'),
+        password_env: z.string().min(1).default('UNITCOST_CLICKHOUSE_PASSWORD'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 /** The whole of unitcost.config.json / .yaml. */
 export const unitcostConfigSchema = z
   .object({
@@ -70,6 +88,8 @@ export const unitcostConfigSchema = z
     prices: catalogOverridesSchema.shape.prices,
     // The DuckDB store file, relative to the working directory; --db and UNITCOST_DB override it.
     db: z.string().min(1).optional(),
+    // Which backend holds the events: duckdb (the db file above) or clickhouse; see docs/clickhouse.md.
+    store: storeConfigSchema.default({ backend: 'duckdb' }),
     thresholds: thresholdsSchema.default({ max_cost_share_of_arpu: 0.25, min_inference_margin: 0.4 }),
     // What each user tier pays (seat price, allowance, overage), keyed by the user_tier events carry; see docs/events.md.
     plans: plansSchema.default({}),

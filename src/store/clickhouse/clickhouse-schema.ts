@@ -1,0 +1,147 @@
+import { UnitcostError } from '../../core/unitcost-error.js';
+import type { ClickhouseConnection } from './clickhouse-connection.js';
+
+/*
+ * The ClickHouse schema, as numbered migrations like DuckDB's (never edit one that has shipped: add the
+ * next). It runs on Debian's ClickHouse 18.16 and on current releases, so it avoids what 18.16 lacks
+ * (docs/clickhouse.md): DateTime64 (timestamps are Int64 microseconds, with a materialized day), Int128
+ * (amounts that can pass 2^63 are Decimal128 with scale 0), LowCardinality and nullable sort keys.
+ *
+ * Idempotency: the writer refuses a stored id before inserting (record_keys), and every table is a
+ * ReplacingMergeTree whose sort key ends with the record's id, so that a record two writers raced to
+ * insert collapses to one row; reads use FINAL, which collapses them before background merges have.
+ * Repricing inserts a call again with a higher version, which FINAL (and later merges) keep.
+ */
+
+export const clickhouseMigrations: ReadonlyArray<{ version: number; description: string; statements: string[] }> = [
+  {
+    version: 1,
+    description: 'usage events, prices, task outcomes, revenue and record keys',
+    statements: [
+      `CREATE TABLE prices (
+        price_id String,
+        provider String,
+        model String,
+        sources String,
+        input_rate Int64,
+        cache_read_rate Int64,
+        cache_write_5m_rate Int64,
+        cache_write_1h_rate Int64,
+        output_rate Int64,
+        reasoning_rate Int64,
+        input_audio_rate Int64,
+        output_audio_rate Int64,
+        request_fee Int64,
+        tiers String,
+        version UInt64
+      ) ENGINE = ReplacingMergeTree(version) ORDER BY price_id`,
+      // Partitioned by month (what retention drops and what a month's report reads); sorted by the report
+      // filters first, so that a feature's or team's rows are read alone, then by day and id.
+      `CREATE TABLE usage_events (
+        id String,
+        content_hash String,
+        ts_us Int64,
+        day Date MATERIALIZED toDate(toDateTime(intDiv(ts_us, 1000000)), 'UTC'),
+        provider Nullable(String),
+        model String,
+        priced_provider Nullable(String),
+        priced_model Nullable(String),
+        price_id Nullable(String),
+        unpriced_reason Nullable(String),
+        input_tokens Int64,
+        cache_read_tokens Int64,
+        cache_write_5m_tokens Int64,
+        cache_write_1h_tokens Int64,
+        output_tokens Int64,
+        reasoning_tokens Int64,
+        input_audio_tokens Int64,
+        output_audio_tokens Int64,
+        web_search_requests Int64,
+        cost_input Nullable(Int64),
+        cost_cache_read Nullable(Int64),
+        cost_cache_write_5m Nullable(Int64),
+        cost_cache_write_1h Nullable(Int64),
+        cost_output Nullable(Int64),
+        cost_reasoning Nullable(Int64),
+        cost_audio Nullable(Int64),
+        cost_request Nullable(Int64),
+        cost_web_search Nullable(Int64),
+        cost_total Nullable(Int64),
+        feature Nullable(String),
+        team Nullable(String),
+        user_tier Nullable(String),
+        user_id Nullable(String),
+        session_id Nullable(String),
+        task_id Nullable(String),
+        step Nullable(Int32),
+        environment Nullable(String),
+        attributes Nullable(String),
+        status String,
+        retry_of Nullable(String),
+        latency_ms Nullable(Float64),
+        time_to_first_token_ms Nullable(Float64),
+        response_cache Nullable(String),
+        reported_cost_usd Nullable(Float64),
+        source Nullable(String),
+        version UInt64
+      ) ENGINE = ReplacingMergeTree(version)
+      PARTITION BY toYYYYMM(day)
+      ORDER BY (ifNull(feature, ''), ifNull(team, ''), ifNull(user_tier, ''), model, day, id)`,
+      `CREATE TABLE task_outcomes (
+        task_id String,
+        outcome String,
+        ts_us Int64,
+        day Date MATERIALIZED toDate(toDateTime(intDiv(ts_us, 1000000)), 'UTC'),
+        feature Nullable(String),
+        content_hash String,
+        source Nullable(String)
+      ) ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(day) ORDER BY (day, task_id)`,
+      `CREATE TABLE revenue (
+        id String,
+        user_id String,
+        amount_picodollars Decimal128(0),
+        ts_us Int64,
+        day Date MATERIALIZED toDate(toDateTime(intDiv(ts_us, 1000000)), 'UTC'),
+        feature Nullable(String),
+        user_tier Nullable(String),
+        content_hash String,
+        source Nullable(String)
+      ) ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(day) ORDER BY (day, id)`,
+      // Every stored record's kind, id and content hash, sorted by (kind, id): the writer finds a stored id
+      // through the primary index, at any timestamp, without scanning the events.
+      `CREATE TABLE record_keys (
+        kind String,
+        id String,
+        content_hash String
+      ) ENGINE = ReplacingMergeTree() ORDER BY (kind, id)`,
+    ],
+  },
+];
+
+/** The newest schema this build knows. */
+export const latestClickhouseVersion = Math.max(...clickhouseMigrations.map((migration) => migration.version));
+
+/**
+ * Brings the database's schema up to date. A database migrated by a newer unitcost is refused: this
+ * build would misread tables it does not know.
+ */
+export async function migrateClickhouse(connection: ClickhouseConnection): Promise<void> {
+  await connection.run("CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, description String, applied_at DateTime('UTC')) ENGINE = MergeTree() ORDER BY version");
+  const applied = await connection.rows<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+  const versions = new Set(applied.map((row) => Number(row.version)));
+  const newest = Math.max(0, ...versions);
+  if (newest > latestClickhouseVersion) {
+    throw new UnitcostError(
+      'invalid_config',
+      `the ClickHouse database ${connection.settings.database} at ${connection.settings.url} has schema version ${newest}, written by a newer unitcost; this one knows up to ${latestClickhouseVersion}: upgrade unitcost, or point store.clickhouse.database at another database`,
+      { field: 'store.clickhouse.database' },
+    );
+  }
+  for (const migration of clickhouseMigrations) {
+    if (versions.has(migration.version)) continue;
+    // ClickHouse has no transactions: each statement is idempotent (IF NOT EXISTS), so a migration
+    // interrupted half-way is finished by the next open before it is recorded.
+    for (const statement of migration.statements) await connection.run(statement.replace(/^CREATE TABLE /, 'CREATE TABLE IF NOT EXISTS '));
+    await connection.insert('schema_migrations', ['version', 'description', 'applied_at'], [[migration.version, migration.description, new Date()]]);
+  }
+}
