@@ -25,6 +25,16 @@ export interface SqlDialect {
   /** A condition on an event against a rate row's millisecond bounds (columns of the rate row, not literals). */
   eventAtOrAfterMsColumn(alias: string, column: string): string;
   eventBeforeMsColumn(alias: string, column: string): string;
+  /** The microseconds since the epoch of a stored record (alias e), as an integer. */
+  eventUs(alias: string): string;
+  /** The calendar month of a stored record (alias e), as text 'YYYY-MM'. */
+  eventMonth(alias: string): string;
+  /** A stored table as a query reads it: ClickHouse's ReplacingMergeTree tables read with FINAL, so raced repeats and older row versions count once. */
+  table(name: string, alias: string): string;
+  /** A text literal. */
+  string(value: string): string;
+  /** An exact sum of an integer expression (nulls count 0), as decimal text, which every client reads without rounding. */
+  exactSumText(expression: string): string;
 }
 
 const sqlInteger = (value: number): string => {
@@ -43,6 +53,11 @@ export const duckdbDialect: SqlDialect = {
   eventBeforeMs: (alias, ms) => `${alias}.ts < epoch_ms(${sqlInteger(Math.ceil(ms))}::BIGINT)`,
   eventAtOrAfterMsColumn: (alias, column) => `${alias}.ts >= epoch_ms(${column})`,
   eventBeforeMsColumn: (alias, column) => `${alias}.ts < epoch_ms(${column})`,
+  eventUs: (alias) => `epoch_us(${alias}.ts)`,
+  eventMonth: (alias) => `strftime(${alias}.ts, '%Y-%m')`,
+  table: (name, alias) => `${name} ${alias}`,
+  string: (value) => `'${value.replace(/'/g, "''")}'`,
+  exactSumText: (expression) => `CAST(coalesce(sum(CAST(${expression} AS HUGEINT)), 0) AS VARCHAR)`,
 };
 
 export const clickhouseDialect: SqlDialect = {
@@ -57,4 +72,9 @@ export const clickhouseDialect: SqlDialect = {
   eventBeforeMs: (alias, ms) => `${alias}.ts_us < ${sqlInteger(Math.ceil(ms))} * 1000`,
   eventAtOrAfterMsColumn: (alias, column) => `${alias}.ts_us >= ${column} * 1000`,
   eventBeforeMsColumn: (alias, column) => `${alias}.ts_us < ${column} * 1000`,
+  eventUs: (alias) => `${alias}.ts_us`,
+  eventMonth: (alias) => `substring(toString(${alias}.day), 1, 7)`,
+  table: (name, alias) => `${name} AS ${alias} FINAL`,
+  string: (value) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
+  exactSumText: (expression) => `toString(sum(toDecimal128(ifNull(${expression}, 0), 0)))`,
 };
