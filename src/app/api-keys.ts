@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { UnitcostError } from '../core/unitcost-error.js';
+import type { ApiKeyTable } from '../store/api-key-table.js';
 
 /** What a key may do: send events, read reports, or both and manage keys. */
 export const keyScopes = ['ingest', 'read', 'admin'] as const;
@@ -27,7 +27,7 @@ interface KeyRow extends ApiKeyRecord {
   hash: Buffer;
 }
 
-/** Runs store work one task at a time; keys share the store's single writing connection. */
+/** Runs store work one task at a time; on DuckDB, keys share the store's single writing connection. */
 export type Serialize = <T>(task: () => Promise<T>) => Promise<T>;
 
 // uck_<10 hex id>_<32 random bytes, base64url>: the id finds the row, the secret proves the holder.
@@ -43,28 +43,28 @@ const decoyHash = sha256('uck_0000000000_decoy-never-a-real-key-0000000000000000
  */
 export class ApiKeys {
   private constructor(
-    private readonly connection: DuckDBConnection,
+    private readonly table: ApiKeyTable,
     private readonly serialize: Serialize,
     private readonly now: () => Date,
     private readonly rows: Map<string, KeyRow>,
   ) {}
 
   /** Reads every key of the store. */
-  static async load(connection: DuckDBConnection, options: { serialize?: Serialize; now?: () => Date } = {}): Promise<ApiKeys> {
+  static async load(table: ApiKeyTable, options: { serialize?: Serialize; now?: () => Date } = {}): Promise<ApiKeys> {
     const serialize: Serialize = options.serialize ?? ((task) => task());
-    const result = await serialize(() => connection.runAndReadAll('SELECT key_id, name, scope, key_hash, created_at, revoked_at FROM api_keys ORDER BY created_at, key_id'));
-    const rows = new Map<string, KeyRow>();
-    for (const row of result.getRowObjectsJS()) {
-      rows.set(String(row.key_id), {
-        id: String(row.key_id),
-        name: String(row.name),
-        scope: row.scope as KeyScope,
-        hash: Buffer.from(String(row.key_hash), 'hex'),
-        createdAt: isoOf(row.created_at),
-        revokedAt: row.revoked_at === null ? null : isoOf(row.revoked_at),
-      });
-    }
-    return new ApiKeys(connection, serialize, options.now ?? (() => new Date()), rows);
+    return new ApiKeys(table, serialize, options.now ?? (() => new Date()), await readRows(table, serialize));
+  }
+
+  /** Whether other processes may make or revoke keys meanwhile (a shared ClickHouse database): a server then reloads them. */
+  get shared(): boolean {
+    return this.table.shared;
+  }
+
+  /** Reads the keys again, taking in those made or revoked by other servers or the CLI since. */
+  async reload(): Promise<void> {
+    const fresh = await readRows(this.table, this.serialize);
+    this.rows.clear();
+    for (const [id, row] of fresh) this.rows.set(id, row);
   }
 
   /** Makes a key; the returned secret is shown once and never stored. */
@@ -84,9 +84,7 @@ export class ApiKeys {
     const key = `uck_${id}_${randomBytes(32).toString('base64url')}`;
     const createdAt = this.now().toISOString();
     const row: KeyRow = { id, name, scope: scope as KeyScope, hash: sha256(key), createdAt, revokedAt: null };
-    await this.serialize(() =>
-      this.connection.run('INSERT INTO api_keys VALUES ($1, $2, $3, $4, $5::TIMESTAMP, NULL)', [id, name, scope, row.hash.toString('hex'), createdAt.replace('Z', '')]),
-    );
+    await this.serialize(() => this.table.insertKey({ id, name, scope, hashHex: row.hash.toString('hex'), createdAt, revokedAt: null }));
     this.rows.set(id, row);
     return { key, record: publicRecord(row) };
   }
@@ -107,7 +105,7 @@ export class ApiKeys {
     if (!row) throw new UnitcostError('not_found', `no key has the id or active name "${idOrName}"; \`unitcost keys list\` shows them`, { field: 'key' });
     if (row.revokedAt !== null) return publicRecord(row);
     const revokedAt = this.now().toISOString();
-    await this.serialize(() => this.connection.run('UPDATE api_keys SET revoked_at = $1::TIMESTAMP WHERE key_id = $2', [revokedAt.replace('Z', ''), row.id]));
+    await this.serialize(() => this.table.revokeKey(row.id, revokedAt));
     row.revokedAt = revokedAt;
     return publicRecord(row);
   }
@@ -134,15 +132,18 @@ export function scopeAllows(held: KeyScope, needed: KeyScope): boolean {
   return held === 'admin' || held === needed;
 }
 
+async function readRows(table: ApiKeyTable, serialize: Serialize): Promise<Map<string, KeyRow>> {
+  const rows = new Map<string, KeyRow>();
+  for (const key of await serialize(() => table.keys())) {
+    rows.set(key.id, { id: key.id, name: key.name, scope: key.scope as KeyScope, hash: Buffer.from(key.hashHex, 'hex'), createdAt: key.createdAt, revokedAt: key.revokedAt });
+  }
+  return rows;
+}
+
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
 function publicRecord(row: KeyRow): ApiKeyRecord {
   return { id: row.id, name: row.name, scope: row.scope, createdAt: row.createdAt, revokedAt: row.revokedAt };
-}
-
-function isoOf(value: unknown): string {
-  if (value instanceof Date) return value.toISOString();
-  return new Date(`${String(value).replace(' ', 'T')}Z`).toISOString();
 }

@@ -1,14 +1,12 @@
 import { UnitcostError } from '../core/unitcost-error.js';
-import { DuckdbStore } from '../store/duckdb/duckdb-store.js';
 import type { Store } from '../store/store.js';
 import { ApiKeys, type Serialize } from './api-keys.js';
 import type { App } from './create-app.js';
 import { openStore, storePath } from './open-store.js';
 
-/** The API keys of an open store; keys live in the embedded store's file. */
+/** The API keys of an open store; keys live in the store (the DuckDB file, or the ClickHouse database every server shares). */
 export async function loadApiKeys(store: Store, serialize?: Serialize): Promise<ApiKeys> {
-  if (!(store instanceof DuckdbStore)) throw new UnitcostError('invalid_argument', `API keys are kept in the embedded DuckDB store; ${store.location} is not one`, { field: 'db' });
-  return ApiKeys.load(store.database.connection, serialize ? { serialize } : {});
+  return ApiKeys.load(store.apiKeyTable(), serialize ? { serialize } : {});
 }
 
 /**

@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UnitcostError } from '../core/unitcost-error.js';
 import { isStoreInUse } from '../store/duckdb/duckdb-database.js';
 import { DuckdbStore } from '../store/duckdb/duckdb-store.js';
 import { ClickhouseStore } from '../store/clickhouse/clickhouse-store.js';
 import type { Store } from '../store/store.js';
+import type { StoreLocator } from '../config/store-config.js';
 import type { App } from './create-app.js';
 import { readServerDiscovery } from './server-discovery.js';
 
@@ -16,11 +18,32 @@ export function storePath(app: App, options: { db?: string } = {}): string {
 }
 
 /**
+ * The DuckDB file openStore would create because it does not exist, or null when it exists or the store is a
+ * ClickHouse database (which a server or an ingest may fill at any time). A command that only reads says so
+ * rather than bill or report an empty store it just made.
+ */
+export function missingStoreFile(app: App, options: { db?: string } = {}): string | null {
+  const path = storeFile(app, options);
+  return path === null || existsSync(path) ? null : path;
+}
+
+/** The DuckDB file openStore opens, or null when it opens the config's ClickHouse database. */
+export function storeFile(app: App, options: { db?: string } = {}): string | null {
+  return app.clickhouse !== undefined && options.db === undefined ? null : storePath(app, options);
+}
+
+/**
  * DuckDB's buffer pool for streaming writes (ingest, reprice). Its default, 80% of the machine's memory,
  * suits reports over large stores; a stream needs only two staged batches and the rows awaiting the next
  * checkpoint (~100 MB measured), and a cap keeps the whole process near its 500 MB budget.
  */
 export const streamingMemoryLimit = '256MB';
+
+/** Opens a store named on the command line (`store copy --from/--to`). */
+export async function openStoreAt(locator: StoreLocator, options: { memoryLimit?: string } = {}): Promise<Store> {
+  if (locator.backend === 'clickhouse') return ClickhouseStore.open(locator.settings);
+  return DuckdbStore.open(resolve(locator.path), options.memoryLimit === undefined ? {} : { memoryLimit: options.memoryLimit });
+}
 
 /** Opens the store the app is configured for: the only place that picks a backend. */
 export async function openStore(app: App, options: { db?: string; memoryLimit?: string; threads?: number } = {}): Promise<Store> {

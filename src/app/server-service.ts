@@ -40,6 +40,8 @@ export async function openServerServices(
     db?: string;
     demoWhenEmpty?: { events: number; days: number; onStart?: () => void };
     refreshQuietMs?: number;
+    /** How often the API keys are read again on a shared store (default 5 s). */
+    keyReloadMs?: number;
     /** Alert evaluation after writes pause: an evaluator (default serverAlertEvaluator), its timing (default the config's alerts_delivery), and the webhooks' dispatcher. */
     alerts?: { evaluate?: AlertEvaluator | null; quietMs?: number; minIntervalMs?: number; dispatcher?: DispatcherOptions; environment?: NodeJS.ProcessEnv; onError?: (error: unknown) => void };
   } = {},
@@ -55,6 +57,10 @@ export async function openServerServices(
     const writes = new SerialQueue();
     const serialize = <T>(task: () => Promise<T>): Promise<T> => writes.run(task);
     const keys = await loadApiKeys(store, serialize);
+    // On a shared store (ClickHouse), other servers and the CLI make and revoke keys too: read them again every
+    // few seconds, so that a revocation anywhere holds everywhere soon. A failed read keeps the keys as they were.
+    const keyReload = keys.shared ? setInterval(() => void keys.reload().catch(() => {}), options.keyReloadMs ?? keyReloadMs) : null;
+    keyReload?.unref();
     const ingester = new RecordIngester(store, serialize, { catalog: app.catalog, hashContent });
     const answers = new ReadCache();
     const computeKpis = (flags: KpiFlags, signal?: AbortSignal) =>
@@ -178,6 +184,7 @@ export async function openServerServices(
       alertIncidents: alerts,
       close: async () => {
         await evaluation.stop();
+        if (keyReload) clearInterval(keyReload);
         await alerts.close();
         await warmer.stop();
         await writes.drain();
@@ -197,6 +204,9 @@ export async function openServerServices(
 }
 
 const overviewKpiFlags: KpiFlags = { period: 'week' };
+
+// How soon a key made or revoked by another process counts here, on a shared store.
+const keyReloadMs = 5_000;
 
 // One key per question: no period is the week, and the filters' order does not change the answer.
 function kpisKey(flags: KpiFlags): string {

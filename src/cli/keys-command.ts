@@ -12,7 +12,8 @@ export function registerKeysCommand(program: Command, context: CliContext): void
     .addHelpText(
       'after',
       `
-Keys are stored in the store file as SHA-256 hashes: a key is shown once, when it is created. Requests send
+Keys are stored in the store (the DuckDB file, or the ClickHouse database every server shares) as SHA-256
+hashes: a key is shown once, when it is created. Requests send
 it as "Authorization: Bearer <key>". With no active key, \`unitcost serve\` listens on loopback only.
 While the server holds the store, manage keys over its API with an admin key (GET/POST /v1/keys).
 

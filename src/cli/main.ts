@@ -25,6 +25,7 @@ import { registerReconcileCommand } from './reconcile-command.js';
 import { registerCatalogCommand } from './catalog-command.js';
 import { registerExportCommand } from './export-command.js';
 import { registerStatementCommand } from './statement-command.js';
+import { registerStoreCommand } from './store-command.js';
 
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
@@ -62,6 +63,7 @@ export function buildProgram(context: CliContext): Command {
   registerCatalogCommand(program, context);
   registerExportCommand(program, context);
   registerStatementCommand(program, context);
+  registerStoreCommand(program, context);
   return program;
 }
 

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { App } from '../app/create-app.js';
 import { openServedGatewayServices } from '../app/gateway/served-gateway-services.js';
+import { storeFile } from '../app/open-store.js';
 import { openServerServices } from '../app/server-service.js';
 import { writeServerDiscovery } from '../app/server-discovery.js';
 import type { ServerServices } from '../app/server-types.js';
@@ -130,8 +131,11 @@ export async function runServe(options: ServeOptions, context: CliContext, until
     } else {
       context.io.stderr('API keys required: send "Authorization: Bearer <key>"\n');
     }
-    // Other unitcost commands on this store meet DuckDB's lock: this file tells them where to ask instead.
-    removeDiscovery = writeServerDiscovery(services.storeLocation, { url: running.url.replace('://0.0.0.0:', '://127.0.0.1:'), startedAt: app.now() });
+    // Other unitcost commands on this store meet DuckDB's lock: this file tells them where to ask instead. A
+    // ClickHouse database has no lock (every command and server opens it at once), so it has no such file.
+    if (storeFile(app, options.db === undefined ? {} : { db: options.db }) !== null) {
+      removeDiscovery = writeServerDiscovery(services.storeLocation, { url: running.url.replace('://0.0.0.0:', '://127.0.0.1:'), startedAt: app.now() });
+    }
     const shownUrl = running.url.replace('://0.0.0.0:', '://localhost:');
     context.io.stdout(`dashboard: ${shownUrl}/   API: ${shownUrl}/openapi.json\n`);
     if (running.otlpUrl) context.io.stdout(`OTLP traces: ${running.otlpUrl.replace('://0.0.0.0:', '://localhost:')}/v1/traces\n`);

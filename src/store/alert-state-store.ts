@@ -40,7 +40,11 @@ export interface AlertStateStore {
   incidents(query: { status?: Incident['status']; limit: number }): Promise<Incident[]>;
   /** One incident, or null. */
   incident(id: string): Promise<Incident | null>;
-  /** Writes an evaluation's changed incidents and the notifications it queued, in one transaction (an entry already queued is kept as it is). */
+  /**
+   * Writes an evaluation's changed incidents and the notifications it queued (an entry already queued is kept as
+   * it is): in one transaction on DuckDB; on ClickHouse, which has none, the notifications first, so that a crash
+   * between the two sends a notification twice rather than never.
+   */
   saveMerge(changed: Incident[], queued: OutboxEntry[]): Promise<void>;
   /** Marks an incident acknowledged; null when there is no such incident. An acknowledged one keeps its first acknowledgement. */
   acknowledge(id: string, by: string, at: string): Promise<Incident | null>;

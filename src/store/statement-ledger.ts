@@ -61,8 +61,10 @@ export interface StatementLedger {
   /** The adjustment lines already carried (on any statement) for a closed statement. */
   carriedAdjustments(adjustedStatementId: string): Promise<StoredStatementLine[]>;
   /**
-   * Freezes a statement and its lines in one transaction, unless a closed statement of the same tag overlaps
-   * its days (checked in that transaction): then nothing is written and the overlapping one is returned.
+   * Freezes a statement and its lines, unless a closed statement of the same tag overlaps its days: then nothing
+   * is written and the overlapping one is returned. DuckDB checks and writes in one transaction; ClickHouse, which
+   * has none, writes the lines, then the header that makes them visible, then checks again
+   * (clickhouse-statement-ledger.ts).
    */
   closeStatement(statement: StoredStatement, lines: StoredStatementLine[]): Promise<{ closed: true } | CloseConflict>;
   /** The stored contents of the days [from, to), for a statement's fingerprint. */

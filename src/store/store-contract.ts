@@ -280,5 +280,26 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
       ]);
       expect(await store.counts()).toMatchObject({ usageEvents: 3, unpricedEvents: 1, prices: 1, costTotalPicodollars: costA + costB });
     });
+
+    it('reads back every record as it was appended, a month and a page at a time, with each month\'s totals', async () => {
+      const march = [usageRow(), usageRow({ id: 'call-2', contentHash: 'hash-2', timestampMs: day + 1, latencyMs: null, responseCache: null }), unpricedUsageRow({ id: 'call-3', contentHash: 'hash-3', timestampMs: day + 1 })];
+      const april = [usageRow({ id: 'call-4', contentHash: 'hash-4', timestampMs: Date.parse('2026-04-02T00:00:00.250Z'), attributes: null, feature: 'it\'s "quoted" \\ and\ttabbed' })];
+      const outcomes = [outcomeRow()];
+      const revenue = [revenueRow({ amountPicodollars: 123_456_789_012_345_678_901n })];
+      await store.appendBatch({ usage: [...april, ...march], outcomes, revenue, prices: [priceRow()] });
+      expect(await store.monthTotals()).toEqual([
+        { month: '2026-03', usage: 3, usageCostPicodollars: 2n * 195_000_000n, outcomes: 1, revenue: 1, revenuePicodollars: 123_456_789_012_345_678_901n },
+        { month: '2026-04', usage: 1, usageCostPicodollars: 195_000_000n, outcomes: 0, revenue: 0, revenuePicodollars: 0n },
+      ]);
+      const first = await store.scanRecords('usage', '2026-03', null, 2);
+      expect(first.rows).toEqual(march.slice(0, 2));
+      const rest = await store.scanRecords('usage', '2026-03', first.last, 2);
+      expect(rest.rows).toEqual(march.slice(2));
+      expect((await store.scanRecords('usage', '2026-03', rest.last, 2)).rows).toEqual([]);
+      expect((await store.scanRecords('usage', '2026-04', null, 10)).rows).toEqual(april);
+      expect((await store.scanRecords('outcomes', '2026-03', null, 10)).rows).toEqual(outcomes);
+      expect((await store.scanRecords('revenue', '2026-03', null, 10)).rows).toEqual(revenue);
+      expect(await store.storedPrices()).toEqual([priceRow()]);
+    });
   });
 }

@@ -9,8 +9,6 @@ import { webhookWants } from '../../core/governance/alerts/webhook-config.js';
 import { webhookPayload } from '../../core/governance/alerts/webhook-payload.js';
 import { UnitcostError } from '../../core/unitcost-error.js';
 import type { AlertStateStore, OutboxCounts, OutboxEntry } from '../../store/alert-state-store.js';
-import { DuckdbAlertState } from '../../store/duckdb/duckdb-alert-state.js';
-import { DuckdbStore } from '../../store/duckdb/duckdb-store.js';
 import type { Store } from '../../store/store.js';
 import { parseInstant } from '../parse-instant.js';
 import { SerialQueue } from '../serial-queue.js';
@@ -81,10 +79,9 @@ export class AlertDelivery {
     this.dispatcher = new WebhookDispatcher((work) => this.queue.run(() => work(this.state)), options.webhooks, options.dispatcher ?? {});
   }
 
-  /** Opens delivery over the embedded store, and sends what the outbox still holds from before. */
+  /** Opens delivery over the store's alert state, and sends what the outbox still holds from before. */
   static async open(store: Store, options: AlertDeliveryOptions): Promise<AlertDelivery> {
-    if (!(store instanceof DuckdbStore)) throw new UnitcostError('invalid_argument', `alert incidents are kept in the embedded DuckDB store; ${store.location} is not one`, { field: 'db' });
-    const delivery = new AlertDelivery(await DuckdbAlertState.open(store.database), options);
+    const delivery = new AlertDelivery(await store.openAlertState(), options);
     delivery.dispatcher.kick();
     return delivery;
   }

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { loadWebhookSecrets } from '../../config/webhook-secrets.js';
 import { alertsCheckJson, type AlertsCheckJson } from '../../core/governance/alerts/fired-alert-json.js';
 import { UnitcostError } from '../../core/unitcost-error.js';
@@ -6,7 +5,7 @@ import type { OutboxCounts } from '../../store/alert-state-store.js';
 import { isStoreInUse } from '../../store/duckdb/duckdb-database.js';
 import type { Store } from '../../store/store.js';
 import type { App } from '../create-app.js';
-import { openStore, storePath } from '../open-store.js';
+import { missingStoreFile, openStore, storePath } from '../open-store.js';
 import { AlertDelivery } from './alert-delivery-service.js';
 import { evaluateAlerts } from './evaluate-alerts.js';
 import type { DispatcherOptions } from './webhook-dispatcher.js';
@@ -35,7 +34,8 @@ export interface AlertsNotifyJson extends AlertsCheckJson {
 export async function runAlertsNotify(app: App, options: { db?: string; environment?: NodeJS.ProcessEnv; dispatcher?: DispatcherOptions } = {}): Promise<AlertsNotifyJson> {
   const db = options.db === undefined ? {} : { db: options.db };
   const path = storePath(app, db);
-  if (!existsSync(path)) throw new UnitcostError('not_found', `no store at ${path}: run \`unitcost ingest FILE\` or \`unitcost demo\` first, or name one with --db`, { field: 'db' });
+  const missing = missingStoreFile(app, db);
+  if (missing !== null) throw new UnitcostError('not_found', `no store at ${missing}: run \`unitcost ingest FILE\` or \`unitcost demo\` first, or name one with --db`, { field: 'db' });
   let store: Store;
   try {
     store = await openStore(app, db);

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { KpiThresholdRule, SpendAnomalyRule } from '../../core/governance/alerts/alert-config.js';
 import type { ModelSpend } from '../../core/governance/alerts/decompose-spend-change.js';
 import type { FiredAlert } from '../../core/governance/alerts/fired-alert.js';
@@ -16,7 +15,7 @@ import { addDays } from '../../core/kpi/report-periods.js';
 import { UnitcostError } from '../../core/unitcost-error.js';
 import type { ReportFilter, ReportReader } from '../../store/report-reader.js';
 import type { App } from '../create-app.js';
-import { openStore, storePath } from '../open-store.js';
+import { missingStoreFile, openStore } from '../open-store.js';
 import { parseInstant } from '../parse-instant.js';
 import { reportSettings } from '../report-service.js';
 
@@ -85,9 +84,9 @@ export async function alertsCheckOver(app: App, reader: ReportReader, flags: Ale
 
 /** `unitcost alerts check` on the store file itself (the server, when it holds the file, answers GET /v1/alerts instead). */
 export async function runAlertsCheck(app: App, options: { at?: string; db?: string }): Promise<AlertsCheckJson> {
-  const path = storePath(app, options.db === undefined ? {} : { db: options.db });
+  const path = missingStoreFile(app, options.db === undefined ? {} : { db: options.db });
   // Checking a store that does not exist would create an empty one and find nothing wrong: say so instead.
-  if (!existsSync(path)) {
+  if (path !== null) {
     throw new UnitcostError('not_found', `no store at ${path}: run \`unitcost ingest FILE\` or \`unitcost demo\` first, or name one with --db`, { field: 'db' });
   }
   const store = await openStore(app, options.db === undefined ? {} : { db: options.db });

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { adjustmentLines, buildStatementFigures, type AdjustmentLine, type LineAmounts, type StatementFigures } from '../../core/governance/statements/build-statement.js';
 import { allocationFor, statementAllocationSchema, type StatementAllocation } from '../../core/governance/statements/statement-config.js';
 import { statementJson, unallocatedGroup, type ClosedPeriodJson, type StatementJson } from '../../core/governance/statements/statement-json.js';
@@ -9,7 +8,7 @@ import { UnitcostError } from '../../core/unitcost-error.js';
 import type { ReportReader } from '../../store/report-reader.js';
 import type { StatementLedger, StoredStatement, StoredStatementLine } from '../../store/statement-ledger.js';
 import type { App } from '../create-app.js';
-import { openStore, storePath } from '../open-store.js';
+import { missingStoreFile, openStore } from '../open-store.js';
 import { reportSettings } from '../report-service.js';
 
 /** The flags of `unitcost statement` (and GET /v1/statements), as typed. */
@@ -96,9 +95,9 @@ export async function statementOver(app: App, store: StatementStore, flags: Stat
 /** `unitcost statement` on the store file itself. */
 export async function runStatement(app: App, flags: StatementFlags & { db?: string }): Promise<StatementJson> {
   const db = flags.db === undefined ? {} : { db: flags.db };
-  const path = storePath(app, db);
+  const path = missingStoreFile(app, db);
   // A statement of a file that does not exist would create an empty store and bill nothing: say so instead.
-  if (!existsSync(path)) {
+  if (path !== null) {
     throw new UnitcostError('not_found', `no store at ${path}: run \`unitcost ingest FILE\` or \`unitcost demo\` first, or name one with --db`, { field: 'db' });
   }
   const store = await openStore(app, db);

@@ -60,7 +60,7 @@ export interface ReplayedCall {
   selfHosted: boolean;
 }
 
-/** A call's draw for a salt, in [0, drawScale): the SQL replay uses hash(id ‖ '#' ‖ salt) mod drawScale. */
+/** A call's draw for a salt, in [0, drawScale): the SQL replay uses the top 32 bits of MD5(id ‖ '#' ‖ salt) mod drawScale. */
 export type DrawFunction = (id: string, salt: string) => number;
 
 /** Cost of token classes at a model's rates, as computeCost and the repricer count them. */
@@ -266,7 +266,7 @@ function dropCall(result: ReplayedCall): void {
   });
 }
 
-/** The draw a salt gives, for tests that do not need DuckDB's hash: any stable function of (id, salt) into [0, drawScale). */
+/** The draw a salt gives, for tests that do not need the SQL's MD5: any stable function of (id, salt) into [0, drawScale). */
 export function simpleDraw(id: string, salt: string): number {
   let hash = 2166136261;
   const text = `${id}#${salt}`;

@@ -3,7 +3,7 @@ import type { ModelTier } from '../kpi/model-tier.js';
 
 /**
  * A scenario compiled for the replay: features, models and shares resolved to the numbers the per-call
- * arithmetic needs. Both replays read it — the SQL one in src/store/duckdb/simulate-replay-sql.ts and the
+ * arithmetic needs. Both replays read it — the SQL one in src/store/sql/simulate-replay-queries.ts and the
  * reference in replay-calls.ts — so they cannot disagree on what a lever means.
  */
 

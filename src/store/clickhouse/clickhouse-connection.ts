@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { UnitcostError } from '../../core/unitcost-error.js';
 
 /** Where a ClickHouse store lives and who connects: the config's `store.clickhouse`, with credentials from the environment. */
@@ -67,9 +67,10 @@ export class ClickhouseConnection {
     return new ClickhouseConnection(createClient({ ...common, database: settings.database }), settings);
   }
 
-  async rows<Row = Record<string, unknown>>(sql: string): Promise<Row[]> {
+  /** `settings`: server settings for this query alone (e.g. max_query_size for a report's nested subqueries). */
+  async rows<Row = Record<string, unknown>>(sql: string, settings?: ClickHouseSettings): Promise<Row[]> {
     try {
-      const result = await this.client.query({ query: sql, format: 'JSONEachRow' });
+      const result = await this.client.query({ query: sql, format: 'JSONEachRow', ...(settings ? { clickhouse_settings: settings } : {}) });
       return (await result.json()) as Row[];
     } catch (error) {
       throw queryError(this.settings, error);

@@ -116,6 +116,100 @@ export const clickhouseMigrations: ReadonlyArray<{ version: number; description:
       ) ENGINE = ReplacingMergeTree() ORDER BY (kind, id)`,
     ],
   },
+  {
+    version: 2,
+    description: 'chargeback statements, alert incidents, mutes and outbox, and API keys',
+    // The tables of DuckDB's migrations 2, 4 and 5. Instants are Int64 milliseconds since the epoch (18.16 has
+    // no DateTime64). With no transactions and no UPDATE, a change is a newer row version under the same key
+    // (ReplacingMergeTree(version), read with FINAL), and a removal a version marked deleted or withdrawn.
+    statements: [
+      // A closed period, frozen: written after its lines, so that the header is what makes them visible
+      // (clickhouse-statement-ledger.ts). withdrawn marks a statement that lost a race to an overlapping one.
+      `CREATE TABLE statements (
+        statement_id String,
+        period String,
+        period_start Int64,
+        period_end Int64,
+        group_by String,
+        allocation String,
+        fingerprint String,
+        calls Int64,
+        unpriced_calls Int64,
+        revenue_tracked UInt8,
+        total_picodollars Decimal128(0),
+        closed_at Int64,
+        withdrawn UInt8,
+        version UInt64
+      ) ENGINE = ReplacingMergeTree(version) ORDER BY statement_id`,
+      // Keyed by the closing that wrote them (closed_at): lines of a close that crashed before its header never
+      // mix with those of the close that succeeded, whatever their number.
+      `CREATE TABLE statement_lines (
+        statement_id String,
+        closed_at Int64,
+        line Int32,
+        kind String,
+        group_value String,
+        adjusts_statement_id Nullable(String),
+        adjusts_period Nullable(String),
+        calls Int64,
+        direct_picodollars Decimal128(0),
+        shared_picodollars Decimal128(0),
+        total_picodollars Decimal128(0),
+        revenue_picodollars Nullable(Decimal128(0))
+      ) ENGINE = ReplacingMergeTree() ORDER BY (statement_id, closed_at, line)`,
+      `CREATE TABLE alert_incidents (
+        incident_id String,
+        alert_key String,
+        status String,
+        rule String,
+        severity String,
+        alert_json String,
+        opened_at Int64,
+        last_seen_at Int64,
+        resolved_at Nullable(Int64),
+        evaluations Int32,
+        missed_evaluations Int32,
+        acknowledged_at Nullable(Int64),
+        acknowledged_by Nullable(String),
+        muted UInt8,
+        version UInt64
+      ) ENGINE = ReplacingMergeTree(version) ORDER BY incident_id`,
+      `CREATE TABLE alert_mutes (
+        mute_id String,
+        rule Nullable(String),
+        scope_json Nullable(String),
+        until Int64,
+        reason Nullable(String),
+        created_at Int64,
+        created_by Nullable(String),
+        deleted UInt8,
+        version UInt64
+      ) ENGINE = ReplacingMergeTree(version) ORDER BY mute_id`,
+      // One row per webhook, incident and event, as DuckDB's primary key: the key is what makes it one notification.
+      `CREATE TABLE alert_outbox (
+        webhook String,
+        incident_id String,
+        event String,
+        body String,
+        created_at Int64,
+        attempts Int32,
+        next_attempt_at Nullable(Int64),
+        delivered_at Nullable(Int64),
+        last_error Nullable(String),
+        version UInt64
+      ) ENGINE = ReplacingMergeTree(version) ORDER BY (webhook, incident_id, event)`,
+      // Only the hash of a key is kept: whoever reads the database cannot call the API with it.
+      `CREATE TABLE api_keys (
+        key_id String,
+        name String,
+        scope String,
+        key_hash String,
+        created_at Int64,
+        revoked_at Nullable(Int64),
+        version UInt64
+      ) ENGINE = ReplacingMergeTree(version) ORDER BY key_id`,
+    ],
+  },
 ];
 
 /** The newest schema this build knows. */

@@ -4,12 +4,25 @@ import type { CascadeTarget, GatewayEffectsQuery, GatewayEffectsRows, GatewayPri
 import type { RecordedProviderDay } from '../reconcile-reader.js';
 import type { KpiAggregates, KpiQuery, ReportAggregates, ReportQuery, SpendSeriesQuery, SpendSeriesRow, UserEconomics, UserEconomicsQuery } from '../report-reader.js';
 import type { FeatureTrafficProfile, ReplayQuery, SimulationGroupRow } from '../simulation-replayer.js';
-import type { CloseConflict, PeriodContents, StoredStatement, StoredStatementLine } from '../statement-ledger.js';
+import type { CloseConflict, PeriodContents, StatementLedger, StoredStatement, StoredStatementLine } from '../statement-ledger.js';
+import type { ApiKeyTable } from '../api-key-table.js';
 import type { Store } from '../store.js';
 import type { AppendOutcome, StoredOutcomeRow, StoredPriceRow, StoredRevenueRow, StoredUsageRow } from '../stored-rows.js';
 import { ClickhouseConnection, type ClickhouseSettings } from './clickhouse-connection.js';
 import { ClickhouseEventWriter } from './clickhouse-event-writer.js';
+import { clickhouseReportBackend } from './clickhouse-report-reader.js';
 import { migrateClickhouse } from './clickhouse-schema.js';
+import { assembleKpis, assembleReport, assembleUserEconomics } from '../report-assembly.js';
+import { clickhouseFeatureProfiles, clickhouseReplay } from './clickhouse-simulate.js';
+import { ClickhouseAlertState } from './clickhouse-alert-state.js';
+import { createClickhouseApiKeyTable } from './clickhouse-api-keys.js';
+import { createClickhouseStatementLedger } from './clickhouse-statement-ledger.js';
+import type { MonthTotals, RecordKind, RecordRows, ScanPosition } from '../record-scanner.js';
+import { foldMonthTotals, lastPosition, monthTotalsSql, priceFromRow, recordFromRow, scanSql, storedPricesSql } from '../sql/record-scan-queries.js';
+import { clickhouseDialect } from '../sql/sql-dialect.js';
+import { readGatewayEffects, readGatewayPricedModels } from '../sql/gateway-effects-queries.js';
+import { recordedByProviderDaySql, recordedProviderDay } from '../sql/reconcile-queries.js';
+import { spendSeriesEventsSql, spendSeriesRow } from '../sql/spend-series-queries.js';
 
 /** What the ClickHouse backend does not answer yet; every such call says so instead of answering wrong. */
 function notYet(what: string): never {
@@ -79,59 +92,84 @@ export class ClickhouseStore implements Store {
     return this.writer.applyRates(range, assignments, prices);
   }
 
-  async report(_query: ReportQuery): Promise<ReportAggregates> {
-    return notYet('report');
+  report(query: ReportQuery): Promise<ReportAggregates> {
+    return assembleReport(clickhouseReportBackend(this.connection), query);
   }
 
-  async kpis(_query: KpiQuery): Promise<KpiAggregates> {
-    return notYet('kpis');
+  kpis(query: KpiQuery): Promise<KpiAggregates> {
+    return assembleKpis(clickhouseReportBackend(this.connection), query);
   }
 
-  async userEconomics(_query: UserEconomicsQuery): Promise<UserEconomics[]> {
-    return notYet('the users-at-a-loss view');
+  userEconomics(query: UserEconomicsQuery): Promise<UserEconomics[]> {
+    return assembleUserEconomics(clickhouseReportBackend(this.connection), query);
   }
 
-  async spendSeries(_query: SpendSeriesQuery): Promise<SpendSeriesRow[]> {
-    return notYet('alerts');
+  async spendSeries(query: SpendSeriesQuery): Promise<SpendSeriesRow[]> {
+    return (await this.connection.rows(spendSeriesEventsSql(clickhouseDialect, query))).map(spendSeriesRow);
   }
 
-  async replay(_query: ReplayQuery): Promise<SimulationGroupRow[]> {
-    return notYet('simulate');
+  replay(query: ReplayQuery): Promise<SimulationGroupRow[]> {
+    return clickhouseReplay(this.connection, query);
   }
 
-  async featureProfiles(_range: TimeRange): Promise<FeatureTrafficProfile[]> {
-    return notYet('simulate');
+  featureProfiles(range: TimeRange): Promise<FeatureTrafficProfile[]> {
+    return clickhouseFeatureProfiles(this.connection, range);
   }
 
-  async gatewayPricedModels(_range: TimeRange, _cascadeTargets: CascadeTarget[]): Promise<GatewayPricedModels> {
-    return notYet('the gateway effects view');
+  gatewayPricedModels(range: TimeRange, cascadeTargets: CascadeTarget[]): Promise<GatewayPricedModels> {
+    return readGatewayPricedModels((sql) => this.connection.rows(sql), clickhouseDialect, range, cascadeTargets);
   }
 
-  async gatewayEffects(_query: GatewayEffectsQuery): Promise<GatewayEffectsRows> {
-    return notYet('the gateway effects view');
+  gatewayEffects(query: GatewayEffectsQuery): Promise<GatewayEffectsRows> {
+    return readGatewayEffects((sql) => this.connection.rows(sql), clickhouseDialect, query);
   }
 
-  async recordedByProviderDay(_query: { provider: string; range: TimeRange }): Promise<RecordedProviderDay[]> {
-    return notYet('reconcile');
+  async recordedByProviderDay(query: { provider: string; range: TimeRange }): Promise<RecordedProviderDay[]> {
+    return (await this.connection.rows(recordedByProviderDaySql(clickhouseDialect, query))).map(recordedProviderDay);
   }
 
-  async closedStatements(_groupBy: string): Promise<StoredStatement[]> {
-    return notYet('statements');
+  private get ledger(): StatementLedger {
+    return createClickhouseStatementLedger(this.connection);
   }
 
-  async statementLines(_statementId: string): Promise<StoredStatementLine[]> {
-    return notYet('statements');
+  closedStatements(groupBy: string): Promise<StoredStatement[]> {
+    return this.ledger.closedStatements(groupBy);
   }
 
-  async carriedAdjustments(_adjustedStatementId: string): Promise<StoredStatementLine[]> {
-    return notYet('statements');
+  statementLines(statementId: string): Promise<StoredStatementLine[]> {
+    return this.ledger.statementLines(statementId);
   }
 
-  async closeStatement(_statement: StoredStatement, _lines: StoredStatementLine[]): Promise<{ closed: true } | CloseConflict> {
-    return notYet('statements');
+  carriedAdjustments(adjustedStatementId: string): Promise<StoredStatementLine[]> {
+    return this.ledger.carriedAdjustments(adjustedStatementId);
   }
 
-  async periodContents(_range: { from: string; to: string }): Promise<PeriodContents> {
-    return notYet('statements');
+  closeStatement(statement: StoredStatement, lines: StoredStatementLine[]): Promise<{ closed: true } | CloseConflict> {
+    return this.ledger.closeStatement(statement, lines);
+  }
+
+  periodContents(range: { from: string; to: string }): Promise<PeriodContents> {
+    return this.ledger.periodContents(range);
+  }
+
+  apiKeyTable(): ApiKeyTable {
+    return createClickhouseApiKeyTable(this.connection);
+  }
+
+  async openAlertState(): Promise<ClickhouseAlertState> {
+    return new ClickhouseAlertState(this.connection);
+  }
+
+  async monthTotals(): Promise<MonthTotals[]> {
+    return foldMonthTotals(await this.connection.rows(monthTotalsSql(clickhouseDialect)));
+  }
+
+  async scanRecords<Kind extends RecordKind>(kind: Kind, month: string, after: ScanPosition | null, limit: number): Promise<{ rows: Array<RecordRows[Kind]>; last: ScanPosition | null }> {
+    const rows = await this.connection.rows(scanSql(clickhouseDialect, kind, month, after, limit));
+    return { rows: rows.map((row) => recordFromRow(kind, row)), last: lastPosition(kind, rows) };
+  }
+
+  async storedPrices(): Promise<StoredPriceRow[]> {
+    return (await this.connection.rows(storedPricesSql(clickhouseDialect))).map(priceFromRow);
   }
 }

@@ -4,7 +4,7 @@ import type { Incident } from '../../core/governance/alerts/incident.js';
 import type { IncidentEvent } from '../../core/governance/alerts/webhook-config.js';
 import type { AlertStateStore, DeliveryAttempt, OutboxCounts, OutboxEntry } from '../alert-state-store.js';
 import { inTransaction, type DuckdbDatabase } from './duckdb-database.js';
-import { alertFromStoredText, storedAlertText } from './stored-alert.js';
+import { alertFromStoredText, storedAlertText } from '../stored-alert.js';
 
 const incidentColumns =
   'incident_id, alert_key, status, alert_json, opened_at, last_seen_at, resolved_at, evaluations, missed_evaluations, acknowledged_at, acknowledged_by, muted';

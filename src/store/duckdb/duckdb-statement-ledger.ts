@@ -1,126 +1,69 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { CloseConflict, PeriodContents, StatementLedger, StoredStatement, StoredStatementLine } from '../statement-ledger.js';
+import type { CloseConflict, StatementLedger, StoredStatementLine } from '../statement-ledger.js';
+import { duckdbDialect } from '../sql/sql-dialect.js';
 import {
-  closedStatementsSql,
-  insertStatementLineSql,
-  insertStatementSql,
-  overlappingStatementSql,
-  periodContentsSql,
-  statementLinesSql,
+  closedStatementsQuery,
+  insertQuery,
+  lineColumns,
+  lineOf,
+  lineValues,
+  overlappingStatementQuery,
+  periodContentsOf,
+  periodContentsQueries,
+  statementColumns,
+  statementLinesQuery,
+  statementOf,
+  statementValues,
+  type BoundSql,
   type StatementSqlDialect,
-} from '../statement-sql.js';
+} from '../sql/statement-sql.js';
 import { inTransaction } from './duckdb-database.js';
-import { count, exact } from './report-rows.js';
 
-/** DuckDB's spelling of the ledger's SQL (statement-sql.ts holds its shape). */
+/** DuckDB's spelling of the ledger's SQL (sql/statement-sql.ts holds its shape). */
 export const duckdbStatementDialect: StatementSqlDialect = {
-  day: (literal) => {
-    // Days come from parsed periods; checking the shape keeps a literal from ever carrying SQL.
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(literal)) throw new Error(`not a day: ${literal}`);
-    return `TIMESTAMP '${literal}'`;
-  },
-  parameter: (index, type = 'text') => {
+  ...duckdbDialect,
+  bind: (values, value, type) => {
+    // DuckDB's TIMESTAMP has no zone: instants are stored as UTC without the Z.
+    values.push(type === 'timestamp' && value !== null ? value.replace(/Z$/, '') : value);
     const cast = { text: null, integer: 'BIGINT', exact: 'HUGEINT', timestamp: 'TIMESTAMP', boolean: 'BOOLEAN' }[type];
-    return cast === null ? `$${index}` : `CAST($${index} AS ${cast})`;
+    return cast === null ? `$${values.length}` : `CAST($${values.length} AS ${cast})`;
   },
   // 63 bits of MD5, as record keys use: a fingerprint is stored for good, and DuckDB's own hash() may change
   // between versions (MD5 costs ~0.5 s more over 10M calls). XOR is order-free: how rows are stored does not matter.
   xorOfHashes: (column) => `coalesce(bit_xor(CAST(md5_number(${column}) >> 65 AS BIGINT)), 0)`,
-  exactSum: (column) => `coalesce(sum(${column})::HUGEINT, 0)`,
   isoInstant: (column) => `strftime(${column}, '%Y-%m-%dT%H:%M:%S.%gZ')`,
   dayOf: (column) => `strftime(${column}, '%Y-%m-%d')`,
+  // A transaction writes a statement and its lines together: every stored row is a closed one.
+  closedStatements: 'statements',
+  closedLines: 'statement_lines',
 };
 
 /** The statement ledger of a DuckDB store, on the store's connection (closing takes the write queue's turn like any write). */
 export function createDuckdbStatementLedger(connection: DuckDBConnection): StatementLedger {
   const dialect = duckdbStatementDialect;
-  const linesOf = async (sql: string, id: string): Promise<StoredStatementLine[]> =>
-    ((await connection.runAndReadAll(sql, [id])).getRowObjectsJS() as Array<Record<string, unknown>>).map(lineOf);
+  const rows = async (query: BoundSql): Promise<Array<Record<string, unknown>>> => (await connection.runAndReadAll(query.sql, query.values)).getRowObjectsJS() as Array<Record<string, unknown>>;
+  const linesOf = async (query: BoundSql): Promise<StoredStatementLine[]> => (await rows(query)).map(lineOf);
   return {
-    closedStatements: async (groupBy) => ((await connection.runAndReadAll(closedStatementsSql(dialect), [groupBy])).getRowObjectsJS() as Array<Record<string, unknown>>).map(statementOf),
-    statementLines: (statementId) => linesOf(statementLinesSql(dialect, 'of-statement'), statementId),
-    carriedAdjustments: (statementId) => linesOf(statementLinesSql(dialect, 'adjusting-statement'), statementId),
+    closedStatements: async (groupBy) => (await rows(closedStatementsQuery(dialect, groupBy))).map(statementOf),
+    statementLines: (statementId) => linesOf(statementLinesQuery(dialect, 'of-statement', statementId)),
+    carriedAdjustments: (statementId) => linesOf(statementLinesQuery(dialect, 'adjusting-statement', statementId)),
     closeStatement: (statement, lines) =>
       inTransaction(connection, async (): Promise<{ closed: true } | CloseConflict> => {
-        const overlapping = (await connection.runAndReadAll(overlappingStatementSql(dialect), [statement.groupBy, statement.from, statement.to])).getRowObjectsJS()[0];
-        if (overlapping !== undefined) {
-          const existing = (await connection.runAndReadAll(closedStatementsSql(dialect), [statement.groupBy])).getRowObjectsJS() as Array<Record<string, unknown>>;
-          return { closed: false, overlapping: statementOf(existing.find((row) => row.statement_id === overlapping.statement_id)!) };
-        }
-        await connection.run(insertStatementSql(dialect), [
-          statement.statementId,
-          statement.period,
-          statement.from,
-          statement.to,
-          statement.groupBy,
-          statement.allocation,
-          statement.fingerprint,
-          String(statement.calls),
-          String(statement.unpricedCalls),
-          String(statement.revenueTracked),
-          statement.totalPicodollars.toString(),
-          // DuckDB's TIMESTAMP has no zone: instants are stored as UTC without the Z.
-          statement.closedAt.replace('Z', ''),
-        ]);
+        const overlapping = (await rows(overlappingStatementQuery(dialect, statement)))[0];
+        if (overlapping !== undefined) return { closed: false, overlapping: statementOf(overlapping) };
+        const header = insertQuery(dialect, 'statements', statementColumns, statementValues(statement));
+        await connection.run(header.sql, header.values);
         for (const [index, line] of lines.entries()) {
-          await connection.run(insertStatementLineSql(dialect), [
-            statement.statementId,
-            String(index + 1),
-            line.kind,
-            // Tag values are 1–512 characters, so the empty string cannot be one: it stands for calls without the tag.
-            line.group ?? '',
-            line.adjustsStatementId,
-            line.adjustsPeriod,
-            String(line.calls),
-            line.directPicodollars.toString(),
-            line.sharedPicodollars.toString(),
-            line.totalPicodollars.toString(),
-            line.revenuePicodollars === null ? null : line.revenuePicodollars.toString(),
-          ]);
+          const row = insertQuery(dialect, 'statement_lines', lineColumns, lineValues(statement.statementId, index, line));
+          await connection.run(row.sql, row.values);
         }
         return { closed: true };
       }),
-    periodContents: async (range): Promise<PeriodContents> => {
-      const row = (await connection.runAndReadAll(periodContentsSql(dialect, range))).getRowObjectsJS()[0] as Record<string, unknown>;
-      return {
-        usageEvents: count(row.usage_events),
-        usageDigest: exact(row.usage_digest),
-        costPicodollars: exact(row.cost),
-        pricedEvents: count(row.priced_events),
-        revenueRecords: count(row.revenue_records),
-        revenueDigest: exact(row.revenue_digest),
-      };
+    periodContents: async (range) => {
+      const queries = periodContentsQueries(dialect, range);
+      const [calls] = await rows(queries.calls);
+      const [revenue] = await rows(queries.revenue);
+      return periodContentsOf(calls!, revenue!);
     },
-  };
-}
-
-function statementOf(row: Record<string, unknown>): StoredStatement {
-  return {
-    statementId: String(row.statement_id),
-    period: String(row.period),
-    from: String(row.period_from),
-    to: String(row.period_to),
-    groupBy: String(row.group_by),
-    allocation: String(row.allocation),
-    fingerprint: String(row.fingerprint),
-    calls: count(row.calls),
-    unpricedCalls: count(row.unpriced_calls),
-    revenueTracked: row.revenue_tracked === true,
-    totalPicodollars: exact(row.total_picodollars),
-    closedAt: String(row.closed_at),
-  };
-}
-
-function lineOf(row: Record<string, unknown>): StoredStatementLine {
-  return {
-    kind: row.kind === 'adjustment' || row.kind === 'shared' ? row.kind : 'group',
-    group: row.group_value === '' ? null : String(row.group_value),
-    adjustsStatementId: (row.adjusts_statement_id as string | null) ?? null,
-    adjustsPeriod: (row.adjusts_period as string | null) ?? null,
-    calls: count(row.calls),
-    directPicodollars: exact(row.direct_picodollars),
-    sharedPicodollars: exact(row.shared_picodollars),
-    totalPicodollars: exact(row.total_picodollars),
-    revenuePicodollars: row.revenue_picodollars === null || row.revenue_picodollars === undefined ? null : exact(row.revenue_picodollars),
   };
 }

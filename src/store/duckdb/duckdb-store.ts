@@ -12,9 +12,16 @@ import type { CascadeTarget, GatewayEffectsQuery, GatewayEffectsRows, GatewayPri
 import { gatewayEffects, gatewayPricedModels } from './gateway-effects-sql.js';
 import type { CloseConflict, PeriodContents, StatementLedger, StoredStatement, StoredStatementLine } from '../statement-ledger.js';
 import { createDuckdbStatementLedger } from './duckdb-statement-ledger.js';
+import type { ApiKeyTable } from '../api-key-table.js';
+import { createDuckdbApiKeyTable } from './duckdb-api-keys.js';
+import { DuckdbAlertState } from './duckdb-alert-state.js';
 
 import type { RecordedProviderDay } from '../reconcile-reader.js';
 import { createDuckdbReconcileReader } from './reconcile-sql.js';
+import type { MonthTotals, RecordKind, RecordRows, ScanPosition } from '../record-scanner.js';
+import { foldMonthTotals, lastPosition, monthTotalsSql, priceFromRow, recordFromRow, scanSql, storedPricesSql } from '../sql/record-scan-queries.js';
+import { duckdbDialect } from '../sql/sql-dialect.js';
+import { rowsOf } from './report-rows.js';
 
 const checkpointThreshold = '16MB';
 
@@ -52,6 +59,14 @@ export class DuckdbStore implements Store {
   async close(): Promise<void> {
     this.writer.close();
     this.database.close();
+  }
+
+  apiKeyTable(): ApiKeyTable {
+    return createDuckdbApiKeyTable(this.database.connection);
+  }
+
+  openAlertState(): Promise<DuckdbAlertState> {
+    return DuckdbAlertState.open(this.database);
   }
 
   appendBatch(batch: EventBatch, options?: AppendOptions): Promise<BatchOutcome> {
@@ -157,5 +172,18 @@ export class DuckdbStore implements Store {
 
   periodContents(range: { from: string; to: string }): Promise<PeriodContents> {
     return this.ledger.periodContents(range);
+  }
+
+  async monthTotals(): Promise<MonthTotals[]> {
+    return foldMonthTotals(await rowsOf(this.database.connection, { sql: monthTotalsSql(duckdbDialect), values: {} }));
+  }
+
+  async scanRecords<Kind extends RecordKind>(kind: Kind, month: string, after: ScanPosition | null, limit: number): Promise<{ rows: Array<RecordRows[Kind]>; last: ScanPosition | null }> {
+    const rows = await rowsOf(this.database.connection, { sql: scanSql(duckdbDialect, kind, month, after, limit), values: {} });
+    return { rows: rows.map((row) => recordFromRow(kind, row)), last: lastPosition(kind, rows) };
+  }
+
+  async storedPrices(): Promise<StoredPriceRow[]> {
+    return (await rowsOf(this.database.connection, { sql: storedPricesSql(duckdbDialect), values: {} })).map(priceFromRow);
   }
 }

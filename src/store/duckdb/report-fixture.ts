@@ -7,7 +7,7 @@ import type { TestReportStore } from './report-test-store.js';
  * with a retried error and a failed task, a search feature with an unpriced model, one week and the week
  * before it (the week of 2026-03-02 and that of 2026-02-23), pro users paying $20 a month.
  */
-export async function fillReportFixture(store: TestReportStore): Promise<void> {
+export async function fillReportFixture(store: Pick<TestReportStore, 'addPrice' | 'addCalls' | 'addOutcome' | 'addRevenue'>): Promise<void> {
   await store.addPrice('price:budget-model', 'test', 'budget-model', 0.4, 1.6);
   await store.addPrice('price:frontier-model', 'test', 'frontier-model', 5, 25);
   await store.addCalls([

@@ -1,16 +1,22 @@
 import type { DuckDBValue } from '@duckdb/node-api';
-import { modelTiers, type ModelTier } from '../../core/kpi/model-tier.js';
+import { modelTiers } from '../../core/kpi/model-tier.js';
 import type { MonthPart, ReportSlice, DayWindow } from '../../core/kpi/report-periods.js';
-import { UnitcostError } from '../../core/unitcost-error.js';
-import { reportDimensions, type ReportDimension, type ReportFilter } from '../report-reader.js';
-import { comboDimensions, dailySumColumns, eventDimension, eventSumExpressions } from './report-summary-tables.js';
+import type { ReportDimension, ReportFilter } from '../report-reader.js';
+import { checkedDimension } from '../sql/event-dimensions.js';
+import { activeUsersSql, eventExtras, requestTypesSql, tasksSql, usageSql, userCostSql, userMonthsSql, type EventExtra, type TierAssignment } from '../sql/report-queries.js';
+import { duckdbDialect } from '../sql/sql-dialect.js';
+import { comboDimensions, dailySumColumns } from './report-summary-tables.js';
+
+export { eventExtras, type EventExtra, type TierAssignment } from '../sql/report-queries.js';
 
 /**
  * The SQL of a report. Every measure is aggregated in DuckDB over one of three sources with the same
  * meaning: the per-day summary tables (used whenever the report neither groups nor filters by user or
  * session), the per-day, per-user and per-session summary tables (used otherwise), or the raw events
- * (which tests and benchmarks hold both to). Names of columns come only from the fixed dimension list;
- * every value — dates, filter values, prices — is a bound parameter.
+ * (which tests and benchmarks hold both to). The raw-event queries are the ones every backend runs,
+ * written once in src/store/sql/report-queries.ts; the summaries' are DuckDB's own fast paths. Names of
+ * columns come only from the fixed dimension list; every value of the summaries' queries — dates, filter
+ * values, prices — is a bound parameter (the shared queries inline checked literals).
  */
 
 /** Where a report's numbers come from. */
@@ -39,21 +45,8 @@ export class BoundValues {
   }
 }
 
-/** Refuses a dimension not in the fixed list, so that no caller can put text of its own into SQL. */
-export function checkedDimension(dimension: string): ReportDimension {
-  if (!(reportDimensions as readonly string[]).includes(dimension)) {
-    throw new UnitcostError('invalid_argument', `cannot group or filter by "${dimension}": use one of ${reportDimensions.join(', ')}`, { field: 'by' });
-  }
-  return dimension as ReportDimension;
-}
-
-/** The event-only dimensions a report needs: the user or session it groups or filters by. */
-export type EventExtra = 'user_id' | 'session_id';
-
-/** Which of user and session a report groups or filters by; the raw relations carry only those, to keep groups few. */
-export function eventExtras(scope: { groupBy: readonly ReportDimension[]; where: readonly ReportFilter[] }): EventExtra[] {
-  return (['user_id', 'session_id'] as const).filter((dimension) => scope.groupBy.includes(dimension) || scope.where.some((filter) => filter.dimension === dimension));
-}
+// Refuses a dimension not in the fixed list: shared by every backend (src/store/sql/event-dimensions.ts).
+export { checkedDimension } from '../sql/event-dimensions.js';
 
 /** The columns a source's relations carry: the combo dimensions, and from raw events or per-user summaries the user or session asked for. */
 export function relationDimensions(source: ReportSource, extras: readonly EventExtra[] = []): readonly string[] {
@@ -121,72 +114,28 @@ function userSummaryMeasure(
     )`;
 }
 
-const rawDimensionSelect = (extras: readonly EventExtra[], alias?: string): string =>
-  [...comboDimensions, ...extras].map((dimension) => `${eventDimension(dimension, alias)} AS ${dimension}`).join(', ');
-
 /** Per day and dimensions: the additive sums (and, from summaries, the users bitmap). */
-export function usageRelation(source: ReportSource, range: DayWindow, bound: BoundValues, extras: readonly EventExtra[] = []): string {
+export function usageRelation(source: Exclude<ReportSource, 'events'>, range: DayWindow, bound: BoundValues, extras: readonly EventExtra[] = []): string {
   if (source === 'summaries') {
     return `SELECT d.day, ${comboDimensions.map((dimension) => `c.${dimension}`).join(', ')}, ${dailySumColumns.map((column) => `d.${column}`).join(', ')}, d.users
       FROM report_daily d JOIN report_combos c USING (combo_id)
       WHERE d.day >= ${bound.bind(range.from, 'DATE')} AND d.day < ${bound.bind(range.to, 'DATE')}`;
   }
-  if (source === 'user-summaries') {
-    return `SELECT d.day, ${comboDimensions.map((dimension) => `c.${dimension}`).join(', ')}${extras.map((extra) => `, ${extraName(extra)}`).join('')}, ${dailySumColumns.map((column) => `d.${column}`).join(', ')}
-      FROM report_user_daily d JOIN report_combos c USING (combo_id) ${extraJoins('d', extras)}
-      WHERE d.day >= ${bound.bind(range.from, 'DATE')} AND d.day < ${bound.bind(range.to, 'DATE')}`;
-  }
-  return `SELECT ts::DATE AS day, ${rawDimensionSelect(extras)}, ${dailySumColumns.map((column) => `${eventSumExpressions[column]} AS ${column}`).join(', ')}
-    FROM usage_events
-    WHERE ts >= ${bound.bind(range.from, 'DATE')} AND ts < ${bound.bind(range.to, 'DATE')}
-    GROUP BY ALL`;
+  return `SELECT d.day, ${comboDimensions.map((dimension) => `c.${dimension}`).join(', ')}${extras.map((extra) => `, ${extraName(extra)}`).join('')}, ${dailySumColumns.map((column) => `d.${column}`).join(', ')}
+    FROM report_user_daily d JOIN report_combos c USING (combo_id) ${extraJoins('d', extras)}
+    WHERE d.day >= ${bound.bind(range.from, 'DATE')} AND d.day < ${bound.bind(range.to, 'DATE')}`;
 }
 
-/**
- * Per slice (through the `slice_days` CTE) or calendar month, the dimensions a report groups or filters by,
- * and user, for counting distinct users from raw events. Per day and every combo dimension, 10M events by
- * user are about 3M rows; per slice and only the dimensions used, one or two per user.
- */
-function presenceRelation(unit: 'slice' | 'month', range: DayWindow, bound: BoundValues, scope: Pick<ReportScope, 'groupBy' | 'where'>): string {
-  const dimensions = [...new Set([...scope.groupBy, ...scope.where.map((filter) => checkedDimension(filter.dimension))])].filter((dimension) => dimension !== 'user_id');
-  const time = unit === 'slice' ? 's.slice_id' : "date_trunc('month', e.ts)::DATE AS month";
-  return `SELECT DISTINCT ${time}, ${dimensions.map((dimension) => `${eventDimension(dimension, 'e')} AS ${dimension}, `).join('')}e.user_id
-    FROM usage_events e ${unit === 'slice' ? 'JOIN slice_days s ON s.day = e.ts::DATE' : ''}
-    WHERE e.user_id IS NOT NULL AND e.ts >= ${bound.bind(range.from, 'DATE')} AND e.ts < ${bound.bind(range.to, 'DATE')}`;
-}
-
-/** Per day (of each task's first call) and dimensions: tasks and how they ended. */
-function taskRelation(source: ReportSource, range: DayWindow, bound: BoundValues, extras: readonly EventExtra[]): string {
-  if (source === 'summaries') {
-    return `SELECT t.day, ${comboDimensions.map((dimension) => `c.${dimension}`).join(', ')}, t.tasks, t.successful_tasks, t.failed_tasks
-      FROM report_task_daily t JOIN report_combos c USING (combo_id)
-      WHERE t.day >= ${bound.bind(range.from, 'DATE')} AND t.day < ${bound.bind(range.to, 'DATE')}`;
-  }
-  // The summaries' rule, from the raw events: a task's first call is the minimum of (µs << 24) + combo id;
-  // its user and session are those of that call (of several events at that instant and combo, the one whose
-  // user, then session, sorts first, so that the task still counts once). Fixed-size aggregates keep millions
-  // of tasks within memory.
-  const dimensions = relationDimensions('events', extras);
-  const sameCombo = comboDimensions.map((dimension) => `c.${dimension} IS NOT DISTINCT FROM ${eventDimension(dimension, 'e')}`).join(' AND ');
-  return `SELECT f.first_ts::DATE AS day, ${dimensions.map((dimension) => `${eventDimension(dimension as Parameters<typeof eventDimension>[0], 'e')} AS ${dimension}`).join(', ')},
-      1 AS tasks, (o.last_key % 2 = 1)::INTEGER AS successful_tasks, (o.last_key % 2 = 0)::INTEGER AS failed_tasks
-    FROM (
-      SELECT task_id, make_timestamp((first_key >> 24)::BIGINT) AS first_ts, (first_key & 16777215)::INTEGER AS combo_id FROM (
-        SELECT e.task_id, min((epoch_us(e.ts)::HUGEINT << 24) + c.combo_id) AS first_key
-        FROM usage_events e JOIN report_combos c ON ${sameCombo}
-        WHERE e.task_id IS NOT NULL GROUP BY e.task_id
-      )
-    ) f
-    JOIN usage_events e ON e.task_id = f.task_id AND e.ts = f.first_ts
-    JOIN report_combos c ON c.combo_id = f.combo_id AND ${sameCombo}
-    LEFT JOIN (SELECT task_id, max(epoch_us(ts)::HUGEINT * 2 + (outcome = 'success')::INTEGER) AS last_key FROM task_outcomes GROUP BY task_id) o ON o.task_id = f.task_id
-    WHERE f.first_ts >= ${bound.bind(range.from, 'DATE')} AND f.first_ts < ${bound.bind(range.to, 'DATE')}
-    QUALIFY row_number() OVER (PARTITION BY f.task_id ORDER BY e.user_id NULLS FIRST, e.session_id NULLS FIRST) = 1`;
+/** Per day (of each task's first call) and combo: tasks and how they ended, from the summaries. */
+function taskRelation(range: DayWindow, bound: BoundValues): string {
+  return `SELECT t.day, ${comboDimensions.map((dimension) => `c.${dimension}`).join(', ')}, t.tasks, t.successful_tasks, t.failed_tasks
+    FROM report_task_daily t JOIN report_combos c USING (combo_id)
+    WHERE t.day >= ${bound.bind(range.from, 'DATE')} AND t.day < ${bound.bind(range.to, 'DATE')}`;
 }
 
 /** Per month, user and dimensions: calls, requests (calls that did not fail), priced cost and the user's last active day. */
 export function monthlyRelation(
-  source: ReportSource,
+  source: Exclude<ReportSource, 'events'>,
   months: DayWindow,
   bound: BoundValues,
   onlyUsersOfItems = false,
@@ -202,23 +151,15 @@ export function monthlyRelation(
       WHERE m.month >= ${bound.bind(months.from, 'DATE')} AND m.month < ${bound.bind(months.to, 'DATE')}
         ${userPartition ? `AND m.user_number % ${bound.bind(userPartition.parts, 'INTEGER')} = ${bound.bind(userPartition.part, 'INTEGER')}` : ''}`;
   }
-  if (source === 'user-summaries') {
-    // The raw relation's rows, from the per-day rows of each (user, combo, session): requests are the calls
-    // that did not fail (status is never null).
-    return `SELECT date_trunc('month', d.day)::DATE AS month, d.user_number AS user_key, ${comboDimensions.map((dimension) => `any_value(c.${dimension}) AS ${dimension}`).join(', ')}${extras.map((extra) => `, any_value(${extraName(extra)}) AS ${extra}`).join('')},
+  // The raw relation's rows (report-revenue-queries.ts), from the per-day rows of each (user, combo, session):
+  // requests are the calls that did not fail (status is never null).
+  return `SELECT date_trunc('month', d.day)::DATE AS month, d.user_number AS user_key, ${comboDimensions.map((dimension) => `any_value(c.${dimension}) AS ${dimension}`).join(', ')}${extras.map((extra) => `, any_value(${extraName(extra)}) AS ${extra}`).join('')},
         sum(d.calls) AS calls, sum(d.calls - d.failed_calls) AS requests, sum(d.cost_total)::HUGEINT AS cost, max(d.day) AS last_day
       FROM report_user_daily d JOIN report_combos c USING (combo_id) ${extraJoins('d', extras)}
       WHERE d.user_number IS NOT NULL AND d.day >= ${bound.bind(months.from, 'DATE')} AND d.day < ${bound.bind(months.to, 'DATE')}
         ${onlyUsersOfItems ? 'AND d.user_number IN (SELECT user_key FROM items)' : ''}
         ${userPartition ? `AND d.user_number % ${bound.bind(userPartition.parts, 'INTEGER')} = ${bound.bind(userPartition.part, 'INTEGER')}` : ''}
       GROUP BY date_trunc('month', d.day), d.user_number, d.combo_id${extras.includes('session_id') ? ', d.session_number' : ''}`;
-  }
-  return `SELECT date_trunc('month', ts)::DATE AS month, user_id AS user_key, ${rawDimensionSelect(extras)},
-      count(*) AS calls, count(*) FILTER (WHERE status = 'ok') AS requests, coalesce(sum(cost_total), 0)::HUGEINT AS cost, max(ts)::DATE AS last_day
-    FROM usage_events
-    WHERE user_id IS NOT NULL AND ts >= ${bound.bind(months.from, 'DATE')} AND ts < ${bound.bind(months.to, 'DATE')}
-      ${onlyUsersOfItems ? 'AND user_id IN (SELECT user_key FROM items)' : ''}
-    GROUP BY ALL`;
 }
 
 /**
@@ -236,14 +177,6 @@ export function monthPartsTable(parts: readonly MonthPart[], bound: BoundValues)
   return `parts(slice_id, month, days, month_days) AS (VALUES ${parts
     .map((part) => `(${bound.bind(part.sliceId, 'INTEGER')}, ${bound.bind(part.month, 'DATE')}, ${bound.bind(part.days, 'INTEGER')}, ${bound.bind(part.monthDays, 'INTEGER')})`)
     .join(', ')})`;
-}
-
-/** A model's tier by the names it was stored under; anything missing here is unpriced. */
-export interface TierAssignment {
-  model: string;
-  provider: string | null;
-  priceId: string | null;
-  tier: ModelTier;
 }
 
 function tiersTable(tiers: readonly TierAssignment[], bound: BoundValues): string {
@@ -280,6 +213,7 @@ const costColumn = (column: string): boolean => column.startsWith('cost_');
 
 /** Sums and tier mix per slice and group. */
 export function usageQuery(scope: ReportScope, tiers: readonly TierAssignment[]): { sql: string; values: Record<string, DuckDBValue> } {
+  if (scope.source === 'events') return { sql: usageSql(duckdbDialect, scope, tiers), values: {} };
   const bound = new BoundValues();
   const tierColumns = modelTiers
     .map(
@@ -302,23 +236,6 @@ export function usageQuery(scope: ReportScope, tiers: readonly TierAssignment[])
     return { sql: `WITH ${userSummaryMeasure('report_user_daily', 'slice', scope, tiers, bound, measures)} SELECT * FROM r`, values: bound.values };
   }
   const tierJoin = 'LEFT JOIN tiers t ON t.model = u.model AND t.provider IS NOT DISTINCT FROM u.provider AND t.price_id IS NOT DISTINCT FROM u.price_id';
-  if (scope.source === 'events') {
-    // Grouped by day and every combo dimension, 10M events by user make about 3M groups of ~30 sums; grouped
-    // by slice and only the dimensions the report uses (and the model's, for its tier), one per user and model.
-    const dimensions = [...new Set<ReportDimension | 'price_id'>([...scope.groupBy, ...scope.where.map((filter) => checkedDimension(filter.dimension)), 'model', 'provider', 'price_id'])];
-    const sql = `WITH ${slicesTable(scope.slices, bound)}, ${tiersTable(tiers, bound)}, u AS (
-        SELECT s.slice_id, ${dimensions.map((dimension) => `${eventDimension(dimension, 'e')} AS ${dimension}`).join(', ')},
-          ${dailySumColumns.map((column) => `${eventSumExpressions[column]} AS ${column}`).join(', ')}
-        FROM usage_events e JOIN slice_days s ON s.day = e.ts::DATE
-        WHERE e.ts >= ${bound.bind(scope.range.from, 'DATE')} AND e.ts < ${bound.bind(scope.range.to, 'DATE')}
-        GROUP BY ALL
-      )
-      SELECT u.slice_id${groupColumns('u', scope.groupBy)}, ${sums}, ${tierColumns}
-      FROM u ${tierJoin}
-      WHERE ${whereClause('u', scope.where, bound)}
-      GROUP BY ALL`;
-    return { sql, values: bound.values };
-  }
   const sql = `WITH ${slicesTable(scope.slices, bound)}, ${tiersTable(tiers, bound)}, u AS (${usageRelation(scope.source, scope.range, bound, eventExtras(scope))})
     SELECT s.slice_id${groupColumns('u', scope.groupBy)}, ${sums}, ${tierColumns}
     FROM u JOIN slice_days s ON s.day = u.day
@@ -330,15 +247,8 @@ export function usageQuery(scope: ReportScope, tiers: readonly TierAssignment[])
 
 /** Distinct users per slice and group: OR-ed daily bitmaps from the summaries, or distinct ids from the events. */
 export function activeUsersQuery(scope: ReportScope): { sql: string; values: Record<string, DuckDBValue> } {
+  if (scope.source === 'events') return { sql: activeUsersSql(duckdbDialect, scope), values: {} };
   const bound = new BoundValues();
-  if (scope.source === 'events') {
-    const sql = `WITH ${slicesTable(scope.slices, bound)}, p AS (${presenceRelation('slice', scope.range, bound, scope)})
-      SELECT p.slice_id${groupColumns('p', scope.groupBy)}, count(DISTINCT p.user_id) AS active_users
-      FROM p
-      WHERE ${whereClause('p', scope.where, bound)}
-      GROUP BY ALL`;
-    return { sql, values: bound.values };
-  }
   if (scope.source === 'user-summaries') {
     // The user is part of the summaries' key: distinct users over any days and groups are counted, not summed.
     const sql = `WITH ${userSummaryMeasure('report_user_daily', 'slice', scope, [], bound, [['active_users', 'count(DISTINCT d.user_number)']], true)} SELECT * FROM r`;
@@ -360,6 +270,7 @@ export function activeUsersQuery(scope: ReportScope): { sql: string; values: Rec
  * month (the whole month, not only the slice) × the share of the month the slice covers.
  */
 export function userMonthsQuery(scope: ReportScope): { sql: string; values: Record<string, DuckDBValue> } {
+  if (scope.source === 'events') return { sql: userMonthsSql(duckdbDialect, scope), values: {} };
   const bound = new BoundValues();
   if (scope.source === 'user-summaries') {
     const groups = scope.groupBy.map((dimension) => `, mau.${dimension}`).join('');
@@ -369,13 +280,10 @@ export function userMonthsQuery(scope: ReportScope): { sql: string; values: Reco
       GROUP BY ALL`;
     return { sql, values: bound.values };
   }
-  const events = scope.source === 'events';
-  const relation = events ? presenceRelation('month', scope.monthRange, bound, scope) : usageRelation('summaries', scope.monthRange, bound);
-  const distinctUsers = events ? 'count(DISTINCT u.user_id)' : 'coalesce(bit_count(bit_or(u.users)), 0)';
   const groups = scope.groupBy.map((dimension) => `, mau.${dimension}`).join('');
-  const sql = `WITH ${monthPartsTable(scope.monthParts, bound)}, u AS (${relation}),
+  const sql = `WITH ${monthPartsTable(scope.monthParts, bound)}, u AS (${usageRelation('summaries', scope.monthRange, bound)}),
     mau AS (
-      SELECT ${events ? 'u.month' : "date_trunc('month', u.day)::DATE AS month"}${groupColumns('u', scope.groupBy)}, ${distinctUsers} AS users
+      SELECT date_trunc('month', u.day)::DATE AS month${groupColumns('u', scope.groupBy)}, coalesce(bit_count(bit_or(u.users)), 0) AS users
       FROM u WHERE ${whereClause('u', scope.where, bound)} GROUP BY ALL
     )
     SELECT p.slice_id${groups}, sum(mau.users * p.days / p.month_days) AS active_user_months
@@ -386,12 +294,13 @@ export function userMonthsQuery(scope: ReportScope): { sql: string; values: Reco
 
 /** Tasks per slice and group, each in the slice and group of its first call. */
 export function tasksQuery(scope: ReportScope): { sql: string; values: Record<string, DuckDBValue> } {
+  if (scope.source === 'events') return { sql: tasksSql(duckdbDialect, scope), values: {} };
   const bound = new BoundValues();
   if (scope.source === 'user-summaries') {
     const measures = (['tasks', 'successful_tasks', 'failed_tasks'] as const).map((column) => [column, `sum(d.${column})`] as const);
     return { sql: `WITH ${userSummaryMeasure('report_task_user_daily', 'slice', scope, [], bound, measures)} SELECT * FROM r`, values: bound.values };
   }
-  const sql = `WITH ${slicesTable(scope.slices, bound)}, t AS (${taskRelation(scope.source, scope.range, bound, eventExtras(scope))})
+  const sql = `WITH ${slicesTable(scope.slices, bound)}, t AS (${taskRelation(scope.range, bound)})
     SELECT s.slice_id${groupColumns('t', scope.groupBy)}, sum(t.tasks) AS tasks, sum(t.successful_tasks) AS successful_tasks, sum(t.failed_tasks) AS failed_tasks
     FROM t JOIN slice_days s ON s.day = t.day
     WHERE ${whereClause('t', scope.where, bound)}
@@ -404,26 +313,20 @@ export function tasksQuery(scope: ReportScope): { sql: string; values: Record<st
  * grouping of the events by user alone: the report's usage groups by day and every combo dimension too.
  */
 export function userCostQuery(range: DayWindow, source: ReportSource = 'events'): { sql: string; values: Record<string, DuckDBValue> } {
+  if (source === 'events') return { sql: userCostSql(duckdbDialect, range), values: {} };
   const bound = new BoundValues();
-  if (source !== 'events') {
-    const sql = `SELECT g.user_tier, n.user_id, g.calls, g.cost_total FROM (
-        SELECT c.user_tier, d.user_number, sum(d.calls) AS calls, sum(d.cost_total) AS cost_total
-        FROM report_user_daily d JOIN report_combos c USING (combo_id)
-        WHERE d.day >= ${bound.bind(range.from, 'DATE')} AND d.day < ${bound.bind(range.to, 'DATE')}
-        GROUP BY ALL
-      ) g LEFT JOIN report_user_numbers n ON n.user_number = g.user_number`;
-    return { sql, values: bound.values };
-  }
-  const sql = `SELECT ${eventDimension('user_tier')} AS user_tier, ${eventDimension('user_id')} AS user_id,
-      ${eventSumExpressions.calls} AS calls, ${eventSumExpressions.cost_total} AS cost_total
-    FROM usage_events
-    WHERE ts >= ${bound.bind(range.from, 'DATE')} AND ts < ${bound.bind(range.to, 'DATE')}
-    GROUP BY ALL`;
+  const sql = `SELECT g.user_tier, n.user_id, g.calls, g.cost_total AS user_cost FROM (
+      SELECT c.user_tier, d.user_number, sum(d.calls) AS calls, sum(d.cost_total) AS cost_total
+      FROM report_user_daily d JOIN report_combos c USING (combo_id)
+      WHERE d.day >= ${bound.bind(range.from, 'DATE')} AND d.day < ${bound.bind(range.to, 'DATE')}
+      GROUP BY ALL
+    ) g LEFT JOIN report_user_numbers n ON n.user_number = g.user_number`;
   return { sql, values: bound.values };
 }
 
 /** Spend per request type (feature × model) over one slice, for the Pareto view. */
 export function requestTypesQuery(scope: ReportScope): { sql: string; values: Record<string, DuckDBValue> } {
+  if (scope.source === 'events') return { sql: requestTypesSql(duckdbDialect, scope), values: {} };
   const bound = new BoundValues();
   const sql = `WITH ${slicesTable(scope.slices, bound)}, u AS (${usageRelation(scope.source, scope.range, bound, eventExtras(scope))})
     SELECT u.feature, u.model, sum(u.calls) AS calls, sum(u.unpriced_calls) AS unpriced_calls, sum(u.cost_total) AS cost_total

@@ -22,24 +22,16 @@
  *   filters by: the split among a user's calls depends on it, so each kind is attributed and kept apart).
  */
 
+import { eventDimension } from '../sql/event-dimensions.js';
+import { comboDimensions } from '../sql/report-queries.js';
+
 /** Bumped whenever a summary table changes shape or meaning; a store with another version is rebuilt. */
 export const reportSummaryVersion = 5;
 
-/** The dimensions a combo is made of, in the order of report_combos' columns. */
-export const comboDimensions = ['feature', 'team', 'user_tier', 'model', 'provider', 'environment', 'price_id'] as const;
-
-/**
- * How a dimension is read from usage_events (optionally through a table alias): an event without a
- * provider is grouped under the provider it was priced at, and a priced call under its model's catalog id,
- * so that "gpt-4o" and "openai/gpt-4o" (or any other name the catalog resolves to the same model) are one
- * group. An unpriced call keeps the name it was sent with; once repriced it joins its catalog id.
- */
-export function eventDimension(dimension: (typeof comboDimensions)[number] | 'user_id' | 'session_id', alias?: string): string {
-  const prefix = alias ? `${alias}.` : '';
-  if (dimension === 'provider') return `coalesce(${prefix}provider, ${prefix}priced_provider)`;
-  if (dimension === 'model') return `coalesce(${prefix}priced_model, ${prefix}model)`;
-  return `${prefix}${dimension}`;
-}
+// The combo dimensions (in the order of report_combos' columns) and how an event's group on each is read
+// are what a report asks of events: written once under src/store/sql for every backend.
+export { comboDimensions } from '../sql/report-queries.js';
+export { eventDimension } from '../sql/event-dimensions.js';
 
 /** The dimensions a report can group by when it reads the summaries (all but user and session). */
 export const summaryDimensions = ['feature', 'team', 'user_tier', 'model', 'provider', 'environment'] as const;

@@ -88,7 +88,7 @@ async function replayBoth(plan: ReplayPlan, rates: ReturnType<typeof buildSimula
     const keys = [...plan.routes, ...plan.fineTunes, ...plan.promptCaches, ...plan.responseCaches].map((entry) => entry.drawKey);
     const salts = keys.flatMap((key) => [drawSalt(key, 'select'), drawSalt(key, 'escalate')]);
     const draws = await connection.runAndReadAll(
-      `SELECT id || '#' || salt AS name, hash(id, salt) % 1000000 AS value FROM usage_events, (SELECT unnest([${salts.map((salt) => `'${salt}'`).join(', ')}]) AS salt)`,
+      `SELECT id || '#' || salt AS name, CAST(md5_number(id || '#' || salt) >> 96 AS BIGINT) % 1000000 AS value FROM usage_events, (SELECT unnest([${salts.map((salt) => `'${salt}'`).join(', ')}]) AS salt)`,
     );
     const drawTable = new Map(draws.getRowObjects().map((row) => [row.name as string, Number(row.value)]));
     const calls: ReplayCall[] = stored.getRowObjects().map((row) => ({

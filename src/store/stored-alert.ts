@@ -1,7 +1,7 @@
-import type { AlertCause, FiredAlert } from '../../core/governance/alerts/fired-alert.js';
+import type { AlertCause, FiredAlert } from '../core/governance/alerts/fired-alert.js';
 
 /*
- * How an incident's alert is kept in alert_incidents.alert_json: the FiredAlert as it is, with its picodollar
+ * How an incident's alert is kept in alert_incidents.alert_json (on every backend): the FiredAlert as it is, with its picodollar
  * amounts as decimal strings (JSON numbers would round them), so that reading it back gives the same alert.
  */
 

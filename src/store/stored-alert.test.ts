@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FiredAlert } from '../../core/governance/alerts/fired-alert.js';
+import type { FiredAlert } from '../core/governance/alerts/fired-alert.js';
 import { alertFromStoredText, storedAlertText } from './stored-alert.js';
 
 describe('stored alerts', () => {
