@@ -26,6 +26,8 @@ export interface ChildServer {
 }
 
 const fakeScript = fileURLToPath(new URL('./capture-fake-servers.ts', import.meta.url));
+// Preloaded into both gateways: a 1 ms timer and a GC observer (the same small cost to each), read by eventLoopWindow.
+const eventLoopProbe = fileURLToPath(new URL('./event-loop-probe.mjs', import.meta.url));
 const cliEntry = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url));
 const startTimeoutMs = 30_000;
 const stopTimeoutMs = 60_000;
@@ -56,11 +58,39 @@ export function buildShippedCli(): string {
 
 const shippedEntry = fileURLToPath(new URL('../bin/unitcost.js', import.meta.url));
 
+/** How a server's event loop ran in one window (bench/event-loop-probe.mjs): delays in milliseconds. */
+export interface EventLoopFigures {
+  p50: number;
+  p99: number;
+  max: number;
+  gcCount: number;
+  gcMs: number;
+  gcMaxMs: number;
+  /** The share of the window the loop was busy, 0 to 1. */
+  utilization: number;
+}
+
+/**
+ * Ends the event-loop window of a server started with the probe (the gateways) and starts the next: its
+ * figures since the last call. Only for those servers: a SIGUSR2 to a process without the probe ends it.
+ */
+export async function eventLoopWindow(server: ChildServer): Promise<EventLoopFigures> {
+  const seen = (): number => Math.max(0, ...[...server.output().matchAll(/^event-loop (\d+) /gm)].map((match) => Number(match[1])));
+  const next = seen() + 1;
+  process.kill(server.pid, 'SIGUSR2');
+  for (let waited = 0; waited < 5_000; waited += 10) {
+    const line = new RegExp(`^event-loop ${next} (\\{.*\\})$`, 'm').exec(server.output());
+    if (line) return JSON.parse(line[1]!) as EventLoopFigures;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`no event-loop figures from pid ${server.pid} within 5 s`);
+}
+
 /** Starts `unitcost gateway` on a free port, recording into `db`, with the config file at `configFile`; the shipped build once buildShippedCli ran. */
 export async function startUnitcostGateway(db: string, configFile: string, options: { shipped?: boolean } = {}): Promise<ChildServer> {
   // warn: a request log line per call would time the terminal pipe, not the gateway.
   const entry = options.shipped ? [shippedEntry] : [...process.execArgv, cliEntry];
-  const child = spawn(process.execPath, [...entry, 'gateway', '--port', '0', '--db', db, '--log-level', 'warn'], {
+  const child = spawn(process.execPath, ['--import', eventLoopProbe, ...entry, 'gateway', '--port', '0', '--db', db, '--log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, UNITCOST_CONFIG: configFile },
   });
@@ -79,7 +109,7 @@ export function locatePortkey(): { entry: string; version: string } {
 export async function startPortkeyGateway(entry: string): Promise<ChildServer> {
   // Portkey takes only --port=N and prints localhost:N; it cannot pick a free port itself.
   const port = await freePort();
-  const child = spawn(process.execPath, [entry, `--port=${port}`, '--headless'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', eventLoopProbe, entry, `--port=${port}`, '--headless'], { stdio: ['ignore', 'pipe', 'pipe'] });
   return watch(child, 'the Portkey gateway', (output) => (output.includes('Ready for connections') ? `http://127.0.0.1:${port}` : undefined));
 }
 

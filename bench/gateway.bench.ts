@@ -5,7 +5,7 @@ import { DuckdbStore } from '../src/store/duckdb/duckdb-store.js';
 import { fakeUsage } from '../src/testing/fake-provider-server.js';
 import type { Benchmark, BenchmarkOptions, BenchmarkOutcome } from './benchmark.js';
 import { percentilesOf, runClosedLoop, runOpenLoop, type LoadRun, type Percentiles, type Target } from './gateway-load.js';
-import { locatePortkey, startFakeUpstream, startPortkeyGateway, buildShippedCli, startUnitcostGateway, type ChildServer } from './gateway-processes.js';
+import { eventLoopWindow, locatePortkey, startFakeUpstream, startPortkeyGateway, buildShippedCli, startUnitcostGateway, type ChildServer, type EventLoopFigures } from './gateway-processes.js';
 
 /*
  * What `unitcost gateway` adds to a call, against calling the fake upstream directly, and the same load
@@ -66,6 +66,8 @@ interface RunFigures {
   requestsPerSecond?: number;
   /** CPU milliseconds per answered request, by process: where the time goes, whatever else the machine does. */
   cpuPerRequestMs: { upstream: number; gateway: number | null; loadGenerator: number };
+  /** The gateway's event loop during the timed run (not its warm-up): how late it ran, and its collections. */
+  eventLoop: EventLoopFigures | null;
   loadAverage: number[];
 }
 
@@ -156,10 +158,17 @@ async function runGatewayBenchmark(options: BenchmarkOptions): Promise<Benchmark
     for (const name of names) count(name, await runOpenLoop(targets.get(name)!, requestBody, { rate, seconds: 2, stream: false }));
     for (const name of streamNames) count(name, await runOpenLoop(targets.get(name)!, streamBody, { rate: light.rate, seconds: 1, stream: true }));
 
-    const measure = async (kind: Kind, repetition: number, name: TargetName, load: () => Promise<LoadRun>): Promise<void> => {
+    // load() warms up, calls begin(), then runs the timed part: the event-loop window covers only that part.
+    const measure = async (kind: Kind, repetition: number, name: TargetName, load: (begin: () => Promise<void>) => Promise<LoadRun>): Promise<void> => {
       const gateway = gatewayOf.get(name);
       const before = { upstream: fake.cpuMilliseconds(), gateway: gateway?.cpuMilliseconds() ?? 0, loadGenerator: process.cpuUsage() };
-      const run = count(name, await load());
+      const run = count(
+        name,
+        await load(async () => {
+          if (gateway) await eventLoopWindow(gateway);
+        }),
+      );
+      const eventLoop = gateway ? await eventLoopWindow(gateway) : null;
       const generator = process.cpuUsage(before.loadGenerator);
       const perRequest = (milliseconds: number): number => round(milliseconds / Math.max(1, run.answered), 4);
       const figures: RunFigures = {
@@ -178,6 +187,7 @@ async function runGatewayBenchmark(options: BenchmarkOptions): Promise<Benchmark
           gateway: gateway ? perRequest(gateway.cpuMilliseconds() - before.gateway) : null,
           loadGenerator: perRequest((generator.user + generator.system) / 1000),
         },
+        eventLoop,
         loadAverage: loadAverage(),
       };
       runs.push(figures);
@@ -196,8 +206,9 @@ async function runGatewayBenchmark(options: BenchmarkOptions): Promise<Benchmark
         for (const name of rotated(section.names, repetition - 1)) {
           const target = targets.get(name)!;
           const body = section.stream ? streamBody : requestBody;
-          await measure(section.kind, repetition, name, async () => {
+          await measure(section.kind, repetition, name, async (begin) => {
             count(name, await runOpenLoop(target, body, { rate: section.rate, seconds: warmUpSeconds, stream: section.stream }));
+            await begin();
             return runOpenLoop(target, body, { rate: section.rate, seconds: section.seconds, stream: section.stream });
           });
         }
@@ -207,8 +218,9 @@ async function runGatewayBenchmark(options: BenchmarkOptions): Promise<Benchmark
     for (let repetition = 1; repetition <= Math.min(repetitions, saturation.repetitions); repetition += 1) {
       for (const name of rotated(names, repetition - 1)) {
         const target = targets.get(name)!;
-        await measure('saturation', repetition, name, async () => {
+        await measure('saturation', repetition, name, async (begin) => {
           count(name, await runClosedLoop(target, requestBody, { clients: saturation.clients, seconds: warmUpSeconds }));
+          await begin();
           return runClosedLoop(target, requestBody, { clients: saturation.clients, seconds: saturation.seconds });
         });
       }
@@ -287,6 +299,7 @@ function summarize(runs: RunFigures[], names: TargetName[]): Record<string, unkn
   const added: Record<string, unknown> = {};
   const firstToken: Record<string, unknown> = {};
   const addedLight: Record<string, unknown> = {};
+  const eventLoop: Record<string, unknown> = {};
   const show = (label: string, pairs: Added[]): void => {
     const shown = medianOf(pairs);
     log(`${label} (through − direct, median of ${pairs.length} pairs): p50 ${signed(shown.p50)} ms, p99 ${signed(shown.p99)} ms  [p50/p99 by pair: ${pairs.map((pair) => `${signed(pair.p50)}/${signed(pair.p99)}`).join(', ')}]`);
@@ -298,6 +311,16 @@ function summarize(runs: RunFigures[], names: TargetName[]): Record<string, unkn
     added[name] = { pairs, median: medianOf(pairs) };
     addedLight[name] = { pairs: lightPairs, median: medianOf(lightPairs) };
     show(`${name} added latency at ${count0(defaults.rate)}/s`, pairs);
+    // The gateway's own stalls at that rate, which the machine's other load moves less than wall latency.
+    const loops = runs.filter((run) => run.kind === 'latency' && run.target === name && run.eventLoop !== null).map((run) => run.eventLoop!);
+    if (loops.length > 0) {
+      const of = (figure: keyof EventLoopFigures): number => median(loops.map((loop) => loop[figure]));
+      eventLoop[name] = { runs: loops, median: { p99: of('p99'), max: of('max'), gcMs: of('gcMs'), gcMaxMs: of('gcMaxMs'), utilization: of('utilization') } };
+      log(
+        `${name} event loop at ${count0(defaults.rate)}/s (median of ${loops.length} runs): late p99 ${of('p99')} ms, max ${of('max')} ms; ` +
+          `GC ${of('gcMs')} ms a run, longest ${of('gcMaxMs')} ms; busy ${of('utilization')}`,
+      );
+    }
     show(`${name} added latency at ${count0(light.rate)}/s`, lightPairs);
     if (streamPairs.length > 0) {
       firstToken[name] = { pairs: streamPairs, median: medianOf(streamPairs) };
@@ -320,7 +343,7 @@ function summarize(runs: RunFigures[], names: TargetName[]): Record<string, unkn
     `targets: added p50 < ${gatewayTargets.addedP50Ms} ms ${verdict(met.addedP50)}, added p99 < ${gatewayTargets.addedP99Ms} ms ${verdict(met.addedP99)}, ` +
       `time to first token + < ${gatewayTargets.streamingFirstTokenAddedMs} ms (p50) ${verdict(met.streamingFirstToken)}, ≥ ${gatewayTargets.saturationOverPortkey}× Portkey's throughput ${verdict(met.saturationOverPortkey)}`,
   );
-  return { addedLatencyMs: added, addedLatencyLightMs: addedLight, addedFirstTokenMs: firstToken, saturationRequestsPerSecond: saturated, unitcostOverPortkey: ratio, met };
+  return { addedLatencyMs: added, eventLoopAtRate: eventLoop, addedLatencyLightMs: addedLight, addedFirstTokenMs: firstToken, saturationRequestsPerSecond: saturated, unitcostOverPortkey: ratio, met };
 }
 
 function printRun(run: RunFigures): void {
@@ -333,7 +356,8 @@ function printRun(run: RunFigures): void {
         ? `first token p50 ${ms(run.firstContent!.p50)} p99 ${ms(run.firstContent!.p99)}, whole stream p50 ${ms(run.latency.p50)} p99 ${ms(run.latency.p99)}`
         : `p50 ${ms(run.latency.p50)} p90 ${ms(run.latency.p90)} p99 ${ms(run.latency.p99)} max ${ms(run.latency.max)}`;
   const cpu = `CPU/request: upstream ${run.cpuPerRequestMs.upstream.toFixed(3)} ms${run.cpuPerRequestMs.gateway === null ? '' : `, gateway ${run.cpuPerRequestMs.gateway.toFixed(3)} ms`}, client ${run.cpuPerRequestMs.loadGenerator.toFixed(3)} ms`;
-  log(`${head} ${figures}; ${count0(run.ok)} ok${run.failed > 0 ? `, ${run.failed} FAILED` : ''}; ${cpu}; load ${run.loadAverage.join(' ')}`);
+  const loop = run.eventLoop === null ? '' : `; event loop late p99 ${run.eventLoop.p99} ms, max ${run.eventLoop.max} ms, GC ${run.eventLoop.gcMs} ms (longest ${run.eventLoop.gcMaxMs} ms)`;
+  log(`${head} ${figures}; ${count0(run.ok)} ok${run.failed > 0 ? `, ${run.failed} FAILED` : ''}; ${cpu}${loop}; load ${run.loadAverage.join(' ')}`);
 }
 
 /** Rows in the gateway's store, and those with exactly the usage the fake bills (a stream asks for it too). */

@@ -39,6 +39,8 @@ export interface HarnessOptions {
   budgets?: Array<Record<string, unknown>>;
   /** A directory of an earlier harness, to restart on its store. */
   directory?: string;
+  /** Store the events on a worker thread, as the built CLI does (vitest's default is the calling thread). */
+  storeWorker?: boolean;
 }
 
 /** Starts the fake provider, writes a config pointing at it, and starts the gateway over a temp store. */
@@ -53,7 +55,12 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
   const app = createApp({ directory, environment: {} });
   const dbPath = join(directory, 'gateway.duckdb');
   const problems: string[] = [];
-  const services = await openGatewayServices(app, { db: dbPath, environment: options.environment ?? {}, onProblem: (message) => problems.push(message) });
+  const services = await openGatewayServices(app, {
+    db: dbPath,
+    environment: options.environment ?? {},
+    onProblem: (message) => problems.push(message),
+    ...(options.storeWorker === undefined ? {} : { storeWorker: options.storeWorker }),
+  });
   const logs: string[] = [];
   const gateway = await startGateway({ services, host: '127.0.0.1', port: 0, logLevel: 'debug', logDestination: { write: (line: string) => logs.push(line) } });
   let closed = false;

@@ -6,17 +6,19 @@ import { ResponseCache } from '../../core/gateway/response-cache.js';
 import { SemanticCache } from '../../core/gateway/semantic-cache.js';
 import { SessionLedger } from '../../core/gateway/session-ledger.js';
 import { parseEventRecord } from '../../core/events/parse-event-record.js';
-import { toStoredUsageRow } from '../../core/events/to-stored-row.js';
+import { priceUsageEvent } from '../../core/events/to-stored-row.js';
 import { hashContent } from '../../ingest/hash-content.js';
 import type { App } from '../create-app.js';
 import { RecordIngester } from '../ingest-records.js';
 import { openStore } from '../open-store.js';
+import { DuckdbStore } from '../../store/duckdb/duckdb-store.js';
 import { SerialQueue } from '../serial-queue.js';
 import { EventRecorder, type RecorderCounters, type RecorderOptions } from './event-recorder.js';
 import { forwardDelivery } from './forward-delivery.js';
 import { readBudgetSpend } from './read-budget-spend.js';
 import { storeSpendReader } from './store-spend-reader.js';
 import { storeDelivery } from './store-delivery.js';
+import { startWorkerStoreDelivery, storeWriterWorkerAvailable } from './worker-store-delivery.js';
 
 /** The services `unitcost gateway` is a shell over: its config, the clock, pricing and the recorder. */
 export interface GatewayServices {
@@ -62,6 +64,11 @@ export interface GatewayServiceOptions {
   environment?: NodeJS.ProcessEnv;
   onProblem?: (message: string) => void;
   recorder?: Omit<RecorderOptions, 'onProblem'>;
+  /**
+   * Whether a DuckDB store is written on a worker thread; the default is yes wherever one can start (the
+   * built CLI, or tsx). Tests pass it to pin one path.
+   */
+  storeWorker?: boolean;
 }
 
 /**
@@ -79,8 +86,6 @@ export async function openGatewayServices(app: App, options: GatewayServiceOptio
     return assembleGatewayServices(app, { config, destination: options.forward, budgets: new BudgetLedger(budgets), recorder, release: async () => {} });
   }
   const store = await openStore(app, options.db === undefined ? {} : { db: options.db });
-  const writes = new SerialQueue();
-  const ingester = new RecordIngester(store, (task) => writes.run(task), { catalog: app.catalog, hashContent });
   let ledger: BudgetLedger;
   try {
     ledger = await readBudgetSpend(budgets, app.now().getTime(), storeSpendReader(app, store));
@@ -88,8 +93,20 @@ export async function openGatewayServices(app: App, options: GatewayServiceOptio
     await store.close();
     throw error;
   }
+  const now = (): number => app.now().getTime();
+  if (store instanceof DuckdbStore && (options.storeWorker ?? storeWriterWorkerAvailable())) {
+    // The file was opened here for its errors (in use by `unitcost serve`, a newer schema) and the budgets' spend;
+    // DuckDB takes one instance per file, so it is released before the worker opens it.
+    await store.close();
+    const overrides = { models: app.config.models, discounts: app.config.discounts, prices: app.config.prices };
+    const writer = await startWorkerStoreDelivery(store.location, { providers: app.priceData.providers, overrides }, { now, onProblem });
+    const recorder = new EventRecorder(writer.deliver, { ...options.recorder, onProblem });
+    return assembleGatewayServices(app, { config, destination: store.location, budgets: ledger, recorder, release: () => writer.close() });
+  }
+  const writes = new SerialQueue();
+  const ingester = new RecordIngester(store, (task) => writes.run(task), { catalog: app.catalog, hashContent });
   const recorder = new EventRecorder(
-    storeDelivery((records, source) => ingester.ingest(records, { nowMs: app.now().getTime(), source }), onProblem),
+    storeDelivery((records, source) => ingester.ingest(records, { nowMs: now(), source }), onProblem),
     { ...options.recorder, onProblem },
   );
   return assembleGatewayServices(app, {
@@ -117,18 +134,18 @@ export interface GatewayParts {
 /** The gateway's services over its parts: the clock, ids and pricing, which are the same wherever events go. */
 export function assembleGatewayServices(app: App, parts: GatewayParts): GatewayServices {
   const { recorder } = parts;
-  const rowContext = { catalog: app.catalog, hashContent };
   return {
     config: parts.config,
     destination: parts.destination,
     now: () => app.now().getTime(),
     newCallId: () => `gw_${randomUUID()}`,
-    // Priced by the very functions the store's write path runs, so the header a client sees is the stored cost.
+    // Priced by the very functions the store's write path runs, so the header a client sees is the stored cost;
+    // the row's content hash is left to the write path (hashing it here too was ~2% of this thread at 1,000 calls/s).
     priceOf: (event) => {
       const parsed = parseEventRecord(event, { nowMs: app.now().getTime() });
       if (!parsed.ok || parsed.record.type !== 'usage') return null;
-      const row = toStoredUsageRow(parsed.record, rowContext);
-      return row.ok ? row.row.costTotal : null;
+      const pricing = priceUsageEvent(parsed.record, app.catalog);
+      return pricing.ok && pricing.cost !== null ? pricing.cost.total : null;
     },
     budgets: parts.budgets,
     responseCache: new ResponseCache<CachedAnswer>(parts.config.policies.response_cache),

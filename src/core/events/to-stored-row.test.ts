@@ -5,7 +5,7 @@ import { testProviders } from '../catalog/test-providers.js';
 import { canonicalJson, canonicalUsageContent } from './canonical-content.js';
 import { parseEventRecord, type ParsedEventRecord, type ParsedUsageEvent } from './parse-event-record.js';
 import { priceRowFor } from './price-row-for.js';
-import { toStoredOutcomeRow, toStoredRevenueRow, toStoredRow, toStoredUsageRow, type RowContext } from './to-stored-row.js';
+import { priceUsageEvent, toStoredOutcomeRow, toStoredRevenueRow, toStoredRow, toStoredUsageRow, type RowContext } from './to-stored-row.js';
 
 const hashContent = (canonical: string): string => createHash('sha256').update(canonical).digest('base64url').slice(0, 22);
 const context: RowContext = { catalog: new PriceCatalog(testProviders), hashContent };
@@ -219,5 +219,39 @@ describe('outcome and revenue rows', () => {
     const result = toStoredRow(parsed({ type: 'revenue', id: 'inv-1', user_id: 'u', amount_usd: 20, timestamp: '2026-02-01T12:00:00Z' }), context);
     expect(result.ok && result.type).toBe('revenue');
     expect(result.ok && result.type === 'revenue' && result.row.id).toBe('inv-1');
+  });
+});
+
+describe('priceUsageEvent', () => {
+  it('gives the cost the stored row gets, at the price in force at the call, without hashing its content', () => {
+    let hashed = 0;
+    const counting: RowContext = { ...context, hashContent: (canonical) => ((hashed += 1), hashContent(canonical)) };
+    for (const timestamp of [call.timestamp, '2026-03-02T00:00:00Z']) {
+      const usage = usageOf({ ...call, timestamp });
+      const before = hashed;
+      const pricing = priceUsageEvent(usage, context.catalog);
+      expect(hashed).toBe(before);
+      const row = toStoredUsageRow(usage, counting);
+      if (!pricing.ok || pricing.cost === null || !row.ok) throw new Error('not priced');
+      expect(pricing.cost.total).toBe(row.row.costTotal);
+      expect(priceRowFor(pricing.price).priceId).toBe(row.row.priceId);
+    }
+    expect(hashed).toBe(2);
+  });
+
+  it('says why a call is unpriced, and refuses a count no single call could reach, as the row does', () => {
+    const unknown = priceUsageEvent(usageOf({ ...call, provider: undefined, model: 'mystery-model-9' }), context.catalog);
+    expect(unknown).toMatchObject({ ok: true, cost: null, price: null });
+    expect(unknown.ok && unknown.unpricedReason).toContain('no model matches "mystery-model-9"');
+    expect(priceUsageEvent(usageOf({ ...call, model: 'acme-whisper' }), context.catalog)).toEqual({
+      ok: true,
+      cost: null,
+      price: null,
+      unpricedReason: 'acme/acme-whisper is not priced by token in the catalog',
+    });
+    const huge = usageOf({ ...call, cache_read_tokens: 0, cache_write_tokens: 0, cache_write_1h_tokens: 0, output_tokens: 9_000_000_000 });
+    const refused = priceUsageEvent(huge, context.catalog);
+    expect(refused).toEqual(toStoredUsageRow(huge, context));
+    expect(refused.ok).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import type { PriceCatalog } from '../catalog/price-catalog.js';
+import type { ResolvedPrice } from '../catalog/price-timeline.js';
 import type { TokenClass } from '../catalog/rate-card.js';
 import { computeCost, type CostBreakdown } from '../cost/compute-cost.js';
 import { costOverflow, maxCallPicodollars } from '../cost/cost-overflow.js';
@@ -68,6 +69,41 @@ export function toStoredRow(record: ParsedEventRecord, context: RowContext, sour
   }
 }
 
+/** What one call costs at the catalog's price in force at its timestamp, or why it is unpriced. */
+export type UsagePricing =
+  | { ok: true; price: ResolvedPrice; cost: CostBreakdown; unpricedReason: null }
+  | { ok: true; price: null; cost: null; unpricedReason: string }
+  | { ok: false; errors: FieldError[] };
+
+/**
+ * The pricing half of toStoredUsageRow, without the row or its content hash: the gateway prices every
+ * call for its x-unitcost-cost-usd header by this very function, so the header is the stored cost, without
+ * hashing a canonical form it throws away. A count no single call could reach is an error, as in the row.
+ */
+export function priceUsageEvent(parsed: ParsedUsageEvent, catalog: PriceCatalog): UsagePricing {
+  const { event, usage, timestampMs } = parsed;
+  const provider = event.provider ?? null;
+  const lookup = catalog.findModel(event.model, provider === null ? noProvider : { provider });
+  if (!lookup.found) return { ok: true, price: null, cost: null, unpricedReason: lookup.reason };
+  const answer = lookup.timeline.at(timestampMs);
+  if (!answer.priced) return { ok: true, price: null, cost: null, unpricedReason: answer.reason };
+  if (!answer.price.card.pricedByToken) {
+    return { ok: true, price: null, cost: null, unpricedReason: `${answer.price.model.provider}/${answer.price.model.model} is not priced by token in the catalog` };
+  }
+  const overflow = costOverflow(usage, answer.price.card);
+  if (overflow) {
+    const field = event.usage == null ? tokenFields[overflow.tokenClass] : 'usage';
+    const model = `${answer.price.model.provider}/${answer.price.model.model}`;
+    const count = (tokens: number): string => tokens.toLocaleString('en-US');
+    const message =
+      `${count(overflow.tokens)} ${tokenWords[overflow.tokenClass]} of ${model} would cost about ${formatUsd(picodollarsToUsd(overflow.approximatePicodollars))} in one call, ` +
+      `more than the ${formatUsd(Math.floor(picodollarsToUsd(maxCallPicodollars)))} one call may cost; a call of this model may have at most ${count(overflow.largestTokens)} of them. ` +
+      'A record that sums many calls should be sent as one record per call (or per smaller batch)';
+    return { ok: false, errors: [{ field, message }] };
+  }
+  return { ok: true, price: answer.price, cost: computeCost(usage, answer.price.card), unpricedReason: null };
+}
+
 /**
  * Prices one call at the catalog's price in force at its timestamp. A model the catalog does not know, or
  * prices by something other than tokens, gives an unpriced row with the reason and null costs, never $0;
@@ -80,34 +116,10 @@ export function toStoredUsageRow(parsed: ParsedUsageEvent, context: RowContext, 
   const { event, usage, timestampMs } = parsed;
   const contentHash = context.hashContent(canonicalUsageContent(event, timestampMs));
   const provider = event.provider ?? null;
-  const lookup = context.catalog.findModel(event.model, provider === null ? noProvider : { provider });
-  let unpricedReason: string | null = null;
-  let price: StoredPriceRow | null = null;
-  let cost: CostBreakdown | null = null;
-  if (!lookup.found) {
-    unpricedReason = lookup.reason;
-  } else {
-    const answer = lookup.timeline.at(timestampMs);
-    if (!answer.priced) {
-      unpricedReason = answer.reason;
-    } else if (!answer.price.card.pricedByToken) {
-      unpricedReason = `${answer.price.model.provider}/${answer.price.model.model} is not priced by token in the catalog`;
-    } else {
-      const overflow = costOverflow(usage, answer.price.card);
-      if (overflow) {
-        const field = event.usage == null ? tokenFields[overflow.tokenClass] : 'usage';
-        const model = `${answer.price.model.provider}/${answer.price.model.model}`;
-        const count = (tokens: number): string => tokens.toLocaleString('en-US');
-        const message =
-          `${count(overflow.tokens)} ${tokenWords[overflow.tokenClass]} of ${model} would cost about ${formatUsd(picodollarsToUsd(overflow.approximatePicodollars))} in one call, ` +
-          `more than the ${formatUsd(Math.floor(picodollarsToUsd(maxCallPicodollars)))} one call may cost; a call of this model may have at most ${count(overflow.largestTokens)} of them. ` +
-          'A record that sums many calls should be sent as one record per call (or per smaller batch)';
-        return { ok: false, errors: [{ field, message }] };
-      }
-      cost = computeCost(usage, answer.price.card);
-      price = priceRowFor(answer.price);
-    }
-  }
+  const pricing = priceUsageEvent(parsed, context.catalog);
+  if (!pricing.ok) return pricing;
+  const { unpricedReason, cost } = pricing;
+  const price = pricing.price === null ? null : priceRowFor(pricing.price);
   const row: StoredUsageRow = {
     id: event.id ?? contentHash,
     contentHash,
