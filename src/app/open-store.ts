@@ -27,6 +27,14 @@ export function missingStoreFile(app: App, options: { db?: string } = {}): strin
   return path === null || existsSync(path) ? null : path;
 }
 
+/** Throws, naming the file and how to fill it, when a read-only command would create an empty DuckDB store. */
+export function refuseMissingStore(app: App, options: { db?: string } = {}): void {
+  const missing = missingStoreFile(app, options);
+  if (missing !== null) {
+    throw new UnitcostError('not_found', `no store at ${missing}: run \`unitcost ingest FILE\` or \`unitcost demo\` first, or name one with --db`, { field: 'db' });
+  }
+}
+
 /** The DuckDB file openStore opens, or null when it opens the config's ClickHouse database. */
 export function storeFile(app: App, options: { db?: string } = {}): string | null {
   return app.clickhouse !== undefined && options.db === undefined ? null : storePath(app, options);

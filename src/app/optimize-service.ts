@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { defaultLevers, rankOptimization, withOverrides, type DefaultLever, type FeatureProfile, type OptimizeDefaultsOverrides } from '../core/simulate/optimize-levers.js';
 import type { OptimizeResult } from '../core/simulate/simulation-result.js';
 import { stackLevers } from '../core/simulate/stack-levers.js';
@@ -6,7 +5,7 @@ import { UnitcostError } from '../core/unitcost-error.js';
 import { loadOptimizeDefaults } from '../config/optimize-defaults-file.js';
 import { loadSimulationScenario } from '../config/simulation-scenario-file.js';
 import type { App } from './create-app.js';
-import { openStore, storePath } from './open-store.js';
+import { openStore, refuseMissingStore } from './open-store.js';
 import { withPlansEffect } from './plans/optimize-plans.js';
 import { reportSettings } from './report-service.js';
 import { newBaselineCache, simulateOnStore } from './simulate-service.js';
@@ -37,8 +36,7 @@ export async function optimize(app: App, options: OptimizeOptions): Promise<Opti
   // Read before the store is opened: a bad defaults file fails fast, with its line.
   const fromFile = options.defaults === undefined ? {} : loadOptimizeDefaults(options.defaults);
   const defaults = withOverrides(fromFile, withOverrides(options.overrides ?? {}));
-  const path = storePath(app, options.db === undefined ? {} : { db: options.db });
-  if (!existsSync(path)) throw new UnitcostError('not_found', `no store at ${path}: run \`unitcost ingest FILE\` or \`unitcost demo\` first, or name one with --db`, { field: 'db' });
+  refuseMissingStore(app, options.db === undefined ? {} : { db: options.db });
   const store = await openStore(app, options.db === undefined ? {} : { db: options.db });
   try {
     const range = { ...(options.from ? { fromMs: options.from.getTime() } : {}), ...(options.to ? { toMs: options.to.getTime() } : {}) };

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { buildKpiDashboard, type KpiDashboard } from '../core/kpi/kpi-dashboard.js';
 import { defaultKpiThresholds, type KpiThresholds } from '../core/kpi/kpi-thresholds.js';
 import type { ModelTierSettings } from '../core/kpi/model-tier.js';
@@ -9,7 +8,7 @@ import type { RevenueSettings } from '../core/kpi/revenue-settings.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import type { UnitcostConfig } from '../config/unitcost-config.js';
 import type { App } from './create-app.js';
-import { openStore, storePath } from './open-store.js';
+import { openStore, refuseMissingStore } from './open-store.js';
 
 /** What `unitcost report` asks for, as typed: names and dates are checked here. */
 export interface ReportOptions {
@@ -91,10 +90,7 @@ export async function runKpis(app: App, options: KpiOptions): Promise<KpiDashboa
 
 // A report on a file that does not exist would create an empty store and report nothing: say so instead.
 async function openExistingStore(app: App, db: string | undefined) {
-  const path = storePath(app, db === undefined ? {} : { db });
-  if (!existsSync(path)) {
-    throw new UnitcostError('not_found', `no store at ${path}: run \`unitcost ingest FILE\` or \`unitcost demo\` first, or name one with --db`, { field: 'db' });
-  }
+  refuseMissingStore(app, db === undefined ? {} : { db });
   return openStore(app, db === undefined ? {} : { db });
 }
 

@@ -1,4 +1,5 @@
 import type { OtlpEncoding } from '../ingest/otlp/decode-otlp-traces.js';
+import type { FocusExporter } from '../store/focus-exporter.js';
 import type { ReconcileReader } from '../store/reconcile-reader.js';
 import type { ReportReader } from '../store/report-reader.js';
 import type { TraceCounters, TraceIngestResult } from './capture/trace-ingest-result.js';
@@ -89,7 +90,7 @@ export interface ServerServices {
   /** How reads were answered so far. */
   readCounters(): ReadCounters;
   /** Runs a read on the store in its turn in the write queue (the store shares one connection with writes), e.g. a mounted gateway's budget spend or the recorded side of a reconciliation. */
-  readStore<Result>(read: (reader: ReportReader & ReconcileReader) => Promise<Result>): Promise<Result>;
+  readStore<Result>(read: (reader: ReportReader & ReconcileReader & FocusExporter) => Promise<Result>): Promise<Result>;
   /**
    * The JSON of `unitcost report --json` for these flags (named as on the command line, without dashes).
    * Once the signal has fired (the client went away), a report still waiting for its turn is not run.

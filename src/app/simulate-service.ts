@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { PriceFields } from '../core/catalog/catalog-overrides.js';
 import type { GroupAggregate } from '../core/kpi/group-aggregate.js';
 import { addDays, dayNumber, dayString } from '../core/kpi/report-periods.js';
@@ -14,7 +13,7 @@ import { loadSimulationScenario, type LoadedSimulationScenario, type ScenarioSou
 import type { ReportAggregates, UserEconomics } from '../store/report-reader.js';
 import type { Store } from '../store/store.js';
 import type { App } from './create-app.js';
-import { openStore, storePath } from './open-store.js';
+import { openStore, refuseMissingStore } from './open-store.js';
 import { parseInstant } from './parse-instant.js';
 import { reportSettings } from './report-service.js';
 import { buildSimulationRates, type TargetModel } from './simulation-rates.js';
@@ -50,10 +49,7 @@ export const simulateThreads = 2;
 /** Replays the stored calls of a window under a scenario file, text or object, and compares them with what was recorded. */
 export async function simulate(app: App, options: SimulateOptions): Promise<SimulationResult> {
   const loaded = loadSimulationScenario(options.scenario);
-  const path = storePath(app, options.db === undefined ? {} : { db: options.db });
-  if (!existsSync(path)) {
-    throw new UnitcostError('not_found', `no store at ${path}: run \`unitcost ingest FILE\` or \`unitcost demo\` first, or name one with --db`, { field: 'db' });
-  }
+  refuseMissingStore(app, options.db === undefined ? {} : { db: options.db });
   const store = await openSimulateStore(app, options.db === undefined ? {} : { db: options.db });
   try {
     return await simulateOnStore(app, store, loaded, options);

@@ -17,7 +17,7 @@ export function registerStoreCommand(program: Command, context: CliContext): voi
   const store = program.command('store').description('move events between stores: the DuckDB file and a ClickHouse database');
   store
     .command('copy')
-    .description('copy every call, outcome, revenue record and price from one store into another, and check the totals')
+    .description('copy every call, outcome, revenue record and price, closed statement, API key and alert state from one store into another, and check the totals')
     .requiredOption('--from <store>', 'the store to read: duckdb:FILE or clickhouse:http://HOST:PORT/DATABASE')
     .requiredOption('--to <store>', 'the store to write: duckdb:FILE or clickhouse:http://HOST:PORT/DATABASE')
     .option('--page-size <records>', `records read and written at a time (default ${defaultCopyPageSize.toLocaleString('en-US')})`, pageSize)
@@ -33,6 +33,13 @@ The copy goes a month at a time and is safe to interrupt: run it again and month
 sums already match are skipped, and a half-copied month is finished (what is there counts as
 duplicates). At the end every month's record counts and exact cost are compared on both sides; the
 command exits 1 if any differ or if the destination holds a record with the same id and other content.
+
+After the events come closed (chargeback) statements with their frozen lines, API keys (their hashes; a
+key revoked in the source is revoked in the destination too) and alert state (incidents with their webhook
+notifications, and mutes), each by its id: what the destination already holds is otherwise left as it is,
+and a run again copies only what is missing. A statement the destination closed with another
+fingerprint, or another statement of the same tag sharing its days, is a conflict (exit 1), and so is a
+key id the destination holds with another key.
 
 Examples:
   unitcost store copy --from duckdb:unitcost.duckdb --to clickhouse:http://clickhouse.internal:8123/unitcost
@@ -83,6 +90,10 @@ function copyJson(result: StoreCopyResult, from: string, to: string): unknown {
     copied: result.copied,
     duplicates: result.duplicates,
     prices: result.prices,
+    statements: { copied: result.ledgers.statements.copied, already_there: result.ledgers.statements.present },
+    api_keys: { copied: result.ledgers.apiKeys.copied, already_there: result.ledgers.apiKeys.present, revoked: result.ledgers.apiKeys.revoked },
+    incidents: { copied: result.ledgers.incidents.copied, already_there: result.ledgers.incidents.present, notifications: result.ledgers.notifications },
+    mutes: { copied: result.ledgers.mutes.copied, already_there: result.ledgers.mutes.present },
     conflicts: result.conflicts,
     check: {
       passed: result.mismatches.length === 0,
@@ -103,9 +114,16 @@ function formatCopy(result: StoreCopyResult, from: string, to: string): string {
     `copied      ${number(result.copied.usage)} calls, ${number(result.copied.outcomes)} outcomes, ${number(result.copied.revenue)} revenue records, ${number(result.prices)} prices`,
     `duplicates  ${number(result.duplicates)} (already in the destination)`,
   ];
+  const { statements, apiKeys, incidents, mutes, notifications } = result.ledgers;
+  lines.push(
+    `statements  ${number(statements.copied)} closed statements copied (${number(statements.present)} already there)`,
+    `api keys    ${number(apiKeys.copied)} copied (${number(apiKeys.present)} already there${apiKeys.revoked > 0 ? `, ${number(apiKeys.revoked)} revoked as in the source` : ''})`,
+    `alerts      ${number(incidents.copied)} incidents with ${number(notifications)} notifications, ${number(mutes.copied)} mutes copied (${number(incidents.present)} incidents, ${number(mutes.present)} mutes already there)`,
+  );
   if (result.conflicts.length > 0) {
     lines.push(`conflicts   ${number(result.conflicts.length)}: the destination holds these ids with other content and keeps its own`);
-    for (const conflict of result.conflicts.slice(0, 10)) lines.push(`  ${conflict.kind} ${conflict.id}`);
+    // A record's reason is its content differing; a statement's or key's says what the destination holds instead.
+    for (const conflict of result.conflicts.slice(0, 10)) lines.push(`  ${conflict.kind} ${conflict.id}${conflict.kind === 'statement' || conflict.kind === 'api_key' ? `: ${conflict.reason}` : ''}`);
     if (result.conflicts.length > 10) lines.push(`  … and ${number(result.conflicts.length - 10)} more (--json lists them all)`);
   }
   const { check } = result;

@@ -22,7 +22,7 @@ export interface ApiKeyTable {
   readonly shared: boolean;
   /** Every key, revoked ones included, oldest first. */
   keys(): Promise<StoredApiKey[]>;
-  /** Stores a new key. */
+  /** Stores a new key as given (revoked already, when copied from another store). */
   insertKey(key: StoredApiKey): Promise<void>;
   /** Marks a key revoked at this instant. */
   revokeKey(id: string, revokedAt: string): Promise<void>;

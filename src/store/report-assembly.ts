@@ -27,6 +27,7 @@ import {
   usageSql,
   userCostSql,
   userMonthsSql,
+  userMonthUnits,
   type ReportSqlScope,
   type TierAssignment,
 } from './sql/report-queries.js';
@@ -325,7 +326,8 @@ async function aggregateSlices(
   } else {
     for (const row of activeUsers) aggregateFor(row).activeUsers = count(row.active_users);
   }
-  for (const row of await measures.userMonths()) aggregateFor(row).activeUserMonths += Number(row.active_user_months ?? 0);
+  // One row per slice and group, in exact units of a month (userMonthUnits): divided once, the same on every engine.
+  for (const row of await measures.userMonths()) aggregateFor(row).activeUserMonths = Number(row.active_user_month_units ?? 0) / userMonthUnits;
   for (const row of await measures.tasks()) {
     const aggregate = aggregateFor(row);
     aggregate.tasks = count(row.tasks);

@@ -77,6 +77,8 @@ export function describeStatementLedgerContract(name: string, openStore: () => P
       // Touching ends do not overlap: the days are [from, to).
       expect(await store.closeStatement(statement({ statementId: 'team-2026-12', period: '2026-12', from: '2026-12-01', to: '2027-01-01' }), [])).toEqual({ closed: true });
       expect((await store.closedStatements('team')).map((closed) => closed.statementId)).toEqual(['team-2026-11', 'team-2026-12']);
+      // Every tag at once, oldest period first: what `store copy` carries to another store.
+      expect((await store.allClosedStatements()).map((closed) => closed.statementId)).toEqual(['team-2026-11', 'feature-2026-W48', 'team-2026-12']);
     });
 
     it('describes the contents of a period so that an added, removed or repriced call changes it, and a call outside does not', async () => {

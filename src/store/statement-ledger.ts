@@ -56,6 +56,8 @@ export interface CloseConflict {
 export interface StatementLedger {
   /** Every closed statement grouped by this tag, oldest period first. */
   closedStatements(groupBy: string): Promise<StoredStatement[]>;
+  /** Every closed statement of every tag, oldest period first: what `unitcost store copy` carries over. */
+  allClosedStatements(): Promise<StoredStatement[]>;
   /** The frozen lines of a closed statement, in their order. */
   statementLines(statementId: string): Promise<StoredStatementLine[]>;
   /** The adjustment lines already carried (on any statement) for a closed statement. */

@@ -1,6 +1,7 @@
 import type { AlertStateStore } from './alert-state-store.js';
 import type { ApiKeyTable } from './api-key-table.js';
 import type { EventWriter } from './event-writer.js';
+import type { FocusExporter } from './focus-exporter.js';
 import type { GatewayEffectsReader } from './gateway-effects-reader.js';
 import type { ReconcileReader } from './reconcile-reader.js';
 import type { RecordScanner } from './record-scanner.js';
@@ -12,7 +13,7 @@ import type { StatementLedger } from './statement-ledger.js';
  * A storage backend: writes events and answers report queries. Every backend passes the one contract
  * suite in store-contract.ts.
  */
-export interface Store extends EventWriter, ReportReader, SimulationReplayer, GatewayEffectsReader, StatementLedger, ReconcileReader, RecordScanner {
+export interface Store extends EventWriter, ReportReader, SimulationReplayer, GatewayEffectsReader, StatementLedger, ReconcileReader, RecordScanner, FocusExporter {
   /** Where the store lives, for messages (a file path, a URL). */
   readonly location: string;
   /** Releases the store's files and connections. */

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { Budget } from '../../core/budgets/budget-config.js';
 import { budgetBurnDown, type BudgetBurnDownJson } from '../../core/governance/budget-burn-down.js';
 import { budgetForecastJson, type BudgetForecastJson } from '../../core/governance/budget-forecast-json.js';
@@ -6,10 +5,9 @@ import { budgetPeriodWindow } from '../../core/governance/budget-period-window.j
 import { defaultHistoryDays, forecastBudget } from '../../core/governance/forecast-budget.js';
 import type { DailySpend } from '../../core/governance/weekday-run-rate.js';
 import { addDays } from '../../core/kpi/report-periods.js';
-import { UnitcostError } from '../../core/unitcost-error.js';
 import type { ReportReader } from '../../store/report-reader.js';
 import type { App } from '../create-app.js';
-import { openStore, storePath } from '../open-store.js';
+import { openStore, refuseMissingStore } from '../open-store.js';
 import { parseInstant } from '../parse-instant.js';
 import { reportSettings } from '../report-service.js';
 
@@ -59,11 +57,8 @@ export async function budgetStatusOver(app: App, reader: ReportReader, flags: Bu
 
 /** `unitcost budgets` on the store file itself (the server, when it holds the file, answers GET /v1/budgets instead). */
 export async function runBudgetStatus(app: App, options: { at?: string; db?: string }): Promise<BudgetsJson> {
-  const path = storePath(app, options.db === undefined ? {} : { db: options.db });
   // Reading a file that does not exist would create an empty store and report nothing spent: say so instead.
-  if (!existsSync(path)) {
-    throw new UnitcostError('not_found', `no store at ${path}: run \`unitcost ingest FILE\` or \`unitcost demo\` first, or name one with --db`, { field: 'db' });
-  }
+  refuseMissingStore(app, options.db === undefined ? {} : { db: options.db });
   const store = await openStore(app, options.db === undefined ? {} : { db: options.db });
   try {
     return await budgetStatusOver(app, store, options.at === undefined ? {} : { at: options.at });

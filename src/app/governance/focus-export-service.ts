@@ -5,10 +5,9 @@ import { PriceCatalog } from '../../core/catalog/price-catalog.js';
 import type { EventTagName } from '../../core/events/event-tags.js';
 import { defaultFocusTagNames, parseFocusTagNames } from '../../core/governance/focus/focus-tags.js';
 import { UnitcostError } from '../../core/unitcost-error.js';
-import { DuckdbStore } from '../../store/duckdb/duckdb-store.js';
-import { exportFocus, focusPricedModels, type FocusExportOutcome } from '../../store/duckdb/focus-export.js';
+import type { FocusExporter, FocusExportOutcome } from '../../store/focus-exporter.js';
 import type { App } from '../create-app.js';
-import { openStore, storePath, streamingMemoryLimit } from '../open-store.js';
+import { missingStoreFile, openStore, streamingMemoryLimit } from '../open-store.js';
 import { parseInstant } from '../parse-instant.js';
 import { planFocusPriceRates } from './focus-price-rates.js';
 
@@ -39,7 +38,7 @@ const formats = ['csv', 'parquet'] as const;
 /**
  * Writes the FOCUS 1.2 file of the stored calls in [from, to): one row per day × model × token class × tag
  * set, costs after the config's discounts, list costs before them (see docs/focus.md). The rows are
- * summed and written by the store (DuckDB's COPY), to a temporary name first so that a failed export
+ * summed and written by the store (DuckDB's COPY; ClickHouse's rows as the same CSV), to a temporary name first so that a failed export
  * never leaves half a file where the finished one was expected.
  */
 export async function runFocusExport(app: App, flags: FocusExportFlags, progress: (message: string) => void = () => {}, clock: () => number = Date.now): Promise<FocusExportResult> {
@@ -53,16 +52,16 @@ export async function runFocusExport(app: App, flags: FocusExportFlags, progress
   const path = resolve(flags.out ?? `focus-${flags.from.slice(0, 10)}-${flags.to.slice(0, 10)}.${format}`);
   checkWritable(path);
   const db = flags.db === undefined ? {} : { db: flags.db };
-  const store = storePath(app, db);
-  // Opening a file that does not exist would create an empty store and export nothing: say so instead.
-  if (!existsSync(store)) {
-    throw new UnitcostError('not_found', `no store at ${store}: run \`unitcost ingest FILE\` or \`unitcost demo\` first, or name one with --db`, { field: 'db' });
+  // Opening a DuckDB file that does not exist would create an empty store and export nothing: say so instead.
+  // A ClickHouse database (the config's backend, without --db) is never missing: a server may fill it any time.
+  const missing = missingStoreFile(app, db);
+  if (missing !== null) {
+    throw new UnitcostError('not_found', `no store at ${missing}: run \`unitcost ingest FILE\` or \`unitcost demo\` first, or name one with --db`, { field: 'db' });
   }
   const started = clock();
   // One streaming pass: a capped buffer pool keeps the export's memory flat however many calls the window holds.
   const opened = await openStore(app, { ...db, memoryLimit: streamingMemoryLimit });
   try {
-    if (!(opened instanceof DuckdbStore)) throw new UnitcostError('not_implemented', `the FOCUS export runs on the DuckDB store; ${opened.location} is not one`, { field: 'db' });
     progress(`exporting the calls from ${from.toISOString()} to ${to.toISOString()} to ${path}: finding their list and discounted prices`);
     const outcome = await writeFocusFile(app, opened, { from, to, tags, format, path }, progress);
     return { ...outcome, path, format, from: from.toISOString(), to: to.toISOString(), tags, seconds: (clock() - started) / 1000 };
@@ -90,7 +89,7 @@ export interface FocusDownloadFile extends FocusExportResult {
  * The FOCUS export of `unitcost serve`: written with the server's own open store (its file is locked to any
  * other process) into a fresh temporary directory, for the route to stream and then remove.
  */
-export async function focusDownloadOver(app: App, store: object, flags: FocusDownloadFlags, clock: () => number = Date.now): Promise<FocusDownloadFile> {
+export async function focusDownloadOver(app: App, store: FocusExporter, flags: FocusDownloadFlags, clock: () => number = Date.now): Promise<FocusDownloadFile> {
   if (flags.from === undefined) throw new UnitcostError('invalid_argument', 'from is required: the first day of the export (2026-11-01), with to the first day after it', { field: 'from' });
   if (flags.to === undefined) throw new UnitcostError('invalid_argument', 'to is required: the first day after the export (2026-12-01 for November)', { field: 'to' });
   const from = parseInstant(flags.from, 'from');
@@ -101,7 +100,6 @@ export async function focusDownloadOver(app: App, store: object, flags: FocusDow
   const format = flags.format ?? 'csv';
   if (format !== 'csv' && format !== 'parquet') throw new UnitcostError('invalid_argument', `format must be csv or parquet, got "${format}"`, { field: 'format' });
   const tags = flags.tags === undefined ? [...defaultFocusTagNames] : parseFocusTagNames(flags.tags, 'tags');
-  if (!(store instanceof DuckdbStore)) throw new UnitcostError('not_implemented', 'the FOCUS export runs on the DuckDB store; this server\'s store is not one');
   const started = clock();
   const directory = mkdtempSync(join(tmpdir(), 'unitcost-focus-download-'));
   const remove = () => rmSync(directory, { recursive: true, force: true });
@@ -120,17 +118,17 @@ export async function focusDownloadOver(app: App, store: object, flags: FocusDow
 /** Plans the list and discounted unit prices of every priced model, then writes the file (to a partial name, renamed when complete). */
 async function writeFocusFile(
   app: App,
-  store: DuckdbStore,
+  store: FocusExporter,
   file: { from: Date; to: Date; tags: EventTagName[]; format: 'csv' | 'parquet'; path: string },
   progress: (message: string) => void = () => {},
 ): Promise<FocusExportOutcome> {
   const range = { fromMs: file.from.getTime(), toMs: file.to.getTime() };
-  const groups = await focusPricedModels(store.database, range.fromMs, range.toMs);
+  const groups = await store.focusPricedModels(range);
   const listCatalog = new PriceCatalog(app.priceData.providers, { models: app.config.models, discounts: [], prices: app.config.prices });
   const rates = planFocusPriceRates(groups, app.catalog, listCatalog);
   const partial = `${file.path}.partial-${process.pid}`;
   try {
-    const outcome = await exportFocus(store.database, { ...range, tagNames: file.tags, rates, format: file.format, path: partial }, progress);
+    const outcome = await store.exportFocus({ ...range, tagNames: file.tags, rates, format: file.format, path: partial }, progress);
     renameSync(partial, file.path);
     return outcome;
   } catch (error) {

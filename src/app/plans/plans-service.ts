@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { addDays, dayNumber, dayString } from '../../core/kpi/report-periods.js';
 import { designTierPlans, type PlanUser, type TierPlanDesign, type TierUsage } from '../../core/plans/design-tier-plans.js';
 import { suggestModelTier, type ModelOption } from '../../core/plans/model-tier-options.js';
@@ -10,7 +9,7 @@ import { UnitcostError } from '../../core/unitcost-error.js';
 import { loadSimulationScenario } from '../../config/simulation-scenario-file.js';
 import type { Store } from '../../store/store.js';
 import type { App } from '../create-app.js';
-import { openStore, storePath } from '../open-store.js';
+import { openStore, refuseMissingStore } from '../open-store.js';
 import { reportSettings } from '../report-service.js';
 import { buildSimulationRates } from '../simulation-rates.js';
 
@@ -46,8 +45,7 @@ const defaultWindowDays = 30;
 export async function plans(app: App, options: PlansOptions): Promise<PlansResult> {
   // Constraints first: a bad flag fails before the store is opened.
   parsePlanConstraints(options);
-  const path = storePath(app, options.db === undefined ? {} : { db: options.db });
-  if (!existsSync(path)) throw new UnitcostError('not_found', `no store at ${path}: run \`unitcost ingest FILE\` or \`unitcost demo\` first, or name one with --db`, { field: 'db' });
+  refuseMissingStore(app, options.db === undefined ? {} : { db: options.db });
   const store = await openStore(app, options.db === undefined ? {} : { db: options.db });
   try {
     return await plansOnStore(app, store, options);

@@ -2,13 +2,15 @@ import type { EventBatch } from '../../store/event-writer.js';
 import type { AppendOutcome } from '../../store/stored-rows.js';
 import type { MonthTotals, RecordKind, ScanPosition } from '../../store/record-scanner.js';
 import type { Store } from '../../store/store.js';
+import { copyLedgers, type LedgerCopyResult, type LedgerKind } from './ledger-copy-service.js';
 
 /*
  * `unitcost store copy`: every record of one store into another (DuckDB to ClickHouse or back), a month
  * and a page at a time, so memory stays flat whatever the store's size. Appends are idempotent, which is
  * what makes a copy resumable: a month whose counts and sums already match is skipped, and a month copied
  * half-way is copied again, its stored records counting as duplicates. The check at the end compares
- * each month's counts and exact sums on both sides.
+ * each month's counts and exact sums on both sides. Then what is not events: closed statements, API keys and
+ * alert state (ledger-copy-service.ts), each by its id, so that a run again writes only what is missing.
  */
 
 export interface StoreCopyOptions {
@@ -22,9 +24,9 @@ export type StoreCopyProgress =
   | { type: 'page'; month: string; kind: RecordKind; copied: number; duplicates: number }
   | { type: 'month-done'; month: string; copied: number; duplicates: number; conflicts: number };
 
-/** A record the destination already holds with other content: not copied, since the stored one is kept. */
+/** A record, statement or key the destination already holds with other content: not copied, since the stored one is kept. */
 export interface CopyConflict {
-  kind: RecordKind;
+  kind: RecordKind | LedgerKind;
   id: string;
   reason: string;
 }
@@ -43,6 +45,8 @@ export interface StoreCopyResult {
   duplicates: number;
   prices: number;
   conflicts: CopyConflict[];
+  /** Closed statements, API keys and alert state; their conflicts are in conflicts too. */
+  ledgers: LedgerCopyResult;
   /** The months whose counts or sums differ after the copy; empty when the check passed. */
   mismatches: MonthMismatch[];
   /** Over every month of the source, as summed on each side after the copy. */
@@ -104,6 +108,9 @@ export async function copyStore(source: Store, destination: Store, options: Stor
     records: months.reduce((total, month) => total + (month === undefined ? 0 : records(month)), 0),
     cost: months.reduce((total, month) => total + (month?.usageCostPicodollars ?? 0n), 0n),
   });
+  // After the events: a statement's fingerprint is of its period's calls, which are in the destination by now.
+  const ledgers = await copyLedgers(source, destination);
+  conflicts.push(...ledgers.conflicts);
   const sourceSum = sum(sourceMonths);
   const destinationSum = sum(sourceMonths.map((month) => after.get(month.month)));
   return {
@@ -113,6 +120,7 @@ export async function copyStore(source: Store, destination: Store, options: Stor
     duplicates,
     prices: prices.length,
     conflicts,
+    ledgers,
     mismatches,
     check: { sourceRecords: sourceSum.records, destinationRecords: destinationSum.records, sourceCostPicodollars: sourceSum.cost, destinationCostPicodollars: destinationSum.cost },
   };

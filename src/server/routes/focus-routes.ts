@@ -10,7 +10,8 @@ const contentTypes = { csv: 'text/csv; charset=utf-8', parquet: 'application/vnd
 
 /**
  * GET /v1/export/focus: the file of `unitcost export focus` as a download. The export runs in the store's turn
- * (it reads the server's own open file), is written to a temporary file by DuckDB's COPY, streamed, then deleted.
+ * (it reads the server's own open store), is written to a temporary file by the store (DuckDB's COPY, or ClickHouse's rows
+ * as the same CSV), streamed, then deleted.
  */
 export function focusRoutes(services: ServerServices, policy: AccessPolicy): Hono<{ Variables: AccessVariables }> {
   const routes = new Hono<{ Variables: AccessVariables }>();

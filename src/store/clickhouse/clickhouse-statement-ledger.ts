@@ -80,7 +80,7 @@ export const clickhouseStatementDialect: StatementSqlDialect = {
  */
 export function createClickhouseStatementLedger(connection: ClickhouseConnection): StatementLedger {
   const dialect = clickhouseStatementDialect;
-  const closedStatements = async (groupBy: string): Promise<StoredStatement[]> => (await connection.rows(closedStatementsQuery(dialect, groupBy).sql)).map(statementOf);
+  const closedStatements = async (groupBy: string | null): Promise<StoredStatement[]> => (await connection.rows(closedStatementsQuery(dialect, groupBy).sql)).map(statementOf);
   const linesOf = async (which: 'of-statement' | 'adjusting-statement', statementId: string): Promise<StoredStatementLine[]> =>
     (await connection.rows(statementLinesQuery(dialect, which, statementId).sql)).map(lineOf);
   const insertHeader = (statement: StoredStatement, withdrawn: boolean): Promise<void> => {
@@ -91,6 +91,7 @@ export function createClickhouseStatementLedger(connection: ClickhouseConnection
   };
   return {
     closedStatements,
+    allClosedStatements: () => closedStatements(null),
     statementLines: (statementId) => linesOf('of-statement', statementId),
     carriedAdjustments: (statementId) => linesOf('adjusting-statement', statementId),
     closeStatement: async (statement, lines): Promise<{ closed: true } | CloseConflict> => {

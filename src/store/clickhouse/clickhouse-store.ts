@@ -23,6 +23,8 @@ import { clickhouseDialect } from '../sql/sql-dialect.js';
 import { readGatewayEffects, readGatewayPricedModels } from '../sql/gateway-effects-queries.js';
 import { recordedByProviderDaySql, recordedProviderDay } from '../sql/reconcile-queries.js';
 import { spendSeriesEventsSql, spendSeriesRow } from '../sql/spend-series-queries.js';
+import type { FocusExportOutcome, FocusExportRun } from '../focus-exporter.js';
+import { clickhouseExportFocus, clickhouseFocusPricedModels } from './clickhouse-focus-export.js';
 
 /** What the ClickHouse backend does not answer yet; every such call says so instead of answering wrong. */
 function notYet(what: string): never {
@@ -136,6 +138,10 @@ export class ClickhouseStore implements Store {
     return this.ledger.closedStatements(groupBy);
   }
 
+  allClosedStatements(): Promise<StoredStatement[]> {
+    return this.ledger.allClosedStatements();
+  }
+
   statementLines(statementId: string): Promise<StoredStatementLine[]> {
     return this.ledger.statementLines(statementId);
   }
@@ -171,5 +177,13 @@ export class ClickhouseStore implements Store {
 
   async storedPrices(): Promise<StoredPriceRow[]> {
     return (await this.connection.rows(storedPricesSql(clickhouseDialect))).map(priceFromRow);
+  }
+
+  focusPricedModels(range: { fromMs: number; toMs: number }): Promise<PricingGroup[]> {
+    return clickhouseFocusPricedModels(this.connection, range);
+  }
+
+  exportFocus(run: FocusExportRun, progress?: (step: string) => void): Promise<FocusExportOutcome> {
+    return clickhouseExportFocus(this.connection, run, progress);
   }
 }

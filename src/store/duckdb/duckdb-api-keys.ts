@@ -19,8 +19,17 @@ export function createDuckdbApiKeyTable(connection: DuckDBConnection): ApiKeyTab
       );
     },
     // DuckDB's TIMESTAMP has no zone: instants are stored as UTC without the Z.
+    // A key is stored as given, revoked or not: `store copy` writes a revoked key in one statement, so that no
+    // moment of an interrupted copy holds it usable.
     insertKey: async (key) => {
-      await connection.run('INSERT INTO api_keys VALUES ($1, $2, $3, $4, $5::TIMESTAMP, NULL)', [key.id, key.name, key.scope, key.hashHex, key.createdAt.replace('Z', '')]);
+      await connection.run('INSERT INTO api_keys VALUES ($1, $2, $3, $4, $5::TIMESTAMP, $6::TIMESTAMP)', [
+        key.id,
+        key.name,
+        key.scope,
+        key.hashHex,
+        key.createdAt.replace('Z', ''),
+        key.revokedAt === null ? null : key.revokedAt.replace('Z', ''),
+      ]);
     },
     revokeKey: async (id, revokedAt) => {
       await connection.run('UPDATE api_keys SET revoked_at = $1::TIMESTAMP WHERE key_id = $2', [revokedAt.replace('Z', ''), id]);

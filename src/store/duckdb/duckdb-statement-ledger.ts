@@ -45,6 +45,7 @@ export function createDuckdbStatementLedger(connection: DuckDBConnection): State
   const linesOf = async (query: BoundSql): Promise<StoredStatementLine[]> => (await rows(query)).map(lineOf);
   return {
     closedStatements: async (groupBy) => (await rows(closedStatementsQuery(dialect, groupBy))).map(statementOf),
+    allClosedStatements: async () => (await rows(closedStatementsQuery(dialect, null))).map(statementOf),
     statementLines: (statementId) => linesOf(statementLinesQuery(dialect, 'of-statement', statementId)),
     carriedAdjustments: (statementId) => linesOf(statementLinesQuery(dialect, 'adjusting-statement', statementId)),
     closeStatement: (statement, lines) =>

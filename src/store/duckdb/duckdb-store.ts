@@ -22,6 +22,8 @@ import type { MonthTotals, RecordKind, RecordRows, ScanPosition } from '../recor
 import { foldMonthTotals, lastPosition, monthTotalsSql, priceFromRow, recordFromRow, scanSql, storedPricesSql } from '../sql/record-scan-queries.js';
 import { duckdbDialect } from '../sql/sql-dialect.js';
 import { rowsOf } from './report-rows.js';
+import type { FocusExportOutcome, FocusExportRun } from '../focus-exporter.js';
+import { exportFocus, focusPricedModels } from './focus-export.js';
 
 const checkpointThreshold = '16MB';
 
@@ -158,6 +160,10 @@ export class DuckdbStore implements Store {
     return this.ledger.closedStatements(groupBy);
   }
 
+  allClosedStatements(): Promise<StoredStatement[]> {
+    return this.ledger.allClosedStatements();
+  }
+
   statementLines(statementId: string): Promise<StoredStatementLine[]> {
     return this.ledger.statementLines(statementId);
   }
@@ -185,5 +191,13 @@ export class DuckdbStore implements Store {
 
   async storedPrices(): Promise<StoredPriceRow[]> {
     return (await rowsOf(this.database.connection, { sql: storedPricesSql(duckdbDialect), values: {} })).map(priceFromRow);
+  }
+
+  focusPricedModels(range: { fromMs: number; toMs: number }): Promise<PricingGroup[]> {
+    return focusPricedModels(this.database, range.fromMs, range.toMs);
+  }
+
+  exportFocus(run: FocusExportRun, progress?: (step: string) => void): Promise<FocusExportOutcome> {
+    return exportFocus(this.database, run, progress);
   }
 }

@@ -3,7 +3,7 @@ import { modelTiers } from '../../core/kpi/model-tier.js';
 import type { MonthPart, ReportSlice, DayWindow } from '../../core/kpi/report-periods.js';
 import type { ReportDimension, ReportFilter } from '../report-reader.js';
 import { checkedDimension } from '../sql/event-dimensions.js';
-import { activeUsersSql, eventExtras, requestTypesSql, tasksSql, usageSql, userCostSql, userMonthsSql, type EventExtra, type TierAssignment } from '../sql/report-queries.js';
+import { activeUsersSql, eventExtras, requestTypesSql, tasksSql, usageSql, userCostSql, userMonthsSql, userMonthUnits, type EventExtra, type TierAssignment } from '../sql/report-queries.js';
 import { duckdbDialect } from '../sql/sql-dialect.js';
 import { comboDimensions, dailySumColumns } from './report-summary-tables.js';
 
@@ -275,7 +275,7 @@ export function userMonthsQuery(scope: ReportScope): { sql: string; values: Reco
   if (scope.source === 'user-summaries') {
     const groups = scope.groupBy.map((dimension) => `, mau.${dimension}`).join('');
     const sql = `WITH ${monthPartsTable(scope.monthParts, bound)}, ${userSummaryMeasure('report_user_daily', 'month', scope, [], bound, [['users', 'count(DISTINCT d.user_number)']], true)}
-      SELECT p.slice_id${groups}, sum(mau.users * p.days / p.month_days) AS active_user_months
+      SELECT p.slice_id${groups}, sum(mau.users * p.days * (${userMonthUnits} // p.month_days)) AS active_user_month_units
       FROM r mau JOIN parts p ON p.month = mau.month
       GROUP BY ALL`;
     return { sql, values: bound.values };
@@ -286,7 +286,7 @@ export function userMonthsQuery(scope: ReportScope): { sql: string; values: Reco
       SELECT date_trunc('month', u.day)::DATE AS month${groupColumns('u', scope.groupBy)}, coalesce(bit_count(bit_or(u.users)), 0) AS users
       FROM u WHERE ${whereClause('u', scope.where, bound)} GROUP BY ALL
     )
-    SELECT p.slice_id${groups}, sum(mau.users * p.days / p.month_days) AS active_user_months
+    SELECT p.slice_id${groups}, sum(mau.users * p.days * (${userMonthUnits} // p.month_days)) AS active_user_month_units
     FROM mau JOIN parts p ON p.month = mau.month
     GROUP BY ALL`;
   return { sql, values: bound.values };

@@ -176,8 +176,16 @@ function monthPartsRelation(d: SqlDialect, parts: readonly MonthPart[]): string 
 }
 
 /**
- * User-months per slice and group: for each calendar month a slice touches, the users active in that
- * month (the whole month, not only the slice) × the share of the month the slice covers.
+ * User-months are summed in integer units of 1/377,580 of a month: 377,580 is the least common multiple of
+ * 28, 29, 30 and 31, so a month part's share (days ÷ days of its month) is a whole number of units, and the
+ * sum is exact and the same on every engine. A float sum was not: ClickHouse adds in parallel, in whatever
+ * order its threads finish, and its last bit differed from DuckDB's.
+ */
+export const userMonthUnits = 377_580;
+
+/**
+ * User-months per slice and group, in units (userMonthUnits): for each calendar month a slice touches, the users
+ * active in that month (the whole month, not only the slice) × the share of the month the slice covers.
  */
 export function userMonthsSql(d: SqlDialect, scope: ReportSqlScope): string {
   const groups = scope.groupBy.map(checkedDimension);
@@ -185,7 +193,7 @@ export function userMonthsSql(d: SqlDialect, scope: ReportSqlScope): string {
     FROM ${d.table('usage_events', 'e')}
     WHERE e.user_id IS NOT NULL AND ${eventsOfDays(d, 'e', scope.monthRange)}${eventFilter(d, 'e', scope.where)}
     GROUP BY k_month${groups.map((dimension) => `, k_${dimension}`).join('')}`;
-  return `SELECT p.slice_id AS slice_id${renamedGroups('mau', groups)}, sum(mau.s_users * p.part_days / p.part_month_days) AS active_user_months
+  return `SELECT p.slice_id AS slice_id${renamedGroups('mau', groups)}, sum(mau.s_users * p.part_days * ${d.integerDivide(String(userMonthUnits), 'p.part_month_days')}) AS active_user_month_units
     FROM (${mau}) AS mau ${d.join('inner')} (${monthPartsRelation(d, scope.monthParts)}) AS p ON mau.k_month = p.part_month
     GROUP BY p.slice_id${groupKeys('mau', groups)}`;
 }

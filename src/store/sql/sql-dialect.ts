@@ -102,6 +102,24 @@ export interface SqlDialect {
   exactSum(expression: string): string;
   /** An expression as a full column: ClickHouse 18.16 refuses a UNION ALL whose column is a constant in one branch and not in another. */
   column(expression: string): string;
+  /** The milliseconds since the epoch of the UTC midnight that starts a date. */
+  dateMs(dateExpression: string): string;
+  /** A date some whole months later (the first of a month stays the first). */
+  addMonths(dateExpression: string, months: number): string;
+  /** A millisecond instant as ISO 8601 text to the second, in UTC: 2026-11-01T00:00:00Z. */
+  isoInstant(ms: string): string;
+  /** A millisecond instant as a UTC timestamp (DuckDB's TIMESTAMPTZ, which Parquet keeps as an instant). */
+  utcTimestamp(ms: string): string;
+  /**
+   * An integer expression times 10^−shift as an exact decimal of `scale` places (scale ≥ shift; null stays
+   * null): a DECIMAL(38, scale) in DuckDB, which its COPY writes; in ClickHouse its exact text, as DuckDB
+   * writes it ('-0.500000000000'), since 18.16's Decimal text garbles values of 10^21 and more.
+   */
+  fixedDecimal(integer: string, shift: number, scale: number): string;
+  /** A JSON object as text of the entries (key, text expression) whose value is not null, in the order given: {"team":"search"}. */
+  jsonObject(entries: ReadonlyArray<readonly [string, string]>): string;
+  /** 1 when a condition holds, else 0, as an integer to sum: DuckDB's cast beats both a CASE and count(*) FILTER over millions of rows (measured). */
+  indicator(condition: string): string;
 }
 
 const sqlInteger = (value: number): string => {
@@ -174,6 +192,18 @@ export const duckdbDialect: SqlDialect = {
   discreteQuantile: (expression, fraction) => `quantile_disc(${expression}, ${fraction})`,
   exactSum: (expression) => `sum(${expression})`,
   column: (expression) => expression,
+  dateMs: (date) => `epoch_ms(CAST(${date} AS TIMESTAMP))`,
+  addMonths: (date, months) => `CAST(${date} + INTERVAL ${sqlInteger(months)} MONTH AS DATE)`,
+  isoInstant: (ms) => `strftime(epoch_ms(${ms}), '%Y-%m-%dT%H:%M:%SZ')`,
+  utcTimestamp: (ms) => `CAST(epoch_ms(${ms}) AS TIMESTAMPTZ)`,
+  // DECIMAL(25, 0) × 10^−shift keeps within 38 digits; a whole number is cast directly.
+  fixedDecimal: (integer, shift, scale) =>
+    shift === 0 ? `CAST(${integer} AS DECIMAL(38, ${sqlInteger(scale)}))` : `CAST(CAST(${integer} AS DECIMAL(25, 0)) * 0.${'0'.repeat(shift - 1)}1 AS DECIMAL(38, ${sqlInteger(scale)}))`,
+  jsonObject: (entries) =>
+    entries.length === 0
+      ? `'{}'`
+      : `CAST(to_json(map_from_entries(list_filter([${entries.map(([key, value]) => `struct_pack(k := ${duckdbDialect.string(key)}, v := ${value})`).join(', ')}], entry -> entry.v IS NOT NULL))) AS VARCHAR)`,
+  indicator: (condition) => `CAST(${condition} AS INTEGER)`,
 };
 
 export const clickhouseDialect: SqlDialect = {
@@ -184,8 +214,11 @@ export const clickhouseDialect: SqlDialect = {
   distinct: (a, b) => `NOT ((${a} IS NULL AND ${b} IS NULL) OR (${a} IS NOT NULL AND ${b} IS NOT NULL AND ${a} = ${b}))`,
   eventMs: (alias) => `intDiv(${alias}.ts_us, 1000)`,
   eventDaySecond: (alias) => `toInt32(intDiv(${alias}.ts_us, 1000000) % 86400)`,
-  eventAtOrAfterMs: (alias, ms) => `${alias}.ts_us >= ${sqlInteger(Math.floor(ms))} * 1000`,
-  eventBeforeMs: (alias, ms) => `${alias}.ts_us < ${sqlInteger(Math.ceil(ms))} * 1000`,
+  // The bound on the materialized day as well lets ClickHouse skip whole month partitions and granules: the
+  // partition key and the sort key know the day, not ts_us (a month's statement fingerprint: 2.3 s → 0.17 s
+  // at 1M calls over 10 months).
+  eventAtOrAfterMs: (alias, ms) => `${partitionDayBound(alias, '>=', Math.floor(ms))}${alias}.ts_us >= ${sqlInteger(Math.floor(ms))} * 1000`,
+  eventBeforeMs: (alias, ms) => `${partitionDayBound(alias, '<=', Math.ceil(ms) - 1)}${alias}.ts_us < ${sqlInteger(Math.ceil(ms))} * 1000`,
   eventAtOrAfterMsColumn: (alias, column) => `${alias}.ts_us >= ${column} * 1000`,
   eventBeforeMsColumn: (alias, column) => `${alias}.ts_us < ${column} * 1000`,
   eventUs: (alias) => `${alias}.ts_us`,
@@ -239,7 +272,45 @@ export const clickhouseDialect: SqlDialect = {
   discreteQuantile: (expression, fraction) => `arrayElement(arraySort(groupArray(${expression})), toUInt64(greatest(1, ceil(count(${expression}) * ${fraction}))))`,
   exactSum: (expression) => `sum(toDecimal128(${expression}, 0))`,
   column: (expression) => `materialize(${expression})`,
+  dateMs: (date) => `toInt64(toUInt32(${date})) * 86400000`,
+  addMonths: (date, months) => `addMonths(${date}, ${sqlInteger(months)})`,
+  isoInstant: (ms) => `formatDateTime(toDateTime(intDiv(${ms}, 1000), 'UTC'), '%Y-%m-%dT%H:%M:%SZ')`,
+  utcTimestamp: (ms) => `toDateTime(intDiv(${ms}, 1000), 'UTC')`,
+  fixedDecimal: (integer, shift, scale) => clickhouseFixedDecimal(integer, shift, scale),
+  // No JSON functions in 18.16: each present entry is spelled "key":"value", escaped as DuckDB's to_json does
+  // for backslashes, quotes, newlines, returns and tabs (other control characters are passed as they are).
+  jsonObject: (entries) => {
+    if (entries.length === 0) return `'{}'`;
+    const escape = (value: string): string =>
+      [['\\', '\\\\'], ['"', '\\"'], ['\n', '\\n'], ['\r', '\\r'], ['\t', '\\t']].reduce(
+        (text, [from, to]) => `replaceAll(${text}, ${clickhouseDialect.string(from!)}, ${clickhouseDialect.string(to!)})`,
+        value,
+      );
+    const parts = entries.map(([key, value]) => `ifNull(concat(${clickhouseDialect.string(`${JSON.stringify(key)}:"`)}, ${escape(value)}, '"'), '')`);
+    return `concat('{', arrayStringConcat(arrayFilter(entry -> entry != '', [${parts.join(', ')}]), ','), '}')`;
+  },
+  indicator: (condition) => `toInt64(${condition})`,
 };
+
+/** See SqlDialect.fixedDecimal: the exact integer text, zero-padded, with the point put in and zeros added to `scale` places. */
+function clickhouseFixedDecimal(integer: string, shift: number, scale: number): string {
+  sqlInteger(shift);
+  sqlInteger(scale);
+  if (shift < 0 || scale < shift) throw new Error(`not a decimal shift for SQL: ${shift} of ${scale}`);
+  const text = clickhouseDecimalText(`toDecimal128(${integer}, 0)`);
+  const digits = `replaceOne(${text}, '-', '')`;
+  const sign = `if(substring(${text}, 1, 1) = '-', '-', '')`;
+  if (shift === 0) return `concat(${sign}, ${digits}${scale > 0 ? `, '.${'0'.repeat(scale)}'` : ''})`;
+  // At least shift + 1 digits, so that there is a whole part ('0.5', not '.5').
+  const padded = `substring(concat('${'0'.repeat(shift + 1)}', ${digits}), length(${digits}) + ${shift + 2} - greatest(length(${digits}), ${shift + 1}))`;
+  return `concat(${sign}, substring(${padded}, 1, length(${padded}) - ${shift}), '.', substring(${padded}, length(${padded}) - ${shift} + 1)${scale > shift ? `, '${'0'.repeat(scale - shift)}'` : ''})`;
+}
+
+/** `alias.day >= / <= the UTC day of ms AND `, or nothing for an instant outside ClickHouse's Date (1970–2105). */
+function partitionDayBound(alias: string, operator: '>=' | '<=', ms: number): string {
+  if (!(ms >= 0 && ms < Date.UTC(2105, 0, 1))) return '';
+  return `${alias}.day ${operator} toDate('${new Date(ms).toISOString().slice(0, 10)}') AND `;
+}
 
 /**
  * A Decimal128(0) expression as exact decimal text (null stays null). ClickHouse 18.16's toString() of a

@@ -115,11 +115,12 @@ const statementSelect = (dialect: StatementSqlDialect): string =>
   `SELECT statement_id, period, ${dialect.dayOf('period_start')} AS period_from, ${dialect.dayOf('period_end')} AS period_to, group_by, allocation,
       fingerprint, calls, unpriced_calls, revenue_tracked, ${dialect.exactText('total_picodollars')} AS total_text, ${dialect.isoInstant('closed_at')} AS closed_instant`;
 
-/** The closed statements of one grouping tag, oldest period first. */
-export function closedStatementsQuery(dialect: StatementSqlDialect, groupBy: string): BoundSql {
+/** The closed statements of one grouping tag, or of every tag (null: what `store copy` reads), oldest period first. */
+export function closedStatementsQuery(dialect: StatementSqlDialect, groupBy: string | null): BoundSql {
   const values: SqlValue[] = [];
+  const where = groupBy === null ? '' : `WHERE group_by = ${dialect.bind(values, groupBy, 'text')} `;
   const sql = `${statementSelect(dialect)}
-    FROM ${dialect.closedStatements} AS s WHERE group_by = ${dialect.bind(values, groupBy, 'text')} ORDER BY period_start, statement_id`;
+    FROM ${dialect.closedStatements} AS s ${where}ORDER BY period_start, group_by, statement_id`;
   return { sql, values };
 }
 
