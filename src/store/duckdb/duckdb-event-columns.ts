@@ -5,25 +5,42 @@ import { StagedLayout, StagedTable, stagingCatalog, type StagedColumn } from './
  * How each kind of record is staged (see duckdb-staging.ts) and copied into its stored table.
  */
 
-interface SourceParts {
-  file: string | null;
-  line: number | null;
+// "events.jsonl:1042" is stored as a coded file name and a number, so a unique string per row never
+// crosses. Read per row and column, so without allocating: the file name of the previous source is
+// reused while it matches (it is then the same string, whose hash the dictionary's Map has cached).
+let previousFile = '';
+
+/** The position of the colon before a source's line number, or -1 when it ends in none. */
+function lineColon(source: string): number {
+  const colon = source.lastIndexOf(':');
+  if (colon <= 0 || colon === source.length - 1) return -1;
+  // A line number is written by String(line): digits, without a leading zero unless it is 0.
+  if (source.charCodeAt(colon + 1) === 48 && colon + 2 < source.length) return -1;
+  for (let index = colon + 1; index < source.length; index += 1) {
+    const code = source.charCodeAt(index);
+    if (code < 48 || code > 57) return -1;
+  }
+  return source.length - colon - 1 > 15 ? -1 : colon;
 }
 
-// "events.jsonl:1042" is stored as a coded file name and a number, so a unique string per row never crosses.
-function splitSource(source: string | null): SourceParts {
-  if (source === null) return { file: null, line: null };
-  const colon = source.lastIndexOf(':');
-  if (colon > 0 && colon < source.length - 1) {
-    const line = Number(source.slice(colon + 1));
-    if (Number.isSafeInteger(line) && line >= 0 && String(line) === source.slice(colon + 1)) return { file: source.slice(0, colon), line };
-  }
-  return { file: source, line: null };
+function sourceFile(source: string | null): string | null {
+  if (source === null) return null;
+  const colon = lineColon(source);
+  if (colon < 0) return source;
+  if (colon === previousFile.length && source.startsWith(previousFile)) return previousFile;
+  previousFile = source.slice(0, colon);
+  return previousFile;
+}
+
+function sourceLine(source: string | null): number | null {
+  if (source === null) return null;
+  const colon = lineColon(source);
+  return colon < 0 ? null : Number(source.slice(colon + 1));
 }
 
 const sourceColumns = <Row extends { source: string | null }>(): Array<StagedColumn<Row>> => [
-  { name: 'source_file', kind: 'coded', value: (row) => splitSource(row.source).file },
-  { name: 'source_line', kind: 'number', value: (row) => splitSource(row.source).line },
+  { name: 'source_file', kind: 'coded', value: (row) => sourceFile(row.source) },
+  { name: 'source_line', kind: 'number', value: (row) => sourceLine(row.source) },
 ];
 /** The SQL (over alias s) of a staged row's source, "file:line". */
 const sourceExpression = `CASE WHEN s.source_line IS NULL THEN dictionary.v[s.source_file] ELSE dictionary.v[s.source_file] || ':' || CAST(s.source_line AS BIGINT) END`;

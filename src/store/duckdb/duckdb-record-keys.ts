@@ -11,6 +11,8 @@ import type { AppendOutcome } from '../stored-rows.js';
  * loaded 2-core machine, BENCHMARKS.md) instead of the id column. Only the rows it finds — a reused id,
  * or rarely two ids sharing 63 bits — are then looked up by id in the stored table, whatever their
  * timestamp: a different content hash is a conflict, refused and reported; no match is not one.
+ * Because every stored record's key is there, a batch none of whose keys is found holds no stored record
+ * at all, and its commit skips both checks (anyKeyStored).
  */
 
 /** What the key check needs of a kind of record staged for a batch. */
@@ -67,6 +69,16 @@ export async function reusedKeyConflicts(connection: DuckDBConnection, staged: K
     conflicts.push({ index: Number(row.line), id, reason: `${staged.what} ${id} is already stored with different content; the stored record is kept`, source: (row.source as string | null) ?? null });
   }
   return conflicts;
+}
+
+/**
+ * Whether any staged row's key is in record_keys. Every stored record's key is there (written in the
+ * transaction that stores it), so false means that none of the staged records is stored: no duplicate,
+ * no conflict, and no need to look at the stored rows at all.
+ */
+export async function anyKeyStored(connection: DuckDBConnection, staged: KeyedTable): Promise<boolean> {
+  const found = await connection.runAndReadAll(`SELECT EXISTS (SELECT 1 FROM ${staged.final} s SEMI JOIN record_keys k ON k.key = ${recordKeySql(staged.table, `s.${staged.key}`)}) AS found`);
+  return found.getRows()[0]![0] === true;
 }
 
 /** Adds the keys of the staged rows to record_keys (inside the transaction that stores them). */
