@@ -58,6 +58,35 @@ function recordingWriter(conflictingIds: string[]): EventWriter & { batches: Eve
 }
 
 describe('RecordIngester', () => {
+  it('never opens or stages two batches at once, even when a group cut at its row cap starts while the previous one still stages', async () => {
+    // The writer's staging shares one connection, which runs one statement at a time: count overlaps.
+    let running = 0;
+    let overlaps = 0;
+    const exclusive = async <T>(work: () => T): Promise<T> => {
+      running += 1;
+      if (running > 1) overlaps += 1;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      running -= 1;
+      return work();
+    };
+    const inner = recordingWriter([]);
+    const writer = {
+      openBatch: (options?: AppendOptions) =>
+        exclusive(() => inner.openBatch(options)).then(async (opened) => {
+          const batch = await opened;
+          return { ...batch, add: (records: EventBatch) => exclusive(() => batch.add(records)), commit: () => batch.commit(), abandon: () => batch.abandon(), added: batch.added };
+        }),
+    } as unknown as EventWriter;
+    const queue = new SerialQueue();
+    // Groups of at most 2 rows: eight requests make several groups, each starting while the one before commits.
+    const ingester = new RecordIngester(writer, (task) => queue.run(task), { catalog: app.catalog, hashContent }, 2);
+    const options = { nowMs: Date.parse('2026-03-20T00:00:00Z'), source: 'http' };
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, index) => ingester.ingest([{ index: 0, value: event(`r-${index}`) }, { index: 1, value: event(`s-${index}`) }], options)));
+    expect(answers.every((answer) => answer.accepted === 2)).toBe(true);
+    expect(inner.batches.length).toBeGreaterThan(1);
+    expect(overlaps).toBe(0);
+  });
+
   it('commits batches that arrive together in one transaction, and gives each its own conflicts', async () => {
     const writer = recordingWriter(['b-2']);
     const queue = new SerialQueue();
