@@ -25,11 +25,7 @@ afterAll(async () => {
 });
 
 const settings = (database: string): ClickhouseSettings => ({
-  url: server.url,
-  database,
-  username: 'default',
-  password: '',
-  origin: { url: 'store.clickhouse.url', username: 'UNITCOST_CLICKHOUSE_USER', password: 'UNITCOST_CLICKHOUSE_PASSWORD' },
+  ...server.settings(database),
 });
 
 describe('API keys on a ClickHouse store', () => {

@@ -130,7 +130,7 @@ describe('unitcost store copy', () => {
 
     // A copy interrupted half-way through March: some of its calls are already in ClickHouse.
     const clickhouse = `clickhouse:${server.url}/copied`;
-    const partial = await ClickhouseStore.open({ url: server.url, database: 'copied', username: 'default', password: '', origin: { url: 'test', username: 'test', password: 'test' } });
+    const partial = await ClickhouseStore.open(server.settings('copied'));
     await partial.appendUsage(march.rows);
     await partial.close();
 
@@ -148,7 +148,7 @@ describe('unitcost store copy', () => {
       mutes: { copied: 1, already_there: 0 },
       conflicts: [],
     });
-    const inClickhouse = await ClickhouseStore.open({ url: server.url, database: 'copied', username: 'default', password: '', origin: { url: 'test', username: 'test', password: 'test' } });
+    const inClickhouse = await ClickhouseStore.open(server.settings('copied'));
     expect(await ledgersOf(inClickhouse)).toEqual(sourceLedgers);
     expect(await authenticates(inClickhouse)).toEqual(admitted);
     await inClickhouse.close();
@@ -254,7 +254,7 @@ describe('unitcost store copy', () => {
     const repriced = await run(['reprice'], environment);
     expect(repriced.code).toBe(0);
     expect(repriced.out).toContain('1 of 2 calls changed cost (1 newly priced)');
-    const stored = await ClickhouseStore.open({ url: server.url, database: 'configured', username: 'default', password: '', origin: { url: 'test', username: 'test', password: 'test' } });
+    const stored = await ClickhouseStore.open(server.settings('configured'));
     const counts = await stored.counts();
     expect(counts).toMatchObject({ usageEvents: 2, unpricedEvents: 0 });
     await stored.close();

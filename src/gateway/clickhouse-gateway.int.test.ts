@@ -57,7 +57,7 @@ describe('the gateway on the ClickHouse store', () => {
       await first.gateway.close();
       await first.services.close();
 
-      const store = await ClickhouseStore.open({ url: server.url, database: 'gateway', username: 'default', password: '', origin: { url: 'test', username: 'test', password: 'test' } });
+      const store = await ClickhouseStore.open(server.settings('gateway'));
       const counts = await store.counts();
       const [stored] = await store.connection.rows<{ cost: string }>(`SELECT toString(cost_total) AS cost FROM usage_events FINAL WHERE feature = 'support-faq' ORDER BY ts_us LIMIT 1`);
       await store.close();

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ClickhouseSettings } from '../store/clickhouse/clickhouse-connection.js';
 
 /*
  * A real ClickHouse server for tests: Debian's clickhouse-server (18.16, installed by .ci/run), started on
@@ -30,6 +31,8 @@ async function freePort(): Promise<number> {
 export interface ClickhouseTestServer {
   /** The HTTP address, e.g. http://127.0.0.1:41234. */
   readonly url: string;
+  /** The store settings of one database on it, as the default user (created on first open). */
+  settings(database: string): ClickhouseSettings;
   stop(): Promise<void>;
 }
 
@@ -104,6 +107,13 @@ export async function startClickhouseServer(): Promise<ClickhouseTestServer> {
   }
   return {
     url,
+    settings: (database) => ({
+      url,
+      database,
+      username: 'default',
+      password: '',
+      origin: { url: 'store.clickhouse.url', username: 'UNITCOST_CLICKHOUSE_USER', password: 'UNITCOST_CLICKHOUSE_PASSWORD' },
+    }),
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -43,11 +43,7 @@ afterAll(async () => {
 });
 
 const settings = (database: string): ClickhouseSettings => ({
-  url: server.url,
-  database,
-  username: 'default',
-  password: '',
-  origin: { url: 'store.clickhouse.url', username: 'UNITCOST_CLICKHOUSE_USER', password: 'UNITCOST_CLICKHOUSE_PASSWORD' },
+  ...server.settings(database),
 });
 
 const rates = (values: Partial<Rates>): Rates => ({ input: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0, inputAudio: 0, outputAudio: 0, request: 0, webSearch: 0, ...values });

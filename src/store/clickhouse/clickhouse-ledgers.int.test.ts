@@ -27,11 +27,7 @@ afterAll(async () => {
 });
 
 const settings = (database = `ledgers_${(opened += 1)}`): ClickhouseSettings => ({
-  url: server.url,
-  database,
-  username: 'default',
-  password: '',
-  origin: { url: 'store.clickhouse.url', username: 'UNITCOST_CLICKHOUSE_USER', password: 'UNITCOST_CLICKHOUSE_PASSWORD' },
+  ...server.settings(database),
 });
 
 // The contracts DuckDB passes, on a database of their own per test.

@@ -161,11 +161,7 @@ beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), 'unitcost-clickhouse-readers-'));
   duckdb = await DuckdbStore.open(join(directory, 'store.duckdb'));
   clickhouse = await ClickhouseStore.open({
-    url: server.url,
-    database: 'readers',
-    username: 'default',
-    password: '',
-    origin: { url: 'store.clickhouse.url', username: 'UNITCOST_CLICKHOUSE_USER', password: 'UNITCOST_CLICKHOUSE_PASSWORD' },
+    ...server.settings('readers'),
   });
   const rows = [...Array.from({ length: callCount }, (_, index) => call(index)), ...gatewayCalls()];
   for (const store of [duckdb, clickhouse]) expect((await store.appendUsage(rows)).inserted).toBe(rows.length);

@@ -186,11 +186,7 @@ beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), 'unitcost-ch-report-'));
   duckdb = await DuckdbStore.open(join(directory, 'store.duckdb'), { threads: 1 });
   clickhouse = await ClickhouseStore.open({
-    url: server.url,
-    database: 'reports',
-    username: 'default',
-    password: '',
-    origin: { url: 'store.clickhouse.url', username: 'UNITCOST_CLICKHOUSE_USER', password: 'UNITCOST_CLICKHOUSE_PASSWORD' },
+    ...server.settings('reports'),
   });
   const both = filler([duckdb, clickhouse]);
   await fillReportFixture(both);
@@ -256,7 +252,7 @@ describe('ClickHouse reports equal DuckDB’s to the picodollar', () => {
   });
 
   it('an empty store has no window, as DuckDB’s', async () => {
-    const empty = await ClickhouseStore.open({ url: server.url, database: 'empty_reports', username: 'default', password: '', origin: { url: 'u', username: 'n', password: 'p' } });
+    const empty = await ClickhouseStore.open(server.settings('empty_reports'));
     try {
       const answer = await empty.kpis({ period: 'week', revenue: recordsOnly, tiers: defaultModelTierSettings });
       expect(answer).toMatchObject({ window: null, features: [], revenueTracked: false });

@@ -57,11 +57,7 @@ beforeAll(async () => {
   server = await startClickhouseServer();
   duckdb = await DuckdbStore.open(join(directory, 'demo.duckdb'));
   clickhouse = await ClickhouseStore.open({
-    url: server.url,
-    database: 'simulate',
-    username: 'default',
-    password: '',
-    origin: { url: 'store.clickhouse.url', username: 'UNITCOST_CLICKHOUSE_USER', password: 'UNITCOST_CLICKHOUSE_PASSWORD' },
+    ...server.settings('simulate'),
   });
   // One demo, each batch reshaped and appended to both stores.
   const both: Pick<EventWriter, 'appendBatch'> = {

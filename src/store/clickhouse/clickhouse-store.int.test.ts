@@ -18,11 +18,7 @@ afterAll(async () => {
 });
 
 const settings = (overrides: Partial<ClickhouseSettings> = {}): ClickhouseSettings => ({
-  url: server.url,
-  database: `contract_${opened}`,
-  username: 'default',
-  password: '',
-  origin: { url: 'store.clickhouse.url', username: 'UNITCOST_CLICKHOUSE_USER', password: 'UNITCOST_CLICKHOUSE_PASSWORD' },
+  ...server.settings(`contract_${opened}`),
   ...overrides,
 });
 
