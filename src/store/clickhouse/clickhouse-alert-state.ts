@@ -2,7 +2,7 @@ import type { AlertMute } from '../../core/governance/alerts/alert-mute.js';
 import type { Incident } from '../../core/governance/alerts/incident.js';
 import type { IncidentEvent } from '../../core/governance/alerts/webhook-config.js';
 import type { AlertStateStore, DeliveryAttempt, OutboxCounts, OutboxEntry } from '../alert-state-store.js';
-import { alertFromStoredText, storedAlertText } from '../stored-alert.js';
+import { incidentFromRow, muteFromRow, outboxEntryFromRow, storedAlertText } from '../stored-alert.js';
 import { sqlString, type ClickhouseConnection } from './clickhouse-connection.js';
 
 const incidentColumns = [
@@ -179,50 +179,17 @@ export class ClickhouseAlertState implements AlertStateStore {
 
   private async readIncidents(clauses: string): Promise<Incident[]> {
     const rows = await this.connection.rows(`SELECT ${incidentColumns.slice(0, -1).join(', ')} FROM alert_incidents FINAL ${clauses}`);
-    return rows.map((row) => ({
-      id: String(row.incident_id),
-      key: String(row.alert_key),
-      status: String(row.status) as Incident['status'],
-      alert: alertFromStoredText(String(row.alert_json)),
-      openedAt: instant(row.opened_at)!,
-      lastSeenAt: instant(row.last_seen_at)!,
-      resolvedAt: instant(row.resolved_at),
-      evaluations: Number(row.evaluations),
-      missedEvaluations: Number(row.missed_evaluations),
-      acknowledgedAt: instant(row.acknowledged_at),
-      acknowledgedBy: row.acknowledged_by === null ? null : String(row.acknowledged_by),
-      muted: Number(row.muted) === 1,
-    }));
+    return rows.map((row) => incidentFromRow(row, instant));
   }
 
   private async readMutes(where: string): Promise<Array<{ mute: AlertMute }>> {
     const rows = await this.connection.rows(`SELECT mute_id, rule, scope_json, until, reason, created_at, created_by FROM alert_mutes FINAL ${where} ORDER BY created_at, mute_id`);
-    return rows.map((row) => ({
-      mute: {
-        id: String(row.mute_id),
-        rule: row.rule === null ? null : String(row.rule),
-        scope: row.scope_json === null ? null : (JSON.parse(String(row.scope_json)) as Record<string, string>),
-        until: instant(row.until)!,
-        reason: row.reason === null ? null : String(row.reason),
-        createdAt: instant(row.created_at)!,
-        createdBy: row.created_by === null ? null : String(row.created_by),
-      },
-    }));
+    return rows.map((row) => ({ mute: muteFromRow(row, instant) }));
   }
 
   private async readOutbox(clauses: string): Promise<OutboxEntry[]> {
     const rows = await this.connection.rows(`SELECT ${outboxColumns.slice(0, -1).join(', ')} FROM alert_outbox FINAL ${clauses}`);
-    return rows.map((row) => ({
-      webhook: String(row.webhook),
-      incidentId: String(row.incident_id),
-      event: String(row.event) as IncidentEvent,
-      body: String(row.body),
-      createdAt: instant(row.created_at)!,
-      attempts: Number(row.attempts),
-      nextAttemptAt: instant(row.next_attempt_at),
-      deliveredAt: instant(row.delivered_at),
-      lastError: row.last_error === null ? null : String(row.last_error),
-    }));
+    return rows.map((row) => outboxEntryFromRow(row, instant));
   }
 }
 

@@ -1,10 +1,9 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { AlertMute } from '../../core/governance/alerts/alert-mute.js';
 import type { Incident } from '../../core/governance/alerts/incident.js';
-import type { IncidentEvent } from '../../core/governance/alerts/webhook-config.js';
 import type { AlertStateStore, DeliveryAttempt, OutboxCounts, OutboxEntry } from '../alert-state-store.js';
 import { inTransaction, type DuckdbDatabase } from './duckdb-database.js';
-import { alertFromStoredText, storedAlertText } from '../stored-alert.js';
+import { incidentFromRow, muteFromRow, outboxEntryFromRow, storedAlertText } from '../stored-alert.js';
 
 const incidentColumns =
   'incident_id, alert_key, status, alert_json, opened_at, last_seen_at, resolved_at, evaluations, missed_evaluations, acknowledged_at, acknowledged_by, muted';
@@ -105,15 +104,7 @@ export class DuckdbAlertState implements AlertStateStore {
 
   async mutes(): Promise<AlertMute[]> {
     const result = await this.connection.runAndReadAll('SELECT mute_id, rule, scope_json, until, reason, created_at, created_by FROM alert_mutes ORDER BY created_at, mute_id');
-    return result.getRowObjectsJS().map((row) => ({
-      id: String(row.mute_id),
-      rule: row.rule === null ? null : String(row.rule),
-      scope: row.scope_json === null ? null : (JSON.parse(String(row.scope_json)) as Record<string, string>),
-      until: iso(row.until)!,
-      reason: row.reason === null ? null : String(row.reason),
-      createdAt: iso(row.created_at)!,
-      createdBy: row.created_by === null ? null : String(row.created_by),
-    }));
+    return result.getRowObjectsJS().map((row) => muteFromRow(row, iso));
   }
 
   async addMute(mute: AlertMute): Promise<void> {
@@ -177,35 +168,12 @@ export class DuckdbAlertState implements AlertStateStore {
 
   private async readIncidents(sql: string, parameters: DuckDBValue[] = []): Promise<Incident[]> {
     const result = await this.connection.runAndReadAll(sql, parameters);
-    return result.getRowObjectsJS().map((row) => ({
-      id: String(row.incident_id),
-      key: String(row.alert_key),
-      status: String(row.status) as Incident['status'],
-      alert: alertFromStoredText(String(row.alert_json)),
-      openedAt: iso(row.opened_at)!,
-      lastSeenAt: iso(row.last_seen_at)!,
-      resolvedAt: iso(row.resolved_at),
-      evaluations: Number(row.evaluations),
-      missedEvaluations: Number(row.missed_evaluations),
-      acknowledgedAt: iso(row.acknowledged_at),
-      acknowledgedBy: row.acknowledged_by === null ? null : String(row.acknowledged_by),
-      muted: Boolean(row.muted),
-    }));
+    return result.getRowObjectsJS().map((row) => incidentFromRow(row, iso));
   }
 
   private async readOutbox(sql: string, parameters: DuckDBValue[]): Promise<OutboxEntry[]> {
     const result = await this.connection.runAndReadAll(sql, parameters);
-    return result.getRowObjectsJS().map((row) => ({
-      webhook: String(row.webhook),
-      incidentId: String(row.incident_id),
-      event: String(row.event) as IncidentEvent,
-      body: String(row.body),
-      createdAt: iso(row.created_at)!,
-      attempts: Number(row.attempts),
-      nextAttemptAt: iso(row.next_attempt_at),
-      deliveredAt: iso(row.delivered_at),
-      lastError: row.last_error === null ? null : String(row.last_error),
-    }));
+    return result.getRowObjectsJS().map((row) => outboxEntryFromRow(row, iso));
   }
 }
 
