@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { createApp } from '../app/create-app.js';
 import { openGatewayServices, type GatewayServices } from '../app/gateway/gateway-services.js';
 import { DuckdbStore } from '../store/duckdb/duckdb-store.js';
@@ -43,10 +44,18 @@ export interface HarnessOptions {
   storeWorker?: boolean;
 }
 
+// A test may restart a harness on an earlier one's directory, so directories are removed when the test file ends,
+// not when a harness closes; without this every run left a store and a config per harness in the temp directory.
+const createdDirectories: string[] = [];
+afterAll(() => {
+  for (const directory of createdDirectories.splice(0)) rmSync(directory, { recursive: true, force: true });
+});
+
 /** Starts the fake provider, writes a config pointing at it, and starts the gateway over a temp store. */
 export async function startGatewayHarness(options: HarnessOptions = {}): Promise<GatewayHarness> {
   const fake = await startFakeProvider(options.fake);
   const directory = options.directory ?? mkdtempSync(join(tmpdir(), 'unitcost-gateway-'));
+  if (options.directory === undefined) createdDirectories.push(directory);
   const gatewaySection = {
     providers: { openai: { base_url: `${fake.url}/v1` }, anthropic: { base_url: fake.url } },
     ...options.gateway?.(fake.url),
