@@ -74,7 +74,7 @@ export const anthropicAdapter: ProviderAdapter = {
   api: 'anthropic',
   endpoints: [messages],
   keyHeaders: ['x-api-key', 'authorization'],
-  setKey: (headers, key) => headers.set('x-api-key', key),
+  setKey: (headers, key) => (headers['x-api-key'] = key),
   errorBody: (refusal: GatewayRefusal) => gatewayErrorBody('anthropic', refusal),
   // Anthropic sends errors mid-stream as an `error` event; the official SDK raises an APIError for it.
   streamErrorEvent: (refusal: GatewayRefusal) => `event: error\ndata: ${JSON.stringify(gatewayErrorBody('anthropic', refusal))}\n\n`,

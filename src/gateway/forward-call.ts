@@ -13,7 +13,7 @@ import { resolveProvider } from '../core/gateway/resolve-provider.js';
 import type { SessionReservation } from '../core/gateway/session-ledger.js';
 import type { NormalizedUsage } from '../core/usage/normalized-usage.js';
 import { callUpstream, UpstreamAbort, type UpstreamAnswer } from './call-upstream.js';
-import { signalClientConnection, type ClientConnection } from './client-connection.js';
+import type { CallAnswer, CallRequest } from './call-exchange.js';
 import type { InFlightCalls } from './in-flight-calls.js';
 import { fieldOf, parseJson, stringField } from './json-fields.js';
 import { lookUpResponseCache, storeCachedAnswer, StreamCapture, type CacheLookup } from './look-up-response-cache.js';
@@ -32,8 +32,6 @@ export interface CallRoute {
   endpoint: EndpointAdapter;
   logger: Logger;
   calls: InFlightCalls;
-  /** Whether the client is still there; read from the request's signal when not given. */
-  client?: ClientConnection | undefined;
 }
 
 type CallStatus = (typeof callStatuses)[number];
@@ -55,18 +53,19 @@ type StopReason = 'timeout' | 'client_gone';
 /**
  * Proxies one call: reads the body and the tag headers, picks the upstream, applies the output cap, asks a
  * stream for its usage, forwards, and answers with the upstream's bytes while recording one usage event.
- * The event is queued, never awaited: the store is not on the request's path.
+ * The event is queued, never awaited: the store is not on the request's path. The call comes and goes in
+ * the server-neutral form of call-exchange.ts, which node:http writes directly and Hono wraps in a Response.
  */
-export async function forwardCall(request: Request, route: CallRoute, attempt?: CascadeAttempt): Promise<Response> {
+export async function forwardCall(request: CallRequest, route: CallRoute, attempt?: CascadeAttempt): Promise<CallAnswer> {
   const { services, adapter, endpoint } = route;
   const startedAtMs = services.now();
   const started = performance.now();
   const callId = services.newCallId();
   // Ends when the call's event is recorded, or when the gateway refuses it: a stream outlives this function.
   const finished = route.calls.begin();
-  const refuse = (refusal: GatewayRefusal): Response => {
+  const refuse = (refusal: GatewayRefusal): CallAnswer => {
     finished();
-    return Response.json(adapter.errorBody(refusal), { status: refusal.status });
+    return { status: refusal.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(adapter.errorBody(refusal)) };
   };
 
   let text: string;
@@ -75,7 +74,7 @@ export async function forwardCall(request: Request, route: CallRoute, attempt?: 
   } catch {
     // The client hung up while sending its body: there is no call to forward or record.
     finished();
-    return new Response(null, { status: 499 });
+    return clientGoneAnswer();
   }
   let body: Record<string, unknown>;
   try {
@@ -94,7 +93,7 @@ export async function forwardCall(request: Request, route: CallRoute, attempt?: 
   const cascade = attempt === undefined && tagResult.ok ? cascadeFor(services.config.policies.cascades, endpoint.route, { tags, model: requestedModel }) : undefined;
   if (cascade !== undefined) {
     const streamed = body.stream === true && endpoint.request.streams;
-    const forward = (next: Request, nextAttempt: CascadeAttempt): Promise<Response> => forwardCall(next, route, nextAttempt);
+    const forward = (next: CallRequest, nextAttempt: CascadeAttempt): Promise<CallAnswer> => forwardCall(next, route, nextAttempt);
     return runCascade({ ...cascade, request, text, streamed, tags, requestedModel, services, logger: route.logger, forward }).finally(finished);
   }
   const routing = attempt?.routing ?? (tagResult.ok ? chooseRoute(services.config.policies.routes, { tags, model: requestedModel }, Math.random) : ({ routed: false } as const));
@@ -144,7 +143,7 @@ export async function forwardCall(request: Request, route: CallRoute, attempt?: 
     return event;
   };
   // A call refused before it went upstream is still recorded, as an error of zero tokens, so refusals show in reports.
-  const refuseAndRecord = (refusal: GatewayRefusal, limit?: { budget?: string; sessionLimit?: 'calls' | 'usd' }): Response => {
+  const refuseAndRecord = (refusal: GatewayRefusal, limit?: { budget?: string; sessionLimit?: 'calls' | 'usd' }): CallAnswer => {
     record({ status: 'error', usage: null, estimated: false, refusal: { reason: refusal.reason, ...limit } });
     return refuse(refusal);
   };
@@ -199,7 +198,7 @@ export async function forwardCall(request: Request, route: CallRoute, attempt?: 
       eventOf({ status: 'ok', usage, estimated: true }),
     ));
   // A session counts every step, a cache hit included: an agent looping on one question is still looping.
-  const reserveStep = (free: boolean): Response | undefined => {
+  const reserveStep = (free: boolean): CallAnswer | undefined => {
     const session = reserveSession(services, { tags, model, free }, worstCaseOf);
     if (!session.ok) return refuseAndRecord(session.refusal, { sessionLimit: session.limit });
     sessionReservation = session.reservation;
@@ -215,11 +214,11 @@ export async function forwardCall(request: Request, route: CallRoute, attempt?: 
     cacheHit = similarity === undefined ? { kind: 'exact' } : { kind: 'semantic', similarity: Math.round(similarity * 10_000) / 10_000 };
     // Answered from memory: no upstream call, no budget to hold, and an event of zero tokens so the hit rate is measured.
     const event = record({ status: 'ok', usage: null, estimated: false, upstreamId: hit.upstreamId });
-    const headers = new Headers({ 'content-type': hit.contentType, 'x-unitcost-route': `${upstream.name}/${model}`, 'x-unitcost-cache': 'hit', 'x-unitcost-cache-kind': cacheHit.kind });
-    if (cacheHit.similarity !== undefined) headers.set('x-unitcost-cache-similarity', String(cacheHit.similarity));
+    const headers: Record<string, string> = { 'content-type': hit.contentType, 'x-unitcost-route': `${upstream.name}/${model}`, 'x-unitcost-cache': 'hit', 'x-unitcost-cache-kind': cacheHit.kind };
+    if (cacheHit.similarity !== undefined) headers['x-unitcost-cache-similarity'] = String(cacheHit.similarity);
     const cost = services.priceOf(event);
-    if (cost !== null) headers.set('x-unitcost-cost-usd', formatPicodollarsExact(cost));
-    return new Response(hit.body, { status: 200, headers });
+    if (cost !== null) headers['x-unitcost-cost-usd'] = formatPicodollarsExact(cost);
+    return { status: 200, headers, body: hit.body };
   }
 
   const budget = reserveBudget(services, { tags }, worstCaseOf);
@@ -247,7 +246,7 @@ export async function forwardCall(request: Request, route: CallRoute, attempt?: 
     clientGone = true;
     drainTimer = setTimeout(() => stop('client_gone'), services.config.timeouts.drain_after_abort_ms);
   };
-  const client = route.client ?? signalClientConnection(request);
+  const client = request.client;
   const stopListening = client.onGone(onClientGone);
   const settle = (): void => {
     clearTimeout(upstreamTimer);
@@ -256,11 +255,11 @@ export async function forwardCall(request: Request, route: CallRoute, attempt?: 
   };
 
   const routeHeaders = { 'x-unitcost-route': `${upstream.name}/${model}`, 'x-unitcost-cache': 'miss' };
-  const failure = (error: unknown): Response => {
+  const failure = (error: unknown): CallAnswer => {
     settle();
     if (stopReason === 'client_gone' || (clientGone && stopReason === undefined)) {
       record({ status: 'cancelled', usage: null, estimated: true });
-      return new Response(null, { status: 499 });
+      return clientGoneAnswer();
     }
     if (stopReason === 'timeout') {
       record({ status: 'timeout', usage: null, estimated: false });
@@ -274,7 +273,7 @@ export async function forwardCall(request: Request, route: CallRoute, attempt?: 
   try {
     response = await callUpstream(`${upstream.base_url}${endpoint.upstreamPath}`, {
       method: 'POST',
-      headers: Object.fromEntries(upstreamRequestHeaders(request.headers, adapter, upstream.key)),
+      headers: upstreamRequestHeaders(request.headers, adapter, upstream.key),
       body: changed ? JSON.stringify(body) : text,
       abort,
     });
@@ -293,12 +292,12 @@ export async function forwardCall(request: Request, route: CallRoute, attempt?: 
       return failure(error);
     }
     settle();
-    // A plain record, which the Node adapter hands to writeHead as it is (a Headers would be copied into one).
+    // A plain record, which node:http's writeHead takes as it is (a Headers would be copied into one).
     const headers: Record<string, string | string[]> = { ...clientResponseHeaderRecord(response.headers), ...routeHeaders };
     if (!ok) {
       // The upstream's refusal goes back as it came: its status and body are what the client's SDK understands.
       record({ status: 'error', usage: null, estimated: false, upstreamStatus: response.status });
-      return answerWith(answer, response.status, headers);
+      return { status: response.status, headers, body: answer };
     }
     const parsed = parseJson(answer);
     const usage = readUsage(() => endpoint.responseUsage(parsed));
@@ -318,7 +317,7 @@ export async function forwardCall(request: Request, route: CallRoute, attempt?: 
     });
     const cost = services.priceOf(event);
     if (cost !== null) headers['x-unitcost-cost-usd'] = formatPicodollarsExact(cost);
-    return answerWith(answer, response.status, headers);
+    return { status: response.status, headers, body: answer };
   }
 
   // From here the idle timeout of the relay applies, and the relay hears of the client leaving itself.
@@ -362,16 +361,15 @@ export async function forwardCall(request: Request, route: CallRoute, attempt?: 
   // The client left while the upstream was still deciding: read the stream for its usage, send nothing.
   if (clientGone || client.gone) {
     void relayed.cancel();
-    return new Response(null, { status: 499 });
+    return clientGoneAnswer();
   }
   // The cost is known only at the end of a stream, after the headers have gone: it is the stream's closing comment (relayStream), and in the stored event.
-  return answerWith(relayed, response.status, { ...clientResponseHeaderRecord(response.headers), ...routeHeaders });
+  return { status: response.status, headers: { ...clientResponseHeaderRecord(response.headers), ...routeHeaders }, body: relayed };
 }
 
-// @hono/node-server passes a record of headers straight to Node's writeHead, which takes a list for a repeated
-// header (set-cookie); the Fetch type admits only strings, hence the cast.
-function answerWith(body: string | ReadableStream<Uint8Array>, status: number, headers: Record<string, string | string[]>): Response {
-  return new Response(body, { status, headers: headers as Record<string, string> });
+// Nginx's "client closed request": nobody reads it, but it is what the call's answer was.
+function clientGoneAnswer(): CallAnswer {
+  return { status: 499, headers: {}, body: null };
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

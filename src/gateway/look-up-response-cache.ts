@@ -3,6 +3,7 @@ import type { CachedAnswer, GatewayServices } from '../app/gateway/gateway-servi
 import type { CacheChoice } from '../core/gateway/response-cache.js';
 import { responseCacheKey } from '../core/gateway/response-cache-key.js';
 import type { GatewayTags } from '../core/gateway/gateway-tags.js';
+import type { RequestHeaders } from './call-exchange.js';
 
 /** A call the response cache looked up: where its answer would be stored, and the answer held, if any. */
 export interface CacheLookup {
@@ -21,7 +22,7 @@ export const maxCachedAnswerLength = 1_000_000;
  */
 export function lookUpResponseCache(
   services: GatewayServices,
-  call: { tags: GatewayTags; model: string; upstream: string; endpoint: string; body: Record<string, unknown>; streamed: boolean; headers: Headers; keyHeaders: readonly string[] },
+  call: { tags: GatewayTags; model: string; upstream: string; endpoint: string; body: Record<string, unknown>; streamed: boolean; headers: RequestHeaders; keyHeaders: readonly string[] },
 ): CacheLookup | undefined {
   const choice = services.responseCache.choose({ tags: call.tags, model: call.model });
   if (choice === undefined) return undefined;

@@ -6,6 +6,7 @@ import { responseCacheKey } from '../core/gateway/response-cache-key.js';
 import { semanticCachePrompt } from '../core/gateway/semantic-cache-prompt.js';
 import { maxCachedAnswerLength } from './look-up-response-cache.js';
 import { requestEmbedding } from './request-embedding.js';
+import type { RequestHeaders } from './call-exchange.js';
 
 /** A call the semantic cache looked up: the answer of a prompt near enough, if any, and where to keep this call's own. */
 export interface SemanticLookup {
@@ -31,7 +32,7 @@ export async function lookUpSemanticCache(
     endpoint: string;
     body: Record<string, unknown>;
     streamed: boolean;
-    headers: Headers;
+    headers: RequestHeaders;
     keyHeaders: readonly string[];
     logger: Logger;
   },

@@ -133,7 +133,7 @@ export const openaiAdapter: ProviderAdapter = {
   api: 'openai',
   endpoints: [chatCompletions, responses, embeddings],
   keyHeaders: ['authorization', 'api-key'],
-  setKey: (headers, key) => headers.set('authorization', `Bearer ${key}`),
+  setKey: (headers, key) => (headers.authorization = `Bearer ${key}`),
   errorBody: (refusal: GatewayRefusal) => gatewayErrorBody('openai', refusal),
   // The official SDK raises an APIError for a data chunk that carries `error`.
   streamErrorEvent: (refusal: GatewayRefusal) => `data: ${JSON.stringify(gatewayErrorBody('openai', refusal))}\n\n`,

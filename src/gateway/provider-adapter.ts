@@ -64,7 +64,7 @@ export interface ProviderAdapter {
   /** The request headers that carry a key in this API, stripped when the gateway sends its own. */
   keyHeaders: readonly string[];
   /** Puts the configured key on an upstream request, the way this API expects it. */
-  setKey(headers: Headers, key: string): void;
+  setKey(headers: Record<string, string>, key: string): void;
   /** The refusal as this API's error JSON. */
   errorBody(refusal: GatewayRefusal): unknown;
   /** The refusal as a stream event, for an error after the stream has begun: the official SDK raises it. */

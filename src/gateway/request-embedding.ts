@@ -10,6 +10,7 @@ import type { NormalizedUsage } from '../core/usage/normalized-usage.js';
 import { callUpstream } from './call-upstream.js';
 import { fieldOf, parseJson } from './json-fields.js';
 import { openaiAdapter } from './openai-adapter.js';
+import type { RequestHeaders } from './call-exchange.js';
 
 /** One prompt to embed for a semantic cache lookup, and the call it serves. */
 export interface EmbeddingRequest {
@@ -18,7 +19,7 @@ export interface EmbeddingRequest {
   /** The tags of the call the lookup serves, which the embedding call is recorded under. */
   tags: GatewayTags;
   /** The client's request headers, whose OpenAI key is passed through when the embedding provider names no api_key_env. */
-  headers: Headers;
+  headers: RequestHeaders;
   logger: Logger;
 }
 

@@ -7,6 +7,8 @@ import type { RouteChoice } from '../core/gateway/choose-route.js';
 import type { CascadeRule } from '../core/gateway/gateway-config.js';
 import type { GatewayUsageEvent } from '../core/gateway/gateway-event.js';
 import type { GatewayTags } from '../core/gateway/gateway-tags.js';
+import type { CallAnswer, CallRequest, RequestHeaders } from './call-exchange.js';
+import type { ClientConnection } from './client-connection.js';
 import { parseJson } from './json-fields.js';
 import { SseSplitter } from './sse-splitter.js';
 
@@ -36,7 +38,7 @@ export function cascadeFor(rules: readonly CascadeRule[], route: string, call: {
 
 /** Everything a cascade needs of the client's call, whose body forwardCall has already read. */
 export interface CascadeCall extends CascadeMatch {
-  request: Request;
+  request: CallRequest;
   text: string;
   streamed: boolean;
   tags: GatewayTags;
@@ -44,7 +46,7 @@ export interface CascadeCall extends CascadeMatch {
   services: GatewayServices;
   logger: Logger;
   /** Runs one attempt through the ordinary pipeline: keys, caps, budgets, sessions, the cache and the recording. */
-  forward(request: Request, attempt: CascadeAttempt): Promise<Response>;
+  forward(request: CallRequest, attempt: CascadeAttempt): Promise<CallAnswer>;
 }
 
 // Regexes and schemas compile once per rule, not per call; the config's rules live as long as the gateway.
@@ -58,17 +60,17 @@ const compiled = new WeakMap<CascadeRule, CompiledCheck[]>();
  * A streamed first answer cannot be judged before its end, so it is read whole and replayed as the events it
  * was; an escalated stream is relayed live.
  */
-export async function runCascade(call: CascadeCall): Promise<Response> {
+export async function runCascade(call: CascadeCall): Promise<CallAnswer> {
   const { choice, services } = call;
   const checks = compiled.get(choice.rule) ?? compileChecks(choice.rule.escalate_on);
   compiled.set(choice.rule, checks);
   const taskId = call.tags.task_id ?? `task_${services.newCallId()}`;
-  const attemptRequest = (step: number): Request => {
-    const headers = new Headers(call.request.headers);
-    headers.set('x-unitcost-task', taskId);
+  const client = call.request.client;
+  const attemptRequest = (step: number): CallRequest => {
+    const own: Record<string, string> = { 'x-unitcost-task': taskId };
     // A client that numbers its own steps keeps its number on both attempts; the `cascade` attribute tells them apart.
-    if (call.tags.step === undefined) headers.set('x-unitcost-step', String(step));
-    return new Request(call.request.url, { method: 'POST', headers, body: call.text, signal: call.request.signal });
+    if (call.tags.step === undefined) own['x-unitcost-step'] = String(step);
+    return { headers: withHeaders(call.request.headers, own), text: () => Promise.resolve(call.text), client };
   };
   const routeTo = (target: { model: string; provider: string | undefined }): RouteChoice =>
     target.model === call.requestedModel && target.provider === undefined ? { routed: false } : { routed: true, model: target.model, provider: target.provider, rule: choice.index };
@@ -80,21 +82,21 @@ export async function runCascade(call: CascadeCall): Promise<Response> {
     cascade: { attempt: 'first', rule: choice.index, escalationModel: choice.then.model },
     onRecorded: (event) => (firstEvent = event),
   });
-  const wholeStream = call.streamed && first.status === 200 && (first.headers.get('content-type') ?? '').includes('text/event-stream');
-  const body = first.body === null ? '' : wholeStream ? await readWhole(first.body, call.request.signal) : await first.text();
-  const headers = headerRecord(first.headers);
+  const wholeStream = call.streamed && first.status === 200 && String(first.headers['content-type'] ?? '').includes('text/event-stream');
+  const body = first.body === null ? '' : typeof first.body === 'string' ? first.body : await readWhole(first.body, client);
+  const headers = { ...first.headers };
   const firstCost = firstEvent === undefined ? null : services.priceOf(firstEvent);
-  const answered = (status: number, cascade: 'first' | 'escalated', cost: number | null): Response => {
+  const answered = (status: number, cascade: 'first' | 'escalated', cost: number | null): CallAnswer => {
     if (cost === null) delete headers['x-unitcost-cost-usd'];
     else headers['x-unitcost-cost-usd'] = formatPicodollarsExact(cost);
     headers['x-unitcost-cascade'] = cascade;
-    return new Response(body, { status, headers });
+    return { status, headers, body };
   };
 
   // The gateway's own refusal (a budget, a session limit, no key) stands: escalating would walk around it.
   // A client gone, or a first attempt that left no event, ends the cascade too.
   const status = firstEvent?.status;
-  if (firstEvent === undefined || firstEvent.attributes?.gateway_refusal !== undefined || status === 'cancelled' || call.request.signal.aborted) {
+  if (firstEvent === undefined || firstEvent.attributes?.gateway_refusal !== undefined || status === 'cancelled' || client.gone) {
     return answered(first.status, 'first', firstCost);
   }
   const answer = first.status === 200 ? readFirstAnswer(call.format, body, wholeStream) : undefined;
@@ -108,13 +110,13 @@ export async function runCascade(call: CascadeCall): Promise<Response> {
     cascade: { attempt: 'escalated', rule: choice.index, reason: verdict.reason, detail: verdict.detail },
     onRecorded: (event) => (secondEvent = event),
   });
-  const secondHeaders = headerRecord(second.headers);
+  const secondHeaders = { ...second.headers };
   secondHeaders['x-unitcost-cascade'] = 'escalated';
   // A stream's cost is known only at its end, after the headers have gone; the stored events have both costs.
   const secondCost = secondEvent === undefined ? null : services.priceOf(secondEvent);
   if (firstCost === null || secondCost === null) delete secondHeaders['x-unitcost-cost-usd'];
   else secondHeaders['x-unitcost-cost-usd'] = formatPicodollarsExact(firstCost + secondCost);
-  return new Response(second.body, { status: second.status, headers: secondHeaders });
+  return { status: second.status, headers: secondHeaders, body: second.body };
 }
 
 function readFirstAnswer(format: AnswerFormat, body: string, streamed: boolean): CascadeAnswer | undefined {
@@ -129,12 +131,10 @@ function readFirstAnswer(format: AnswerFormat, body: string, streamed: boolean):
 
 // Reads a relayed stream to its end. A client that leaves meanwhile cancels the relay, which then drains the
 // upstream for its usage and records the attempt as cancelled, as it would for a stream the client read itself.
-async function readWhole(stream: ReadableStream<Uint8Array>, signal: AbortSignal): Promise<string> {
+async function readWhole(stream: ReadableStream<Uint8Array>, client: ClientConnection): Promise<string> {
   const reader = stream.getReader();
   const decoder = new TextDecoder();
-  const cancel = (): void => void reader.cancel().catch(() => {});
-  if (signal.aborted) cancel();
-  else signal.addEventListener('abort', cancel, { once: true });
+  const stopListening = client.onGone(() => void reader.cancel().catch(() => {}));
   let text = '';
   try {
     for (;;) {
@@ -145,17 +145,21 @@ async function readWhole(stream: ReadableStream<Uint8Array>, signal: AbortSignal
   } catch {
     return text;
   } finally {
-    signal.removeEventListener('abort', cancel);
+    stopListening();
   }
 }
 
-// A plain record, as forwardCall answers with; set-cookie stays a list.
-function headerRecord(headers: Headers): Record<string, string | string[]> {
-  const record: Record<string, string | string[]> = {};
-  headers.forEach((value, name) => {
-    if (name !== 'set-cookie') record[name] = value;
-  });
-  const cookies = headers.getSetCookie();
-  if (cookies.length > 0) record['set-cookie'] = cookies;
-  return record;
+// The client's headers with the attempt's own over them (its task and step), without copying the rest.
+function withHeaders(base: RequestHeaders, own: Record<string, string>): RequestHeaders {
+  const ownValue = (name: string): string | undefined => (Object.hasOwn(own, name) ? own[name] : undefined);
+  return {
+    get: (name) => ownValue(name.toLowerCase()) ?? base.get(name),
+    has: (name) => ownValue(name.toLowerCase()) !== undefined || base.has(name),
+    forEach: (callback) => {
+      base.forEach((value, name) => {
+        if (ownValue(name) === undefined) callback(value, name);
+      });
+      for (const name in own) callback(own[name]!, name);
+    },
+  };
 }

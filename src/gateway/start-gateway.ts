@@ -1,10 +1,10 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { pino, type DestinationStream, type Level } from 'pino';
 import type { GatewayServices } from '../app/gateway/gateway-services.js';
 import { UnitcostError } from '../core/unitcost-error.js';
-import { createGateway } from './create-gateway.js';
+import { createGateway, createProxyListener } from './create-gateway.js';
 import { InFlightCalls } from './in-flight-calls.js';
 
 /** How to start the gateway. */
@@ -43,8 +43,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   );
   const calls = new InFlightCalls();
   const app = createGateway({ services: options.services, logger, calls });
+  // The proxied routes first, straight from node:http; the Hono app for everything else.
+  const proxied = createProxyListener({ services: options.services, logger, calls });
+  const rest = getRequestListener(app.fetch, { hostname: options.host });
   const server = await new Promise<Server>((resolve, reject) => {
-    const candidate = serve({ fetch: app.fetch, port: options.port, hostname: options.host }) as Server;
+    const candidate = createServer((incoming, outgoing) => {
+      if (!proxied(incoming, outgoing)) void rest(incoming, outgoing);
+    });
+    candidate.listen(options.port, options.host);
     candidate.once('listening', () => {
       // Keep-alive sockets would hold close() open for their idle timeout; calls in flight still finish.
       candidate.keepAliveTimeout = 5_000;

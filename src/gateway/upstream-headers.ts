@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SecretKey } from '../core/gateway/secret-key.js';
+import type { RequestHeaders } from './call-exchange.js';
 import type { ProviderAdapter } from './provider-adapter.js';
 
 // Hop-by-hop headers belong to one connection, not the request. accept-encoding is not passed on: the gateway
@@ -11,14 +12,15 @@ const notReturned = new Set(['content-encoding', 'content-length', 'transfer-enc
 
 /**
  * The headers of the request to the upstream: the client's, without the gateway's own x-unitcost-* tags
- * and, when the config supplies a key, without the client's key, which the configured one replaces.
+ * and, when the config supplies a key, without the client's key, which the configured one replaces. A plain
+ * record, which node:http sends as it is (a Headers was built and then copied into one on every call).
  */
-export function upstreamRequestHeaders(incoming: Headers, adapter: ProviderAdapter, key: SecretKey | undefined): Headers {
-  const headers = new Headers();
+export function upstreamRequestHeaders(incoming: RequestHeaders, adapter: ProviderAdapter, key: SecretKey | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
   incoming.forEach((value, name) => {
     if (notForwarded.has(name) || name.startsWith('x-unitcost-')) return;
     if (key !== undefined && adapter.keyHeaders.includes(name)) return;
-    headers.set(name, value);
+    headers[name] = value;
   });
   if (key !== undefined) adapter.setKey(headers, key.reveal());
   return headers;
