@@ -52,12 +52,20 @@ export type Row = Record<string, unknown>;
 /** Sums and tier mix as columns by name: cheaper than row objects when a report by user has 10⁵ rows of ~40 sums. */
 export interface ColumnRows {
   length: number;
-  columns: Record<string, unknown[]>;
+  /** Arrays of values, or typed arrays of numbers. */
+  columns: Record<string, ArrayLike<unknown>>;
 }
 
 /** The measures of one scope (groups, filter, slices), as rows. */
 export interface MeasureReader {
   usage(tiers: readonly TierAssignment[]): Promise<ColumnRows>;
+  /**
+   * Optional, in place of usage, userMonths, tasks and (when it gives an active_users column) activeUsers: the
+   * usage columns with active_user_month_units, tasks, successful_tasks and failed_tasks beside them, one row per
+   * slice and group that any of them has, and optionally user_months_only (1 where the row has user-months alone). A backend whose groups are many (DuckDB's reports by user) reads one
+   * result instead of four.
+   */
+  usageWithCounts?(tiers: readonly TierAssignment[]): Promise<ColumnRows>;
   /** Distinct users per slice and group, or 'one-per-user' when each group is one known user (no query needed). */
   activeUsers(): Promise<Row[] | 'one-per-user'>;
   userMonths(): Promise<Row[]>;
@@ -98,7 +106,8 @@ export function exact(value: unknown): bigint {
     if (!/^-?\d+$/.test(value)) throw new Error(`not an exact integer from the store: ${JSON.stringify(value.slice(0, 40))}`);
     return BigInt(value);
   }
-  return BigInt(value as number);
+  // Zero is common (audio, request fees, the tiers a group did not use): the literal is shared, not allocated.
+  return value === 0 ? 0n : BigInt(value as number);
 }
 
 export async function assembleKpis(backend: ReportBackend, query: KpiQuery): Promise<KpiAggregates> {
@@ -145,9 +154,9 @@ async function reportWithin(backend: ReportBackend, query: ReportQuery, withoutR
   const rows: AggregateRow[] = [];
   for (const bucket of periods.buckets) {
     for (const group of grouped.values()) {
-      const current = group.bySlice.get(bucket.current.id);
+      const current = group.bySlice[bucket.current.id];
       if (!current || !hasActivity(current)) continue;
-      const previous = group.bySlice.get(bucket.previous.id);
+      const previous = group.bySlice[bucket.previous.id];
       rows.push({
         keys: group.keys,
         bucket: { from: bucket.current.from, to: bucket.current.to },
@@ -157,7 +166,7 @@ async function reportWithin(backend: ReportBackend, query: ReportQuery, withoutR
       });
     }
   }
-  rows.sort((a, b) => (a.bucket.from === b.bucket.from ? compareCost(b.current, a.current) || compareKeys(a.keys, b.keys, groupBy) : a.bucket.from < b.bucket.from ? -1 : 1));
+  sortRows(rows, groupBy);
   const totalsGroup = totals.get('[]');
   let requestTypes: RequestTypeSpend[] = [];
   if (!withoutRequestTypes) {
@@ -175,8 +184,8 @@ async function reportWithin(backend: ReportBackend, query: ReportQuery, withoutR
     previousWindow: periods.previousWindow,
     rows,
     totals: {
-      current: totalsGroup?.bySlice.get(totalsPeriods.buckets[0]!.current.id) ?? emptyGroupAggregate(),
-      previous: totalsGroup?.bySlice.get(totalsPeriods.buckets[0]!.previous.id) ?? emptyGroupAggregate(),
+      current: totalsGroup?.bySlice[totalsPeriods.buckets[0]!.current.id] ?? emptyGroupAggregate(),
+      previous: totalsGroup?.bySlice[totalsPeriods.buckets[0]!.previous.id] ?? emptyGroupAggregate(),
     },
     requestTypes,
     revenueTracked: tracked,
@@ -243,7 +252,10 @@ function scopeOf(groupBy: ReportDimension[], where: ReportFilter[], periods: Rep
 
 interface GroupSlices {
   keys: Partial<Record<ReportDimension, string | null>>;
-  bySlice: Map<number, GroupAggregate>;
+  /** By slice id (slices are numbered from 0). */
+  bySlice: Array<GroupAggregate | undefined>;
+  /** User-month units of slices the group has no aggregate in yet (see aggregateSlices), by slice id. */
+  idleUserMonthUnits?: number[];
 }
 
 /** Runs every measure over the scope and gathers the results per group and slice. */
@@ -253,82 +265,132 @@ async function aggregateSlices(
   tiers: readonly TierAssignment[],
   revenue: RevenueSettings,
   tracked: boolean,
-): Promise<Map<string, GroupSlices>> {
-  const groups = new Map<string, GroupSlices>();
-  const aggregateFor = (row: Row): GroupAggregate => {
-    const keys: Partial<Record<ReportDimension, string | null>> = {};
-    for (const dimension of scope.groupBy) keys[dimension] = (row[dimension] as string | null) ?? null;
-    // One dimension (a report by user or session: 10⁵ groups, each met once per measure) keys by its value alone.
-    const single = scope.groupBy.length === 1 ? keys[scope.groupBy[0]!] : undefined;
-    const groupKey = single === undefined ? JSON.stringify(scope.groupBy.map((dimension) => keys[dimension])) : single === null ? '\u0000' : `=${single}`;
+): Promise<Map<string | null, GroupSlices>> {
+  // Keyed by the value itself when by one dimension (null for its untagged group), else by the values as JSON.
+  const groups = new Map<string | null, GroupSlices>();
+  const groupBy = scope.groupBy;
+  const groupOf = (valueAt: (dimension: ReportDimension) => unknown): GroupSlices => {
+    let groupKey: string | null;
+    if (groupBy.length === 1) {
+      groupKey = (valueAt(groupBy[0]!) as string | null | undefined) ?? null;
+    } else {
+      groupKey = JSON.stringify(groupBy.map((dimension) => (valueAt(dimension) as string | null | undefined) ?? null));
+    }
     let group = groups.get(groupKey);
     if (!group) {
-      group = { keys, bySlice: new Map() };
+      const keys: Partial<Record<ReportDimension, string | null>> = {};
+      for (const dimension of groupBy) keys[dimension] = (valueAt(dimension) as string | null | undefined) ?? null;
+      group = { keys, bySlice: [] };
       groups.set(groupKey, group);
     }
+    return group;
+  };
+  const aggregateFor = (row: Row): GroupAggregate => {
+    const group = groupOf((dimension) => row[dimension]);
     const sliceId = Number(row.slice_id);
-    let aggregate = group.bySlice.get(sliceId);
-    if (!aggregate) {
-      aggregate = emptyGroupAggregate();
-      group.bySlice.set(sliceId, aggregate);
-    }
+    return (group.bySlice[sliceId] ??= idleAggregate(group, sliceId));
+  };
+  const idleAggregate = (group: GroupSlices, sliceId: number): GroupAggregate => {
+    const aggregate = emptyGroupAggregate();
+    aggregate.activeUserMonths = (group.idleUserMonthUnits?.[sliceId] ?? 0) / userMonthUnits;
     return aggregate;
   };
 
-  const usage = await measures.usage(tiers);
-  const columns = usage.columns;
-  const keyNames = ['slice_id', ...scope.groupBy];
+  // The usage sums make each group's aggregate in one object literal (the shape of emptyGroupAggregate, in its
+  // key order), reading each column once: a report by user or session makes 10⁵ of them.
+  const combined = measures.usageWithCounts ? await measures.usageWithCounts(tiers) : null;
+  const usage = combined ?? (await measures.usage(tiers));
+  const column = (name: string): ArrayLike<unknown> => {
+    const values = usage.columns[name];
+    // Rows turned into columns (columnsOfRows) have no columns when there are no rows.
+    if (values === undefined && usage.length > 0) throw new Error(`the usage query returned no column ${name}`);
+    return values ?? [];
+  };
+  const [sliceIds, calls, pricedCalls, unpricedCalls, failedCalls] = ['slice_id', 'calls', 'priced_calls', 'unpriced_calls', 'failed_calls'].map(column) as ArrayLike<unknown>[];
+  const [input, cacheRead, cacheWrite5m, cacheWrite1h, output, reasoning, inputAudio, outputAudio] = [
+    'input_tokens', 'cache_read_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'input_audio_tokens', 'output_audio_tokens',
+  ].map(column) as ArrayLike<unknown>[];
+  const [unpricedInput, unpricedOutput, hits, lookups] = ['unpriced_input_tokens', 'unpriced_output_tokens', 'response_cache_hits', 'response_cache_lookups'].map(column) as ArrayLike<unknown>[];
+  const [costInput, costCacheRead, costCacheWrite5m, costCacheWrite1h, costOutput, costReasoning, costAudio, costRequest, costTotal] = [
+    'cost_input', 'cost_cache_read', 'cost_cache_write_5m', 'cost_cache_write_1h', 'cost_output', 'cost_reasoning', 'cost_audio', 'cost_request', 'cost_total',
+  ].map(column) as ArrayLike<unknown>[];
+  const [budgetCalls, midCalls, frontierCalls, unpricedTierCalls] = modelTiers.map((tier) => column(`tier_${tier}_calls`));
+  const [budgetCost, midCost, frontierCost, unpricedTierCost] = modelTiers.map((tier) => column(`tier_${tier}_cost`));
+  const keyColumns = new Map(groupBy.map((dimension) => [dimension, column(dimension)] as const));
+  // Counted in the same result (usageWithCounts), or zero here and set from their own queries below.
+  const none: ArrayLike<unknown> = { length: 0 };
+  const [userMonthUnitsColumn, tasks, successfulTasks, failedTasks] = combined ? ['active_user_month_units', 'tasks', 'successful_tasks', 'failed_tasks'].map(column) : [none, none, none, none];
+  const activeUsersColumn = combined?.columns.active_users;
+  const userMonthsOnly = combined?.columns.user_months_only;
+  const single = groupBy.length === 1 ? keyColumns.get(groupBy[0]!)! : null;
+  let row = 0;
+  const keyAtRow = (dimension: ReportDimension): unknown => keyColumns.get(dimension)![row];
   for (let index = 0; index < usage.length; index += 1) {
-    const keys: Row = {};
-    for (const name of keyNames) keys[name] = columns[name]![index];
-    const aggregate = aggregateFor(keys);
-    aggregate.calls = count(columns.calls![index]);
-    aggregate.pricedCalls = count(columns.priced_calls![index]);
-    aggregate.unpricedCalls = count(columns.unpriced_calls![index]);
-    aggregate.failedCalls = count(columns.failed_calls![index]);
-    aggregate.tokens = {
-      input: count(columns.input_tokens![index]),
-      cacheRead: count(columns.cache_read_tokens![index]),
-      cacheWrite5m: count(columns.cache_write_5m_tokens![index]),
-      cacheWrite1h: count(columns.cache_write_1h_tokens![index]),
-      output: count(columns.output_tokens![index]),
-      reasoning: count(columns.reasoning_tokens![index]),
-      inputAudio: count(columns.input_audio_tokens![index]),
-      outputAudio: count(columns.output_audio_tokens![index]),
-    };
-    aggregate.unpricedInputTokens = count(columns.unpriced_input_tokens![index]);
-    aggregate.unpricedOutputTokens = count(columns.unpriced_output_tokens![index]);
-    aggregate.costPicodollars = {
-      input: exact(columns.cost_input![index]),
-      cacheRead: exact(columns.cost_cache_read![index]),
-      cacheWrite5m: exact(columns.cost_cache_write_5m![index]),
-      cacheWrite1h: exact(columns.cost_cache_write_1h![index]),
-      output: exact(columns.cost_output![index]),
-      reasoning: exact(columns.cost_reasoning![index]),
-      audio: exact(columns.cost_audio![index]),
-      request: exact(columns.cost_request![index]),
-      total: exact(columns.cost_total![index]),
-    };
-    aggregate.responseCacheHits = count(columns.response_cache_hits![index]);
-    aggregate.responseCacheLookups = count(columns.response_cache_lookups![index]);
-    for (const tier of modelTiers) {
-      aggregate.tierCalls[tier] = count(columns[`tier_${tier}_calls`]![index]);
-      aggregate.tierCostPicodollars[tier] = exact(columns[`tier_${tier}_cost`]![index]);
+    row = index;
+    // By one dimension the key is looked up straight away; the group is made (and its keys read) only when new.
+    const value = single ? ((single[index] as string | null | undefined) ?? null) : undefined;
+    const group = (value !== undefined && groups.get(value)) || groupOf(keyAtRow);
+    const sliceId = Number(sliceIds![index]);
+    // A row with user-months only (the group called in the month, not in the slice: by session, half the rows)
+    // is made an aggregate only if revenue or the totals ask for it, with the same user-months.
+    if (userMonthsOnly && userMonthsOnly[index] === 1) {
+      (group.idleUserMonthUnits ??= [])[sliceId] = Number(userMonthUnitsColumn![index] ?? 0);
+      continue;
     }
+    group.bySlice[sliceId] = {
+      calls: count(calls![index]),
+      pricedCalls: count(pricedCalls![index]),
+      unpricedCalls: count(unpricedCalls![index]),
+      failedCalls: count(failedCalls![index]),
+      tokens: {
+        input: count(input![index]),
+        cacheRead: count(cacheRead![index]),
+        cacheWrite5m: count(cacheWrite5m![index]),
+        cacheWrite1h: count(cacheWrite1h![index]),
+        output: count(output![index]),
+        reasoning: count(reasoning![index]),
+        inputAudio: count(inputAudio![index]),
+        outputAudio: count(outputAudio![index]),
+      },
+      unpricedInputTokens: count(unpricedInput![index]),
+      unpricedOutputTokens: count(unpricedOutput![index]),
+      costPicodollars: {
+        input: exact(costInput![index]),
+        cacheRead: exact(costCacheRead![index]),
+        cacheWrite5m: exact(costCacheWrite5m![index]),
+        cacheWrite1h: exact(costCacheWrite1h![index]),
+        output: exact(costOutput![index]),
+        reasoning: exact(costReasoning![index]),
+        audio: exact(costAudio![index]),
+        request: exact(costRequest![index]),
+        total: exact(costTotal![index]),
+      },
+      responseCacheHits: count(hits![index]),
+      responseCacheLookups: count(lookups![index]),
+      tierCalls: { budget: count(budgetCalls![index]), mid: count(midCalls![index]), frontier: count(frontierCalls![index]), unpriced: count(unpricedTierCalls![index]) },
+      tierCostPicodollars: { budget: exact(budgetCost![index]), mid: exact(midCost![index]), frontier: exact(frontierCost![index]), unpriced: exact(unpricedTierCost![index]) },
+      tasks: count(tasks![index]),
+      successfulTasks: count(successfulTasks![index]),
+      failedTasks: count(failedTasks![index]),
+      activeUsers: activeUsersColumn ? count(activeUsersColumn[index]) : 0,
+      // One row per slice and group, in exact units of a month (userMonthUnits): divided once, the same on every engine.
+      activeUserMonths: Number(userMonthUnitsColumn![index] ?? 0) / userMonthUnits,
+      planRevenuePicodollars: 0n,
+      recordRevenuePicodollars: 0n,
+    };
   }
-  const activeUsers = await measures.activeUsers();
+  const activeUsers = activeUsersColumn ? [] : await measures.activeUsers();
   if (activeUsers === 'one-per-user') {
     // A group of one user has one active user in every slice it called in, unless its user is unknown.
     for (const group of groups.values()) {
       if (group.keys.user_id === null) continue;
-      for (const aggregate of group.bySlice.values()) aggregate.activeUsers = aggregate.calls > 0 ? 1 : 0;
+      for (const aggregate of group.bySlice) if (aggregate) aggregate.activeUsers = aggregate.calls > 0 ? 1 : 0;
     }
   } else {
     for (const row of activeUsers) aggregateFor(row).activeUsers = count(row.active_users);
   }
-  // One row per slice and group, in exact units of a month (userMonthUnits): divided once, the same on every engine.
-  for (const row of await measures.userMonths()) aggregateFor(row).activeUserMonths = Number(row.active_user_month_units ?? 0) / userMonthUnits;
-  for (const row of await measures.tasks()) {
+  for (const row of combined ? [] : await measures.userMonths()) aggregateFor(row).activeUserMonths = Number(row.active_user_month_units ?? 0) / userMonthUnits;
+  for (const row of combined ? [] : await measures.tasks()) {
     const aggregate = aggregateFor(row);
     aggregate.tasks = count(row.tasks);
     aggregate.successfulTasks = count(row.successful_tasks);
@@ -339,6 +401,11 @@ async function aggregateSlices(
       for (const row of await measures.planRevenue(revenue)) aggregateFor(row).planRevenuePicodollars = exact(row.plan_revenue);
     }
     for (const row of await measures.recordRevenue(revenue)) aggregateFor(row).recordRevenuePicodollars = exact(row.record_revenue);
+  }
+  // Rows show only groups and slices with activity (calls, tasks or revenue), and those have their aggregate by now;
+  // the totals show their one group's slices whatever they hold, so they get the idle ones too.
+  if (scope.groupBy.length === 0) {
+    for (const group of groups.values()) group.idleUserMonthUnits?.forEach((_, sliceId) => (group.bySlice[sliceId] ??= idleAggregate(group, sliceId)));
   }
   return groups;
 }
@@ -364,6 +431,21 @@ async function tierAssignments(backend: ReportBackend, settings: ModelTierSettin
 
 function hasActivity(aggregate: GroupAggregate): boolean {
   return aggregate.calls > 0 || aggregate.tasks > 0 || aggregate.planRevenuePicodollars !== 0n || aggregate.recordRevenuePicodollars !== 0n;
+}
+
+/**
+ * By bucket, then by cost (highest first), calls, and keys. The cost is compared as a double first, taken once
+ * per row: Number() keeps the order of bigints (it never reverses two), so only equal doubles need the exact
+ * comparison, and a report by user sorts 10⁵ rows without a bigint comparison per step.
+ */
+function sortRows(rows: AggregateRow[], groupBy: readonly ReportDimension[]): void {
+  const keyed = rows.map((row) => ({ row, cost: Number(row.current.costPicodollars.total) }));
+  keyed.sort((a, b) => {
+    if (a.row.bucket.from !== b.row.bucket.from) return a.row.bucket.from < b.row.bucket.from ? -1 : 1;
+    if (a.cost !== b.cost) return a.cost < b.cost ? 1 : -1;
+    return compareCost(b.row.current, a.row.current) || compareKeys(a.row.keys, b.row.keys, groupBy);
+  });
+  keyed.forEach((entry, index) => (rows[index] = entry.row));
 }
 
 function compareCost(a: GroupAggregate, b: GroupAggregate): number {

@@ -37,4 +37,24 @@ describe('picodollars', () => {
     expect(formatUsd(0.000568)).toBe('$0.000568');
     expect(formatUsd(0)).toBe('$0');
   });
+
+  it('converts bigint picodollars below 2^53 through doubles to the very same dollars and text as through bigint division', () => {
+    // The bigint reference (what the conversion did before its double fast path): whole dollars and rest apart.
+    const reference = (value: bigint): number => Number(value / 1_000_000_000_000n) + Number(value % 1_000_000_000_000n) / 1e12;
+    const safe = BigInt(Number.MAX_SAFE_INTEGER);
+    const amounts = [0n, 1n, -1n, 999_999_999_999n, 1_000_000_000_000n, -1_000_000_000_000n, 568_000_000n, safe, -safe, safe + 1n, -safe - 2n, 10n ** 20n + 7n];
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    for (let index = 0; index < 2_000; index += 1) {
+      const magnitude = BigInt(Math.floor(random() * 2 ** 26)) * BigInt(Math.floor(random() * 2 ** 27)) + BigInt(Math.floor(random() * 1e12));
+      amounts.push(random() < 0.1 ? -magnitude : magnitude);
+    }
+    for (const amount of amounts) {
+      expect(Object.is(picodollarsToUsd(amount), reference(amount))).toBe(true);
+      const negative = amount < 0n;
+      const magnitude = negative ? -amount : amount;
+      const fraction = (magnitude % 1_000_000_000_000n).toString().padStart(12, '0').replace(/0+$/, '');
+      expect(formatPicodollarsExact(amount)).toBe(`${negative ? '-' : ''}${magnitude / 1_000_000_000_000n}${fraction ? `.${fraction}` : ''}`);
+    }
+  });
 });

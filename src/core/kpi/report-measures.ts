@@ -89,10 +89,10 @@ export function reportMeasures(aggregate: GroupAggregate, revenueTracked: boolea
   const cost = aggregate.costPicodollars;
   // Unpriced calls have no cost: when a row has only those, its cost is unknown, not zero.
   const costKnown = aggregate.calls === 0 || aggregate.pricedCalls > 0;
-  const dollars = (picodollars: bigint): number | null => (costKnown ? usd(picodollars) : null);
   const revenue = aggregate.planRevenuePicodollars + aggregate.recordRevenuePicodollars;
-  const tierShare = (tier: keyof GroupAggregate['tierCalls']): number | null => ratio(aggregate.tierCalls[tier], aggregate.calls);
-  const tierCostShare = (tier: keyof GroupAggregate['tierCalls']): number | null => ratio(aggregate.tierCostPicodollars[tier], cost.total);
+  // No closures here: a report by user or session computes this for 10⁵ rows and their previous periods.
+  const tierCalls = aggregate.tierCalls;
+  const tierCost = aggregate.tierCostPicodollars;
   return {
     calls: aggregate.calls,
     priced_calls: aggregate.pricedCalls,
@@ -108,15 +108,15 @@ export function reportMeasures(aggregate: GroupAggregate, revenueTracked: boolea
     output_audio_tokens: aggregate.tokens.outputAudio,
     unpriced_input_tokens: aggregate.unpricedInputTokens,
     unpriced_output_tokens: aggregate.unpricedOutputTokens,
-    cost_usd: dollars(cost.total),
+    cost_usd: dollarsIf(costKnown, cost.total),
     cost_usd_exact: costKnown ? formatPicodollarsExact(cost.total) : null,
-    cost_input_usd: dollars(cost.input),
-    cost_cache_read_usd: dollars(cost.cacheRead),
-    cost_cache_write_usd: dollars(cost.cacheWrite5m + cost.cacheWrite1h),
-    cost_output_usd: dollars(cost.output),
-    cost_reasoning_usd: dollars(cost.reasoning),
-    cost_audio_usd: dollars(cost.audio),
-    cost_request_usd: dollars(cost.request),
+    cost_input_usd: dollarsIf(costKnown, cost.input),
+    cost_cache_read_usd: dollarsIf(costKnown, cost.cacheRead),
+    cost_cache_write_usd: dollarsIf(costKnown, cost.cacheWrite5m + cost.cacheWrite1h),
+    cost_output_usd: dollarsIf(costKnown, cost.output),
+    cost_reasoning_usd: dollarsIf(costKnown, cost.reasoning),
+    cost_audio_usd: dollarsIf(costKnown, cost.audio),
+    cost_request_usd: dollarsIf(costKnown, cost.request),
     cost_per_call_usd: usdPer(cost.total, aggregate.pricedCalls),
     tasks: aggregate.tasks,
     successful_tasks: aggregate.successfulTasks,
@@ -136,20 +136,26 @@ export function reportMeasures(aggregate: GroupAggregate, revenueTracked: boolea
     response_cache_hits: aggregate.responseCacheHits,
     response_cache_lookups: aggregate.responseCacheLookups,
     response_cache_hit_rate: ratio(aggregate.responseCacheHits, aggregate.responseCacheLookups),
-    budget_call_share: tierShare('budget'),
-    mid_call_share: tierShare('mid'),
-    frontier_call_share: tierShare('frontier'),
-    unpriced_call_share: tierShare('unpriced'),
-    budget_cost_share: tierCostShare('budget'),
-    mid_cost_share: tierCostShare('mid'),
-    frontier_cost_share: tierCostShare('frontier'),
+    budget_call_share: ratio(tierCalls.budget, aggregate.calls),
+    mid_call_share: ratio(tierCalls.mid, aggregate.calls),
+    frontier_call_share: ratio(tierCalls.frontier, aggregate.calls),
+    unpriced_call_share: ratio(tierCalls.unpriced, aggregate.calls),
+    budget_cost_share: ratio(tierCost.budget, cost.total),
+    mid_cost_share: ratio(tierCost.mid, cost.total),
+    frontier_cost_share: ratio(tierCost.frontier, cost.total),
   };
 }
+
+function dollarsIf(costKnown: boolean, picodollars: bigint): number | null {
+  return costKnown ? usd(picodollars) : null;
+}
+
+const changeMeasureEntries = Object.entries(changeMeasures) as Array<[ChangeMeasure, 'relative' | 'points']>;
 
 /** How the compared measures moved from the previous period; all null when there was no previous period. */
 export function measureChanges(current: ReportMeasures, previous: ReportMeasures | null): MeasureChanges {
   const changes = {} as MeasureChanges;
-  for (const [name, kind] of Object.entries(changeMeasures) as Array<[ChangeMeasure, 'relative' | 'points']>) {
+  for (const [name, kind] of changeMeasureEntries) {
     const before = previous ? (previous[name] as number | null) : null;
     const now = current[name] as number | null;
     changes[name] = kind === 'relative' ? relativeChange(now, before) : pointChange(now, before);

@@ -9,13 +9,22 @@ import { PICODOLLARS_PER_USD, picodollarsToUsd } from '../cost/picodollars.js';
 /** numerator ÷ denominator, or null when the denominator is zero. */
 export function ratio(numerator: number | bigint, denominator: number | bigint): number | null {
   if (typeof numerator === 'bigint' || typeof denominator === 'bigint') {
-    const top = BigInt(numerator);
-    const bottom = BigInt(denominator);
-    if (bottom === 0n) return null;
+    const top = Number(numerator);
+    const bottom = Number(denominator);
+    if (Number.isSafeInteger(top) && Number.isSafeInteger(bottom)) {
+      // The bigint steps below in doubles, exact for both below 2^53 (the only bigints whose Number is a safe
+      // integer): the same result to the bit, without bigint division.
+      if (bottom === 0) return null;
+      const rest = top % bottom;
+      return (top - rest) / bottom + rest / bottom;
+    }
+    const exactTop = BigInt(numerator);
+    const exactBottom = BigInt(denominator);
+    if (exactBottom === 0n) return null;
     // Divide in integers first so that two sums near 2^64 keep their precision.
-    const whole = top / bottom;
-    const rest = top % bottom;
-    return Number(whole) + Number(rest) / Number(bottom);
+    const whole = exactTop / exactBottom;
+    const rest = exactTop % exactBottom;
+    return Number(whole) + Number(rest) / Number(exactBottom);
   }
   return denominator === 0 ? null : numerator / denominator;
 }

@@ -5,7 +5,7 @@ import { assembleKpis, assembleReport, assembleUserEconomics, count, type Measur
 import type { ReportDimension, ReportReader } from '../report-reader.js';
 import { cachedRevenueQueries, cachedUserRevenueQueries } from './report-revenue-cache.js';
 import { planRevenueQuery, recordRevenueQuery } from './report-revenue-sql.js';
-import { columnsOf, rowsOf, type BoundQuery } from './report-rows.js';
+import { columnsOf, measureColumnsOf, rowsOf, type BoundQuery } from './report-rows.js';
 import {
   activeUsersQuery,
   checkedDimension,
@@ -16,8 +16,11 @@ import {
   usageQuery,
   userCostQuery,
   userMonthsQuery,
+  userSummaryMeasuresQuery,
+  userUsageCostNames,
   type ReportScope,
   type ReportSource,
+  type TierAssignment,
 } from './report-sql.js';
 import { refreshReportSummaries } from './report-summaries.js';
 import { runSpendSeries } from './spend-series-reader.js';
@@ -86,8 +89,14 @@ function duckdbMeasures(connection: DuckDBConnection, scope: ReportScope): Measu
     return cache;
   };
   return {
-    // Read by column: a report by user or session has 10⁵ rows of ~40 sums, and objects of that many keys cost more than the sums.
-    usage: (tiers) => columnsOf(connection, usageQuery(scope, tiers)),
+    // Read by column: a report by user or session has 10⁵ rows of ~40 sums, and objects of that many keys cost more
+    // than the sums; its sums come as doubles into typed arrays (exact, see usageQuery).
+    usage: (tiers) =>
+      scope.source === 'user-summaries'
+        ? measureColumnsOf(connection, usageQuery(scope, tiers, { costsAsDoubles: true }), { exactSums: userUsageCostNames })
+        : columnsOf(connection, usageQuery(scope, tiers)),
+    // From the per-user summaries, usage, user-months, tasks and distinct users come in one result (see userSummaryMeasuresQuery).
+    ...(scope.source === 'user-summaries' ? { usageWithCounts: (tiers: readonly TierAssignment[]) => measureColumnsOf(connection, userSummaryMeasuresQuery(scope, tiers), { exactSums: userUsageCostNames }) } : {}),
     async activeUsers() {
       // A group of one user has one active user in every slice it called in: no query needed.
       if (scope.source === 'user-summaries' && scope.groupBy.includes('user_id')) return 'one-per-user';
@@ -98,7 +107,8 @@ function duckdbMeasures(connection: DuckDBConnection, scope: ReportScope): Measu
       for (let index = 0; index < scope.slices.length; index += batch) {
         const slices = scope.slices.slice(index, index + batch);
         const range = { from: minOf(slices.map((slice) => slice.from)), to: maxOf(slices.map((slice) => slice.to)) };
-        rows.push(...(await rowsOf(connection, activeUsersQuery({ ...scope, slices, range }))));
+        // One by one: spreading 10⁵ rows (a report by session) as arguments overflows the call stack.
+        for (const row of await rowsOf(connection, activeUsersQuery({ ...scope, slices, range }))) rows.push(row);
       }
       return rows;
     },
@@ -110,7 +120,8 @@ function duckdbMeasures(connection: DuckDBConnection, scope: ReportScope): Measu
         const batchMonths = months.slice(index, index + batch);
         const monthParts = scope.monthParts.filter((part) => batchMonths.includes(part.month));
         const monthRange = { from: batchMonths[0]!, to: nextBucketStart(batchMonths.at(-1)!, 'month') };
-        rows.push(...(await rowsOf(connection, userMonthsQuery({ ...scope, monthParts, monthRange }))));
+        // One by one: spreading 10⁵ rows (a report by session) as arguments overflows the call stack.
+        for (const row of await rowsOf(connection, userMonthsQuery({ ...scope, monthParts, monthRange }))) rows.push(row);
       }
       return rows;
     },

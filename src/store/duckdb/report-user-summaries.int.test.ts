@@ -129,6 +129,26 @@ describe('reports by user and session from the per-user summaries', () => {
   });
 });
 
+describe('totals of a report filtered by a user with no call in the window', () => {
+  it('still count the user-months of the month the user called in, as the raw events do', async () => {
+    const store = await createTestReportStore();
+    try {
+      await store.addCalls([
+        { ts: '2026-02-03T08:00:00Z', feature: 'chat', userId: 'early', sessionId: 'e1', model: 'budget-model', costUsd: 0.5 },
+        { ts: '2026-02-25T08:00:00Z', feature: 'chat', userId: 'late', sessionId: 'l1', model: 'budget-model', costUsd: 0.25 },
+      ]);
+      // 'early' called on Feb 3 only: the window Feb 16–23 has none of its calls, but February is one of its active months.
+      const variant = query({ groupBy: ['session_id'], from: '2026-02-16', to: '2026-02-23', where: [{ dimension: 'user_id', values: ['early'] }] });
+      const expected = await createDuckdbReportReader(store.database.connection, { source: 'events' }).report(variant);
+      expect(expected.totals.current.calls).toBe(0);
+      expect(expected.totals.current.activeUserMonths).toBeGreaterThan(0);
+      expect(await createDuckdbReportReader(store.database.connection).report(variant)).toEqual(expected);
+    } finally {
+      store.dispose();
+    }
+  });
+});
+
 describe('the per-user summaries', () => {
   it('are what a report by user reads, not the events', async () => {
     const store = await createTestReportStore();
@@ -142,6 +162,31 @@ describe('the per-user summaries', () => {
       const after = await reader.report(query({}));
       const calls = (report: typeof before) => report.rows.find((row) => row.keys.user_id === 'u2')!.current.calls;
       expect(calls(after)).toBe(calls(before) + 100 * 2);
+    } finally {
+      store.dispose();
+    }
+  });
+});
+
+describe('a report by user whose sums pass 2^53 picodollars', () => {
+  it('keeps them exact (the reader takes sums as doubles only below 2^53, about $9,007)', async () => {
+    const store = await createTestReportStore();
+    try {
+      // $9,007.20 is 9,007,200,000,000,001 picodollars: odd and above 2^53, so no double holds it.
+      await store.addCalls([
+        { ts: '2026-03-03T08:00:00Z', feature: 'chat', userId: 'big', sessionId: 'b1', model: 'frontier-model', costUsd: 9007.2 },
+        { ts: '2026-03-04T08:00:00Z', feature: 'chat', userId: 'small', sessionId: 's1', model: 'budget-model', costUsd: 0.25 },
+      ]);
+      const summaries = createDuckdbReportReader(store.database.connection);
+      const events = createDuckdbReportReader(store.database.connection, { source: 'events' });
+      for (const groupBy of [['user_id'], ['session_id']] as const) {
+        const variant = query({ groupBy: [...groupBy] });
+        const expected = await events.report(variant);
+        const total = expected.rows.find((row) => row.current.calls === 1 && row.current.costPicodollars.total > 2n ** 53n)!.current.costPicodollars.total;
+        expect(Number.isSafeInteger(Number(total)) && BigInt(Number(total)) === total).toBe(false);
+        expect(await summaries.report(variant)).toEqual(expected);
+        expect(await printed(summaries, variant)).toEqual(await printed(events, variant));
+      }
     } finally {
       store.dispose();
     }
