@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../src/app/create-app.js';
 import { writeDemoJsonl } from '../src/app/demo-service.js';
+import { ingestFiles } from '../src/app/ingest-service.js';
 import { reportSettings } from '../src/app/report-service.js';
 import { ClickhouseStore } from '../src/store/clickhouse/clickhouse-store.js';
 import { DuckdbStore } from '../src/store/duckdb/duckdb-store.js';
@@ -42,12 +43,47 @@ function runChild(args: string[]): ChildResult {
   return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as ChildResult;
 }
 
-async function readTimings(store: Store, repetitions: number): Promise<{ kpis: Timing; report: Timing; answers: unknown[] }> {
-  const settings = reportSettings(createApp({ directory: '/nonexistent-config-directory', environment: {} }).config);
+const settings = (): ReturnType<typeof reportSettings> => reportSettings(createApp({ directory: '/nonexistent-config-directory', environment: {} }).config);
+const kpisOf = (store: Store): Promise<unknown> => store.kpis({ period: 'month', revenue: settings().revenue, tiers: settings().tiers });
+const reportOf = (store: Store): Promise<unknown> => store.report({ groupBy: ['feature'], period: null, where: [], revenue: settings().revenue, tiers: settings().tiers });
+
+async function seconds(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return (performance.now() - started) / 1000;
+}
+
+/**
+ * The first `kpis` after the ingest (which brings each store's report summaries up to date: DuckDB's and,
+ * since issue 14's summaries, ClickHouse's), then warm `kpis` and `report --by feature`.
+ */
+async function readTimings(store: Store, repetitions: number): Promise<{ firstKpis: number; kpis: Timing; report: Timing; answers: unknown[] }> {
   const answers: unknown[] = [];
-  const kpis = await timed(repetitions, async () => answers.push(await store.kpis({ period: 'month', revenue: settings.revenue, tiers: settings.tiers })));
-  const report = await timed(repetitions, async () => answers.push(await store.report({ groupBy: ['feature'], period: null, where: [], revenue: settings.revenue, tiers: settings.tiers })));
-  return { kpis, report, answers: [answers[0], answers.at(-1)] };
+  const firstKpis = await seconds(async () => answers.push(await kpisOf(store)));
+  const kpis = await timed(repetitions, async () => answers.push(await kpisOf(store)), { warmUp: false });
+  const report = await timed(repetitions, async () => answers.push(await reportOf(store)));
+  return { firstKpis, kpis, report, answers: [answers[0], answers.at(-1)] };
+}
+
+/**
+ * One more batch into days both stores already hold (20,000 demo records of another seed over the same 90
+ * days): its ingest, and the first `kpis` after it, which recomputes the summaries of the days it touched.
+ */
+async function furtherBatch(directory: string, seed: number, stores: Array<{ name: string; store: Store }>): Promise<{ lines: string; answersAgree: boolean }> {
+  const file = join(directory, `demo-20000-seed${seed}.jsonl`);
+  if (!existsSync(file)) await writeDemoJsonl(file, { events: 20_000, days: 90, endMs: Date.parse('2026-03-01T00:00:00Z'), seed });
+  const app = createApp({ directory: '/nonexistent-config-directory', environment: {} });
+  const lines: string[] = [];
+  const answers: string[] = [];
+  for (const { name, store } of stores) {
+    const ingest = await seconds(() => ingestFiles(app, store, [file], { rejects: `/tmp/unitcost-bench-clickhouse-${process.pid}-${name}.rejects.jsonl` }));
+    let answer: unknown;
+    const first = await seconds(async () => (answer = await kpisOf(store)));
+    const warm = await seconds(() => kpisOf(store));
+    answers.push(JSON.stringify(answer, (_, value) => (typeof value === 'bigint' ? value.toString() : value)));
+    lines.push(`${name}: ingest ${ingest.toFixed(1)} s, first kpis after it ${first.toFixed(3)} s (summaries of the touched days recomputed), then ${warm.toFixed(3)} s`);
+  }
+  return { lines: `   a further 20,000-record batch over the 90 days:\n${lines.map((line) => `     ${line}`).join('\n')}`, answersAgree: answers.every((answer) => answer === answers[0]) };
 }
 
 export const benchmark: Benchmark = {
@@ -97,10 +133,20 @@ export const benchmark: Benchmark = {
           const clickhouseReads = await readTimings(clickhouseStore, repetitions);
           const serialize = (value: unknown) => JSON.stringify(value, (_, inner) => (typeof inner === 'bigint' ? inner.toString() : inner));
           sameAnswers = serialize(duckdbReads.answers) === serialize(clickhouseReads.answers);
-          Object.assign(reads, { duckdb: { kpis: duckdbReads.kpis, report: duckdbReads.report }, clickhouse: { kpis: clickhouseReads.kpis, report: clickhouseReads.report } });
+          Object.assign(reads, {
+            duckdb: { firstKpis: duckdbReads.firstKpis, kpis: duckdbReads.kpis, report: duckdbReads.report },
+            clickhouse: { firstKpis: clickhouseReads.firstKpis, kpis: clickhouseReads.kpis, report: clickhouseReads.report },
+          });
+          const further = await furtherBatch(directory, seed + 1, [
+            { name: 'DuckDB', store: duckdbStore },
+            { name: 'ClickHouse', store: clickhouseStore },
+          ]);
+          sameAnswers = sameAnswers && further.answersAgree;
           readsLine =
+            `   first kpis after ingest DuckDB ${duckdbReads.firstKpis.toFixed(3)} s  ClickHouse ${clickhouseReads.firstKpis.toFixed(3)} s (summaries built)\n` +
             `   kpis (month)          DuckDB ${duckdbReads.kpis.median.toFixed(3)} s  ClickHouse ${clickhouseReads.kpis.median.toFixed(3)} s (median of ${repetitions})\n` +
             `   report --by feature   DuckDB ${duckdbReads.report.median.toFixed(3)} s  ClickHouse ${clickhouseReads.report.median.toFixed(3)} s\n` +
+            `${further.lines}\n` +
             `   same figures from both stores: ${sameAnswers ? 'yes' : 'NO'}`;
         } catch (error) {
           readsLine = `   reads: ${(error as Error).message}`;

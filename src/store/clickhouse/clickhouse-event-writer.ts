@@ -188,6 +188,13 @@ class ClickhouseOpenBatch implements OpenBatch {
       const columns = columnList(kind.columns);
       if (kind.versioned) await this.connection.run(`INSERT INTO ${kind.table} (${columns}, version) SELECT ${columns}, 0 ${fresh}`);
       else await this.connection.run(`INSERT INTO ${kind.table} (${columns}) SELECT ${columns} ${fresh}`);
+      // The days the report summaries must recompute, logged after the rows (clickhouse-report-summaries.ts):
+      // a refresh that reads the log before this sees the rows already, or sees this entry next time.
+      if (kind.keyKind !== 'revenue') {
+        await this.connection.run(
+          `INSERT INTO report_changes (kind, day) SELECT ${sqlString(kind.keyKind)}, toDate(toDateTime(intDiv(ts_us, 1000000)), 'UTC') AS changed_day ${fresh} GROUP BY changed_day`,
+        );
+      }
       await this.connection.run(`INSERT INTO record_keys (kind, id, content_hash) SELECT ${sqlString(kind.keyKind)}, ${kind.keyColumn}, content_hash ${fresh}`);
     } finally {
       await this.connection.run(`DROP TABLE IF EXISTS ${matched}`);
@@ -346,6 +353,8 @@ export class ClickhouseEventWriter implements EventWriter {
            SELECT ${columns.map((name) => values[name] ?? `e.${name}`).join(', ')}, ${version}
            FROM ${joined} AND (${repriceChanges('e', clickhouseDialect, rate)})`,
         );
+        // The days whose calls have a new version: the report summaries recompute them (clickhouse-report-summaries.ts).
+        await this.connection.run(`INSERT INTO report_changes (kind, day) SELECT 'usage', day FROM usage_events WHERE version = ${version} GROUP BY day`);
         return summary.map((row) => ({
           provider: row.provider ?? null,
           model: String(row.model),

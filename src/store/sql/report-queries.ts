@@ -92,7 +92,7 @@ export const isCostColumn = (column: string): boolean => column.startsWith('cost
 const wideSum = (d: SqlDialect, expression: string): string => `sum(${d.wide(`coalesce(${expression}, 0)`)})`;
 
 /** Each measure over the events of a group (alias e). Sums of a measure that has no rows may be null, which the reader counts as 0. */
-function eventSums(d: SqlDialect, e: string): Record<UsageSumColumn, string> {
+export function eventSums(d: SqlDialect, e: string): Record<UsageSumColumn, string> {
   const tokens = ['input_tokens', 'cache_read_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'input_audio_tokens', 'output_audio_tokens'] as const;
   const costs = ['cost_input', 'cost_cache_read', 'cost_cache_write_5m', 'cost_cache_write_1h', 'cost_output', 'cost_reasoning', 'cost_audio', 'cost_request', 'cost_total'] as const;
   return {
@@ -123,10 +123,10 @@ export function namedFilter(d: SqlDialect, alias: string, where: readonly Report
 }
 
 /** `, alias.k_dim AS dim` for each group dimension. */
-const renamedGroups = (alias: string, groupBy: readonly ReportDimension[]): string => groupBy.map((dimension) => `, ${alias}.k_${checkedDimension(dimension)} AS ${dimension}`).join('');
+export const renamedGroups = (alias: string, groupBy: readonly ReportDimension[]): string => groupBy.map((dimension) => `, ${alias}.k_${checkedDimension(dimension)} AS ${dimension}`).join('');
 
 /** `, alias.k_dim` for each group dimension, for GROUP BY. */
-const groupKeys = (alias: string, groupBy: readonly ReportDimension[]): string => groupBy.map((dimension) => `, ${alias}.k_${checkedDimension(dimension)}`).join('');
+export const groupKeys = (alias: string, groupBy: readonly ReportDimension[]): string => groupBy.map((dimension) => `, ${alias}.k_${checkedDimension(dimension)}`).join('');
 
 /** The model tier of a grouped row (columns k_model, k_provider, k_price_id of alias). */
 function tierOf(d: SqlDialect, alias: string, tiers: readonly TierAssignment[]): string {
@@ -149,6 +149,15 @@ export function usageSql(d: SqlDialect, scope: ReportSqlScope, tiers: readonly T
     FROM ${d.table('usage_events', 'e')} ${d.join('inner')} ${d.sliceDays(scope.slices)} AS s ON ${d.eventDate('e')} = s.slice_day
     WHERE ${eventsOfDays(d, 'e', scope.range)}${eventFilter(d, 'e', scope.where)}
     GROUP BY s.slice_id${dimensions.map((dimension) => `, k_${dimension}`).join('')}`;
+  return usageOfGroupedSql(d, scope, tiers, inner);
+}
+
+/**
+ * Usage sums and tier mix per slice and group from `inner`: rows per slice, group and model (slice_id,
+ * k_<group dimension>…, k_model, k_provider, k_price_id, s_<usage sum column>…), from the events or from a
+ * backend's summaries of them.
+ */
+export function usageOfGroupedSql(d: SqlDialect, scope: ReportSqlScope, tiers: readonly TierAssignment[], inner: string): string {
   const tier = tierOf(d, 'u', tiers);
   const out = (column: string, sum: string): string => `${isCostColumn(column) ? d.exactText(sum) : sum} AS ${column}`;
   return `SELECT u.slice_id AS slice_id${renamedGroups('u', scope.groupBy)},
@@ -169,7 +178,7 @@ export function activeUsersSql(d: SqlDialect, scope: ReportSqlScope): string {
 }
 
 /** The month parts as a relation (slice_id, part_month, part_days, part_month_days). */
-function monthPartsRelation(d: SqlDialect, parts: readonly MonthPart[]): string {
+export function monthPartsRelation(d: SqlDialect, parts: readonly MonthPart[]): string {
   return parts
     .map((part) => `SELECT ${d.narrow(String(part.sliceId))} AS slice_id, ${d.date(part.month)} AS part_month, ${d.narrow(String(part.days))} AS part_days, ${d.narrow(String(part.monthDays))} AS part_month_days`)
     .join(' UNION ALL ');
@@ -202,20 +211,34 @@ export function userMonthsSql(d: SqlDialect, scope: ReportSqlScope): string {
 const nullFirst = (expression: string): string[] => [`CASE WHEN ${expression} IS NULL THEN 0 ELSE 1 END`, `coalesce(${expression}, '')`];
 
 /**
+ * Each task's last outcome: (o_task, o_last = its instant × 2 + 1 for a success, so that a success wins a tie,
+ * o_found = 1); `where`, a condition on the outcomes (alias o), takes some tasks only.
+ */
+export function lastOutcomesSql(d: SqlDialect, where = '1 = 1'): string {
+  return `SELECT o.task_id AS o_task, max(${d.eventUs('o')} * 2 + CASE WHEN o.outcome = 'success' THEN 1 ELSE 0 END) AS o_last, 1 AS o_found
+    FROM ${d.table('task_outcomes', 'o')}
+    WHERE ${where}
+    GROUP BY o.task_id`;
+}
+
+/** The order that picks a task's first call among its events (alias e): instant, then combo dimensions, user and session, nulls first. */
+export function taskFirstOrder(d: SqlDialect, e: string): string[] {
+  return [d.eventUs(e), ...[...comboDimensions, 'user_id', 'session_id'].flatMap((dimension) => nullFirst(eventDimension(dimension as EventDimension, e)))];
+}
+
+/**
  * Tasks per slice and group, each in the slice and group of its first call: the call with the smallest
  * (instant, combo dimensions, user, session), nulls first, so that a task counts once even when several
  * calls share its first instant. How it ended is its last outcome (a success wins a tie).
  */
 export function tasksSql(d: SqlDialect, scope: ReportSqlScope): string {
   const dimensions = [...new Set(scope.groupBy.concat(scope.where.map((filter) => filter.dimension)).map(checkedDimension))];
-  const order = [d.eventUs('e'), ...[...comboDimensions, 'user_id', 'session_id'].flatMap((dimension) => nullFirst(eventDimension(dimension as EventDimension, 'e')))];
+  const order = taskFirstOrder(d, 'e');
   const firstCalls = `SELECT e.task_id AS k_task, ${d.argMinBy(d.eventDate('e'), order)} AS k_day${dimensions.map((dimension) => `, ${d.argMinBy(eventDimension(dimension, 'e'), order)} AS k_${dimension}`).join('')}
     FROM ${d.table('usage_events', 'e')}
     WHERE e.task_id IS NOT NULL
     GROUP BY e.task_id`;
-  const outcomes = `SELECT o.task_id AS o_task, max(${d.eventUs('o')} * 2 + CASE WHEN o.outcome = 'success' THEN 1 ELSE 0 END) AS o_last, 1 AS o_found
-    FROM ${d.table('task_outcomes', 'o')}
-    GROUP BY o.task_id`;
+  const outcomes = lastOutcomesSql(d);
   // One join per SELECT (ClickHouse 18.16): tasks in their slices first, then their outcomes. A task without
   // outcomes is neither: o_found is null (DuckDB) or 0 (ClickHouse's default for a missing match).
   const inSlices = `SELECT s.slice_id AS slice_id, t.k_task AS k_task${dimensions.map((dimension) => `, t.k_${dimension} AS k_${dimension}`).join('')}
@@ -248,9 +271,12 @@ export function requestTypesSql(d: SqlDialect, scope: ReportSqlScope): string {
     ORDER BY r.k_feature NULLS FIRST, r.k_model`;
 }
 
-/** The models stored, by the names a report groups them under, with the price row each was billed at: what puts each in a tier. */
-export function tierCandidatesSql(d: SqlDialect): string {
-  const models = `SELECT DISTINCT ${eventDimension('model', 'e')} AS k_model, ${eventDimension('provider', 'e')} AS k_provider, e.price_id AS k_price_id FROM ${d.table('usage_events', 'e')}`;
+/**
+ * The models stored, by the names a report groups them under, with the price row each was billed at: what puts each in a tier.
+ * `storedModels`: a relation (k_model, k_provider, k_price_id) of them from a backend's summaries; the events otherwise.
+ */
+export function tierCandidatesSql(d: SqlDialect, storedModels?: string): string {
+  const models = storedModels ?? `SELECT DISTINCT ${eventDimension('model', 'e')} AS k_model, ${eventDimension('provider', 'e')} AS k_provider, e.price_id AS k_price_id FROM ${d.table('usage_events', 'e')}`;
   const prices = `SELECT p.price_id AS p_price_id, p.provider AS p_provider, p.model AS p_model, p.input_rate AS p_input_rate, p.output_rate AS p_output_rate, 1 AS p_found FROM ${d.table('prices', 'p')}`;
   // A call without a price row has none of its columns: ClickHouse fills a missing match with defaults, so p_found says which.
   return `SELECT c.k_model AS model, c.k_provider AS provider, c.k_price_id AS price_id,
