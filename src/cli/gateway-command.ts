@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openGatewayServices } from '../app/gateway/gateway-services.js';
 import { UnitcostError } from '../core/unitcost-error.js';
-import { startGateway } from '../gateway/start-gateway.js';
+import { disablePretenuring, startGateway } from '../gateway/start-gateway.js';
 import type { CliContext } from './cli-context.js';
 
 /** Options of `unitcost gateway`. */
@@ -84,6 +84,8 @@ export async function runGateway(options: GatewayCommandOptions, context: CliCon
   const logLevel = options.logLevel ?? (context.io.isTty ? 'warn' : 'info');
   if (!(logLevels as readonly string[]).includes(logLevel)) throw new UnitcostError('invalid_argument', `--log-level must be one of ${logLevels.join(', ')}, got "${logLevel}"`, { field: '--log-level' });
 
+  // Before the store's worker starts and the first call is served: the flag is the process's, the worker's included.
+  disablePretenuring();
   const services = await openGatewayServices(context.app(), {
     ...(options.db === undefined ? {} : { db: options.db }),
     ...(options.forward === undefined ? {} : { forward: options.forward }),

@@ -34,6 +34,16 @@ describe('callUpstream', () => {
     expect(JSON.parse(await answer.text())).toEqual({ echoed: '{"a":1}' });
   });
 
+  it('sends the user and password of an upstream URL as basic authorization, and its query with the path', async () => {
+    const url = await serve((request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.end(`${request.url} ${request.headers.authorization}`);
+    });
+    const withCredentials = url.replace('http://', 'http://proxy%20user:s%3Acret@');
+    const answer = await callUpstream(`${withCredentials}/v1/chat/completions?api-version=2024-10-21`, { method: 'POST', headers: {}, body: '{}' });
+    expect(await answer.text()).toBe(`/v1/chat/completions?api-version=2024-10-21 Basic ${Buffer.from('proxy user:s:cret').toString('base64')}`);
+  });
+
   it('decodes an answer the upstream compressed unasked', async () => {
     const url = await serve((_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });

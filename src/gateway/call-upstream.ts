@@ -70,13 +70,22 @@ export function callUpstream(url: string, request: UpstreamRequest): Promise<Ups
   const target = targetOf(url);
   return new Promise<UpstreamAnswer>((resolve, reject) => {
     if (request.abort?.aborted) return reject(abortError());
-    const outgoing: ClientRequest = (target.secure ? httpsRequest : httpRequest)({
-      ...target.options,
+    // A fresh literal, not `{ ...target.options, … }`: with that spread (which V8 compiles to an object clone)
+    // each call's options and the headers they hold lived through two scavenges into the old generation, ~0.5
+    // KB a call (`--trace-gc-nvp`, a minimal proxy around this function: 40–60 KB promoted per scavenge
+    // against 3 KB, with or without allocation-site pretenuring; V8's reason not established).
+    const options: RequestOptions = {
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port,
+      path: target.path,
       method: request.method,
       headers: request.headers,
       agent: target.secure ? httpsAgent : httpAgent,
-      ...(request.signal === undefined ? {} : { signal: request.signal }),
-    });
+    };
+    if (target.auth !== undefined) options.auth = target.auth;
+    if (request.signal !== undefined) options.signal = request.signal;
+    const outgoing: ClientRequest = (target.secure ? httpsRequest : httpRequest)(options);
     request.abort?.bind((error) => outgoing.destroy(error));
     // on, not once: an error after the answer began (an abort, a reset) would otherwise be thrown; the body's reader sees it.
     outgoing.on('error', reject);
@@ -87,22 +96,31 @@ export function callUpstream(url: string, request: UpstreamRequest): Promise<Ups
 }
 
 // An upstream's URL is parsed once, not per call: the same few base URLs and routes carry every call.
-const targets = new Map<string, { secure: boolean; options: RequestOptions }>();
+interface UpstreamTarget {
+  secure: boolean;
+  protocol: string;
+  hostname: string;
+  port: number;
+  path: string;
+  auth: string | undefined;
+}
 
-function targetOf(url: string): { secure: boolean; options: RequestOptions } {
+const targets = new Map<string, UpstreamTarget>();
+
+function targetOf(url: string): UpstreamTarget {
   let target = targets.get(url);
   if (target === undefined) {
     const parsed = new URL(url);
     const secure = parsed.protocol === 'https:';
-    const options: RequestOptions = {
+    target = {
+      secure,
       protocol: parsed.protocol,
       // An IPv6 literal comes bracketed in a URL and bare in request options.
       hostname: parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname,
       port: parsed.port === '' ? (secure ? 443 : 80) : Number(parsed.port),
       path: `${parsed.pathname}${parsed.search}`,
-      ...(parsed.username === '' ? {} : { auth: `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}` }),
+      auth: parsed.username === '' ? undefined : `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`,
     };
-    target = { secure, options };
     // Bounded: the URLs come from the config, but a misused caller must not grow this without end.
     if (targets.size < 1_000) targets.set(url, target);
   }

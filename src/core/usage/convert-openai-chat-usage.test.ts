@@ -58,6 +58,24 @@ describe('convertOpenaiChatUsage', () => {
     );
   });
 
+  it('reads what the schema reads on its own short path: null counts in the details as zero, unknown fields ignored', () => {
+    const usage = convertOpenaiChatUsage({
+      prompt_tokens: 40,
+      completion_tokens: 9,
+      prompt_tokens_details: { cached_tokens: null, audio_tokens: 8 },
+      completion_tokens_details: { reasoning_tokens: 3, accepted_prediction_tokens: 2 },
+      extra: { nested: true },
+    });
+    expect(usage.input).toEqual({ total: 40, noCache: 40, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, audio: 8 });
+    expect(usage.output).toEqual({ total: 9, text: 6, reasoning: 3, audio: 0 });
+  });
+
+  it('refuses counts the short path does not take, with the schema message: a string, a negative, details that are not an object', () => {
+    expect(() => convertOpenaiChatUsage({ prompt_tokens: '12', completion_tokens: 5 })).toThrow('openai-chat usage: prompt_tokens must be a non-negative integer');
+    expect(() => convertOpenaiChatUsage({ prompt_tokens: 12, completion_tokens: -1 })).toThrow('openai-chat usage: completion_tokens must be a non-negative integer');
+    expect(() => convertOpenaiChatUsage({ prompt_tokens: 12, completion_tokens: 5, prompt_tokens_details: 3 })).toThrow('openai-chat usage: prompt_tokens_details must be an object');
+  });
+
   it('refuses a fractional count with the field path', () => {
     const convert = () => convertOpenaiChatUsage({ prompt_tokens: 10, completion_tokens: 5, completion_tokens_details: { reasoning_tokens: 2.5 } });
     expect(convert).toThrow(
