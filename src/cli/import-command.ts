@@ -3,6 +3,7 @@ import { importFiles, type ImportProgress, type ImportResult } from '../app/capt
 import { openStore, streamingMemoryLimit } from '../app/open-store.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import type { CliContext } from './cli-context.js';
+import { prepareReadsAfterWrites } from './prepare-reads.js';
 import { maxRejectsHelp, parseMaxRejects } from './max-rejects-option.js';
 import { printLoadOutcome, refusalLines } from './print-load-outcome.js';
 
@@ -64,6 +65,7 @@ export function registerImportCommand(program: Command, context: CliContext): vo
           { ...(options.rejects ? { rejects: options.rejects } : {}), ...(options.batchSize ? { batchSize: options.batchSize } : {}) },
           progress?.update,
         );
+        await prepareReadsAfterWrites(context, store);
       } finally {
         progress?.clear();
         await store.close();

@@ -3,6 +3,7 @@ import { ingestFiles, type IngestProgress, type IngestResult } from '../app/inge
 import { openStore, streamingMemoryLimit } from '../app/open-store.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import type { CliContext } from './cli-context.js';
+import { prepareReadsAfterWrites } from './prepare-reads.js';
 import { maxRejectsHelp, parseMaxRejects } from './max-rejects-option.js';
 import { printLoadOutcome, refusalLines } from './print-load-outcome.js';
 
@@ -48,6 +49,8 @@ Examples:
           { ...(options.rejects ? { rejects: options.rejects } : {}), ...(options.batchSize ? { batchSize: options.batchSize } : {}), ...(options.worker ? { worker: true } : {}) },
           progress ? (update) => progress.update(update) : undefined,
         );
+        // An interrupted ingest stored its committed batches: they are summarized too.
+        await prepareReadsAfterWrites(context, store);
       } finally {
         progress?.clear();
         await store.close();

@@ -3,6 +3,7 @@ import { openStore, streamingMemoryLimit } from '../app/open-store.js';
 import { repriceCalls, type RepriceResult } from '../app/reprice-service.js';
 import { formatPicodollarsExact, formatUsd, picodollarsToUsd } from '../core/cost/picodollars.js';
 import type { CliContext } from './cli-context.js';
+import { prepareReadsAfterWrites } from './prepare-reads.js';
 import { formatTable } from './format-table.js';
 import { parseDateOption } from './parse-date-option.js';
 
@@ -36,6 +37,7 @@ Examples:
       let result: RepriceResult;
       try {
         result = await repriceCalls(app, store, range);
+        await prepareReadsAfterWrites(context, store);
       } finally {
         await store.close();
       }

@@ -8,6 +8,7 @@ import type { Incident } from '../core/governance/alerts/incident.js';
 import type { OutboxEntry } from '../store/alert-state-store.js';
 import type { Store } from '../store/store.js';
 import { DuckdbStore } from '../store/duckdb/duckdb-store.js';
+import { refreshClickhouseSummaries } from '../store/clickhouse/clickhouse-report-summaries.js';
 import { ClickhouseStore } from '../store/clickhouse/clickhouse-store.js';
 import { captureIo } from './capture-io.js';
 import { runCli } from './main.js';
@@ -257,6 +258,8 @@ describe('unitcost store copy', () => {
     const stored = await ClickhouseStore.open(server.settings('configured'));
     const counts = await stored.counts();
     expect(counts).toMatchObject({ usageEvents: 2, unpricedEvents: 0 });
+    // Ingest and reprice refreshed the report summaries as they finished: the next read has nothing to recompute.
+    expect(await refreshClickhouseSummaries(stored.connection)).toMatchObject({ days: 0, tasksRebuilt: false });
     await stored.close();
     // Read-only commands open the configured database, not a DuckDB file that is not there.
     const report = await run(['report', '--by', 'feature', '--json'], environment);

@@ -5,6 +5,7 @@ import { parseStoreLocator } from '../config/store-config.js';
 import { formatPicodollarsExact } from '../core/cost/picodollars.js';
 import type { Store } from '../store/store.js';
 import type { CliContext } from './cli-context.js';
+import { prepareReadsAfterWrites } from './prepare-reads.js';
 
 function pageSize(value: string): number {
   const size = Number(value);
@@ -71,6 +72,7 @@ Examples:
             }
           },
         });
+        await prepareReadsAfterWrites(context, destination);
       } finally {
         await source?.close();
         await destination?.close();

@@ -18,6 +18,13 @@ export interface Store extends EventWriter, ReportReader, SimulationReplayer, Ga
   readonly location: string;
   /** Releases the store's files and connections. */
   close(): Promise<void>;
+  /**
+   * Brings what reads derive from the records (report summaries) up to date with every write so far, so that
+   * the next report or KPI read does not pay for it: called once a command's writes are done. Reads stay
+   * correct without it: a store that derives lazily does it on the next read, and may leave it to that read
+   * when it is cheap there (DuckDB's summaries, refreshed within the read's own connection).
+   */
+  prepareReads(): Promise<void>;
   /** The API keys of `unitcost serve`, kept in the store. */
   apiKeyTable(): ApiKeyTable;
   /** Alert delivery's state (incidents, mutes, the webhook outbox), kept in the store; close it before the store. */

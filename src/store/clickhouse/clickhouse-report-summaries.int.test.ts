@@ -163,6 +163,32 @@ describe('ClickHouse report summaries', { timeout: 120_000 }, () => {
     }
   });
 
+  it("move a task to an earlier day's group when a later batch brings an earlier first call, recomputing only that task's days", async () => {
+    const store = await filledStore();
+    try {
+      await store.appendUsage([call({ day: '2026-03-06', taskId: 't-move', team: 'a' })]);
+      await nextSecond();
+      await refreshClickhouseSummaries(store.connection);
+      const tasksOf = async (team: string): Promise<Array<{ day: string; tasks: string }>> =>
+        store.connection.rows(`SELECT toString(day) AS day, toString(sum(tasks)) AS tasks FROM report_task_daily WHERE team = '${team}' GROUP BY day ORDER BY day`);
+      expect(await tasksOf('z')).toEqual([]);
+      const before = await tasksOf('a');
+      await store.appendUsage([call({ day: '2026-03-02', taskId: 't-move', team: 'z' })]);
+      expect(await refreshClickhouseSummaries(store.connection)).toMatchObject({ days: 1, tasksRebuilt: true });
+      // The task now counts on March 2nd in team z, and no longer on March 6th in team a.
+      expect(await tasksOf('z')).toEqual([{ day: '2026-03-02', tasks: '1' }]);
+      const after = await tasksOf('a');
+      const on = (rows: Array<{ day: string; tasks: string }>, day: string): number => Number(rows.find((row) => row.day === day)?.tasks ?? 0);
+      expect(on(after, '2026-03-06')).toBe(on(before, '2026-03-06') - 1);
+      // One task row, not two: the task's old row was replaced, not added to.
+      const [rows] = await store.connection.rows<{ rows: string }>("SELECT toString(count()) AS rows FROM report_tasks WHERE task_id = 't-move'");
+      expect(rows!.rows).toBe('1');
+      await summariesAgree(store);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('count a call two writers raced to insert once, though it bypassed the change log', async () => {
     const store = await filledStore();
     try {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { dailyFillSql, summaryTables, taskDailyFillSql, taskFirstsFillSql, userDailyFillSql, userMonthlyFillSql, type SummaryFill } from '../sql/report-summary-queries.js';
+import { dailyFillSql, summaryTables, taskDailyFillSql, taskFirstsFillSql, taskRowsFillSql, userDailyFillSql, userMonthlyFillSql, type SummaryFill } from '../sql/report-summary-queries.js';
 import { clickhouseDialect } from '../sql/sql-dialect.js';
 import type { ClickhouseConnection } from './clickhouse-connection.js';
 
@@ -10,8 +10,9 @@ import type { ClickhouseConnection } from './clickhouse-connection.js';
  * row versions count once, before any background merge) into staging tables of the summaries' shape, copies
  * the month's other days there as they are, and swaps the month in whole with `ALTER TABLE … REPLACE
  * PARTITION` (atomic per month and table: a reader sees a day's old rows or its new ones, never none and
- * never both). Then, if any day or task outcome changed, it rebuilds the tasks' roll-up (report_task_daily,
- * one partition) from the per-day first calls the same way.
+ * never both). Then, if any day or task outcome changed, it recomputes the tasks whose first call or outcome
+ * can have changed (report_tasks, one partition) from the per-day first calls, copies the others, re-sums
+ * report_task_daily from them, and swaps both in the same way (refreshTaskRollup).
  *
  * A day is recomputed when it has no summary yet, when its event rows counted without FINAL (cheap: one
  * column) differ from the count taken when it was summarized (an insert by anything, even one that bypassed
@@ -56,7 +57,7 @@ export async function refreshClickhouseSummaries(connection: ClickhouseConnectio
   }
   for (const monthDays of byMonth(dirty.days)) await refreshDays(connection, monthDays, dirty.rawRows, refreshedAt);
   await refreshMonths(connection, new Set(dirty.days.map((day) => `${day.slice(0, 7)}-01`)), refreshedAt);
-  const tasksRebuilt = await refreshTaskRollup(connection, dirty.days.length > 0, refreshedAt);
+  const tasksRebuilt = await refreshTaskRollup(connection, dirty.days, refreshedAt);
   return { days: dirty.days.length, tasksRebuilt, seconds: (performance.now() - started) / 1000 };
 }
 
@@ -122,6 +123,8 @@ async function refreshDays(connection: ClickhouseConnection, days: readonly stri
     // Days whose events are gone (none stored) are filled with nothing: the swap empties them.
     const withEvents = days.filter((day) => rawRows.has(day));
     if (withEvents.length > 0) {
+      // Three FINAL reads of the days' events, one per summary. One read into a scratch table (Log engine, every
+      // column but the attributes) that the three fills read was measured no faster at 1M (BENCHMARKS.md).
       await fill(connection, staged(summaryTables.daily), dailyFillSql(d, withEvents, refreshedAt));
       await fill(connection, staged(summaryTables.userDaily), userDailyFillSql(d, withEvents, refreshedAt));
       await fill(connection, staged(summaryTables.taskFirsts), taskFirstsFillSql(d, withEvents, refreshedAt));
@@ -162,23 +165,77 @@ function monthPartition(day: string): string {
   return day.slice(0, 7).replace('-', '');
 }
 
-/** How many tasks' first calls one part of the tasks' roll-up groups. */
+/** How many tasks' first calls one fill of report_tasks groups. */
 const tasksPerPart = 250_000;
 
-/** Rebuilds report_task_daily when a day or an outcome changed since it was built; whether it did. */
-async function refreshTaskRollup(connection: ClickhouseConnection, daysChanged: boolean, refreshedAt: number): Promise<boolean> {
-  const [state] = await connection.rows<{ stamp: string; built: string; firsts: string; changed: string }>(
-    `SELECT (SELECT min(refreshed_at) FROM ${summaryTables.taskDaily}) AS stamp, (SELECT count() FROM ${summaryTables.taskDaily}) AS built,
-      (SELECT count() FROM ${summaryTables.taskFirsts}) AS firsts, (SELECT toInt64(toUnixTimestamp(max(at))) FROM report_changes) AS changed`,
+/**
+ * Brings the tasks' roll-up (report_tasks and report_task_daily, built together and stamped with the refresh
+ * that built them) up to date; whether it changed anything. Only the tasks whose first call or outcome can
+ * have changed since it was built are recomputed: those with calls on the days this refresh recomputed or that
+ * were swapped in after the roll-up (a concurrent refresh's), those whose first call was on such a day or on
+ * a day no longer stored, and those with outcomes logged at or after its stamp. A task's first call is the
+ * least of its days' first calls, so a day that did not change cannot move it. The other tasks' rows are
+ * copied as they are; report_task_daily is re-summed from the result.
+ */
+async function refreshTaskRollup(connection: ClickhouseConnection, ownDays: readonly string[], refreshedAt: number): Promise<boolean> {
+  const t = summaryTables;
+  const [state] = await connection.rows<{ stamp: string; built: string; tasks: string; firsts: string; newest_day: string; outcome_changed: string; stored_days: string }>(
+    `SELECT (SELECT min(refreshed_at) FROM ${t.taskDaily}) AS stamp, (SELECT count() FROM ${t.taskDaily}) AS built, (SELECT count() FROM report_days) AS stored_days,
+      (SELECT count() FROM ${t.tasks}) AS tasks, (SELECT count() FROM ${t.taskFirsts}) AS firsts,
+      (SELECT max(refreshed_at) FROM report_days) AS newest_day, (SELECT toInt64(toUnixTimestamp(max(at))) FROM report_changes WHERE kind = 'outcome') AS outcome_changed`,
   );
-  const built = Number(state!.built) > 0;
-  const stale = daysChanged || (built ? Number(state!.changed) >= Number(state!.stamp) : Number(state!.firsts) > 0);
-  if (!stale) return false;
-  // Grouping 1.7M tasks at once passed the test server's 2 GB query memory on 18.16 (measured): in parts of ~250,000 by a hash of the id.
-  const parts = Math.max(1, Math.ceil(Number(state!.firsts) / tasksPerPart));
-  await withStaging(connection, [summaryTables.taskDaily], async (staged) => {
-    for (let index = 0; index < parts; index += 1) await fill(connection, staged(summaryTables.taskDaily), taskDailyFillSql(clickhouseDialect, summaryTables.taskFirsts, refreshedAt, { index, count: parts }));
-    await connection.run(`ALTER TABLE ${summaryTables.taskDaily} REPLACE PARTITION tuple() FROM ${staged(summaryTables.taskDaily)}`);
+  const firsts = Number(state!.firsts);
+  // Never built, or built before report_tasks existed (migration 4): every task.
+  // And when half the days or more changed (a bulk ingest): selecting nearly every task costs more than taking them all (measured).
+  const whole = Number(state!.tasks) === 0 || ownDays.length * 2 >= Number(state!.stored_days);
+  if (whole && firsts === 0 && Number(state!.built) === 0) return false;
+  let days: string[] = [];
+  let outcomeDays: string[] = [];
+  if (!whole) {
+    const stamp = Number(state!.stamp);
+    // What a read with nothing changed pays: this one query. (A day emptied by a refresh that stopped before
+    // its roll-up is found below at the next change of any day.)
+    if (ownDays.length === 0 && Number(state!.newest_day) <= stamp && Number(state!.outcome_changed) < stamp) return false;
+    const dayList = (sql: string): Promise<string[]> => connection.rows<{ listed_day: string }>(sql).then((rows) => rows.map((row) => row.listed_day));
+    const [swapped, vanished, outcomes] = await Promise.all([
+      dayList(`SELECT DISTINCT toString(day) AS listed_day FROM report_days WHERE refreshed_at > ${stamp}`),
+      dayList(`SELECT DISTINCT toString(day) AS listed_day FROM ${t.tasks} WHERE day NOT IN (SELECT day FROM report_days)`),
+      dayList(`SELECT DISTINCT toString(day) AS listed_day FROM report_changes WHERE kind = 'outcome' AND toInt64(toUnixTimestamp(at)) >= ${stamp}`),
+    ]);
+    days = [...new Set([...ownDays, ...swapped, ...vanished])].sort();
+    outcomeDays = outcomes.sort();
+    if (days.length === 0 && outcomeDays.length === 0) return false;
+  }
+  const d = clickhouseDialect;
+  const listed = (list: readonly string[]): string => list.map((day) => d.date(day)).join(', ');
+  await withStaging(connection, [t.tasks, t.taskDaily], async (staged) => {
+    if (whole) {
+      // Grouping 1.7M tasks at once passed the test server's 2 GB query memory on 18.16 (measured): in parts of ~250,000 by a hash of the id.
+      const parts = Math.max(1, Math.ceil(firsts / tasksPerPart));
+      for (let index = 0; index < parts; index += 1) await fill(connection, staged(t.tasks), taskRowsFillSql(d, t.taskFirsts, refreshedAt, { part: { index, count: parts } }));
+    } else {
+      const affected = `${staged(t.tasks)}_affected`;
+      try {
+        await connection.run(`CREATE TABLE ${affected} (task_id String) ENGINE = Memory`);
+        if (days.length > 0) {
+          await connection.run(`INSERT INTO ${affected} SELECT task_id FROM ${t.taskFirsts} WHERE day IN (${listed(days)})`);
+          await connection.run(`INSERT INTO ${affected} SELECT task_id FROM ${t.tasks} WHERE day IN (${listed(days)})`);
+        }
+        if (outcomeDays.length > 0) await connection.run(`INSERT INTO ${affected} SELECT task_id FROM task_outcomes WHERE day IN (${listed(outcomeDays)})`);
+        const [counted] = await connection.rows<{ tasks: string }>(`SELECT uniqExact(task_id) AS tasks FROM ${affected}`);
+        await connection.run(`INSERT INTO ${staged(t.tasks)} SELECT * FROM ${t.tasks} WHERE task_id NOT IN (SELECT task_id FROM ${affected})`);
+        const parts = Math.max(1, Math.ceil(Number(counted!.tasks) / tasksPerPart));
+        for (let index = 0; index < parts; index += 1) {
+          await fill(connection, staged(t.tasks), taskRowsFillSql(d, t.taskFirsts, refreshedAt, { part: { index, count: parts }, among: affected }));
+        }
+      } finally {
+        await connection.run(`DROP TABLE IF EXISTS ${affected}`);
+      }
+    }
+    await fill(connection, staged(t.taskDaily), taskDailyFillSql(d, staged(t.tasks), refreshedAt));
+    // report_tasks first: a refresh that reads report_task_daily's stamp and then report_tasks sees rows at least as new as the stamp.
+    await connection.run(`ALTER TABLE ${t.tasks} REPLACE PARTITION tuple() FROM ${staged(t.tasks)}`);
+    await connection.run(`ALTER TABLE ${t.taskDaily} REPLACE PARTITION tuple() FROM ${staged(t.taskDaily)}`);
   });
   return true;
 }

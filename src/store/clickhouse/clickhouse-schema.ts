@@ -247,6 +247,18 @@ export const clickhouseMigrations: ReadonlyArray<{ version: number; description:
         ENGINE = MergeTree() PARTITION BY tuple() ORDER BY day`,
     ],
   },
+  {
+    version: 4,
+    description: 'report summaries: each task with its first call and how it ended',
+    // What lets a refresh recompute only the tasks whose first call or outcome can have changed, and re-sum
+    // report_task_daily from these rows, rather than find every task's first call again
+    // (clickhouse-report-summaries.ts). Swapped whole (one partition), like report_task_daily. Empty after this
+    // migration on a store summarized before it: the next refresh builds it from report_task_firsts.
+    statements: [
+      `CREATE TABLE report_tasks (task_id String, day Date, feature Nullable(String), team Nullable(String), user_tier Nullable(String), model Nullable(String), provider Nullable(String), environment Nullable(String), price_id Nullable(String), successful UInt8, failed UInt8, refreshed_at Int64)
+        ENGINE = MergeTree() PARTITION BY tuple() ORDER BY task_id`,
+    ],
+  },
 ];
 
 /** The newest schema this build knows. */

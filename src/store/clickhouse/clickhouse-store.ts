@@ -11,6 +11,7 @@ import type { AppendOutcome, StoredOutcomeRow, StoredPriceRow, StoredRevenueRow,
 import { ClickhouseConnection, type ClickhouseSettings } from './clickhouse-connection.js';
 import { ClickhouseEventWriter } from './clickhouse-event-writer.js';
 import { clickhouseReportBackend } from './clickhouse-report-reader.js';
+import { refreshClickhouseSummaries } from './clickhouse-report-summaries.js';
 import { migrateClickhouse } from './clickhouse-schema.js';
 import { assembleKpis, assembleReport, assembleUserEconomics } from '../report-assembly.js';
 import { clickhouseFeatureProfiles, clickhouseReplay } from './clickhouse-simulate.js';
@@ -52,6 +53,11 @@ export class ClickhouseStore implements Store {
 
   get location(): string {
     return `clickhouse:${this.connection.settings.url}/${this.connection.settings.database}`;
+  }
+
+  /** Refreshes the report summaries now (clickhouse-report-summaries.ts), rather than leave them to the first report or KPI read after the writes. */
+  async prepareReads(): Promise<void> {
+    await refreshClickhouseSummaries(this.connection);
   }
 
   async close(): Promise<void> {

@@ -58,6 +58,9 @@ export class DuckdbStore implements Store {
     return this.database.path;
   }
 
+  /** Nothing: the first read after a write refreshes the summaries (report-summaries.ts), and `serve` warms them once ingest pauses. */
+  async prepareReads(): Promise<void> {}
+
   async close(): Promise<void> {
     this.writer.close();
     this.database.close();

@@ -41,7 +41,8 @@ import type { SqlDialect } from './sql-dialect.js';
  *   are an exact count(DISTINCT user_id) over ~10⁵ user-months rather than millions of user-days.
  * - report_task_firsts: each task's first call of the day (taskFirstOrder); its first call of all is the least
  *   of its days' by the same order.
- * - report_task_daily: tasks per day and combo of their first call, with how they ended (their last outcome).
+ * - report_tasks: each task with the day and combo of its first call of all and how it ended (its last outcome).
+ * - report_task_daily: report_tasks counted per day and combo.
  * Every row carries `refreshed_at`, the refresh that wrote it, in seconds.
  */
 
@@ -51,6 +52,7 @@ export const summaryTables = {
   userDaily: 'report_user_daily',
   userMonthly: 'report_user_monthly',
   taskFirsts: 'report_task_firsts',
+  tasks: 'report_tasks',
   taskDaily: 'report_task_daily',
 } as const;
 
@@ -131,25 +133,44 @@ export function taskFirstsFillSql(d: SqlDialect, days: readonly string[], refres
   };
 }
 
+/** Which tasks a fill of report_tasks' rows takes: one of `count` parts by a hash of the id, and only those of `among` (a relation of task_id) when given. */
+export interface TaskSelection {
+  part?: { index: number; count: number };
+  among?: string;
+}
+
 /**
- * report_task_daily's rows from report_task_firsts' rows in `source`: each task in the day and combo of its
- * first call of all, with how it ended (as tasksSql counts them). A task's candidates are of different days,
- * so the earliest instant alone picks among them (taskFirstOrder's other keys settled ties within a day).
- * `part` takes one of `count` parts of the tasks (by a hash of the id): the rows of all parts are the rows of
- * the whole, so a backend may fill in parts to bound memory.
+ * report_tasks' rows from report_task_firsts' rows in `source`: each task selected with the day and combo of
+ * its first call of all and how it ended (as tasksSql counts it: its last outcome, a success winning a tie).
+ * A task's candidates are of different days, so the earliest instant alone picks among them
+ * (taskFirstOrder's other keys settled ties within a day). The rows of every part are the rows of the whole,
+ * so a backend may fill in parts to bound memory, and the rows of some tasks replace just those tasks' rows.
  */
-export function taskDailyFillSql(d: SqlDialect, source: string, refreshedAt: number, part: { index: number; count: number } = { index: 0, count: 1 }): SummaryFill {
+export function taskRowsFillSql(d: SqlDialect, source: string, refreshedAt: number, selection: TaskSelection = {}): SummaryFill {
   const order = ['c.first_us'];
-  const inPart = (column: string): string => (part.count === 1 ? '1 = 1' : `${d.md5Bits32(column)} % ${part.count} = ${part.index}`);
+  const selected = (column: string): string =>
+    [
+      selection.part && selection.part.count > 1 ? `${d.md5Bits32(column)} % ${selection.part.count} = ${selection.part.index}` : '1 = 1',
+      selection.among === undefined ? '1 = 1' : `${column} IN (SELECT task_id FROM ${selection.among})`,
+    ].join(' AND ');
   const firsts = `SELECT c.task_id AS k_task, ${d.argMinBy('c.day', order)} AS k_day${comboDimensions.map((dimension) => `, ${d.argMinBy(`c.${dimension}`, order)} AS k_${dimension}`).join('')}
     FROM ${source} AS c
-    WHERE ${inPart('c.task_id')}
+    WHERE ${selected('c.task_id')}
     GROUP BY c.task_id`;
-  const outcomes = lastOutcomesSql(d, inPart('o.task_id'));
-  const inner = `SELECT t.k_day AS g_day${comboDimensions.map((dimension) => `, t.k_${dimension} AS g_${dimension}`).join('')}, count(*) AS s_tasks,
-      ${d.countIf('o.o_found = 1 AND o.o_last % 2 = 1')} AS s_successful, ${d.countIf('o.o_found = 1 AND o.o_last % 2 = 0')} AS s_failed
-    FROM (${firsts}) AS t ${d.join('left')} (${outcomes}) AS o ON t.k_task = o.o_task
-    GROUP BY t.k_day${comboDimensions.map((dimension) => `, t.k_${dimension}`).join('')}`;
+  const outcomes = lastOutcomesSql(d, selected('o.task_id'));
+  return {
+    columns: ['task_id', 'day', ...comboDimensions, 'successful', 'failed', 'refreshed_at'],
+    sql: `SELECT t.k_task AS task_id, t.k_day AS day${comboDimensions.map((dimension) => `, t.k_${dimension} AS ${dimension}`).join('')},
+        CASE WHEN o.o_found = 1 AND o.o_last % 2 = 1 THEN 1 ELSE 0 END AS successful, CASE WHEN o.o_found = 1 AND o.o_last % 2 = 0 THEN 1 ELSE 0 END AS failed, ${stampOf(d, refreshedAt)} AS refreshed_at
+      FROM (${firsts}) AS t ${d.join('left')} (${outcomes}) AS o ON t.k_task = o.o_task`,
+  };
+}
+
+/** report_task_daily's rows from report_tasks' rows in `source`: tasks per day and combo of their first call, with how they ended. */
+export function taskDailyFillSql(d: SqlDialect, source: string, refreshedAt: number): SummaryFill {
+  const inner = `SELECT t.day AS g_day${comboDimensions.map((dimension) => `, t.${dimension} AS g_${dimension}`).join('')}, count(*) AS s_tasks, sum(t.successful) AS s_successful, sum(t.failed) AS s_failed
+    FROM ${source} AS t
+    GROUP BY g_day${comboDimensions.map((dimension) => `, g_${dimension}`).join('')}`;
   return {
     columns: ['day', ...comboDimensions, 'tasks', 'successful_tasks', 'failed_tasks', 'refreshed_at'],
     sql: `SELECT x.g_day AS day${comboDimensions.map((dimension) => `, x.g_${dimension} AS ${dimension}`).join('')}, x.s_tasks AS tasks, x.s_successful AS successful_tasks, x.s_failed AS failed_tasks, ${stampOf(d, refreshedAt)} AS refreshed_at
