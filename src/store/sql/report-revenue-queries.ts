@@ -63,6 +63,21 @@ const featureKey = (d: SqlDialect, expression: string): string => `CASE WHEN ${e
 /** A user-month's key: 'YYYY-MM-DD|user'. */
 const monthUserKey = (d: SqlDialect, month: string, user: string): string => `concat(${d.text(month)}, '|', coalesce(${d.text(user)}, ''))`;
 
+/**
+ * The relation `m` every monthly usage defines: its inner query's month, user key, dimensions (k_…) and sums
+ * (s_calls, s_requests, s_cost, s_last_day) under the names revenue attribution reads, each dimension typed
+ * nullable. Written once for the raw events and the summaries, which differ only in the inner query.
+ */
+export function addMonthlyUsageRelation(d: SqlDialect, chain: RelationChain, inner: string, dimensions: readonly string[]): void {
+  chain.add(
+    'm',
+    `SELECT mu.k_month AS month, mu.k_user AS user_key${dimensions.map((dimension) => `, ${nullable(d, `mu.k_${dimension}`)} AS ${dimension}`).join('')},
+      mu.s_calls AS calls, mu.s_requests AS requests, mu.s_cost AS cost, mu.s_last_day AS last_day
+    FROM (${inner}) AS mu`,
+    { materialized: true },
+  );
+}
+
 /** Calls per month, user and dimensions from the raw events: the usage every backend can attribute by. */
 export function eventMonthlyUsage(d: SqlDialect, months: DayWindow, extras: readonly EventExtra[]): MonthlyUsage {
   const dimensions: EventDimension[] = [...comboDimensions, ...extras];
@@ -75,13 +90,7 @@ export function eventMonthlyUsage(d: SqlDialect, months: DayWindow, extras: read
         WHERE e.user_id IS NOT NULL AND ${d.eventDate('e')} >= ${d.date(months.from)} AND ${d.eventDate('e')} < ${d.date(months.to)}
           ${onlyUsersOfItems ? `AND e.user_id IN (SELECT oi.user_key FROM ${chain.from('items', 'oi')})` : ''}
         GROUP BY k_month, k_user${dimensions.map((dimension) => `, k_${dimension}`).join('')}`;
-      chain.add(
-        'm',
-        `SELECT x.k_month AS month, x.k_user AS user_key${dimensions.map((dimension) => `, ${nullable(d, `x.k_${dimension}`)} AS ${dimension}`).join('')},
-          x.s_calls AS calls, x.s_requests AS requests, x.s_cost AS cost, x.s_last_day AS last_day
-        FROM (${inner}) AS x`,
-        { materialized: true },
-      );
+      addMonthlyUsageRelation(d, chain, inner, dimensions);
     },
     stubUser: (userKey) => userKey,
     recordUserKey: 'r.user_id',

@@ -1,6 +1,6 @@
 import type { DayWindow } from '../../core/kpi/report-periods.js';
 import type { ReportDimension, ReportFilter } from '../../core/kpi/report-aggregates.js';
-import type { MonthlyUsage } from './report-revenue-queries.js';
+import { addMonthlyUsageRelation, type MonthlyUsage } from './report-revenue-queries.js';
 import {
   checkedDimension,
   comboDimensions,
@@ -275,7 +275,6 @@ export function summaryDataWindowSql(d: SqlDialect): string {
 /** Calls per month, user and combo from report_user_monthly: the usage revenue is attributed by, as eventMonthlyUsage gives it without user or session groups. */
 export function summaryMonthlyUsage(d: SqlDialect, months: DayWindow): MonthlyUsage {
   const dimensions = [...comboDimensions];
-  const nullable = (expression: string): string => `CASE WHEN ${expression} IS NULL THEN ${d.nullableString(null)} ELSE ${expression} END`;
   return {
     dimensions,
     define(chain, onlyUsersOfItems) {
@@ -285,13 +284,7 @@ export function summaryMonthlyUsage(d: SqlDialect, months: DayWindow): MonthlyUs
         WHERE x.month >= ${d.date(months.from)} AND x.month < ${d.date(months.to)}
           ${onlyUsersOfItems ? `AND x.user_id IN (SELECT oi.user_key FROM ${chain.from('items', 'oi')})` : ''}
         GROUP BY k_month, k_user${dimensions.map((dimension) => `, k_${dimension}`).join('')}`;
-      chain.add(
-        'm',
-        `SELECT y.k_month AS month, y.k_user AS user_key${dimensions.map((dimension) => `, ${nullable(`y.k_${dimension}`)} AS ${dimension}`).join('')},
-          y.s_calls AS calls, y.s_requests AS requests, y.s_cost AS cost, y.s_last_day AS last_day
-        FROM (${inner}) AS y`,
-        { materialized: true },
-      );
+      addMonthlyUsageRelation(d, chain, inner, dimensions);
     },
     stubUser: (userKey) => userKey,
     recordUserKey: 'r.user_id',
