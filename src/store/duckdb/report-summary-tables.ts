@@ -23,7 +23,7 @@
  */
 
 import { eventDimension } from '../sql/event-dimensions.js';
-import { comboDimensions } from '../sql/report-queries.js';
+import { comboDimensions, storedTokenColumns } from '../sql/report-queries.js';
 
 /** Bumped whenever a summary table changes shape or meaning; a store with another version is rebuilt. */
 export const reportSummaryVersion = 5;
@@ -39,16 +39,7 @@ export const summaryDimensions = ['feature', 'team', 'user_tier', 'model', 'prov
 /** The combo dimensions as a SELECT list over usage_events. */
 export const comboSelect = comboDimensions.map((dimension) => `${eventDimension(dimension)} AS ${dimension}`).join(', ');
 
-const tokenColumns = [
-  'input_tokens',
-  'cache_read_tokens',
-  'cache_write_5m_tokens',
-  'cache_write_1h_tokens',
-  'output_tokens',
-  'reasoning_tokens',
-  'input_audio_tokens',
-  'output_audio_tokens',
-] as const;
+const tokenColumns = storedTokenColumns;
 
 const costColumns = ['cost_input', 'cost_cache_read', 'cost_cache_write_5m', 'cost_cache_write_1h', 'cost_output', 'cost_reasoning', 'cost_audio', 'cost_request', 'cost_total'] as const;
 

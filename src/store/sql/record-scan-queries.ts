@@ -1,6 +1,7 @@
 import type { MonthTotals, RecordKind, RecordRows, ScanPosition } from '../record-scanner.js';
 import type { StoredOutcomeRow, StoredPriceRow, StoredRevenueRow, StoredUsageRow } from '../stored-rows.js';
 import type { SqlDialect } from './sql-dialect.js';
+import { storedTokenColumns } from './report-queries.js';
 
 /*
  * What `store copy` reads, written once for every backend: each month's counts and exact sums, a month's
@@ -10,17 +11,7 @@ import type { SqlDialect } from './sql-dialect.js';
  */
 
 const usageTextColumns = ['id', 'content_hash', 'provider', 'model', 'priced_provider', 'priced_model', 'price_id', 'unpriced_reason'] as const;
-const usageCountColumns = [
-  'input_tokens',
-  'cache_read_tokens',
-  'cache_write_5m_tokens',
-  'cache_write_1h_tokens',
-  'output_tokens',
-  'reasoning_tokens',
-  'input_audio_tokens',
-  'output_audio_tokens',
-  'web_search_requests',
-] as const;
+const usageCountColumns = [...storedTokenColumns, 'web_search_requests'] as const;
 const usageCostColumns = [
   'cost_input',
   'cost_cache_read',

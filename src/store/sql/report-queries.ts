@@ -54,12 +54,8 @@ export function eventExtras(scope: { groupBy: readonly ReportDimension[]; where:
   return (['user_id', 'session_id'] as const).filter((dimension) => scope.groupBy.includes(dimension) || scope.where.some((filter) => filter.dimension === dimension));
 }
 
-/** The additive measures of usage, in the order the reader reads them. */
-export const usageSumColumns = [
-  'calls',
-  'priced_calls',
-  'unpriced_calls',
-  'failed_calls',
+/** The token-count columns of a stored call (usage_events), in the order every reader and summary lists them. */
+export const storedTokenColumns = [
   'input_tokens',
   'cache_read_tokens',
   'cache_write_5m_tokens',
@@ -68,6 +64,15 @@ export const usageSumColumns = [
   'reasoning_tokens',
   'input_audio_tokens',
   'output_audio_tokens',
+] as const;
+
+/** The additive measures of usage, in the order the reader reads them. */
+export const usageSumColumns = [
+  'calls',
+  'priced_calls',
+  'unpriced_calls',
+  'failed_calls',
+  ...storedTokenColumns,
   'unpriced_input_tokens',
   'unpriced_output_tokens',
   'cost_input',
