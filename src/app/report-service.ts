@@ -2,7 +2,7 @@ import { buildKpiDashboard, type KpiDashboard } from '../core/kpi/kpi-dashboard.
 import { defaultKpiThresholds, type KpiThresholds } from '../core/kpi/kpi-thresholds.js';
 import type { ModelTierSettings } from '../core/kpi/model-tier.js';
 import { buildReport, type Report } from '../core/kpi/build-report.js';
-import { parseGroupBy, parsePeriod, parseWhere } from '../core/kpi/report-request.js';
+import { parseGroupBy, parsePeriod, parseTop, parseWhere } from '../core/kpi/report-request.js';
 import { dayString } from '../core/kpi/report-periods.js';
 import type { RevenueSettings } from '../core/kpi/revenue-settings.js';
 import { UnitcostError } from '../core/unitcost-error.js';
@@ -20,6 +20,8 @@ export interface ReportOptions {
   to?: Date;
   /** `tag=value` filters. */
   where?: string[];
+  /** Only the N costliest rows of each period, as typed (`--top`). */
+  top?: string;
   db?: string;
 }
 
@@ -58,6 +60,7 @@ export async function runReport(app: App, options: ReportOptions): Promise<Repor
   const grouping = parseGroupBy(options.by && options.by.length > 0 ? options.by : ['feature']);
   const period = options.period ? parsePeriod(options.period) : grouping.byTime ? 'day' : null;
   const where = parseWhere(options.where ?? []);
+  const top = options.top === undefined ? undefined : parseTop(options.top);
   const from = options.from ? wholeDay(options.from, '--from') : undefined;
   const to = options.to ? wholeDay(options.to, '--to') : undefined;
   if (from !== undefined && to !== undefined && to <= from) {
@@ -66,7 +69,7 @@ export async function runReport(app: App, options: ReportOptions): Promise<Repor
   const settings = reportSettings(app.config);
   const store = await openExistingStore(app, options.db);
   try {
-    const aggregates = await store.report({ groupBy: grouping.groupBy, period, from, to, where, revenue: settings.revenue, tiers: settings.tiers });
+    const aggregates = await store.report({ groupBy: grouping.groupBy, period, from, to, where, revenue: settings.revenue, tiers: settings.tiers, ...(top === undefined ? {} : { top }) });
     return buildReport(aggregates, { groupBy: grouping.groupBy, period, where, attribution: settings.revenue.attribution.method });
   } finally {
     await store.close();

@@ -38,6 +38,20 @@ describe('unitcost report', () => {
     expect(out).toMatch(/search × budget-model\s+\$0\.50\s+50\.0% \(cumulative 50\.0%\)/);
   });
 
+  it('lists only the costliest rows with --top, saying how many rows the whole report has', async () => {
+    const every = JSON.parse((await run('report', '--db', store.path, ...week, '--by', 'user_id', '--json')).out);
+    const { code, out } = await run('report', '--db', store.path, ...week, '--by', 'user_id', '--top', '1', '--json');
+    expect(code).toBe(0);
+    const top = JSON.parse(out);
+    expect(top.rows).toEqual(every.rows.slice(0, 1));
+    expect(top.totals).toEqual(every.totals);
+    expect(top).toMatchObject({ top: 1, group_count: every.rows.filter((row: { calls: number }) => row.calls > 0).length });
+    expect((await run('report', '--db', store.path, ...week, '--by', 'user_id', '--top', '1')).out).toContain(`the 1 costliest rows of ${top.group_count} with calls; the total is over every one`);
+    const refused = await run('report', '--db', store.path, '--top', 'all');
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toContain('--top must be a whole number of rows');
+  });
+
   it('prints JSON rows with their keys and measures under stable snake_case names', async () => {
     const { code, out } = await run('report', '--db', store.path, ...week, '--json');
     expect(code).toBe(0);

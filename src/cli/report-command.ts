@@ -19,6 +19,7 @@ interface ReportCommandOptions {
   from?: string;
   to?: string;
   where: string[];
+  top?: string;
   json?: boolean;
   csv?: boolean;
   db?: string;
@@ -36,6 +37,7 @@ export function registerReportCommand(program: Command, context: CliContext): vo
     .option('--from <date>', 'first day of the report (default: the first stored day)')
     .option('--to <date>', 'the day after the report, exclusive (default: the day after the last stored day)')
     .addOption(new Option('--where <tag=value>', 'keep only calls with this tag value; repeat for more (same tag: either value)').argParser(collect).default([], 'every call'))
+    .option('--top <rows>', 'only the N costliest rows of each period; totals and the count of groups stay over every group')
     .option('--json', 'print JSON for scripts')
     .option('--csv', 'print CSV, one row per group (and period)')
     .option('--db <file>', 'the store (default: ./unitcost.duckdb, the config\'s db or $UNITCOST_DB)')
@@ -50,7 +52,8 @@ Examples:
   unitcost report                                   cost, margin and caching per feature
   unitcost report --by feature,model --period week  a row per feature, model and week
   unitcost report --by team --where environment=production --from 2026-03-01 --to 2026-04-01
-  unitcost report --by user_tier --json`,
+  unitcost report --by user_tier --json
+  unitcost report --by session_id --where feature=agent --top 100   the 100 costliest sessions`,
     )
     .action(async (options: ReportCommandOptions) => {
       if (options.json && options.csv) throw new UnitcostError('invalid_argument', 'choose one of --json and --csv', { field: '--csv' });
@@ -64,11 +67,21 @@ Examples:
         ...(from === undefined ? [] : [['from', from.toISOString()] as [string, string]]),
         ...(to === undefined ? [] : [['to', to.toISOString()] as [string, string]]),
         ...options.where.map((filter) => ['where', filter] as [string, string]),
+        ...(options.top === undefined ? [] : [['top', options.top] as [string, string]]),
       ];
       const answer = await readThroughServer(
         context.app(),
         db,
-        () => runReport(context.app(), { by: options.by, ...(options.period === undefined ? {} : { period: options.period }), ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }), where: options.where, ...db }),
+        () =>
+          runReport(context.app(), {
+            by: options.by,
+            ...(options.period === undefined ? {} : { period: options.period }),
+            ...(from === undefined ? {} : { from }),
+            ...(to === undefined ? {} : { to }),
+            where: options.where,
+            ...(options.top === undefined ? {} : { top: options.top }),
+            ...db,
+          }),
         () => ({ method: 'GET', path: '/v1/report', query }),
       );
       const report = answer.from === 'store' ? answer.value : reportFromJson(answer.json as Record<string, unknown>);
@@ -139,6 +152,7 @@ export function reportText(report: Report): string {
   rows.push(cells(keyColumns.map((_, index) => (index === 0 ? 'total' : '')), report.totals.measures, report.totals.change));
   const firstMeasure = keyColumns.length;
   lines.push(formatTable(head, rows, head.map((_, index) => index).filter((index) => index >= firstMeasure)).trimEnd());
+  if (report.top) lines.push(`the ${formatCount(report.top.rows)} costliest rows${report.period ? ' of each period' : ''} of ${formatCount(report.top.groupCount)} with calls; the total is over every one`);
   if (!report.revenueTracked) lines.push('revenue: none tracked — add plans to the config or revenue records to the events to see revenue and margin');
   if (report.unpriced.calls > 0) {
     const models = report.unpriced.models.map((model) => `${model.model} (${formatCount(model.calls)})`).join(', ');

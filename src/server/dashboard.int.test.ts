@@ -169,6 +169,8 @@ describe.skipIf(!existsSync(chromiumPath))('the dashboard in headless Chromium',
     await expect.poll(() => page.locator('h1').textContent()).toBe(feature);
     await expect.poll(() => page.locator('canvas').count(), slow).toBe(4);
     await expect.poll(() => page.getByTestId('users-at-loss').textContent(), slow).toMatch(/\d+ of \d+/);
+    // The scatter asks for the costliest sessions only (top=), and says of how many.
+    await expect.poll(() => page.getByTestId('sessions-shown').textContent(), slow).toMatch(/each dot is a session: the costliest [\d,]+ of [\d,]+/);
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(artifacts, 'feature.png'), fullPage: true });
   });

@@ -554,6 +554,34 @@ describe('KPIs filtered by team and tier over HTTP', () => {
   });
 });
 
+describe('the top rows of a report over HTTP', () => {
+  it('lists with top= the first rows of the report of every row, with its totals and the count of rows with calls', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'unitcost-report-top-'));
+    const opened = await openServerServices(createApp(appOptions), { db: join(directory, 'store.duckdb'), demoWhenEmpty: { events: 3_000, days: 20 }, refreshQuietMs: 600_000 });
+    const server = await startServer({ services: opened.services, host: '127.0.0.1', port: 0, logLevel: 'silent' });
+    const get = async (path: string) => {
+      const response = await fetch(`${server.url}${path}`);
+      return { status: response.status, body: (await response.json()) as Record<string, any> };
+    };
+    try {
+      const every = await get('/v1/report?by=session_id');
+      expect(every.body).not.toHaveProperty('group_count');
+      const top = await get('/v1/report?by=session_id&top=5');
+      expect(top.status).toBe(200);
+      expect(top.body.rows).toEqual(every.body.rows.slice(0, 5));
+      expect(top.body.totals).toEqual(every.body.totals);
+      expect(top.body.top).toBe(5);
+      expect(top.body.group_count).toBe(every.body.rows.filter((row: { calls: number }) => row.calls > 0).length);
+      const bad = await get('/v1/report?by=session_id&top=0');
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.field).toBe('top');
+    } finally {
+      await server.close();
+      await opened.services.close();
+    }
+  });
+});
+
 describe('report errors over HTTP', () => {
   it('name the query parameter at fault, not the command line\'s flag', async () => {
     const api = await serve();

@@ -56,6 +56,18 @@ export interface ColumnRows {
   columns: Record<string, ArrayLike<unknown>>;
 }
 
+/**
+ * A report's request for its top rows, as a backend may narrow its result to them: the `rows` costliest groups
+ * (by cost, then calls) of each bucket's current slice, and for each of those groups its previous slice too.
+ */
+export interface TopRows {
+  rows: number;
+  buckets: ReadonlyArray<{ current: number; previous: number }>;
+}
+
+/** The values each group dimension takes among the groups a report keeps (its top rows), null for the untagged group. */
+export type KeptGroupValues = ReadonlyArray<{ dimension: ReportDimension; values: ReadonlyArray<string | null> }>;
+
 /** The measures of one scope (groups, filter, slices), as rows. */
 export interface MeasureReader {
   usage(tiers: readonly TierAssignment[]): Promise<ColumnRows>;
@@ -63,15 +75,17 @@ export interface MeasureReader {
    * Optional, in place of usage, userMonths, tasks and (when it gives an active_users column) activeUsers: the
    * usage columns with active_user_month_units, tasks, successful_tasks and failed_tasks beside them, one row per
    * slice and group that any of them has, and optionally user_months_only (1 where the row has user-months alone). A backend whose groups are many (DuckDB's reports by user) reads one
-   * result instead of four.
+   * result instead of four. Given `top`, it may return only the rows TopRows names (ties at the cut included),
+   * with a column groups_with_calls: in each row of a current slice, how many groups called in that slice.
    */
-  usageWithCounts?(tiers: readonly TierAssignment[]): Promise<ColumnRows>;
+  usageWithCounts?(tiers: readonly TierAssignment[], top?: TopRows): Promise<ColumnRows>;
   /** Distinct users per slice and group, or 'one-per-user' when each group is one known user (no query needed). */
   activeUsers(): Promise<Row[] | 'one-per-user'>;
   userMonths(): Promise<Row[]>;
   tasks(): Promise<Row[]>;
-  planRevenue(revenue: RevenueSettings): Promise<Row[]>;
-  recordRevenue(revenue: RevenueSettings): Promise<Row[]>;
+  /** Revenue per slice and group; given `kept`, the rows of other groups may be left out. */
+  planRevenue(revenue: RevenueSettings, kept?: KeptGroupValues): Promise<Row[]>;
+  recordRevenue(revenue: RevenueSettings, kept?: KeptGroupValues): Promise<Row[]>;
   /** Request types over the scope's slices (the caller passes the window's only). */
   requestTypes(): Promise<Row[]>;
   /** (user_tier, user_id, calls, user_cost) over the scope's range. */
@@ -148,9 +162,10 @@ async function reportWithin(backend: ReportBackend, query: ReportQuery, withoutR
   const tiers = await tierAssignments(backend, query.tiers);
   const periods = planReportPeriods({ from, to }, query.period);
   const totalsPeriods = planReportPeriods({ from, to }, null);
-  const grouped = await aggregateSlices(backend.measures(scopeOf(groupBy, where, periods), 'rows'), scopeOf(groupBy, where, periods), tiers, query.revenue, tracked);
+  const top = query.top === undefined ? undefined : { rows: checkedTop(query.top), buckets: periods.buckets.map((bucket) => ({ current: bucket.current.id, previous: bucket.previous.id })) };
+  const { groups: grouped, groupsWithCalls } = await aggregateSlices(backend.measures(scopeOf(groupBy, where, periods), 'rows'), scopeOf(groupBy, where, periods), tiers, query.revenue, tracked, top);
   const totalsScope = scopeOf([], where, totalsPeriods);
-  const totals = await aggregateSlices(backend.measures(totalsScope, 'totals'), totalsScope, tiers, query.revenue, tracked);
+  const { groups: totals } = await aggregateSlices(backend.measures(totalsScope, 'totals'), totalsScope, tiers, query.revenue, tracked);
   const rows: AggregateRow[] = [];
   for (const bucket of periods.buckets) {
     for (const group of grouped.values()) {
@@ -167,6 +182,17 @@ async function reportWithin(backend: ReportBackend, query: ReportQuery, withoutR
     }
   }
   sortRows(rows, groupBy);
+  // The top rows of each bucket: the first `top` of the bucket's rows in the report's order (rows are sorted by bucket first).
+  const groupCount = top === undefined ? 0 : (groupsWithCalls ?? rows.reduce((calling, row) => calling + (row.current.calls > 0 ? 1 : 0), 0));
+  if (top !== undefined) {
+    let kept = 0;
+    let inBucket = 0;
+    for (let index = 0; index < rows.length; index += 1) {
+      inBucket = index > 0 && rows[index]!.bucket.from === rows[index - 1]!.bucket.from ? inBucket + 1 : 0;
+      if (inBucket < top.rows) rows[kept++] = rows[index]!;
+    }
+    rows.length = kept;
+  }
   const totalsGroup = totals.get('[]');
   let requestTypes: RequestTypeSpend[] = [];
   if (!withoutRequestTypes) {
@@ -189,7 +215,14 @@ async function reportWithin(backend: ReportBackend, query: ReportQuery, withoutR
     },
     requestTypes,
     revenueTracked: tracked,
+    ...(top === undefined ? {} : { top: { rows: top.rows, groupCount } }),
   };
+}
+
+/** The number of top rows asked for: a whole number of at least 1 (checked where it is parsed; here against other callers). */
+function checkedTop(rows: number): number {
+  if (!Number.isSafeInteger(rows) || rows < 1) throw new Error(`a report's top must be a whole number of rows of at least 1, got ${rows}`);
+  return rows;
 }
 
 /**
@@ -258,14 +291,19 @@ interface GroupSlices {
   idleUserMonthUnits?: number[];
 }
 
-/** Runs every measure over the scope and gathers the results per group and slice. */
+/**
+ * Runs every measure over the scope and gathers the results per group and slice. Given `top`, a backend may
+ * hand back only the top groups' rows (see TopRows); `groupsWithCalls` is then the count of rows with calls
+ * over every group, which the gathered groups no longer show.
+ */
 async function aggregateSlices(
   measures: MeasureReader,
   scope: ReportSqlScope,
   tiers: readonly TierAssignment[],
   revenue: RevenueSettings,
   tracked: boolean,
-): Promise<Map<string | null, GroupSlices>> {
+  top?: TopRows,
+): Promise<{ groups: Map<string | null, GroupSlices>; groupsWithCalls: number | null }> {
   // Keyed by the value itself when by one dimension (null for its untagged group), else by the values as JSON.
   const groups = new Map<string | null, GroupSlices>();
   const groupBy = scope.groupBy;
@@ -298,7 +336,10 @@ async function aggregateSlices(
 
   // The usage sums make each group's aggregate in one object literal (the shape of emptyGroupAggregate, in its
   // key order), reading each column once: a report by user or session makes 10⁵ of them.
-  const combined = measures.usageWithCounts ? await measures.usageWithCounts(tiers) : null;
+  let combined = measures.usageWithCounts ? await measures.usageWithCounts(tiers, top) : null;
+  const callingGroups = top && combined ? topOnly(combined, top) : null;
+  // A bucket with no more groups than asked for shows its revenue-only rows too, which a narrowed result misses: all rows then.
+  if (top && combined?.columns.groups_with_calls && callingGroups === null) combined = await measures.usageWithCounts!(tiers);
   const usage = combined ?? (await measures.usage(tiers));
   const column = (name: string): ArrayLike<unknown> => {
     const values = usage.columns[name];
@@ -397,17 +438,58 @@ async function aggregateSlices(
     aggregate.failedTasks = count(row.failed_tasks);
   }
   if (tracked) {
+    // Narrowed to the top groups, revenue of any other group is left out: each bucket has more groups that called
+    // than it shows, so a group with revenue alone (no call, cost 0) would come after all of them.
+    const kept = callingGroups === null ? undefined : keptValues(groups, groupBy);
+    const revenueAggregate = (row: Row): GroupAggregate | undefined => {
+      if (callingGroups === null) return aggregateFor(row);
+      const group = groups.get(groupBy.length === 1 ? ((row[groupBy[0]!] as string | null | undefined) ?? null) : JSON.stringify(groupBy.map((dimension) => (row[dimension] as string | null | undefined) ?? null)));
+      if (!group) return undefined;
+      const sliceId = Number(row.slice_id);
+      return (group.bySlice[sliceId] ??= idleAggregate(group, sliceId));
+    };
     if (Object.keys(revenue.plans).length > 0) {
-      for (const row of await measures.planRevenue(revenue)) aggregateFor(row).planRevenuePicodollars = exact(row.plan_revenue);
+      for (const row of await measures.planRevenue(revenue, kept)) {
+        const aggregate = revenueAggregate(row);
+        if (aggregate) aggregate.planRevenuePicodollars = exact(row.plan_revenue);
+      }
     }
-    for (const row of await measures.recordRevenue(revenue)) aggregateFor(row).recordRevenuePicodollars = exact(row.record_revenue);
+    for (const row of await measures.recordRevenue(revenue, kept)) {
+      const aggregate = revenueAggregate(row);
+      if (aggregate) aggregate.recordRevenuePicodollars = exact(row.record_revenue);
+    }
   }
   // Rows show only groups and slices with activity (calls, tasks or revenue), and those have their aggregate by now;
   // the totals show their one group's slices whatever they hold, so they get the idle ones too.
   if (scope.groupBy.length === 0) {
     for (const group of groups.values()) group.idleUserMonthUnits?.forEach((_, sliceId) => (group.bySlice[sliceId] ??= idleAggregate(group, sliceId)));
   }
-  return groups;
+  return { groups, groupsWithCalls: callingGroups };
+}
+
+/**
+ * When a backend narrowed its result to the top groups (it gave groups_with_calls), the number of groups that
+ * called over every bucket's current slice; null when it did not narrow, or when a bucket has no more groups
+ * that called than asked for (then rows with revenue alone would be among its top, and need the whole result).
+ */
+function topOnly(result: ColumnRows, top: TopRows): number | null {
+  const counts = result.columns.groups_with_calls;
+  if (!counts) return null;
+  const sliceIds = result.columns.slice_id!;
+  const bySlice = new Map<number, number>();
+  for (let index = 0; index < result.length; index += 1) bySlice.set(Number(sliceIds[index]), Number(counts[index] ?? 0));
+  let total = 0;
+  for (const bucket of top.buckets) {
+    const calling = bySlice.get(bucket.current) ?? 0;
+    if (calling <= top.rows) return null;
+    total += calling;
+  }
+  return total;
+}
+
+/** The values each group dimension takes among the groups gathered. */
+function keptValues(groups: Map<string | null, GroupSlices>, groupBy: readonly ReportDimension[]): KeptGroupValues {
+  return groupBy.map((dimension) => ({ dimension, values: [...new Set([...groups.values()].map((group) => group.keys[dimension] ?? null))] }));
 }
 
 async function tierAssignments(backend: ReportBackend, settings: ModelTierSettings): Promise<TierAssignment[]> {

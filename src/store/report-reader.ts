@@ -19,6 +19,12 @@ export interface ReportQuery {
   where: ReportFilter[];
   revenue: RevenueSettings;
   tiers: ModelTierSettings;
+  /**
+   * Only the N costliest rows of each bucket (the report's own order: cost, then calls, then keys), for views
+   * that cannot use every group (a feature page's scatter of 10⁵ sessions); totals, request types and the
+   * count of groups stay over every group. Absent: every row.
+   */
+  top?: number;
 }
 
 /** The KPI dashboard's period: the last 1, 7 or 30 days of data, ending the day before `to`. */

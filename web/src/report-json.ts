@@ -17,6 +17,9 @@ export interface ReportJson {
   rows: ReportRow[];
   totals?: Measures;
   window?: { from: string; to: string } | null;
+  /** Present when only the top rows were asked for (top=): how many, and how many rows with calls the whole report has. */
+  top?: number;
+  group_count?: number;
 }
 
 /** One KPI against its threshold. */

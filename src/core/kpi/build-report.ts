@@ -36,6 +36,8 @@ export interface Report {
   pareto: ParetoView<RequestType>;
   /** Calls the catalog could not price: counted everywhere, in no cost. */
   unpriced: { calls: number; inputTokens: number; outputTokens: number; models: Array<{ model: string; calls: number }> };
+  /** When only the top rows were asked for: how many per bucket, and how many rows with calls the whole report has. */
+  top?: { rows: number; groupCount: number };
 }
 
 /** Turns a store's exact sums into the report's measures, changes and Pareto view. */
@@ -77,6 +79,7 @@ export function buildReport(
       outputTokens: aggregates.totals.current.unpricedOutputTokens,
       models: [...unpricedModels].map(([model, calls]) => ({ model, calls })).sort((a, b) => b.calls - a.calls || (a.model < b.model ? -1 : 1)),
     },
+    ...(aggregates.top ? { top: aggregates.top } : {}),
   };
 }
 
@@ -129,6 +132,8 @@ export function reportJson(report: Report): Record<string, unknown> {
       output_tokens: report.unpriced.outputTokens,
       models: report.unpriced.models,
     },
+    // Only when asked for (--top, top=): a report of every row prints exactly as before.
+    ...(report.top ? { top: report.top.rows, group_count: report.top.groupCount } : {}),
   };
 }
 

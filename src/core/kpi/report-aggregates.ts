@@ -51,6 +51,12 @@ export interface ReportAggregates {
   requestTypes: RequestTypeSpend[];
   /** Whether revenue is known: plans are configured or revenue records are stored. */
   revenueTracked: boolean;
+  /**
+   * Present only when the query asked for the top rows (ReportQuery.top): `rows` then holds, per bucket, the
+   * `rows` costliest rows of the full report, in its order; `groupCount` is how many rows of the full report
+   * have calls (groups × buckets that called), counted over every group. Totals and request types are unchanged.
+   */
+  top?: { rows: number; groupCount: number };
 }
 
 /** The sums the KPI dashboard reads, overall and per feature, this period and the one before. */

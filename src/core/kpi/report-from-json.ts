@@ -53,6 +53,7 @@ export function reportFromJson(json: Json): Report {
       outputTokens: json.unpriced.output_tokens as number,
       models: json.unpriced.models as Array<{ model: string; calls: number }>,
     },
+    ...(json.top === undefined ? {} : { top: { rows: json.top as number, groupCount: json.group_count as number } }),
   };
 }
 

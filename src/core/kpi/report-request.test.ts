@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseGroupBy, parsePeriod, parseWhere } from './report-request.js';
+import { parseGroupBy, parsePeriod, parseTop, parseWhere } from './report-request.js';
 
 describe('report requests', () => {
   it('reads comma-separated and repeated --by values, with time apart', () => {
@@ -35,5 +35,12 @@ describe('report requests', () => {
     expect(() => parseWhere(['team='])).toThrow(/tag=value/);
     expect(() => parseWhere(['team'])).toThrow(/tag=value/);
     expect(() => parsePeriod('year')).toThrow(/day, week, month/);
+  });
+
+  it('reads --top as a whole number of rows, naming the flag when it is not one', () => {
+    expect(parseTop('3000')).toBe(3000);
+    expect(parseTop(' 1 ')).toBe(1);
+    for (const value of ['0', '-5', '2.5', '1e3', 'ten', '', '1000001']) expect(() => parseTop(value), value).toThrow(/^--top must be a whole number of rows from 1 to 1,000,000/);
+    expect(() => parseTop('0', 'top')).toThrow(/^top must be/);
   });
 });

@@ -60,6 +60,20 @@ export function parsePeriod(value: string, flag = '--period'): ReportPeriod {
   throw new UnitcostError('invalid_argument', `${flag} must be one of ${reportPeriods.join(', ')}, got "${value}"`, { field: flag });
 }
 
+/**
+ * Reads `--top` (`top` over HTTP): the costliest rows of each period to list, a whole number from 1 to
+ * 1,000,000 (more rows than that is every row of any report a page or a terminal can show).
+ */
+export function parseTop(value: string, flag = '--top'): number {
+  const rows = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(rows) || rows < 1 || rows > maxTopRows) {
+    throw new UnitcostError('invalid_argument', `${flag} must be a whole number of rows from 1 to ${maxTopRows.toLocaleString('en-US')}, got "${value}"`, { field: flag });
+  }
+  return rows;
+}
+
+const maxTopRows = 1_000_000;
+
 function knownDimension(name: string, flag: string, timeAllowed: boolean): ReportDimension {
   const normalized = name.toLowerCase().replaceAll('-', '_');
   if ((reportDimensions as readonly string[]).includes(normalized)) return normalized as ReportDimension;

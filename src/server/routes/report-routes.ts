@@ -10,6 +10,7 @@ export const reportParameters = [
   { name: 'from', description: 'from this date or timestamp (inclusive)' },
   { name: 'to', description: 'until this date or timestamp (exclusive)' },
   { name: 'where', description: 'tag=value filter; repeat for several (values are bound parameters, never SQL)', repeated: true },
+  { name: 'top', description: 'only the N costliest rows of each period (totals and group_count stay over every group); absent: every row' },
 ];
 
 /** The query of GET /v1/kpis: the flags of `unitcost kpis`, without the dashes. */
@@ -24,9 +25,9 @@ export function reportRoutes(services: ServerServices, policy: AccessPolicy): Ho
   const routes = new Hono<{ Variables: AccessVariables }>();
   const read = requireScope('read', policy);
   routes.get('/v1/report', read, async (context) => {
-    const query = strictQuery(context.req.url, { single: ['by', 'period', 'from', 'to'], repeated: ['where'] });
-    const { by, period, from, to } = query.values;
-    return context.json(await services.report({ by, period, from, to, where: query.repeated.where }, context.req.raw.signal, readOptions(context.req.header('cache-control'))));
+    const query = strictQuery(context.req.url, { single: ['by', 'period', 'from', 'to', 'top'], repeated: ['where'] });
+    const { by, period, from, to, top } = query.values;
+    return context.json(await services.report({ by, period, from, to, where: query.repeated.where, ...(top === undefined ? {} : { top }) }, context.req.raw.signal, readOptions(context.req.header('cache-control'))));
   });
   routes.get('/v1/kpis', read, async (context) => {
     const query = strictQuery(context.req.url, { single: ['period', 'to'], repeated: ['where'] });

@@ -171,6 +171,9 @@ const reports: Record<string, ReportQuery> = {
   'by model, by day, of one team': query({ groupBy: ['model'], period: 'day', where: [{ dimension: 'team', values: ['a'] }] }),
   'by model and provider, by month, with overage': query({ groupBy: ['model', 'provider'], period: 'month', from: '2026-01-01', to: '2026-04-01', revenue: overage }),
   'by tier and user, fixed weights': query({ groupBy: ['user_tier', 'user_id'], from: '2026-02-20', to: '2026-03-12', revenue: weights }),
+  // Only the top rows (--top): DuckDB narrows them in SQL, ClickHouse and the raw events cut the full report.
+  'the top 2 users of two features, by week': query({ groupBy: ['user_id'], period: 'week', from: '2026-02-16', to: '2026-03-16', where: [{ dimension: 'feature', values: ['chat', 'search'] }], top: 2 }),
+  'the top 3 by tier and user, fixed weights': query({ groupBy: ['user_tier', 'user_id'], from: '2026-02-20', to: '2026-03-12', revenue: weights, top: 3 }),
   'by session and team, filtered by two users': query({ groupBy: ['session_id', 'team'], period: 'week', from: '2026-02-16', where: [{ dimension: 'user_id', values: ['u4', 'u7'] }] }),
   'by environment, records only': query({ groupBy: ['environment'], period: 'month', from: '2026-01-01', to: '2026-04-01', revenue: recordsOnly }),
 };

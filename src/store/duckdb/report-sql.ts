@@ -5,6 +5,7 @@ import type { ReportDimension, ReportFilter } from '../report-reader.js';
 import { checkedDimension } from '../sql/event-dimensions.js';
 import { activeUsersSql, eventExtras, requestTypesSql, tasksSql, usageSql, userCostSql, userMonthsSql, userMonthUnits, type EventExtra, type TierAssignment } from '../sql/report-queries.js';
 import { duckdbDialect } from '../sql/sql-dialect.js';
+import type { TopRows } from '../report-assembly.js';
 import { comboDimensions, dailySumColumns } from './report-summary-tables.js';
 
 export { eventExtras, type EventExtra, type TierAssignment } from '../sql/report-queries.js';
@@ -116,6 +117,7 @@ function userSummaryGroups(
   bound: BoundValues,
   measures: ReadonlyArray<readonly [name: string, sql: string]>,
   onlyUsers: boolean,
+  keptOnly = '',
 ): string {
   const keys = userSummaryKeys(scope.groupBy);
   const extraFilters = scope.where
@@ -132,7 +134,7 @@ function userSummaryGroups(
       SELECT ${time}${keys.combo.map((dimension) => `, cc.${dimension}`).join('')}${keys.extras.map((extra) => `, d.${extraNumber(extra)}`).join('')},
         ${measures.map(([name, sql]) => `${sql} AS ${name}`).join(', ')}
       FROM ${table} d ${unit === 'slice' ? 'JOIN slice_days s ON s.day = d.day' : ''} JOIN cc ON cc.combo_id = d.combo_id
-      WHERE d.day >= ${bound.bind(range.from, 'DATE')} AND d.day < ${bound.bind(range.to, 'DATE')}${onlyUsers ? ' AND d.user_number IS NOT NULL' : ''}${extraFilters}
+      WHERE d.day >= ${bound.bind(range.from, 'DATE')} AND d.day < ${bound.bind(range.to, 'DATE')}${onlyUsers ? ' AND d.user_number IS NOT NULL' : ''}${extraFilters}${keptOnly}
       GROUP BY ALL
     `;
 }
@@ -304,7 +306,7 @@ function costsAsDoubles(alias: string): { names: readonly string[]; replaced: st
  * session reads one row of ~50 numbers per group and slice instead of three or four results of 10⁵ rows that
  * each repeat the ids.
  */
-export function userSummaryMeasuresQuery(scope: ReportScope, tiers: readonly TierAssignment[]): { sql: string; values: Record<string, DuckDBValue> } {
+export function userSummaryMeasuresQuery(scope: ReportScope, tiers: readonly TierAssignment[], top?: TopRows): { sql: string; values: Record<string, DuckDBValue> } {
   const bound = new BoundValues();
   const keys = userSummaryKeys(scope.groupBy);
   const keyColumns = (alias: string): string => keys.columns.map((column) => `, ${alias}.${column}`).join('');
@@ -314,22 +316,51 @@ export function userSummaryMeasuresQuery(scope: ReportScope, tiers: readonly Tie
   const usageNames = userUsageMeasures().map(([name]) => name);
   const costs = costsAsDoubles('u');
   const taskMeasures = (['tasks', 'successful_tasks', 'failed_tasks'] as const).map((column) => [column, `sum(d.${column})`] as const);
-  const sql = `WITH ${userSummaryPrelude(true, scope, tiers, bound)}, ${monthPartsTable(scope.monthParts, bound)},
-    u AS (${userSummaryGroups('report_user_daily', 'slice', scope, bound, userUsageMeasures(), false)}),
-    mm AS (${userSummaryGroups('report_user_daily', 'month', scope, bound, [['users', users]], true)}),
+  const narrowed = top ? topGroups(scope, keys.columns, top, bound) : null;
+  const keptOnly = narrowed?.keptOnly ?? '';
+  const sql = `WITH ${userSummaryPrelude(true, scope, tiers, bound)}, ${monthPartsTable(scope.monthParts, bound)},${narrowed ? ` ${narrowed.ctes},` : ''}
+    u AS (${userSummaryGroups('report_user_daily', 'slice', scope, bound, userUsageMeasures(), false, keptOnly)}),
+    mm AS (${userSummaryGroups('report_user_daily', 'month', scope, bound, [['users', users]], true, keptOnly)}),
     m AS (
       SELECT p.slice_id${keyColumns('mm')}, sum(mm.users * p.days * (${userMonthUnits} // p.month_days)) AS active_user_month_units
       FROM mm JOIN parts p ON p.month = mm.month
       GROUP BY ALL
     ),
-    t AS (${userSummaryGroups('report_task_user_daily', 'slice', scope, bound, taskMeasures, false)}),
-    ${perUser ? '' : `a AS (${userSummaryGroups('report_user_daily', 'slice', scope, bound, [['active_users', 'count(DISTINCT d.user_number)']], true)}),`}
-    k AS (SELECT slice_id${keyColumns('u')} FROM u UNION SELECT slice_id${keyColumns('m')} FROM m UNION SELECT slice_id${keyColumns('t')} FROM t)
+    t AS (${userSummaryGroups('report_task_user_daily', 'slice', scope, bound, taskMeasures, false, keptOnly)}),
+    ${perUser ? '' : `a AS (${userSummaryGroups('report_user_daily', 'slice', scope, bound, [['active_users', 'count(DISTINCT d.user_number)']], true, keptOnly)}),`}
+    k AS (${narrowed ? `SELECT * FROM kept` : `SELECT slice_id${keyColumns('u')} FROM u UNION SELECT slice_id${keyColumns('m')} FROM m UNION SELECT slice_id${keyColumns('t')} FROM t`})
     SELECT k.slice_id${scope.groupBy.map((dimension) => `, ${(keys.extras as readonly string[]).includes(dimension) ? extraName(dimension as EventExtra) : `k.${dimension}`} AS ${dimension}`).join('')},
       ${usageNames.filter((name) => !costs.names.includes(name)).map((name) => `u.${name}`).join(', ')}, ${costs.replaced}, ${costs.exact},
-      (u.slice_id IS NULL AND t.slice_id IS NULL)::DOUBLE AS user_months_only, m.active_user_month_units::DOUBLE AS active_user_month_units, ${taskMeasures.map(([name]) => `t.${name}::DOUBLE AS ${name}`).join(', ')}${perUser ? '' : ', a.active_users::DOUBLE AS active_users'}
-    FROM k LEFT JOIN u ON ${sameKeys('u')} LEFT JOIN m ON ${sameKeys('m')} LEFT JOIN t ON ${sameKeys('t')}${perUser ? '' : ` LEFT JOIN a ON ${sameKeys('a')}`}${extraJoins('k', keys.extras)}`;
+      (u.slice_id IS NULL AND t.slice_id IS NULL)::DOUBLE AS user_months_only, m.active_user_month_units::DOUBLE AS active_user_month_units, ${taskMeasures.map(([name]) => `t.${name}::DOUBLE AS ${name}`).join(', ')}${perUser ? '' : ', a.active_users::DOUBLE AS active_users'}${narrowed ? ', gc.groups_with_calls::DOUBLE AS groups_with_calls' : ''}
+    FROM k LEFT JOIN u ON ${sameKeys('u')} LEFT JOIN m ON ${sameKeys('m')} LEFT JOIN t ON ${sameKeys('t')}${perUser ? '' : ` LEFT JOIN a ON ${sameKeys('a')}`}${narrowed ? ' LEFT JOIN gc ON gc.slice_id = k.slice_id' : ''}${extraJoins('k', keys.extras)}`;
   return { sql, values: bound.values };
+}
+
+/**
+ * The CTEs that narrow a report by user or session to its top groups (TopRows), on numbers before any id is
+ * joined: `ranked`, each current slice's groups by cost then calls (RANK, so ties at the cut stay: the reader
+ * cuts after ordering them as the report does); `kept`, the (slice, group) of each top group in its current
+ * and previous slice; `gc`, how many groups called in each current slice. `keptOnly` restricts the measures'
+ * scans to the kept groups' users or sessions, so that only their user-months and tasks are grouped.
+ */
+function topGroups(scope: ReportScope, columns: readonly string[], top: TopRows, bound: BoundValues): { ctes: string; keptOnly: string } {
+  const keyList = columns.map((column) => `, ${column}`).join('');
+  const pairs = top.buckets.map((bucket) => `(${bound.bind(bucket.current, 'INTEGER')}, ${bound.bind(bucket.previous, 'INTEGER')})`).join(', ');
+  const ctes = `pairs(current_id, previous_id) AS (VALUES ${pairs}),
+    rb AS (${userSummaryGroups('report_user_daily', 'slice', scope, bound, [['cost', 'sum(d.cost_total)'], ['calls', 'sum(d.calls)']], false)}),
+    ranked AS (
+      SELECT rb.*, rank() OVER (PARTITION BY rb.slice_id ORDER BY rb.cost DESC, rb.calls DESC) AS cost_rank
+      FROM rb SEMI JOIN pairs ON pairs.current_id = rb.slice_id
+    ),
+    gc AS (SELECT slice_id, count(*) AS groups_with_calls FROM ranked GROUP BY slice_id),
+    kept AS (
+      SELECT slice_id${keyList} FROM ranked WHERE cost_rank <= ${bound.bind(top.rows, 'BIGINT')}
+      UNION SELECT pairs.previous_id AS slice_id${keyList} FROM ranked JOIN pairs ON pairs.current_id = ranked.slice_id WHERE cost_rank <= ${bound.bind(top.rows, 'BIGINT')}
+    )`;
+  // By their user or session number (a superset of the kept groups when the combo's dimensions are keys too); k keeps exactly the kept ones.
+  const numbers = columns.filter((column) => column === 'user_number' || column === 'session_number');
+  const keptOnly = numbers.map((column) => ` AND (d.${column} IN (SELECT ${column} FROM kept) OR (d.${column} IS NULL AND EXISTS (SELECT 1 FROM kept WHERE ${column} IS NULL)))`).join('');
+  return { ctes, keptOnly };
 }
 
 /** Distinct users per slice and group: OR-ed daily bitmaps from the summaries, or distinct ids from the events. */

@@ -13,15 +13,17 @@ import { useApi } from '../use-api.js';
 /** One feature: its cost by model, tier and user, the users it serves at a loss, and its agent sessions. */
 export function FeaturePage({ feature, query }: { feature: string; query: URLSearchParams }) {
   const base = filterQuery(filtersOf(query), [`feature=${feature}`]);
-  const report = (by: string, priority: 'now' | 'later' = 'now') => {
-    const parameters = { ...base, by };
+  const report = (by: string, priority: 'now' | 'later' = 'now', top?: number) => {
+    const parameters = { ...base, by, ...(top === undefined ? {} : { top: String(top) }) };
     return useApi(queryKey('/v1/report', parameters), (signal) => getJson<ReportJson>('/v1/report', parameters, signal, priority));
   };
   const models = report('model');
   const tiers = report('user_tier');
   // A row per user and per session: the largest answers, so they come after the feature's figures.
   const users = report('user_id', 'later');
-  const sessions = report('session_id', 'later');
+  // The scatter draws the costliest sessions only: every session of a busy feature is 10⁵ rows (seconds to
+  // compute and to send), and the dots that matter, the runaway sessions, are the costly ones.
+  const sessions = report('session_id', 'later', sessionDots);
   const error = models.error ?? tiers.error ?? users.error ?? sessions.error;
   const userRows = users.data?.rows ?? [];
   const atLoss = userRows.filter((row) => row.revenue_usd !== null && row.cost_usd !== null && row.cost_usd > row.revenue_usd).sort((a, b) => (b.cost_usd ?? 0) - (b.revenue_usd ?? 0) - ((a.cost_usd ?? 0) - (a.revenue_usd ?? 0)));
@@ -89,7 +91,10 @@ export function FeaturePage({ feature, query }: { feature: string; query: URLSea
         </div>
         <div class="card chart-card">
           <h2>
-            Sessions: cost against steps <small>each dot is a session</small>
+            Sessions: cost against steps{' '}
+            <small data-testid="sessions-shown">
+              each dot is a session{sessions.data?.group_count !== undefined ? `: the costliest ${count(sessions.data.rows.length)} of ${count(sessions.data.group_count)}` : ''}
+            </small>
           </h2>
           {noSessions ? (
             <div class="empty-state" data-testid="sessions-empty">
@@ -239,10 +244,11 @@ function userHistogram(rows: ReportRow[]): ChartConfiguration {
   };
 }
 
+/** How many sessions the scatter asks for (top=): a few thousand dots read as well as more, and draw in milliseconds. */
+const sessionDots = 3000;
+
 function sessionScatter(rows: ReportRow[]): ChartConfiguration {
-  // A few thousand dots read as well as all of them, and draw in milliseconds.
-  const stride = Math.max(1, Math.ceil(rows.length / 3000));
-  const points = rows.filter((row, index) => index % stride === 0 && row.cost_usd !== null && keyOf(row, 'session_id') !== '(none)').map((row) => ({ x: row.calls, y: row.cost_usd! }));
+  const points = rows.filter((row) => row.cost_usd !== null && keyOf(row, 'session_id') !== '(none)').map((row) => ({ x: row.calls, y: row.cost_usd! }));
   return {
     type: 'scatter',
     data: { datasets: [{ label: 'sessions', data: points, backgroundColor: 'rgba(0, 114, 178, 0.45)', pointRadius: 2.5 }] },
