@@ -193,6 +193,40 @@ describe('RecordIngester', () => {
     expect(events).toEqual(['staged a-1', 'commit a-1 begins', 'staged b-1', 'commit a-1 ends', 'commit b-1 begins', 'commit b-1 ends']);
   });
 
+  it('waits for half as many requests as the last group held, so that the first one answered is not committed alone', async () => {
+    const writer = recordingWriter([]);
+    const queue = new SerialQueue();
+    // A linger far longer than the test: the second group is cut by the request it waits for, not by time.
+    const ingester = new RecordIngester(writer, (task) => queue.run(task), { catalog: app.catalog, hashContent }, 100_000, 60_000);
+    const options = { nowMs: Date.parse('2026-03-20T00:00:00Z'), source: 'http' };
+    await Promise.all(['a', 'b', 'c', 'd'].map((id) => ingester.ingest([{ index: 0, value: event(id) }], options)));
+    // As after a commit answers four clients: their next requests come back one after the other.
+    const first = ingester.ingest([{ index: 0, value: event('e') }], options);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = ingester.ingest([{ index: 0, value: event('f') }], options);
+    await Promise.all([first, second]);
+    expect(writer.batches.map((batch) => batch.usage!.map((row) => row.id))).toEqual([['a', 'b', 'c', 'd'], ['e', 'f']]);
+  });
+
+  it('commits a group without the requests it waited for once none arrives for lingerMs', async () => {
+    const writer = recordingWriter([]);
+    const queue = new SerialQueue();
+    const ingester = new RecordIngester(writer, (task) => queue.run(task), { catalog: app.catalog, hashContent }, 100_000, 30);
+    const options = { nowMs: Date.parse('2026-03-20T00:00:00Z'), source: 'http' };
+    await Promise.all(['a', 'b', 'c', 'd'].map((id) => ingester.ingest([{ index: 0, value: event(id) }], options)));
+    await expect(ingester.ingest([{ index: 0, value: event('alone') }], options)).resolves.toMatchObject({ accepted: 1 });
+    expect(writer.batches.map((batch) => batch.usage!.map((row) => row.id))).toEqual([['a', 'b', 'c', 'd'], ['alone']]);
+  });
+
+  it('never waits when one client posts one request at a time', async () => {
+    const writer = recordingWriter([]);
+    const queue = new SerialQueue();
+    const ingester = new RecordIngester(writer, (task) => queue.run(task), { catalog: app.catalog, hashContent }, 100_000, 60_000);
+    const options = { nowMs: Date.parse('2026-03-20T00:00:00Z'), source: 'http' };
+    for (const id of ['one', 'two', 'three']) await ingester.ingest([{ index: 0, value: event(id) }], options);
+    expect(writer.batches).toHaveLength(3);
+  });
+
   it('fails every request of a commit that fails, and keeps serving the next ones', async () => {
     let fail = true;
     const writer = batchingWriter(async (batch: EventBatch) => {

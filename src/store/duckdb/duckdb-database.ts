@@ -83,3 +83,20 @@ export async function inTransaction<T>(connection: DuckDBConnection, work: () =>
     throw error;
   }
 }
+
+/**
+ * Runs statements (no parameters) as one transaction in a single call to DuckDB, which runs them in order and
+ * stops at the first error; that error is passed on after a rollback. One call, not one per statement: each
+ * `await` of a statement waits for the JavaScript thread to be free, and on a server that thread is busy
+ * converting the next requests (tens of ms at a time), so a ten-statement commit waited ten times.
+ */
+export async function transactionInOneCall(connection: DuckDBConnection, statements: readonly string[]): Promise<void> {
+  if (statements.length === 0) return;
+  try {
+    await connection.run(['BEGIN TRANSACTION', ...statements, 'COMMIT'].join(';\n'));
+  } catch (error) {
+    // The transaction is open when a statement before COMMIT failed; when BEGIN or COMMIT did, there is none.
+    await connection.run('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,10 +1,10 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { inTransaction } from './duckdb-database.js';
+import { inTransaction, transactionInOneCall } from './duckdb-database.js';
 import type { BatchOutcome, EventBatch, OpenBatch } from '../event-writer.js';
 import type { AppendOutcome, StoredPriceRow } from '../stored-rows.js';
 import type { StagedKindSql, StagingSet } from './duckdb-event-columns.js';
-import { writePriceRows } from './duckdb-price-rows.js';
-import { anyKeyStored, insertRecordKeys, reusedKeyConflicts, type KeyedTable } from './duckdb-record-keys.js';
+import { priceRowContent, writePriceRows } from './duckdb-price-rows.js';
+import { insertRecordKeysSql, kindsOf, kindsWithStoredKeys, reusedKeyConflicts, storedKindsSql, type KeyedTable } from './duckdb-record-keys.js';
 import { BatchDictionary } from './duckdb-staging.js';
 
 /*
@@ -23,7 +23,7 @@ import { BatchDictionary } from './duckdb-staging.js';
  * batch's range (plus a minute) is found through record_keys instead (duckdb-record-keys.ts) and refused
  * as a conflict. A file in random time order stays correct, but each batch then spans (and scans) more
  * of the store.
- * Both checks are skipped for a batch none of whose keys is in record_keys (anyKeyStored), which holds
+ * Both checks are skipped for a kind none of whose keys is in record_keys (kindsWithStoredKeys), which holds
  * the key of every stored record: every batch of a fresh ingest. That one semi-join replaced the two
  * (0.62 s + 0.62 s of DuckDB time per 300k demo records, BENCHMARKS.md "The write path").
  */
@@ -39,6 +39,10 @@ export interface BatchHost {
   serialize<Result>(work: () => Promise<Result>): Promise<Result>;
   /** Empties the set's tables and hands it to the next batch. */
   release(set: StagingSet): Promise<void>;
+  /** The price rows (id → content) this writer's batches committed; emptied when prices are written another way. */
+  pricesWritten: Map<string, string>;
+  /** Told the rows a transaction stored, per table, once it committed (to checkpoint by row group). */
+  committed(rows: { usage: number; outcomes: number; revenue: number }): void;
 }
 
 interface KindState {
@@ -126,28 +130,40 @@ export class DuckdbOpenBatch implements OpenBatch {
     try {
       return await this.host.serialize(async () => {
         const connection = this.host.connection;
-        // Checked before BEGIN (commits are serialized, and DuckDB lets one process write the file), so
-        // that refused rows can be dropped from staging, which a transaction writing the store cannot do.
-        for (const [kind, state] of [[this.set.usage, this.usage], [this.set.outcomes, this.outcomes], [this.set.revenue, this.revenue]] as const) {
-          if (state.kept === 0) continue;
-          // Most batches of a fresh ingest hold no stored record: one look at record_keys says so, and
-          // the joins with the stored rows are skipped.
-          if (!(await anyKeyStored(this.host.connection, this.keyedTable(kind as StagedKindSql<Keyed>)))) {
-            state.outcome.inserted = state.kept;
-            continue;
-          }
-          await this.dropStored(kind as StagedKindSql<Keyed>, state);
-          if (state.outcome.inserted > 0) await this.dropReusedKeys(kind as StagedKindSql<Keyed>, state);
-        }
-        await inTransaction(connection, async () => {
-          if (this.prices.size > 0) await writePriceRows(connection, [...this.prices.values()]);
-          for (const [kind, state] of [[this.set.usage, this.usage], [this.set.outcomes, this.outcomes], [this.set.revenue, this.revenue]] as const) {
-            if (state.outcome.inserted > 0) {
-              await connection.run(kind.insertSql);
-              await insertRecordKeys(connection, this.keyedTable(kind as StagedKindSql<Keyed>));
+        const kinds = ([[this.set.usage, this.usage], [this.set.outcomes, this.outcomes], [this.set.revenue, this.revenue]] as const)
+          .map(([kind, state]) => ({ kind: kind as StagedKindSql<Keyed>, state }))
+          .filter(({ state }) => state.kept > 0);
+        // Every group of a server carries the same few price rows, and rewriting them cost a round trip each:
+        // a row this writer committed, with the same content and not replaced since, is the stored one.
+        const prices = [...this.prices.values()].filter((price) => this.host.pricesWritten.get(price.priceId) !== priceRowContent(price));
+        // Most batches of a fresh ingest hold no stored record. Optimistically, the key check and the inserts
+        // run in one call to DuckDB, the inserts guarded by the check: when no staged key is stored, that call
+        // is the whole commit; when one is, it inserted nothing and the batch takes the checked path below.
+        const stored = prices.length === 0 && kinds.length > 0 ? await this.insertUnlessAnyStored(kinds) : await kindsWithStoredKeys(connection, kinds.map(({ kind }) => this.keyedTable(kind)));
+        if (prices.length === 0 && stored.size === 0) {
+          for (const { state } of kinds) state.outcome.inserted = state.kept;
+        } else {
+          // Checked before BEGIN (commits are serialized, and DuckDB lets one process write the file), so
+          // that refused rows can be dropped from staging, which a transaction writing the store cannot do.
+          // A kind none of whose keys is stored skips the joins with the stored rows.
+          for (const { kind, state } of kinds) {
+            if (!stored.has(kind.table as KeyedTable['table'])) {
+              state.outcome.inserted = state.kept;
+              continue;
             }
+            await this.dropStored(kind, state);
+            if (state.outcome.inserted > 0) await this.dropReusedKeys(kind, state);
           }
-        });
+          const statements = kinds.filter(({ state }) => state.outcome.inserted > 0).flatMap(({ kind }) => [kind.insertSql, insertRecordKeysSql(this.keyedTable(kind))]);
+          if (prices.length > 0) {
+            await inTransaction(connection, async () => {
+              await writePriceRows(connection, prices);
+              for (const statement of statements) await connection.run(statement);
+            });
+            for (const price of prices) this.host.pricesWritten.set(price.priceId, priceRowContent(price));
+          } else await transactionInOneCall(connection, statements);
+        }
+        this.host.committed({ usage: this.usage.outcome.inserted, outcomes: this.outcomes.outcome.inserted, revenue: this.revenue.outcome.inserted });
         const sorted = ({ outcome, duplicateIndexes }: KindState): AppendOutcome => ({
           ...outcome,
           conflicts: outcome.conflicts.sort((a, b) => a.index - b.index),
@@ -164,6 +180,31 @@ export class DuckdbOpenBatch implements OpenBatch {
     if (this.done) return;
     this.done = true;
     await this.host.release(this.set);
+  }
+
+  /**
+   * In one call to DuckDB: finds the kinds with a stored key (storedKindsSql) and, only if there is none,
+   * inserts every staged row and its key, in one transaction; returns the kinds found. One call, not one per
+   * statement: on a server each call's answer waits for the JavaScript thread, which is busy converting the
+   * next requests (transactionInOneCall).
+   */
+  private async insertUnlessAnyStored(kinds: ReadonlyArray<{ kind: StagedKindSql<Keyed> }>): Promise<Set<KeyedTable['table']>> {
+    const connection = this.host.connection;
+    const found = 'unitcost_stored_kinds';
+    const unlessFound = ` WHERE NOT EXISTS (SELECT 1 FROM ${found})`;
+    const statements = [
+      'BEGIN TRANSACTION',
+      `CREATE OR REPLACE TEMP TABLE ${found} AS ${storedKindsSql(kinds.map(({ kind }) => this.keyedTable(kind)))}`,
+      ...kinds.flatMap(({ kind }) => [kind.insertSql + unlessFound, insertRecordKeysSql(this.keyedTable(kind)) + unlessFound]),
+      'COMMIT',
+      `SELECT kind FROM ${found}`,
+    ];
+    try {
+      return kindsOf(await connection.runAndReadAll(statements.join(';\n')));
+    } catch (error) {
+      await connection.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
   }
 
   private keyedTable(kind: StagedKindSql<Keyed>): KeyedTable {

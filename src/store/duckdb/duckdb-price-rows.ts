@@ -14,3 +14,13 @@ export async function writePriceRows(connection: DuckDBConnection, rows: StoredP
     await statement.run();
   }
 }
+
+/** A price row's whole content as one string, to tell a row already written from one that changed under the same id. */
+export function priceRowContent(row: StoredPriceRow): string {
+  return JSON.stringify([
+    row.priceId, row.provider, row.model, row.sources,
+    row.inputRate, row.cacheReadRate, row.cacheWrite5mRate, row.cacheWrite1hRate,
+    row.outputRate, row.reasoningRate, row.inputAudioRate, row.outputAudioRate,
+    row.requestFee, row.tiers,
+  ]);
+}

@@ -12,7 +12,7 @@ import type { AppendOutcome } from '../stored-rows.js';
  * or rarely two ids sharing 63 bits — are then looked up by id in the stored table, whatever their
  * timestamp: a different content hash is a conflict, refused and reported; no match is not one.
  * Because every stored record's key is there, a batch none of whose keys is found holds no stored record
- * at all, and its commit skips both checks (anyKeyStored).
+ * at all, and its commit skips both checks (kindsWithStoredKeys).
  */
 
 /** What the key check needs of a kind of record staged for a batch. */
@@ -72,16 +72,29 @@ export async function reusedKeyConflicts(connection: DuckDBConnection, staged: K
 }
 
 /**
- * Whether any staged row's key is in record_keys. Every stored record's key is there (written in the
- * transaction that stores it), so false means that none of the staged records is stored: no duplicate,
- * no conflict, and no need to look at the stored rows at all.
+ * The kinds (stored tables) of which some staged row's key is in record_keys, with one scan of record_keys
+ * for every kind staged. Every stored record's key is there (written in the transaction that stores it), so
+ * a kind not returned has none of its staged records stored: no duplicate, no conflict, and no need to look
+ * at its stored rows at all. (One statement, not one per kind: each statement of a commit is a round trip
+ * through the server's event loop, which is busy converting the next requests; see duckdb-open-batch.ts.)
  */
-export async function anyKeyStored(connection: DuckDBConnection, staged: KeyedTable): Promise<boolean> {
-  const found = await connection.runAndReadAll(`SELECT EXISTS (SELECT 1 FROM ${staged.final} s SEMI JOIN record_keys k ON k.key = ${recordKeySql(staged.table, `s.${staged.key}`)}) AS found`);
-  return found.getRows()[0]![0] === true;
+export async function kindsWithStoredKeys(connection: DuckDBConnection, staged: readonly KeyedTable[]): Promise<Set<KeyedTable['table']>> {
+  if (staged.length === 0) return new Set();
+  return kindsOf(await connection.runAndReadAll(storedKindsSql(staged)));
 }
 
-/** Adds the keys of the staged rows to record_keys (inside the transaction that stores them). */
-export async function insertRecordKeys(connection: DuckDBConnection, staged: KeyedTable): Promise<void> {
-  await connection.run(`INSERT INTO record_keys SELECT ${recordKeySql(staged.table, `s.${staged.key}`)} FROM ${staged.final} s`);
+/** The query behind kindsWithStoredKeys: one row (kind) per stored table some staged key is found for. */
+export function storedKindsSql(staged: readonly KeyedTable[]): string {
+  const keys = staged.map((kind) => `SELECT '${kind.table}' AS kind, ${recordKeySql(kind.table, `s.${kind.key}`)} AS key FROM ${kind.final} s`).join(' UNION ALL ');
+  return `SELECT DISTINCT s.kind FROM (${keys}) s SEMI JOIN record_keys k ON k.key = s.key`;
+}
+
+/** The kinds a storedKindsSql result names. */
+export function kindsOf(result: { getRows(): unknown[][] }): Set<KeyedTable['table']> {
+  return new Set(result.getRows().map(([kind]) => kind as KeyedTable['table']));
+}
+
+/** The statement that adds the keys of the staged rows to record_keys (inside the transaction that stores them). */
+export function insertRecordKeysSql(staged: KeyedTable): string {
+  return `INSERT INTO record_keys SELECT ${recordKeySql(staged.table, `s.${staged.key}`)} FROM ${staged.final} s`;
 }

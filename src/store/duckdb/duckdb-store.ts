@@ -25,7 +25,7 @@ import { rowsOf } from './report-rows.js';
 import type { FocusExportOutcome, FocusExportRun } from '../focus-exporter.js';
 import { exportFocus, focusPricedModels } from './focus-export.js';
 
-const checkpointThreshold = '16MB';
+const checkpointThreshold = '128MB';
 
 /** The embedded store: one DuckDB file holding events, prices, outcomes and revenue. */
 export class DuckdbStore implements Store {
@@ -38,15 +38,20 @@ export class DuckdbStore implements Store {
   /**
    * Opens (or creates) the store file and brings its schema up to date. memoryLimit caps DuckDB's buffer
    * pool (default: 80% of the machine's memory); ingest passes a few hundred MB to stay within its budget.
+   * checkpointRows (default: a row group) is how many committed rows of a table call for a checkpoint; tests lower it.
    */
-  static async open(path: string, options: { threads?: number; memoryLimit?: string } = {}): Promise<DuckdbStore> {
-    const database = await openDuckdbDatabase(path, options);
+  static async open(path: string, options: { threads?: number; memoryLimit?: string; checkpointRows?: number } = {}): Promise<DuckdbStore> {
+    const { checkpointRows, ...databaseOptions } = options;
+    const database = await openDuckdbDatabase(path, databaseOptions);
     try {
       // Committed rows stay in memory until a checkpoint writes them to the file, so the checkpoint
-      // threshold bounds memory: at 256 MB of log, un-checkpointed rows took 215 MB. A batch is a whole
-      // row group (see defaultBatchSize), so checkpointing after each one compresses each row group once.
+      // threshold bounds memory: at 256 MB of log, un-checkpointed rows took 215 MB. The event writer
+      // checkpoints once a row group's worth of rows is committed (duckdb-event-writer.ts), which compresses
+      // each row group once; a row group of usage events, with the outcomes that come with them, is ~56 MB of
+      // log in 8,000-row commits, so the threshold sits well above it (16 MB fired every ~48,000 rows) and only
+      // catches the other writes.
       await database.connection.run(`SET checkpoint_threshold = '${checkpointThreshold}'`);
-      const writer = await DuckdbEventWriter.create(database.connection, await database.instance.connect());
+      const writer = await DuckdbEventWriter.create(database.connection, await database.instance.connect(), checkpointRows);
       return new DuckdbStore(database, writer, createDuckdbReportReader(database.connection));
     } catch (error) {
       database.close();
@@ -62,6 +67,8 @@ export class DuckdbStore implements Store {
   async prepareReads(): Promise<void> {}
 
   async close(): Promise<void> {
+    // A checkpoint queued after the last commit runs first: closing under it would cut it short.
+    await this.writer.settle();
     this.writer.close();
     this.database.close();
   }

@@ -1,0 +1,100 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { usageRow } from '../store-contract.js';
+import type { StoredOutcomeRow, StoredPriceRow, StoredRevenueRow } from '../stored-rows.js';
+import { openDuckdbDatabase, transactionInOneCall } from './duckdb-database.js';
+import { DuckdbStore } from './duckdb-store.js';
+
+// The commit path that HTTP ingest's group commits take (BENCHMARKS.md, "## HTTP"): one call to DuckDB when
+// no staged key is stored, price rows written once, and checkpoints by row group after the commit.
+
+const directory = mkdtempSync(join(tmpdir(), 'unitcost-group-commit-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+let opened = 0;
+const storeFile = (): string => join(directory, `store-${(opened += 1)}.duckdb`);
+
+const day = Date.parse('2026-03-10T09:00:00Z');
+const calls = (prefix: string, count: number) => Array.from({ length: count }, (_, index) => usageRow({ id: `${prefix}-${index}`, contentHash: `${prefix}-hash-${index}`, timestampMs: day + index }));
+const outcome = (taskId: string): StoredOutcomeRow => ({ taskId, outcome: 'success', timestampMs: day, feature: 'support-bot', contentHash: `${taskId}-hash`, source: 'http' });
+const revenue = (id: string): StoredRevenueRow => ({ id, userId: 'user-1', amountPicodollars: 5_000_000n, timestampMs: day, feature: null, userTier: 'pro', contentHash: `${id}-hash`, source: 'http' });
+const price = (inputRate: number): StoredPriceRow => ({
+  priceId: 'custom/in-house-llm@0', provider: 'custom', model: 'in-house-llm', sources: 'config',
+  inputRate, cacheReadRate: 0, cacheWrite5mRate: 0, cacheWrite1hRate: 0, outputRate: 4_000_000, reasoningRate: 0,
+  inputAudioRate: 0, outputAudioRate: 0, requestFee: 0, tiers: '[]',
+});
+const walBytes = (file: string): number => (existsSync(`${file}.wal`) ? statSync(`${file}.wal`).size : 0);
+
+describe('DuckDB group commit', () => {
+  it('checkpoints once a row group of rows is committed in small batches, not at every few batches', async () => {
+    const file = storeFile();
+    const store = await DuckdbStore.open(file, { threads: 1, checkpointRows: 1_000 });
+    try {
+      await store.appendBatch({ usage: calls('a', 400) });
+      await store.appendBatch({ usage: calls('b', 400) });
+      // 800 rows are in the log only: no checkpoint yet.
+      const logged = walBytes(file);
+      expect(logged).toBeGreaterThan(0);
+      await store.appendBatch({ usage: calls('c', 400) });
+      // counts() runs after the checkpoint the third commit queued, which empties the log.
+      expect(await store.counts()).toMatchObject({ usageEvents: 1_200 });
+      expect(walBytes(file)).toBeLessThan(logged);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stores every kind of a batch once when one of its records is already stored', async () => {
+    const store = await DuckdbStore.open(storeFile(), { threads: 1 });
+    try {
+      const [stored] = calls('s', 1);
+      await store.appendBatch({ usage: [stored!] });
+      // The one-call commit finds the stored key and inserts nothing; the checked commit inserts the rest, once.
+      const outcome2 = await store.appendBatch({ usage: [stored!, ...calls('fresh', 3)], outcomes: [outcome('task-1')], revenue: [revenue('revenue-1')] }, { listDuplicates: true });
+      expect(outcome2.usage).toEqual({ inserted: 3, duplicates: 1, conflicts: [], duplicateIndexes: [0] });
+      expect(outcome2.outcomes).toMatchObject({ inserted: 1, duplicates: 0 });
+      expect(outcome2.revenue).toMatchObject({ inserted: 1, duplicates: 0 });
+      // A stored outcome among fresh calls: the other way round.
+      const outcome3 = await store.appendBatch({ usage: calls('later', 2), outcomes: [outcome('task-1'), outcome('task-2')] });
+      expect(outcome3.usage).toMatchObject({ inserted: 2, duplicates: 0 });
+      expect(outcome3.outcomes).toMatchObject({ inserted: 1, duplicates: 1 });
+      expect(await store.counts()).toMatchObject({ usageEvents: 6, outcomes: 2, revenue: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('writes a batch price row once, and again after the row was replaced another way', async () => {
+    const store = await DuckdbStore.open(storeFile(), { threads: 1 });
+    try {
+      const prepare = vi.spyOn(store.database.connection, 'prepare');
+      const priceWrites = (): number => prepare.mock.calls.filter(([sql]) => sql.includes('INTO prices')).length;
+      await store.appendBatch({ usage: calls('p1', 1), prices: [price(1_000_000)] });
+      await store.appendBatch({ usage: calls('p2', 1), prices: [price(1_000_000)] });
+      expect(priceWrites()).toBe(1);
+      // Replaced under the same id: the next batch carrying the old row writes it again, as it always did.
+      await store.upsertPrices([price(2_000_000)]);
+      await store.appendBatch({ usage: calls('p3', 1), prices: [price(1_000_000)] });
+      expect(await store.storedPrices()).toEqual([price(1_000_000)]);
+      // A changed row under an id a batch wrote is written too.
+      await store.appendBatch({ usage: calls('p4', 1), prices: [price(3_000_000)] });
+      expect(await store.storedPrices()).toEqual([price(3_000_000)]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rolls back a one-call transaction whose statement fails, and leaves the connection usable', async () => {
+    const database = await openDuckdbDatabase(storeFile(), { threads: 1 });
+    try {
+      const { connection } = database;
+      await connection.run('CREATE TABLE t (a INTEGER PRIMARY KEY)');
+      await expect(transactionInOneCall(connection, ['INSERT INTO t VALUES (1)', 'INSERT INTO t VALUES (1)'])).rejects.toThrow(/constraint/i);
+      await transactionInOneCall(connection, ['INSERT INTO t VALUES (2)', 'INSERT INTO t VALUES (3)']);
+      expect((await connection.runAndReadAll('SELECT list(a ORDER BY a) AS a FROM t')).getRowObjectsJson()).toEqual([{ a: [2, 3] }]);
+    } finally {
+      database.close();
+    }
+  });
+});
