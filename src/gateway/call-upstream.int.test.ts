@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gzipSync } from 'node:zlib';
+import { createGzip, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { callUpstream } from './call-upstream.js';
+import { callUpstream, UpstreamAbort } from './call-upstream.js';
 
 let server: Server | undefined;
 
@@ -51,6 +51,54 @@ describe('callUpstream', () => {
     });
     const answer = await callUpstream(url, { method: 'POST', headers: {}, body: '{}', signal: new AbortController().signal });
     expect(await answer.text()).toBe('{"ok":true}');
+  });
+
+  it('decodes a compressed stream event by event as it arrives', async () => {
+    let sendRest: () => void = () => {};
+    const url = await serve((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
+      const gzip = createGzip();
+      gzip.pipe(response);
+      gzip.write('data: {"n":1}\n\n');
+      gzip.flush(zlibConstants.Z_SYNC_FLUSH);
+      sendRest = () => gzip.end('data: {"n":2}\n\n');
+    });
+    const answer = await callUpstream(url, { method: 'POST', headers: {}, body: '{}' });
+    const reader = answer.stream().getReader();
+    const decoder = new TextDecoder();
+    // The first event is read before the upstream has sent the second: decoded as it comes, not at the end.
+    expect(decoder.decode((await reader.read()).value)).toBe('data: {"n":1}\n\n');
+    sendRest();
+    let rest = '';
+    for (let part = await reader.read(); !part.done; part = await reader.read()) rest += decoder.decode(part.value);
+    expect(rest).toBe('data: {"n":2}\n\n');
+  });
+
+  it('gives a stream asked for late the chunks that came before, then the rest as they come', async () => {
+    const url = await serve((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: first\n\n');
+      setTimeout(() => response.end('data: second\n\n'), 60);
+    });
+    const answer = await callUpstream(url, { method: 'POST', headers: {}, body: '{}' });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const reader = answer.stream().getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    for (let part = await reader.read(); !part.done; part = await reader.read()) text += decoder.decode(part.value);
+    expect(text).toBe('data: first\n\ndata: second\n\n');
+  });
+
+  it('rejects the body read when the gateway aborts the call while the answer arrives', async () => {
+    const url = await serve((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      response.write('{"partial":');
+    });
+    const abort = new UpstreamAbort();
+    const answer = await callUpstream(url, { method: 'POST', headers: {}, body: '{}', abort });
+    const body = answer.text();
+    abort.abort();
+    await expect(body).rejects.toMatchObject({ name: 'AbortError' });
   });
 
   it('rejects the body read when the upstream resets the connection mid-answer', async () => {
