@@ -1,6 +1,6 @@
 import type { ModelKey, ReplayPlan } from '../../core/simulate/replay-plan.js';
 import { simulationSums, type ReplayQuery, type SimulationGroupRow, type SimulationSum } from '../simulation-replayer.js';
-import { replayedCallsSql, touchableFeatures } from './simulate-replay-queries.js';
+import { replayedCallsSql, replayScratchSql, touchableFeatures, type ReplayScratch } from './simulate-replay-queries.js';
 import type { SqlDialect } from './sql-dialect.js';
 
 /*
@@ -292,7 +292,23 @@ export type FastSessionCounts = (calls: string, present: SessionCondition[], rou
 
 /** Replays the calls of a range under a plan and sums them by group: what SimulationReplayer.replay answers, on any backend. */
 export async function replayGroups(rows: SqlRows, query: ReplayQuery, dialect: SqlDialect, fastSessionCounts?: FastSessionCounts): Promise<SimulationGroupRow[]> {
-  const calls = replayedCallsSql(query.plan, query.keys, query.rates, query.range, dialect);
+  // The ordered steps (a TTL's buckets, the calls session limits cut) are worked out once into scratch tables,
+  // not once for each of the passes below: the replay's calls are read two or three times.
+  const staged = replayScratchSql(query.plan, query.keys, query.rates, query.range, dialect, { ttlEdges: 'replay_ttl_edges', sessionCuts: 'replay_session_cuts' });
+  const scratch: ReplayScratch = { ttlEdges: null, sessionCuts: null };
+  try {
+    for (const step of staged) {
+      await rows(dialect.dropScratchTable(step.table));
+      await rows(dialect.createScratchTable(step.table, step.select));
+      scratch[step.step] = step.table;
+    }
+    return await replayStagedGroups(rows, query, dialect, replayedCallsSql(query.plan, query.keys, query.rates, query.range, dialect, scratch), fastSessionCounts);
+  } finally {
+    for (const step of staged) await rows(dialect.dropScratchTable(step.table));
+  }
+}
+
+async function replayStagedGroups(rows: SqlRows, query: ReplayQuery, dialect: SqlDialect, calls: string, fastSessionCounts?: FastSessionCounts): Promise<SimulationGroupRow[]> {
   const byRoute = query.plan.routes.length > 0;
   const flagPass = flagRowsQuery(calls, query.plan, dialect);
   const flagRows = (await rows(flagPass.sql)).map(flagPass.read);

@@ -11,11 +11,14 @@ import type { SqlDialect } from './sql-dialect.js';
  * the same picodollars call by call, and clickhouse-simulate.int.test.ts holds ClickHouse to DuckDB.
  *
  * Two steps read calls in order — a response cache's TTL (the time since the feature's previous call) and
- * session limits (a session's calls in time order, and the cost of the earlier ones). DuckDB spells them with
- * window functions; ClickHouse 18.16 has none, so there each group's calls are sorted into an array
- * (groupArray, arraySort, arrayCumSum), read back with ARRAY JOIN and joined to the calls by id: the same
- * order (time, then id) and the same arithmetic. Relations are CTEs where the dialect has them and nested
- * subqueries where it has not (ClickHouse then computes a relation read twice twice).
+ * session limits (a session's calls in time order, and the cost of the earlier ones). In DuckDB neither sorts
+ * every column of the calls: the TTL is answered by buckets of one TTL (a GROUP BY, no sort), and the session
+ * window runs over a narrow projection of the sessions that can reach a cap, the calls it cuts joined back by
+ * id; replayGroups stages both in scratch tables once per replay (replayScratchSql). ClickHouse 18.16 has no
+ * window functions, so there each group's calls are sorted into an array (groupArray, arraySort, arrayCumSum),
+ * read back with ARRAY JOIN and joined to the calls by id: the same order (time, then id) and the same
+ * arithmetic. Relations are CTEs where the dialect has them and nested subqueries where it has not (ClickHouse
+ * then computes a relation read twice twice).
  *
  * A call's cost is a 64-bit integer of picodollars (a call would have to cost $9 million to overflow it);
  * sums are taken exactly by the queries that read these rows (simulate-replay-groups.ts).
@@ -53,6 +56,13 @@ function relationChain(dialect: SqlDialect) {
     /** Adds a relation; `inline` asks DuckDB not to materialize it (it is read twice, each time filtered). */
     add(name: string, sql: string, inline = false): void {
       relations.push({ name, sql, inline });
+    },
+    /**
+     * Asks DuckDB not to materialize a relation later ones read more than once, nor the column steps it is built
+     * on (each would then be read as often): DuckDB materializes a CTE read twice, here every column of every call.
+     */
+    inline(name: string): void {
+      for (let relation: Relation | null = find(name); relation !== null; relation = 'from' in relation ? find(relation.from) : null) relation.inline = true;
     },
     /**
      * Adds the columns (name, expression), in order, to the relation `from`; `level` starts a SELECT of its own
@@ -161,15 +171,64 @@ function storedCallsSql(keys: readonly ModelKey[], range: TimeRange, dialect: Sq
  * the columns of replayedColumns. Only the calls a lever can reach go through the levers; the others replay
  * as recorded, which spares the chain the features a scenario does not name.
  */
-export function replayedCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], rates: readonly SimulationRateRow[], range: TimeRange, dialect: SqlDialect): string {
+export function replayedCallsSql(
+  plan: ReplayPlan,
+  keys: readonly ModelKey[],
+  rates: readonly SimulationRateRow[],
+  range: TimeRange,
+  dialect: SqlDialect,
+  scratch: ReplayScratch = noScratch,
+): string {
   const reachable = reachableCalls(plan, dialect);
   const yes = dialect.boolean(true);
   const no = dialect.boolean(false);
   const unreached = recordedCallsSql(keys, storedCallsSql(keys, range, dialect, `NOT coalesce(${reachable}, ${no})`), dialect);
   if (reachable === no) return unreached;
-  const levers = leverCallsSql(plan, keys, rates, range, dialect, storedCallsSql(keys, range, dialect, reachable));
+  const levers = leverCallsSql(plan, keys, rates, range, dialect, storedCallsSql(keys, range, dialect, reachable), { scratch });
   if (reachable === yes) return levers;
   return `SELECT * FROM (${levers}) AS lever_calls UNION ALL SELECT * FROM (${unreached}) AS recorded_calls`;
+}
+
+/**
+ * Tables holding what the ordered steps work out, where the dialect has window functions: a response cache's TTL
+ * buckets (ttlEdges) and the calls session limits cut (sessionCuts); null to work them out within the query.
+ * The replay reads its calls three times (sums, per-user sums, session counts): staged once, the two ordered
+ * steps are not repeated (replayGroups).
+ */
+export interface ReplayScratch {
+  ttlEdges: string | null;
+  sessionCuts: string | null;
+}
+
+const noScratch: ReplayScratch = { ttlEdges: null, sessionCuts: null };
+
+/**
+ * The tables a plan's ordered steps can be staged in, in order, each with the SELECT that fills it (the later
+ * ones read the earlier ones): none for a plan without a TTL or session limit, or a dialect without window
+ * functions (ClickHouse sorts arrays within the query). The replay then reads them through replayedCallsSql's
+ * `scratch`.
+ */
+export function replayScratchSql(
+  plan: ReplayPlan,
+  keys: readonly ModelKey[],
+  rates: readonly SimulationRateRow[],
+  range: TimeRange,
+  dialect: SqlDialect,
+  names: { ttlEdges: string; sessionCuts: string },
+): Array<{ step: keyof ReplayScratch; table: string; select: string }> {
+  const reachable = reachableCalls(plan, dialect);
+  if (!dialect.windowFunctions || reachable === dialect.boolean(false)) return [];
+  const stored = storedCallsSql(keys, range, dialect, reachable);
+  const staged: Array<{ step: keyof ReplayScratch; table: string; select: string }> = [];
+  const scratch: ReplayScratch = { ...noScratch };
+  if (plan.responseCaches.some((cache) => cache.ttlMs !== null)) {
+    staged.push({ step: 'ttlEdges', table: names.ttlEdges, select: leverCallsSql(plan, keys, rates, range, dialect, stored, { scratch, only: 'ttlEdges' }) });
+    scratch.ttlEdges = names.ttlEdges;
+  }
+  if (plan.sessionLimits.length > 0) {
+    staged.push({ step: 'sessionCuts', table: names.sessionCuts, select: leverCallsSql(plan, keys, rates, range, dialect, stored, { scratch, only: 'sessionCuts' }) });
+  }
+  return staged;
 }
 
 /** The calls no lever reaches, replayed as recorded: the same columns as leverCallsSql, every lever flag false. */
@@ -189,7 +248,15 @@ function recordedCallsSql(keys: readonly ModelKey[], stored: string, dialect: Sq
 }
 
 /** The replay of the calls `stored` selects, through every lever in docs/simulate.md's order. */
-function leverCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], rates: readonly SimulationRateRow[], range: TimeRange, dialect: SqlDialect, stored: string): string {
+function leverCallsSql(
+  plan: ReplayPlan,
+  keys: readonly ModelKey[],
+  rates: readonly SimulationRateRow[],
+  range: TimeRange,
+  dialect: SqlDialect,
+  stored: string,
+  staging: { scratch: ReplayScratch; only?: keyof ReplayScratch } = { scratch: noScratch },
+): string {
   const yes = dialect.boolean(true);
   const no = dialect.boolean(false);
   const features = (set: FeatureSet): string => inFeatures(set, dialect);
@@ -200,20 +267,42 @@ function leverCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], rates: reado
   const escalates = plan.routes.some((route) => route.escalateBelow > 0);
   const chain = relationChain(dialect);
   chain.add('stored', stored, true);
+  const { scratch, only } = staging;
 
-  // The time since the previous call of the feature, for a response cache's TTL: worked out only over the
-  // features of such a cache, so the ordered pass sorts their calls and not every call of the range.
+  // A response cache's TTL asks whether the feature's previous call (in time, then id, order) came at most TTL ago.
+  // Worked out only over the features of such a cache.
   const gapFeatures = plan.responseCaches.filter((cache) => cache.ttlMs !== null).map((cache) => features(cache.features));
   if (gapFeatures.length === 0) {
     chain.add('base', `SELECT *, ${dialect.nullInteger} AS gap_ms FROM ${chain.ref('stored')} AS calls`);
+  } else if (dialect.windowFunctions) {
+    // Without sorting: the calls are cut into buckets of one TTL (floor(ts_ms / TTL)); a call's previous call is
+    // within its TTL if it is not the first of its bucket (an earlier call of the same bucket is less than a TTL
+    // before it), or if the last call of the bucket before came at most a TTL before it (older buckets are
+    // further back than a TTL). So a GROUP BY per (feature, bucket) — 90 rows for a day's TTL over 90 days —
+    // and one join answer what a window over every column of the feature's calls sorted (BENCHMARKS.md, "Simulate").
+    const ttlOf = caseChain(plan.responseCaches.map((cache) => [inFeatures(cache.features, dialect, 'calls.feature'), cache.ttlMs === null ? 'NULL' : bigint(cache.ttlMs)]), 'NULL');
+    const ttlCalls = `(${plan.responseCaches.filter((cache) => cache.ttlMs !== null).map((cache) => `(${inFeatures(cache.features, dialect, 'calls.feature')})`).join(' OR ')}) AND ${ttlOf} IS NOT NULL`;
+    // floor(ts_ms / TTL), also before 1970 (// truncates toward zero); a TTL of 0 counts only calls at the same millisecond.
+    const width = `greatest(${ttlOf}, 1)`;
+    const bucketOf = `(calls.ts_ms - ((calls.ts_ms % ${width}) + ${width}) % ${width}) // ${width}`;
+    const edges = scratch.ttlEdges ?? 'ttl_edges';
+    if (scratch.ttlEdges === null) {
+      chain.add('ttl_buckets', `SELECT feature, bucket, min({'t': ts_ms, 'i': id}) AS first_call, max(ts_ms) AS last_ms
+         FROM (SELECT feature, ts_ms, id, ${bucketOf} AS bucket FROM ${chain.ref('stored')} AS calls WHERE ${ttlCalls}) AS calls GROUP BY feature, bucket`);
+      chain.add('ttl_edges', `SELECT own.feature AS feature, own.bucket AS bucket, own.first_call AS first_call, previous.last_ms AS previous_last_ms
+         FROM ttl_buckets AS own LEFT JOIN ttl_buckets AS previous ON previous.feature IS NOT DISTINCT FROM own.feature AND previous.bucket = own.bucket - 1`);
+      if (only === 'ttlEdges') return chain.render('SELECT * FROM ttl_edges');
+    }
+    // One read of the calls: those without a TTL have no bucket, find no edge and get no gap_fresh.
+    chain.add('base', `SELECT calls.* EXCLUDE (ttl_ms, ttl_bucket), ${dialect.nullInteger} AS gap_ms,
+         CASE WHEN edges.bucket IS NOT NULL THEN calls.ts_ms > edges.first_call.t OR (calls.ts_ms = edges.first_call.t AND calls.id > edges.first_call.i)
+           OR coalesce(edges.previous_last_ms >= calls.ts_ms - calls.ttl_ms, FALSE) END AS gap_fresh
+       FROM (SELECT *, ${ttlOf} AS ttl_ms, CASE WHEN ${ttlCalls} THEN ${bucketOf} END AS ttl_bucket FROM ${chain.ref('stored')} AS calls) AS calls
+       LEFT JOIN ${edges} AS edges ON edges.feature IS NOT DISTINCT FROM calls.feature AND edges.bucket = calls.ttl_bucket`);
   } else {
     const gapped = gapFeatures.includes(yes) ? yes : gapFeatures.map((condition) => `(${condition})`).join(' OR ');
-    chain.add('base', dialect.windowFunctions
-      ? `SELECT *, ts_ms - lag(ts_ms) OVER (PARTITION BY feature ORDER BY ts_ms, id) AS gap_ms FROM ${chain.ref('stored')} AS calls WHERE ${gapped}
-         UNION ALL
-         SELECT *, ${dialect.nullInteger} AS gap_ms FROM ${chain.ref('stored')} AS calls WHERE NOT coalesce(${gapped}, ${no})`
-      : // Per feature, its calls sorted by (time, id); each one's gap to the one before (-1 for the first).
-        `SELECT *, CASE WHEN (${gapped}) AND gap_found >= 0 THEN gap_found ELSE NULL END AS gap_ms
+    // Per feature, its calls sorted by (time, id); each one's gap to the one before (-1 for the first).
+    chain.add('base', `SELECT *, CASE WHEN (${gapped}) AND gap_found >= 0 THEN gap_found ELSE NULL END AS gap_ms
          FROM ${chain.ref('stored')} AS calls ${dialect.join('left')} (
            SELECT gap_call AS id, gap_value AS gap_found FROM (
              SELECT arrayMap(call -> tupleElement(call, 2), ordered) AS gap_calls,
@@ -222,6 +311,7 @@ function leverCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], rates: reado
            ARRAY JOIN gap_calls AS gap_call, gap_values AS gap_value
          ) AS gaps USING (id)`);
   }
+  const fresh = (ttlMs: number): string => (dialect.windowFunctions ? 'coalesce(gap_fresh, FALSE)' : `gap_ms IS NOT NULL AND gap_ms <= ${ttlMs}`);
 
   // Step 1: route and fine-tune choose the model.
   const routeIndex = caseChain(
@@ -262,7 +352,7 @@ function leverCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], rates: reado
   const responseHit = caseChain(
     plan.responseCaches.map((cache) => [
       features(cache.features),
-      `${cache.ttlMs === null ? '' : `gap_ms IS NOT NULL AND gap_ms <= ${cache.ttlMs} AND `}${drawOf(drawSalt(cache.drawKey, 'select'))} < ${cache.hitBelow}`,
+      `${cache.ttlMs === null ? '' : `${fresh(cache.ttlMs)} AND `}${drawOf(drawSalt(cache.drawKey, 'select'))} < ${cache.hitBelow}`,
     ]),
     no,
   );
@@ -364,16 +454,31 @@ function leverCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], rates: reado
       ['budget', budget],
     ]);
     const sessionWindow = 'PARTITION BY feature, session_key ORDER BY ts_ms, id';
-    chain.add('sessions', dialect.windowFunctions
-      ? `SELECT *, (max_steps >= 0 AND row_number() OVER (${sessionWindow}) > max_steps)
-             OR (budget >= 0 AND coalesce(sum(call_cost) OVER (${sessionWindow} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) >= budget) AS dropped
-         FROM ${chain.ref('limited')} AS calls WHERE is_limited
-         UNION ALL
-         SELECT *, ${no} AS dropped FROM ${chain.ref('limited')} AS calls WHERE NOT is_limited`
-      : // Per session, its calls sorted by (time, id) with the running sum of their costs; arrays are 1-based. 18.16's
-        // lambdas cannot read a column of the row outside their arrays, so each session's caps come as arrays
-        // too (one value repeated: the caps are the feature's).
-        `SELECT *, is_limited AND session_cut = 1 AS dropped
+    if (dialect.windowFunctions) {
+      // The window runs over a narrow projection (id, session, time, cost, caps), and only over the sessions
+      // that can reach a cap: more calls than max_steps, or calls costing at least the budget in all (a call
+      // starting at or over the budget needs the earlier ones to cost that much). The calls it cuts join back
+      // by id. `limited` is read twice, so DuckDB is asked not to materialize it: it would copy every column
+      // of every call (BENCHMARKS.md, "Simulate").
+      chain.inline('limited');
+      if (scratch.sessionCuts === null) {
+        chain.add('session_calls', `SELECT id, feature, session_key, ts_ms, call_cost, max_steps, budget FROM ${chain.ref('limited')} AS calls WHERE is_limited`);
+        chain.add('session_cuts', `SELECT id AS cut_id FROM (
+             SELECT id, (max_steps >= 0 AND row_number() OVER (${sessionWindow}) > max_steps)
+               OR (budget >= 0 AND coalesce(sum(call_cost) OVER (${sessionWindow} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) >= budget) AS cut
+             FROM session_calls AS calls SEMI JOIN (
+               SELECT feature, session_key FROM session_calls GROUP BY feature, session_key
+               HAVING (max(max_steps) >= 0 AND count(*) > max(max_steps)) OR (max(budget) >= 0 AND sum(greatest(coalesce(call_cost, 0), 0)) >= max(budget))
+             ) AS reaching ON reaching.feature IS NOT DISTINCT FROM calls.feature AND reaching.session_key = calls.session_key
+           ) AS cuts WHERE cut`);
+        if (only === 'sessionCuts') return chain.render('SELECT * FROM session_cuts');
+      }
+      chain.add('sessions', `SELECT calls.*, cuts.cut_id IS NOT NULL AS dropped FROM ${chain.ref('limited')} AS calls LEFT JOIN ${scratch.sessionCuts ?? 'session_cuts'} AS cuts ON calls.id = cuts.cut_id`);
+    } else {
+      // Per session, its calls sorted by (time, id) with the running sum of their costs; arrays are 1-based. 18.16's
+      // lambdas cannot read a column of the row outside their arrays, so each session's caps come as arrays
+      // too (one value repeated: the caps are the feature's).
+      chain.add('sessions', `SELECT *, is_limited AND session_cut = 1 AS dropped
          FROM ${chain.ref('limited')} AS calls ${dialect.join('left')} (
            SELECT cut_call AS id, cut AS session_cut FROM (
              SELECT arrayMap(call -> tupleElement(call, 2), ordered) AS cut_calls,
@@ -384,6 +489,7 @@ function leverCallsSql(plan: ReplayPlan, keys: readonly ModelKey[], rates: reado
                FROM ${chain.ref('limited')} AS calls WHERE is_limited GROUP BY feature, session_key)))
            ARRAY JOIN cut_calls AS cut_call, cuts AS cut
          ) AS session_cuts USING (id)`);
+    }
   }
 
   const selfHosted = caseChain(plan.selfHosts.map((host) => [features(host.features), yes]), no);
