@@ -1,3 +1,5 @@
+import { readlinkSync } from 'node:fs';
+import { constants, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Provider } from '@pydantic/genai-prices';
 import { PriceCatalog } from '../../core/catalog/price-catalog.js';
@@ -37,6 +39,7 @@ const data = workerData as StoreWriterWorkerData;
 const port = parentPort!;
 const send = (reply: StoreWriterReply): void => port.postMessage(reply);
 
+lowerThisThreadsPriority();
 try {
   // One DuckDB thread: the gateway's store only appends a batch and commits it a few times a second, work this
   // thread does itself; DuckDB's pool of a thread per core would wake for each commit and take the cores the
@@ -62,4 +65,20 @@ try {
   send({ type: 'ready' });
 } catch (error) {
   send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+}
+
+/**
+ * Puts this thread (and the threads DuckDB starts from it) below normal priority: its work can wait a few
+ * milliseconds, the calls the other thread answers cannot. On Linux a thread's priority is its own, set by
+ * its thread id, which /proc/thread-self names. Elsewhere the thread keeps the process's priority. Lowering
+ * one's own priority needs no privilege. The thread still gets any core left idle and a share of a busy one;
+ * should it fall behind under saturation, events wait in the recorder's bounded queue (a loss is reported).
+ */
+function lowerThisThreadsPriority(): void {
+  try {
+    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(threadId) && threadId > 0) setPriority(threadId, constants.priority.PRIORITY_BELOW_NORMAL);
+  } catch {
+    // No /proc (not Linux): the priority stays the process's.
+  }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -43,7 +43,32 @@ const app = createApp({ directory: tmpdir(), environment: {} });
 const catalog = { providers: app.priceData.providers, overrides: { models: app.config.models, discounts: app.config.discounts, prices: app.config.prices } };
 const now = (): number => Date.parse('2026-03-02T15:00:00Z');
 
+// The nice value of each thread of this process (Linux: field 19 of /proc/self/task/<tid>/stat).
+function threadNiceValues(): number[] {
+  return readdirSync('/proc/self/task').map((tid) => threadNiceValue(Number(tid)));
+}
+
+function threadNiceValue(tid: number): number {
+  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
 describe('the gateway store writer on a worker thread', () => {
+  it.runIf(existsSync('/proc/self/task'))('runs below normal priority, so its commits yield the cores to the calls being answered', async () => {
+    const before = threadNiceValues();
+    const writer = await startWorkerStoreDelivery(tempDb(), catalog, { now, onProblem: () => {} });
+    try {
+      expect(before.filter((nice) => nice > 0)).toEqual([]);
+      // The writer's thread (and any thread DuckDB starts from it) at 10; the thread that answers calls stays at 0.
+      const lowered = threadNiceValues().filter((nice) => nice > 0);
+      expect(lowered.length).toBeGreaterThan(0);
+      expect(new Set(lowered)).toEqual(new Set([10]));
+      expect(threadNiceValue(process.pid)).toBe(0);
+    } finally {
+      await writer.close();
+    }
+  });
+
   it('stores each delivered event once, priced as the main thread prices it, and answers only after its commit', async () => {
     const db = tempDb();
     const problems: string[] = [];
