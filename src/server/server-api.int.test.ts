@@ -520,15 +520,26 @@ describe('reads prepared in the background after new data', () => {
   });
 });
 
-describe('KPIs filtered by team and tier over HTTP', () => {
-  it('gives the KPIs of the calls a filter keeps, with the report\'s figures for the same filter and window', async () => {
-    const directory = mkdtempSync(join(tmpdir(), 'unitcost-kpi-filter-'));
-    const opened = await openServerServices(createApp(appOptions), { db: join(directory, 'store.duckdb'), demoWhenEmpty: { events: 3_000, days: 20 }, refreshQuietMs: 600_000 });
-    const server = await startServer({ services: opened.services, host: '127.0.0.1', port: 0, logLevel: 'silent' });
-    const get = async (path: string) => {
+/** A server over a demo store of 3,000 records and its JSON reads; the warm-up kept quiet, so reads compute what they answer. */
+async function demoServer(prefix: string): Promise<{ get(path: string): Promise<{ status: number; body: Record<string, any> }>; close(): Promise<void> }> {
+  const directory = mkdtempSync(join(tmpdir(), prefix));
+  const opened = await openServerServices(createApp(appOptions), { db: join(directory, 'store.duckdb'), demoWhenEmpty: { events: 3_000, days: 20 }, refreshQuietMs: 600_000 });
+  const server = await startServer({ services: opened.services, host: '127.0.0.1', port: 0, logLevel: 'silent' });
+  return {
+    get: async (path) => {
       const response = await fetch(`${server.url}${path}`);
       return { status: response.status, body: (await response.json()) as Record<string, any> };
-    };
+    },
+    close: async () => {
+      await server.close();
+      await opened.services.close();
+    },
+  };
+}
+
+describe('KPIs filtered by team and tier over HTTP', () => {
+  it('gives the KPIs of the calls a filter keeps, with the report\'s figures for the same filter and window', async () => {
+    const { get, close } = await demoServer('unitcost-kpi-filter-');
     try {
       const everyone = await get('/v1/kpis?period=week');
       const team = ((await get('/v1/report?by=team')).body.rows as Array<{ team: string | null }>).map((row) => row.team).find((name) => name !== null)!;
@@ -548,21 +559,14 @@ describe('KPIs filtered by team and tier over HTTP', () => {
       expect(bad.status).toBe(400);
       expect(bad.body.error.field).toBe('where');
     } finally {
-      await server.close();
-      await opened.services.close();
+      await close();
     }
   });
 });
 
 describe('the top rows of a report over HTTP', () => {
   it('lists with top= the first rows of the report of every row, with its totals and the count of rows with calls', async () => {
-    const directory = mkdtempSync(join(tmpdir(), 'unitcost-report-top-'));
-    const opened = await openServerServices(createApp(appOptions), { db: join(directory, 'store.duckdb'), demoWhenEmpty: { events: 3_000, days: 20 }, refreshQuietMs: 600_000 });
-    const server = await startServer({ services: opened.services, host: '127.0.0.1', port: 0, logLevel: 'silent' });
-    const get = async (path: string) => {
-      const response = await fetch(`${server.url}${path}`);
-      return { status: response.status, body: (await response.json()) as Record<string, any> };
-    };
+    const { get, close } = await demoServer('unitcost-report-top-');
     try {
       const every = await get('/v1/report?by=session_id');
       expect(every.body).not.toHaveProperty('group_count');
@@ -576,8 +580,7 @@ describe('the top rows of a report over HTTP', () => {
       expect(bad.status).toBe(400);
       expect(bad.body.error.field).toBe('top');
     } finally {
-      await server.close();
-      await opened.services.close();
+      await close();
     }
   });
 });
