@@ -2,7 +2,7 @@ import { DuckDBDataChunk, INTEGER, VARCHAR, type DuckDBConnection } from '@duckd
 import type { ModelKey } from '../../core/simulate/replay-plan.js';
 import type { TimeRange } from '../event-writer.js';
 import { featureProfiles as sharedFeatureProfiles } from '../sql/simulate-feature-profiles.js';
-import { bigintOf, replayGroups, sessionRow, type SessionCondition, type SessionCountQuery, type SqlRows } from '../sql/simulate-replay-groups.js';
+import { bigintOf, replayGroups, sessionRow, type ReplayStaging, type SessionCondition, type SessionCountQuery, type SqlRows } from '../sql/simulate-replay-groups.js';
 import { duckdbDialect } from '../sql/sql-dialect.js';
 import type { FeatureTrafficProfile, ReplayQuery, SimulationGroupRow } from '../simulation-replayer.js';
 import { caseChain, quote } from './simulate-replay-sql.js';
@@ -33,12 +33,16 @@ export async function stageSimulationKeys(connection: DuckDBConnection, keys: re
 
 const rowsOf = (connection: DuckDBConnection): SqlRows => async (sql) => (await connection.runAndReadAll(sql)).getRowObjects() as Array<Record<string, unknown>>;
 
-/** Replays the calls of the range, summed by group (simulate-replay-groups.ts). */
-export async function replayAggregates(connection: DuckDBConnection, query: ReplayQuery): Promise<SimulationGroupRow[]> {
+/**
+ * Replays the calls of the range, summed by group (simulate-replay-groups.ts). By default the replayed calls are
+ * staged once in a temporary table that the three passes read ('calls'): the lever chain runs once instead of
+ * three times, for ~0.5 GB more memory at 10M calls (BENCHMARKS.md, "Simulate"); null replays them per pass.
+ */
+export async function replayAggregates(connection: DuckDBConnection, query: ReplayQuery, staging: ReplayStaging = 'calls'): Promise<SimulationGroupRow[]> {
   return replayGroups(rowsOf(connection), query, duckdbDialect, (calls, present, routeIndexes, features) => {
     const slots = features === null ? Infinity : (1 + routeIndexes.length + features.length) * present.length;
     return features !== null && slots <= 127 ? packedSessionCounts(calls, present, routeIndexes, features) : null;
-  });
+  }, staging);
 }
 
 // Every session condition implies a touched call, so sessions are counted over touched calls only.

@@ -10,6 +10,8 @@ import type { SqlDialect } from './sql-dialect.js';
  * JavaScript rolls those rows up per feature, user tier, route rule, (feature, model) and in total, taking each
  * "sum where …" from the flags. ClickHouse 18.16 has no GROUPING SETS; in DuckDB ~40 filtered aggregates over
  * 10M calls cost about three times the plain ones. Distinct sessions and the per-user sums are passes of their own.
+ * A backend may stage the replayed calls once, one narrow row per call, for the three passes to read instead of
+ * running the lever chain three times (ReplayStaging: DuckDB does).
  */
 
 /** Runs a query and hands back its rows as objects (integers as bigint, number or decimal text; booleans as boolean or 0/1). */
@@ -68,15 +70,19 @@ interface FlagRow {
   sums: Record<CallMeasure, bigint>;
 }
 
-/** The SQL of the flag pass over the replayed calls, and how each of its rows reads. */
-function flagRowsQuery(calls: string, plan: ReplayPlan, dialect: SqlDialect) {
+/** The SQL of the flag pass over the replayed calls (or over staged ones, whose flags are worked out), and how each of its rows reads. */
+function flagRowsQuery(calls: string, plan: ReplayPlan, dialect: SqlDialect, staged: boolean) {
   const byRoute = plan.routes.length > 0;
   const conditions = flagConditions(plan);
   // CASE takes a NULL condition as false.
   const flags = conditions.map(([, condition], bit) => `CASE WHEN ${condition} THEN ${2 ** bit} ELSE 0 END`).join(' + ');
   const finest = ['feature', 'user_tier', 'model_key', ...(byRoute ? ['original_key', 'route_index'] : [])];
   const measures = callMeasures.filter((name) => name !== 'cost0' || plan.selfHosts.length > 0);
-  const sql = `SELECT ${finest.join(', ')}, flags, count(*) AS calls_in_row, ${measures.map((name) => `${dialect.exactText(dialect.exactSum(name))} AS sum_${name}`).join(', ')}
+  const sums = measures.map((name) => `${dialect.exactText(dialect.exactSum(name))} AS sum_${name}`).join(', ');
+  const sql = staged
+    ? `SELECT ${finest.join(', ')}, flags, ${dialect.exactText(dialect.exactSum('calls_in_row'))} AS calls_in_row, ${sums}
+    FROM (${calls}) AS staged GROUP BY ${finest.join(', ')}, flags`
+    : `SELECT ${finest.join(', ')}, flags, count(*) AS calls_in_row, ${sums}
     FROM (SELECT ${finest.join(', ')}, ${flags} AS flags, ${measures.join(', ')} FROM (${calls}) AS replayed) AS flagged
     GROUP BY ${finest.join(', ')}, flags`;
   const read = (row: Record<string, unknown>): FlagRow => ({
@@ -212,6 +218,20 @@ function userSumsSql(dialect: SqlDialect): Array<[SimulationSum, string]> {
   ];
 }
 
+// The same sums over staged calls, each row standing for `counted` calls (stagedCallsSql).
+function stagedUserSumsSql(dialect: SqlDialect, counted: string): Array<[SimulationSum, string]> {
+  const exact = (expression: string): string => dialect.exactText(dialect.exactSum(expression));
+  const callsWhere = (condition: string): string => exact(`CASE WHEN ${condition} THEN ${counted} ELSE 0 END`);
+  return [
+    ['calls', callsWhere('NOT dropped')],
+    ['priced_calls', callsWhere('NOT dropped AND NOT unpriced')],
+    ['unpriced_calls', callsWhere('NOT dropped AND unpriced')],
+    ['cost', exact('CASE WHEN dropped THEN NULL ELSE cost END')],
+    ['stored_cost', exact('stored_cost')],
+    ['stored_calls', exact(counted)],
+  ];
+}
+
 /** The sums a 'user' row of the replay carries; its other sums are 0. */
 export const userRowSums: readonly SimulationSum[] = ['calls', 'priced_calls', 'unpriced_calls', 'cost', 'stored_cost', 'stored_calls'];
 
@@ -290,50 +310,105 @@ function regroupedSessionCounts(calls: string, present: SessionCondition[], rout
 /** A backend's own, faster way to count sessions for some plans; null to use the shared one. */
 export type FastSessionCounts = (calls: string, present: SessionCondition[], routeIndexes: number[], features: string[] | null) => SessionCountQuery | null;
 
+/**
+ * How the passes read the replayed calls: each replays them itself (null: the lever chain runs once per pass), or
+ * they are replayed once into a scratch table, one narrow row per call, that the three passes read ('calls').
+ */
+export type ReplayStaging = 'calls' | null;
+
+/** The relation each pass reads: the replayed calls, or what was staged of them. */
+interface PassInputs {
+  flags: string;
+  users: string;
+  sessions: string;
+  /** Set when the passes read staged rows: each stands for calls_in_row calls and carries its flags. */
+  staged: boolean;
+}
+
 /** Replays the calls of a range under a plan and sums them by group: what SimulationReplayer.replay answers, on any backend. */
-export async function replayGroups(rows: SqlRows, query: ReplayQuery, dialect: SqlDialect, fastSessionCounts?: FastSessionCounts): Promise<SimulationGroupRow[]> {
+export async function replayGroups(rows: SqlRows, query: ReplayQuery, dialect: SqlDialect, fastSessionCounts?: FastSessionCounts, staging: ReplayStaging = null): Promise<SimulationGroupRow[]> {
   // The ordered steps (a TTL's buckets, the calls session limits cut) are worked out once into scratch tables,
   // not once for each of the passes below: the replay's calls are read two or three times.
   const staged = replayScratchSql(query.plan, query.keys, query.rates, query.range, dialect, { ttlEdges: 'replay_ttl_edges', sessionCuts: 'replay_session_cuts' });
   const scratch: ReplayScratch = { ttlEdges: null, sessionCuts: null };
+  const callsTable = 'replay_staged_calls';
   try {
     for (const step of staged) {
       await rows(dialect.dropScratchTable(step.table));
       await rows(dialect.createScratchTable(step.table, step.select));
       scratch[step.step] = step.table;
     }
-    return await replayStagedGroups(rows, query, dialect, replayedCallsSql(query.plan, query.keys, query.rates, query.range, dialect, scratch), fastSessionCounts);
+    const calls = replayedCallsSql(query.plan, query.keys, query.rates, query.range, dialect, scratch);
+    if (staging === null) return await replayStagedGroups(rows, query, dialect, { flags: calls, users: calls, sessions: calls, staged: false }, fastSessionCounts);
+    const stagedCalls = stagedCallsSql(calls, query, dialect);
+    await rows(dialect.dropScratchTable(callsTable));
+    await rows(dialect.createScratchTable(callsTable, stagedCalls.select));
+    return await replayStagedGroups(rows, query, dialect, stagedCalls.read(callsTable), fastSessionCounts);
   } finally {
     for (const step of staged) await rows(dialect.dropScratchTable(step.table));
+    if (staging !== null) await rows(dialect.dropScratchTable(callsTable));
   }
 }
 
-async function replayStagedGroups(rows: SqlRows, query: ReplayQuery, dialect: SqlDialect, calls: string, fastSessionCounts?: FastSessionCounts): Promise<SimulationGroupRow[]> {
-  const byRoute = query.plan.routes.length > 0;
-  const flagPass = flagRowsQuery(calls, query.plan, dialect);
-  const flagRows = (await rows(flagPass.sql)).map(flagPass.read);
-  const main = rollUp(flagRows, flagSums(query.plan, query.keys, flagPass.is), byRoute);
+/**
+ * The replayed calls as the passes need them, to be held in a scratch table: the keys they group by, the flag
+ * pass's flags and the measures, one row per call. `read` gives the table as each pass reads it: the conditions
+ * the per-user sums and the session counts filter on are read back from the flags, and `calls_in_row` (1)
+ * counts the calls a row stands for.
+ */
+function stagedCallsSql(calls: string, query: ReplayQuery, dialect: SqlDialect): { select: string; read: (table: string) => PassInputs } {
+  const plan = query.plan;
+  const byRoute = plan.routes.length > 0;
+  const conditions = flagConditions(plan);
+  const flags = conditions.map(([, condition], bit) => `CASE WHEN ${condition} THEN ${2 ** bit} ELSE 0 END`).join(' + ');
+  const keys = ['feature', 'user_tier', 'model_key', ...(byRoute ? ['original_key', 'route_index'] : []), 'session_key', ...(query.byUser ? ['user_id'] : [])];
+  const measures = callMeasures.filter((name) => name !== 'cost0' || plan.selfHosts.length > 0);
+  const select = `SELECT ${keys.join(', ')}, ${flags} AS flags, ${measures.join(', ')} FROM (${calls}) AS replayed`;
+  // The passes' conditions by the replayed column they read (the session counts', the per-user sums').
+  const bits = new Map(conditions.map(([name], bit) => [name, 2 ** bit]));
+  const columns: Array<[string, string]> = [
+    ['dropped', 'dropped'], ['unpriced', 'unpriced'], ['touched', 'touched'], ['routed', 'routed'], ['fine_tuned', 'fine_tuned'],
+    ['prompt_cache_hit', 'prompt_hit'], ['prompt_cache_miss', 'prompt_miss'], ['response_lookup', 'response_lookup'], ['truncated', 'truncated'],
+    ['batched', 'batched'], ['self_hosted', 'self_hosted'],
+  ];
+  const bitOf = (name: string): string => {
+    const bit = bits.get(name);
+    return bit === undefined ? dialect.boolean(false) : `(${dialect.integerDivide('flags', String(bit))}) % 2 = 1`;
+  };
+  const read = (table: string): PassInputs => {
+    const view = `SELECT *, 1 AS calls_in_row, ${byRoute ? '' : `${dialect.nullInteger} AS route_index, `}${columns.map(([column, flag]) => `${bitOf(flag)} AS ${column}`).join(', ')} FROM ${table}`;
+    return { flags: view, users: view, sessions: view, staged: true };
+  };
+  return { select, read };
+}
 
+async function replayStagedGroups(rows: SqlRows, query: ReplayQuery, dialect: SqlDialect, inputs: PassInputs, fastSessionCounts?: FastSessionCounts): Promise<SimulationGroupRow[]> {
+  const byRoute = query.plan.routes.length > 0;
+  const flagPass = flagRowsQuery(inputs.flags, query.plan, dialect, inputs.staged);
   // Per user, only what the users served at a loss need, in a pass of its own: at the finest grouping, the
   // user would multiply its rows (10M calls → 1M rows of 13 sums).
+  const userSums = inputs.staged ? stagedUserSumsSql(dialect, 'calls_in_row') : userSumsSql(dialect);
+  const perUser = `SELECT user_tier, user_id, ${userSums.map(([name, sql]) => `${sql} AS user_${name}`).join(', ')} FROM (${inputs.users}) AS replayed GROUP BY user_tier, user_id`;
+  const conditions = sessionConditions(query.plan);
+  const present = (Object.entries(conditions) as Array<[SimulationSum, string | null]>).filter((entry): entry is [SimulationSum, string] => entry[1] !== null).map(([name, where]) => ({ name, where }));
+  const routeIndexes = byRoute ? query.plan.routes.map((_, index) => index) : [];
+  const fast = fastSessionCounts?.(inputs.sessions, present, routeIndexes, touchableFeatures(query.plan)) ?? null;
+  const sessionQueries = fast ? [fast] : regroupedSessionCounts(inputs.sessions, present, routeIndexes, dialect);
+  const statements = [flagPass.sql, ...(query.byUser ? [perUser] : []), ...sessionQueries.map((sessionQuery) => sessionQuery.sql)];
+  const results: Array<Array<Record<string, unknown>>> = [];
+  for (const sql of statements) results.push(await rows(sql));
+
+  const main = rollUp(results.shift()!.map(flagPass.read), flagSums(query.plan, query.keys, flagPass.is), byRoute);
   if (query.byUser) {
-    const userSums = userSumsSql(dialect);
-    const perUser = `SELECT user_tier, user_id, ${userSums.map(([name, sql]) => `${sql} AS user_${name}`).join(', ')} FROM (${calls}) AS replayed GROUP BY user_tier, user_id`;
-    for (const row of await rows(perUser)) {
+    for (const row of results.shift()!) {
       main.push({
         grouping: 'user', feature: null, userTier: textOrNull(row.user_tier), userId: textOrNull(row.user_id), routeIndex: null, modelKey: null,
         sums: { ...emptySums(), ...Object.fromEntries(userSums.map(([name]) => [name, bigintOf(row[`user_${name}`])])) },
       });
     }
   }
-
-  const conditions = sessionConditions(query.plan);
-  const present = (Object.entries(conditions) as Array<[SimulationSum, string | null]>).filter((entry): entry is [SimulationSum, string] => entry[1] !== null).map(([name, where]) => ({ name, where }));
-  const routeIndexes = byRoute ? query.plan.routes.map((_, index) => index) : [];
-  const fast = fastSessionCounts?.(calls, present, routeIndexes, touchableFeatures(query.plan)) ?? null;
-  const sessionQueries = fast ? [fast] : regroupedSessionCounts(calls, present, routeIndexes, dialect);
   const sessionRows = new Map<string, SimulationGroupRow>();
-  for (const sessionQuery of sessionQueries) for (const row of await rows(sessionQuery.sql)) for (const counted of sessionQuery.rows(row)) sessionRows.set(groupKey(counted), counted);
+  for (const sessionQuery of sessionQueries) for (const row of results.shift()!) for (const counted of sessionQuery.rows(row)) sessionRows.set(groupKey(counted), counted);
   for (const row of main) {
     const counted = sessionRows.get(groupKey(row));
     for (const name of Object.keys(conditions) as SimulationSum[]) row.sums[name] = counted?.sums[name] ?? 0n;

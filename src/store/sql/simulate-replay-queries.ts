@@ -263,6 +263,9 @@ function leverCallsSql(
   const bigint = (value: bigint | number): string => `CAST(${BigInt(value)} AS BIGINT)`;
   const divide = (dividend: string, divisor: string | number): string => dialect.integerDivide(dividend, String(divisor));
   const drawOf = (salt: string): string => drawSql(dialect, salt);
+  // draw < below, where a draw is in [0, drawScale): a share of 0 or 1 (a route's default share, no misroutes)
+  // needs no draw, which is an MD5 per call.
+  const drawBelow = (salt: string, below: number): string => (below <= 0 ? no : below >= drawScale ? yes : `${drawOf(salt)} < ${below}`);
   const rateOf = rateLookup(rates, range);
   const escalates = plan.routes.some((route) => route.escalateBelow > 0);
   const chain = relationChain(dialect);
@@ -326,18 +329,21 @@ function leverCallsSql(
     }),
     'NULL',
   );
-  const routedDraw = caseChain(plan.routes.map((route, index) => [`route_index = ${index}`, `${drawOf(drawSalt(route.drawKey, 'select'))} < ${route.selectBelow}`]), no);
-  const escalatedDraw = caseChain(plan.routes.map((route, index) => [`route_index = ${index}`, `${drawOf(drawSalt(route.drawKey, 'escalate'))} < ${route.escalateBelow}`]), no);
+  const routedDraw = caseChain(plan.routes.map((route, index) => [`route_index = ${index}`, drawBelow(drawSalt(route.drawKey, 'select'), route.selectBelow)]), no);
+  const escalatedDraw = caseChain(plan.routes.map((route, index) => [`route_index = ${index}`, drawBelow(drawSalt(route.drawKey, 'escalate'), route.escalateBelow)]), no);
   const routeTo = caseChain(plan.routes.map((route, index) => [`route_index = ${index}`, String(route.toKey)]), 'NULL');
-  const fineTuneDraw = caseChain(plan.fineTunes.map((tune) => [features(tune.features), `${drawOf(drawSalt(tune.drawKey, 'select'))} < ${tune.selectBelow}`]), no);
+  const fineTuneDraw = caseChain(plan.fineTunes.map((tune) => [features(tune.features), drawBelow(drawSalt(tune.drawKey, 'select'), tune.selectBelow)]), no);
   const fineTuneTo = caseChain(plan.fineTunes.map((tune) => [features(tune.features), String(tune.toKey)]), 'NULL');
   chain.columns('indexed_route', 'base', [['route_index', routeIndex]]);
   chain.columns('routed_calls', 'indexed_route', [
     ['routed', `coalesce(${routedDraw}, ${no})`],
-    ['escalated_draw', `coalesce(${escalatedDraw}, ${no})`],
     ['route_to', routeTo],
   ]);
-  chain.columns('tuned', 'routed_calls', [['fine_tuned', `(NOT routed) AND coalesce(${fineTuneDraw}, ${no})`]]);
+  // A call's misroute draw only where it is routed: CASE reads its branch for the rows that take it.
+  chain.columns('tuned', 'routed_calls', [
+    ['escalated_draw', `CASE WHEN routed THEN coalesce(${escalatedDraw}, ${no}) ELSE ${no} END`],
+    ['fine_tuned', `(NOT routed) AND coalesce(${fineTuneDraw}, ${no})`],
+  ]);
   chain.columns('chosen', 'tuned', [
     ['escalated', 'routed AND escalated_draw'],
     ['model_key', `CASE WHEN routed THEN route_to WHEN fine_tuned THEN ${fineTuneTo} ELSE original_key END`],
@@ -345,14 +351,14 @@ function leverCallsSql(
 
   // Step 3: provider prompt cache.
   const prefix = caseChain(plan.promptCaches.map((cache) => [features(cache.features), String(cache.prefixTokens)]), '0');
-  const cacheHit = caseChain(plan.promptCaches.map((cache) => [features(cache.features), `${drawOf(drawSalt(cache.drawKey, 'select'))} < ${cache.hitBelow}`]), no);
+  const cacheHit = caseChain(plan.promptCaches.map((cache) => [features(cache.features), drawBelow(drawSalt(cache.drawKey, 'select'), cache.hitBelow)]), no);
   const oneHour = caseChain(plan.promptCaches.map((cache) => [features(cache.features), dialect.boolean(cache.oneHour)]), no);
   // Step 4: response cache.
   const lookup = caseChain(plan.responseCaches.map((cache) => [features(cache.features), yes]), no);
   const responseHit = caseChain(
     plan.responseCaches.map((cache) => [
       features(cache.features),
-      `${cache.ttlMs === null ? '' : `${fresh(cache.ttlMs)} AND `}${drawOf(drawSalt(cache.drawKey, 'select'))} < ${cache.hitBelow}`,
+      `${cache.ttlMs === null ? '' : `${fresh(cache.ttlMs)} AND `}${drawBelow(drawSalt(cache.drawKey, 'select'), cache.hitBelow)}`,
     ]),
     no,
   );
