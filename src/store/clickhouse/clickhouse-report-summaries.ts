@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { dailyFillSql, summaryTables, taskDailyFillSql, taskFirstsFillSql, taskRowsFillSql, userDailyFillSql, userMonthlyFillSql, type SummaryFill } from '../sql/report-summary-queries.js';
 import { clickhouseDialect } from '../sql/sql-dialect.js';
 import type { ClickhouseConnection } from './clickhouse-connection.js';
+import { withRefreshLock } from './clickhouse-refresh-lock.js';
 
 /*
  * Keeping the report summaries (src/store/sql/report-summary-queries.ts) of a ClickHouse store up to date.
@@ -25,10 +26,10 @@ import type { ClickhouseConnection } from './clickhouse-connection.js';
  * report_user_monthly is report_user_daily summed per month, swapped a month at a time after its days: a
  * month is redone when one of its days was, or when it is older than the newest of its days.
  *
- * Several processes may refresh at once: each recomputes the same days from the same events, so the swaps
- * are idempotent. Each summary row carries the start time of the refresh that wrote it; a refresh that read
- * the events before a change and swapped its day in after another's newer result leaves that day stamped
- * before the change, so the next refresh does it again.
+ * Refreshes of one database take turns (clickhouse-refresh-lock.ts): 18.16's REPLACE PARTITION is not safe
+ * against a concurrent one into the same partition. One that waited finds the days already done. Each summary
+ * row carries the start time of the refresh that wrote it, so a write that lands while a refresh reads the
+ * events leaves its day stamped before the change, and the next refresh does it again.
  */
 
 /** What a refresh did, for logs and benchmarks. */
@@ -44,6 +45,11 @@ const dayTables = [summaryTables.daily, summaryTables.userDaily, summaryTables.t
 /** Brings the summaries up to date with the events and outcomes; cheap (a few small queries) when nothing changed. */
 export async function refreshClickhouseSummaries(connection: ClickhouseConnection): Promise<ClickhouseSummaryRefresh> {
   const started = performance.now();
+  // One refresh at a time per database: two concurrent REPLACE PARTITIONs into one month double it (clickhouse-refresh-lock.ts).
+  return withRefreshLock(connection, () => refreshUnderLock(connection, started));
+}
+
+async function refreshUnderLock(connection: ClickhouseConnection, started: number): Promise<ClickhouseSummaryRefresh> {
   let refreshedAt = await serverSecond(connection);
   const dirty = await dirtyDays(connection);
   if (dirty.latestChange >= refreshedAt) {
