@@ -18,7 +18,7 @@ import type { CallAnswer, CallRequest } from './call-exchange.js';
 import type { InFlightCalls } from './in-flight-calls.js';
 import { fieldOf, parseJson, stringField } from './json-fields.js';
 import { lookUpResponseCache, storeCachedAnswer, StreamCapture, type CacheLookup } from './look-up-response-cache.js';
-import { lookUpSemanticCache, type SemanticLookup } from './look-up-semantic-cache.js';
+import { lookUpSemanticCache, semanticCacheChoice, type SemanticLookup } from './look-up-semantic-cache.js';
 import type { EndpointAdapter, ProviderAdapter } from './provider-adapter.js';
 import { relayStream } from './relay-stream.js';
 import { cascadeFor, runCascade, type CascadeAttempt } from './run-cascade.js';
@@ -181,10 +181,11 @@ export async function forwardCall(request: CallRequest, route: CallRoute, attemp
     keyHeaders: adapter.keyHeaders,
   });
   // Only on an exact miss: a semantic lookup costs an embedding call, an exact one nothing. Before the usage is asked for, too.
+  const semanticChoice = cacheLookup?.hit === undefined ? semanticCacheChoice(services, { tags, model }) : undefined;
   const semanticLookup: SemanticLookup | undefined =
-    cacheLookup?.hit === undefined
-      ? await lookUpSemanticCache(services, { tags, model, upstream: upstream.name, endpoint: endpoint.route, body, streamed: stream, headers: request.headers, keyHeaders: adapter.keyHeaders, logger: route.logger })
-      : undefined;
+    semanticChoice === undefined
+      ? undefined
+      : await lookUpSemanticCache(services, semanticChoice, { tags, model, upstream: upstream.name, endpoint: endpoint.route, body, streamed: stream, headers: request.headers, keyHeaders: adapter.keyHeaders, logger: route.logger });
   const streamUsage = endpoint.request.streamUsage;
   const usageInjected = stream && streamUsage !== undefined && !streamUsage.isSet(body);
   if (usageInjected) {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CachedAnswer, GatewayServices } from '../app/gateway/gateway-services.js';
 import type { GatewayTags } from '../core/gateway/gateway-tags.js';
+import type { SemanticCacheChoice } from '../core/gateway/semantic-cache.js';
 import { responseCacheKey } from '../core/gateway/response-cache-key.js';
 import { semanticCachePrompt } from '../core/gateway/semantic-cache-prompt.js';
 import { maxCachedAnswerLength } from './look-up-response-cache.js';
@@ -16,15 +17,24 @@ export interface SemanticLookup {
 }
 
 /**
- * Looks a call up in the semantic cache of its feature, if it has one and the request's prompt is text. The
+ * The semantic cache rule a call falls under, if any: asked before lookUpSemanticCache, so that a call no rule
+ * covers (every call, where none is configured) does not pay an await and its microtask.
+ */
+export function semanticCacheChoice(services: GatewayServices, call: { tags: GatewayTags; model: string }): SemanticCacheChoice | undefined {
+  return services.semanticCache.choose(call);
+}
+
+/**
+ * Looks a call up in the semantic cache rule `choice` chose, if the request's prompt is text. The
  * prompt is embedded (a billed call, recorded) and compared by cosine similarity with the prompts answered
  * before in the same partition: the tenant (the upstream, the client's key headers, the team), the route,
  * whether it streams, and every other field of the body (the model, temperature, tools, output limits…),
- * which must match exactly, as for the exact cache. Undefined when the call is not looked up at all; a lookup
+ * which must match exactly, as for the exact cache. Undefined when the prompt is not text; a lookup
  * whose embedding failed is a miss that stores nothing.
  */
 export async function lookUpSemanticCache(
   services: GatewayServices,
+  choice: SemanticCacheChoice,
   call: {
     tags: GatewayTags;
     model: string;
@@ -37,8 +47,6 @@ export async function lookUpSemanticCache(
     logger: Logger;
   },
 ): Promise<SemanticLookup | undefined> {
-  const choice = services.semanticCache.choose({ tags: call.tags, model: call.model });
-  if (choice === undefined) return undefined;
   const prompt = semanticCachePrompt(call.endpoint, call.body);
   if (!prompt.ok) {
     call.logger.debug({ route: call.endpoint, reason: prompt.reason }, 'semantic cache not looked up');
