@@ -13,6 +13,7 @@ import type { StoredUsageRow } from '../stored-rows.js';
 import { rowValues, usageColumns } from './clickhouse-columns.js';
 import { clickhouseReportBackend } from './clickhouse-report-reader.js';
 import { refreshClickhouseSummaries } from './clickhouse-report-summaries.js';
+import { withRefreshLock } from './clickhouse-refresh-lock.js';
 import { ClickhouseStore } from './clickhouse-store.js';
 
 /*
@@ -251,6 +252,27 @@ describe('ClickHouse report summaries', { timeout: 120_000 }, () => {
       expect(before.overall.current.recordRevenuePicodollars).toBe((3_000_000_000_000n * 7n) / 31n);
       expect(after.overall.current.recordRevenuePicodollars).toBe((10_000_000_000_000n * 7n) / 31n);
     } finally {
+      await store.close();
+    }
+  });
+
+  it('answer a read with nothing changed without waiting for another process that holds the refresh lock', async () => {
+    const store = await filledStore();
+    const other = await ClickhouseStore.open(server.settings(`summaries_${databases}`));
+    let release: (() => void) | undefined;
+    let holding: Promise<void> | undefined;
+    try {
+      await nextSecond();
+      await refreshClickhouseSummaries(store.connection);
+      holding = withRefreshLock(other.connection, () => new Promise<void>((resolve) => (release = resolve)));
+      // The lock is held once its work has started.
+      await expect.poll(() => release !== undefined).toBe(true);
+      const read = await Promise.race([refreshClickhouseSummaries(store.connection), new Promise((resolve) => setTimeout(() => resolve('waited for the lock'), 10_000))]);
+      expect(read).toMatchObject({ days: 0, tasksRebuilt: false });
+    } finally {
+      release?.();
+      await holding;
+      await other.close();
       await store.close();
     }
   });

@@ -45,8 +45,17 @@ const dayTables = [summaryTables.daily, summaryTables.userDaily, summaryTables.t
 /** Brings the summaries up to date with the events and outcomes; cheap (a few small queries) when nothing changed. */
 export async function refreshClickhouseSummaries(connection: ClickhouseConnection): Promise<ClickhouseSummaryRefresh> {
   const started = performance.now();
+  // What a read pays when nothing changed: the checks, without the lock (whose table costs three statements, and
+  // which would make concurrent reads queue). Anything to do, even half done by another refresh, takes the lock.
+  if (await upToDate(connection)) return { days: 0, tasksRebuilt: false, seconds: (performance.now() - started) / 1000 };
   // One refresh at a time per database: two concurrent REPLACE PARTITIONs into one month double it (clickhouse-refresh-lock.ts).
   return withRefreshLock(connection, () => refreshUnderLock(connection, started));
+}
+
+/** Whether a refresh would find nothing to do: no day to recompute, no month behind its days, a task roll-up as new as both. */
+async function upToDate(connection: ClickhouseConnection): Promise<boolean> {
+  const [dirty, months, rollup] = await Promise.all([dirtyDays(connection), staleMonths(connection, new Set()), taskRollupState(connection)]);
+  return dirty.days.length === 0 && months.length === 0 && rollupUpToDate(rollup, []);
 }
 
 async function refreshUnderLock(connection: ClickhouseConnection, started: number): Promise<ClickhouseSummaryRefresh> {
@@ -146,6 +155,16 @@ async function refreshDays(connection: ClickhouseConnection, days: readonly stri
 
 /** Re-sums report_user_monthly for the months given and for those older than their newest day (a refresh that raced another). */
 async function refreshMonths(connection: ClickhouseConnection, changed: ReadonlySet<string>, refreshedAt: number): Promise<void> {
+  const months = await staleMonths(connection, changed);
+  if (months.length === 0) return;
+  await withStaging(connection, [summaryTables.userMonthly], async (staged) => {
+    await fill(connection, staged(summaryTables.userMonthly), userMonthlyFillSql(clickhouseDialect, summaryTables.userDaily, months, refreshedAt));
+    for (const month of months) await connection.run(`ALTER TABLE ${summaryTables.userMonthly} REPLACE PARTITION ${monthPartition(month)} FROM ${staged(summaryTables.userMonthly)}`);
+  });
+}
+
+/** The months to re-sum: those given, and those older than their newest day. */
+async function staleMonths(connection: ClickhouseConnection, changed: ReadonlySet<string>): Promise<string[]> {
   const [monthly, daily] = await Promise.all([
     connection.rows<{ month: string; stamp: string }>(`SELECT toString(month) AS month, min(refreshed_at) AS stamp FROM ${summaryTables.userMonthly} GROUP BY month`),
     connection.rows<{ month: string; stamp: string }>(`SELECT toString(toStartOfMonth(day)) AS month, max(refreshed_at) AS stamp FROM ${summaryTables.userDaily} GROUP BY month`),
@@ -158,17 +177,56 @@ async function refreshMonths(connection: ClickhouseConnection, changed: Readonly
     const newestDay = dailyStamp.get(month);
     return summed === undefined || newestDay === undefined || summed < newestDay;
   });
-  if (months.length === 0) return;
-  await withStaging(connection, [summaryTables.userMonthly], async (staged) => {
-    await fill(connection, staged(summaryTables.userMonthly), userMonthlyFillSql(clickhouseDialect, summaryTables.userDaily, months, refreshedAt));
-    for (const month of months) await connection.run(`ALTER TABLE ${summaryTables.userMonthly} REPLACE PARTITION ${monthPartition(month)} FROM ${staged(summaryTables.userMonthly)}`);
-  });
+  return months;
 }
 
 /** The partition of a day's month (toYYYYMM), as REPLACE PARTITION names it. */
 function monthPartition(day: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new Error(`not a day: ${day}`);
   return day.slice(0, 7).replace('-', '');
+}
+
+/** What decides whether the tasks' roll-up is behind: its stamp and size, the days' newest stamp, the last outcome logged. */
+interface TaskRollupState {
+  stamp: number;
+  built: number;
+  tasks: number;
+  firsts: number;
+  storedDays: number;
+  newestDay: number;
+  outcomeChanged: number;
+}
+
+async function taskRollupState(connection: ClickhouseConnection): Promise<TaskRollupState> {
+  const t = summaryTables;
+  const [state] = await connection.rows<{ stamp: string; built: string; tasks: string; firsts: string; newest_day: string; outcome_changed: string; stored_days: string }>(
+    `SELECT (SELECT min(refreshed_at) FROM ${t.taskDaily}) AS stamp, (SELECT count() FROM ${t.taskDaily}) AS built, (SELECT count() FROM report_days) AS stored_days,
+      (SELECT count() FROM ${t.tasks}) AS tasks, (SELECT count() FROM ${t.taskFirsts}) AS firsts,
+      (SELECT max(refreshed_at) FROM report_days) AS newest_day, (SELECT toInt64(toUnixTimestamp(max(at))) FROM report_changes WHERE kind = 'outcome') AS outcome_changed`,
+  );
+  return {
+    stamp: Number(state!.stamp),
+    built: Number(state!.built),
+    tasks: Number(state!.tasks),
+    firsts: Number(state!.firsts),
+    storedDays: Number(state!.stored_days),
+    newestDay: Number(state!.newest_day),
+    outcomeChanged: Number(state!.outcome_changed),
+  };
+}
+
+// Never built, or built before report_tasks existed (migration 4): every task.
+// And when half the days or more changed (a bulk ingest): selecting nearly every task costs more than taking them all (measured).
+const rebuildsWhole = (state: TaskRollupState, ownDays: readonly string[]): boolean => state.tasks === 0 || ownDays.length * 2 >= state.storedDays;
+
+/**
+ * Whether the roll-up needs no work after a refresh that recomputed `ownDays`: nothing to build from, or no day
+ * recomputed, none swapped in since it was built and no outcome logged since. (A day emptied by a refresh that
+ * stopped before its roll-up is found at the next change of any day.)
+ */
+function rollupUpToDate(state: TaskRollupState, ownDays: readonly string[]): boolean {
+  if (rebuildsWhole(state, ownDays)) return state.firsts === 0 && state.built === 0;
+  return ownDays.length === 0 && state.newestDay <= state.stamp && state.outcomeChanged < state.stamp;
 }
 
 /** How many tasks' first calls one fill of report_tasks groups. */
@@ -185,23 +243,14 @@ const tasksPerPart = 250_000;
  */
 async function refreshTaskRollup(connection: ClickhouseConnection, ownDays: readonly string[], refreshedAt: number): Promise<boolean> {
   const t = summaryTables;
-  const [state] = await connection.rows<{ stamp: string; built: string; tasks: string; firsts: string; newest_day: string; outcome_changed: string; stored_days: string }>(
-    `SELECT (SELECT min(refreshed_at) FROM ${t.taskDaily}) AS stamp, (SELECT count() FROM ${t.taskDaily}) AS built, (SELECT count() FROM report_days) AS stored_days,
-      (SELECT count() FROM ${t.tasks}) AS tasks, (SELECT count() FROM ${t.taskFirsts}) AS firsts,
-      (SELECT max(refreshed_at) FROM report_days) AS newest_day, (SELECT toInt64(toUnixTimestamp(max(at))) FROM report_changes WHERE kind = 'outcome') AS outcome_changed`,
-  );
-  const firsts = Number(state!.firsts);
-  // Never built, or built before report_tasks existed (migration 4): every task.
-  // And when half the days or more changed (a bulk ingest): selecting nearly every task costs more than taking them all (measured).
-  const whole = Number(state!.tasks) === 0 || ownDays.length * 2 >= Number(state!.stored_days);
-  if (whole && firsts === 0 && Number(state!.built) === 0) return false;
+  const state = await taskRollupState(connection);
+  if (rollupUpToDate(state, ownDays)) return false;
+  const firsts = state.firsts;
+  const whole = rebuildsWhole(state, ownDays);
   let days: string[] = [];
   let outcomeDays: string[] = [];
   if (!whole) {
-    const stamp = Number(state!.stamp);
-    // What a read with nothing changed pays: this one query. (A day emptied by a refresh that stopped before
-    // its roll-up is found below at the next change of any day.)
-    if (ownDays.length === 0 && Number(state!.newest_day) <= stamp && Number(state!.outcome_changed) < stamp) return false;
+    const stamp = state.stamp;
     const dayList = (sql: string): Promise<string[]> => connection.rows<{ listed_day: string }>(sql).then((rows) => rows.map((row) => row.listed_day));
     const [swapped, vanished, outcomes] = await Promise.all([
       dayList(`SELECT DISTINCT toString(day) AS listed_day FROM report_days WHERE refreshed_at > ${stamp}`),
