@@ -10,6 +10,7 @@ import { scenarioLevers, type ScenarioLever } from '../core/simulate/scenario-sc
 import type { SimulationResult } from '../core/simulate/simulation-result.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import { loadSimulationScenario, type LoadedSimulationScenario, type ScenarioSource } from '../config/simulation-scenario-file.js';
+import type { PricingGroup } from '../store/event-writer.js';
 import type { ReportAggregates, UserEconomics } from '../store/report-reader.js';
 import type { Store } from '../store/store.js';
 import type { App } from './create-app.js';
@@ -70,9 +71,10 @@ export async function simulateOnStore(
   loaded: LoadedSimulationScenario,
   options: { from?: Date; to?: Date; baseline?: BaselineCache },
 ): Promise<SimulationResult> {
-  const window = await resolveWindow(store, options);
+  const { window, storedGroups } = await resolveWindow(store, options);
   const range = { fromMs: dayNumber(window.from) * dayMs, toMs: dayNumber(window.to) * dayMs };
-  const groups = await store.pricingGroups(range);
+  // A window read off the stored calls holds every one of them: their groups are the window's (one scan of the calls, not two).
+  const groups = storedGroups ?? (await store.pricingGroups(range));
   if (groups.length === 0) {
     throw new UnitcostError('not_found', `no recorded calls between ${window.from} and ${window.to} (exclusive): there is nothing to replay; widen --from/--to or ingest traffic first`, { field: '--from' });
   }
@@ -115,8 +117,21 @@ export async function simulateOnStore(
   });
 
   const revenueTracked = byFeature.revenueTracked;
-  const byTier = await report(['user_tier']);
-  const replay = await store.replay({ range, plan, keys: rates.keys, rates: rates.rates, byUser: revenueTracked });
+  // The replay reads on a connection of its own: the tier report and the users' baseline are read meanwhile, one
+  // after the other on the store's (~0.2 s at 10M calls that no longer wait for the replay).
+  const baselineReads = (async () => {
+    const tiers = await report(['user_tier']);
+    if (revenueTracked) await userEconomics(settings.revenue);
+    return tiers;
+  })();
+  let replay: Awaited<ReturnType<Store['replay']>>;
+  try {
+    replay = await store.replay({ range, plan, keys: rates.keys, rates: rates.rates, byUser: revenueTracked });
+  } finally {
+    // Settled before anything goes on (or the store is closed under them); their failure is reported just below.
+    await baselineReads.catch(() => undefined);
+  }
+  const byTier = await baselineReads;
 
   const context: LeverContext = {
     replay,
@@ -156,18 +171,20 @@ export async function simulateOnStore(
   });
 }
 
-async function resolveWindow(store: Store, options: { from?: Date; to?: Date }): Promise<{ from: string; to: string }> {
+/** The window to replay, and the pricing groups of every stored call when both its ends were read off them (null otherwise). */
+async function resolveWindow(store: Store, options: { from?: Date; to?: Date }): Promise<{ window: { from: string; to: string }; storedGroups: PricingGroup[] | null }> {
   const from = options.from ? wholeDay(options.from, '--from') : undefined;
   const to = options.to ? wholeDay(options.to, '--to') : undefined;
   if (from !== undefined && to !== undefined && to <= from) {
     throw new UnitcostError('invalid_argument', `--to ${to} must come after --from ${from} (--to is the first day after the window)`, { field: '--to' });
   }
-  if (from !== undefined && to !== undefined) return { from, to };
+  if (from !== undefined && to !== undefined) return { window: { from, to }, storedGroups: null };
   const groups = await store.pricingGroups({});
   if (groups.length === 0) throw new UnitcostError('not_found', 'the store holds no recorded calls: there is nothing to replay; run `unitcost ingest FILE` or `unitcost demo` first', { field: 'db' });
   const first = dayString(Math.floor(Math.min(...groups.map((group) => group.firstMs)) / dayMs));
   const last = dayString(Math.floor(Math.max(...groups.map((group) => group.lastMs)) / dayMs));
-  return { from: from ?? first, to: to ?? addDays(last, 1) };
+  // From the first stored day to the day after the last: every call is in the window.
+  return { window: { from: from ?? first, to: to ?? addDays(last, 1) }, storedGroups: from === undefined && to === undefined ? groups : null };
 }
 
 function wholeDay(date: Date, flag: string): string {

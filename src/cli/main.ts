@@ -1,31 +1,39 @@
 import { Command, CommanderError } from 'commander';
-import { createApp, type App } from '../app/create-app.js';
+import { createApp, type App, type AppOptions } from '../app/create-app.js';
 import type { CliContext, CliIo } from './cli-context.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 export type { CliContext, CliIo } from './cli-context.js';
-import { registerModelsCommand } from './models-command.js';
-import { registerEstimateCommand } from './estimate-command.js';
-import { registerStartCommand } from './start-command.js';
-import { registerServeCommand } from './serve-command.js';
-import { registerKeysCommand } from './keys-command.js';
-import { registerIngestCommand } from './ingest-command.js';
-import { registerImportCommand } from './import-command.js';
-import { registerRepriceCommand } from './reprice-command.js';
-import { registerDemoCommand } from './demo-command.js';
-import { registerReportCommand } from './report-command.js';
-import { registerKpisCommand } from './kpis-command.js';
-import { registerSimulateCommand } from './simulate-command.js';
-import { registerOptimizeCommand } from './optimize-command.js';
-import { registerPlansCommand } from './plans-command.js';
-import { registerGatewayCommand } from './gateway-command.js';
-import { registerBudgetsCommand } from './budgets-command.js';
-import { registerAlertsCommand } from './alerts-command.js';
-import { registerPushCommand } from './push-command.js';
-import { registerReconcileCommand } from './reconcile-command.js';
-import { registerCatalogCommand } from './catalog-command.js';
-import { registerExportCommand } from './export-command.js';
-import { registerStatementCommand } from './statement-command.js';
-import { registerStoreCommand } from './store-command.js';
+
+type Registrar = (program: Command, context: CliContext) => void;
+
+// Each command's module by the name it registers, in the order help lists them. A command loads only its own
+// module: loading every one (the server, the gateway, the OTLP decoder, the SDKs…) took ~0.5–0.8 s of each
+// command's start, a twentieth of `unitcost simulate` at 10M calls (BENCHMARKS.md, "Simulate").
+const commandModules: Array<[string, () => Promise<Registrar>]> = [
+  ['models', async () => (await import('./models-command.js')).registerModelsCommand],
+  ['estimate', async () => (await import('./estimate-command.js')).registerEstimateCommand],
+  ['start', async () => (await import('./start-command.js')).registerStartCommand],
+  ['serve', async () => (await import('./serve-command.js')).registerServeCommand],
+  ['keys', async () => (await import('./keys-command.js')).registerKeysCommand],
+  ['ingest', async () => (await import('./ingest-command.js')).registerIngestCommand],
+  ['import', async () => (await import('./import-command.js')).registerImportCommand],
+  ['reprice', async () => (await import('./reprice-command.js')).registerRepriceCommand],
+  ['demo', async () => (await import('./demo-command.js')).registerDemoCommand],
+  ['report', async () => (await import('./report-command.js')).registerReportCommand],
+  ['kpis', async () => (await import('./kpis-command.js')).registerKpisCommand],
+  ['simulate', async () => (await import('./simulate-command.js')).registerSimulateCommand],
+  ['optimize', async () => (await import('./optimize-command.js')).registerOptimizeCommand],
+  ['plans', async () => (await import('./plans-command.js')).registerPlansCommand],
+  ['gateway', async () => (await import('./gateway-command.js')).registerGatewayCommand],
+  ['budgets', async () => (await import('./budgets-command.js')).registerBudgetsCommand],
+  ['alerts', async () => (await import('./alerts-command.js')).registerAlertsCommand],
+  ['push', async () => (await import('./push-command.js')).registerPushCommand],
+  ['reconcile', async () => (await import('./reconcile-command.js')).registerReconcileCommand],
+  ['catalog', async () => (await import('./catalog-command.js')).registerCatalogCommand],
+  ['export', async () => (await import('./export-command.js')).registerExportCommand],
+  ['statement', async () => (await import('./statement-command.js')).registerStatementCommand],
+  ['store', async () => (await import('./store-command.js')).registerStoreCommand],
+];
 
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
@@ -33,38 +41,33 @@ const processIo: CliIo = {
   isTty: process.stdout.isTTY === true,
 };
 
-/** Builds the command tree; exported so tests can run commands in-process. */
-export function buildProgram(context: CliContext): Command {
+/**
+ * Builds the command tree: only the command argv names, or every command when it names none of them (help, a
+ * typo, whose suggestions need them all). Exported so tests can run commands in-process.
+ */
+export async function buildProgram(context: CliContext, argv: readonly string[] = []): Promise<Command> {
   const program = new Command('unitcost')
     .description('LLM unit economics: what each AI feature costs per call, per task and per user, and what would fix its margin.')
     .option('--config <file>', 'configuration file (default: ./unitcost.config.json or .yaml, or $UNITCOST_CONFIG)')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: context.io.stdout, writeErr: context.io.stderr })
     .exitOverride();
-  registerModelsCommand(program, context);
-  registerEstimateCommand(program, context);
-  registerStartCommand(program, context);
-  registerServeCommand(program, context);
-  registerKeysCommand(program, context);
-  registerIngestCommand(program, context);
-  registerImportCommand(program, context);
-  registerRepriceCommand(program, context);
-  registerDemoCommand(program, context);
-  registerReportCommand(program, context);
-  registerKpisCommand(program, context);
-  registerSimulateCommand(program, context);
-  registerOptimizeCommand(program, context);
-  registerPlansCommand(program, context);
-  registerGatewayCommand(program, context);
-  registerBudgetsCommand(program, context);
-  registerAlertsCommand(program, context);
-  registerPushCommand(program, context);
-  registerReconcileCommand(program, context);
-  registerCatalogCommand(program, context);
-  registerExportCommand(program, context);
-  registerStatementCommand(program, context);
-  registerStoreCommand(program, context);
+  const named = commandName(argv);
+  const chosen = commandModules.filter(([name]) => named === null || name === named);
+  for (const register of await Promise.all(chosen.map(([, load]) => load()))) register(program, context);
   return program;
+}
+
+// The command argv (node, script, words…) names: its first word that is not an option nor --config's value; null
+// when that word is no command's name.
+function commandName(argv: readonly string[]): string | null {
+  const words = argv.slice(2);
+  for (let index = 0; index < words.length; index += 1) {
+    const word = words[index]!;
+    if (word === '--config') index += 1;
+    else if (!word.startsWith('-')) return commandModules.some(([name]) => name === word) ? word : null;
+  }
+  return null;
 }
 
 /**
@@ -75,18 +78,20 @@ export async function runCli(argv: string[], io: CliIo = processIo, appOptions: 
   let app: App | undefined;
   let program: Command | undefined;
   let exitCode = 0;
+  const resolvedAppOptions = (): AppOptions => ({ ...appOptions, ...(program?.opts().config ? { configPath: program.opts().config as string } : {}) });
   const context: CliContext = {
     app: () => {
-      app ??= createApp({ ...appOptions, ...(program?.opts().config ? { configPath: program.opts().config as string } : {}) });
+      app ??= createApp(resolvedAppOptions());
       return app;
     },
+    appOptions: resolvedAppOptions,
     io,
     setExitCode: (code) => {
       exitCode = code;
     },
   };
-  program = buildProgram(context);
   try {
+    program = await buildProgram(context, argv);
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {

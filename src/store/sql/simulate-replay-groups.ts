@@ -1,5 +1,6 @@
 import type { ModelKey, ReplayPlan } from '../../core/simulate/replay-plan.js';
 import { simulationSums, type ReplayQuery, type SimulationGroupRow, type SimulationSum } from '../simulation-replayer.js';
+import { groupedCallsSql, type SessionWords } from './simulate-replay-grouped.js';
 import { replayedCallsSql, replayScratchSql, touchableFeatures, type ReplayScratch } from './simulate-replay-queries.js';
 import type { SqlDialect } from './sql-dialect.js';
 
@@ -11,7 +12,8 @@ import type { SqlDialect } from './sql-dialect.js';
  * "sum where …" from the flags. ClickHouse 18.16 has no GROUPING SETS; in DuckDB ~40 filtered aggregates over
  * 10M calls cost about three times the plain ones. Distinct sessions and the per-user sums are passes of their own.
  * A backend may stage the replayed calls once, one narrow row per call, for the three passes to read instead of
- * running the lever chain three times (ReplayStaging: DuckDB does).
+ * running the lever chain three times, or sum them once into the flag rows and one row per (user, session)
+ * (ReplayStaging: DuckDB does the latter).
  */
 
 /** Runs a query and hands back its rows as objects (integers as bigint, number or decimal text; booleans as boolean or 0/1). */
@@ -58,6 +60,15 @@ function flagConditions(plan: ReplayPlan): Array<[string, string]> {
 const callMeasures = ['input_tokens', 'cache_read_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'input_audio_tokens', 'output_audio_tokens', 'cost', 'stored_cost', 'output_cut', 'input_cut', 'cost0'] as const;
 type CallMeasure = (typeof callMeasures)[number];
 
+// The measures a plan's sums read (flagSums): the API cost of self-hosted calls, the output an output cap cuts and
+// the input a trim cuts only with those levers; the others are 0 and need no column.
+const planMeasures = (plan: ReplayPlan): CallMeasure[] =>
+  callMeasures.filter((name) => (name === 'cost0' ? plan.selfHosts.length > 0 : name === 'output_cut' ? plan.outputCaps.length > 0 : name === 'input_cut' ? plan.trims.length > 0 : true));
+
+/** A call's flags, one integer of bits (one per condition of flagConditions), as SQL over the replayed calls; CASE takes a NULL condition as false. */
+const flagsSql = (plan: ReplayPlan): string =>
+  flagConditions(plan).map(([, condition], bit) => `CASE WHEN ${condition} THEN ${2 ** bit} ELSE 0 END`).join(' + ');
+
 /** One row of the flag pass: the calls of one finest group with the same flags, and their plain sums. */
 interface FlagRow {
   feature: string | null;
@@ -70,14 +81,16 @@ interface FlagRow {
   sums: Record<CallMeasure, bigint>;
 }
 
+// The finest grouping of the flag rows, flags aside.
+const finestFlagGrouping = (plan: ReplayPlan): string[] => ['feature', 'user_tier', 'model_key', ...(plan.routes.length > 0 ? ['original_key', 'route_index'] : [])];
+
 /** The SQL of the flag pass over the replayed calls (or over staged ones, whose flags are worked out), and how each of its rows reads. */
 function flagRowsQuery(calls: string, plan: ReplayPlan, dialect: SqlDialect, staged: boolean) {
   const byRoute = plan.routes.length > 0;
   const conditions = flagConditions(plan);
-  // CASE takes a NULL condition as false.
-  const flags = conditions.map(([, condition], bit) => `CASE WHEN ${condition} THEN ${2 ** bit} ELSE 0 END`).join(' + ');
-  const finest = ['feature', 'user_tier', 'model_key', ...(byRoute ? ['original_key', 'route_index'] : [])];
-  const measures = callMeasures.filter((name) => name !== 'cost0' || plan.selfHosts.length > 0);
+  const flags = flagsSql(plan);
+  const finest = finestFlagGrouping(plan);
+  const measures = planMeasures(plan);
   const sums = measures.map((name) => `${dialect.exactText(dialect.exactSum(name))} AS sum_${name}`).join(', ');
   const sql = staged
     ? `SELECT ${finest.join(', ')}, flags, ${dialect.exactText(dialect.exactSum('calls_in_row'))} AS calls_in_row, ${sums}
@@ -179,7 +192,9 @@ function flagSums(plan: ReplayPlan, keys: readonly ModelKey[], is: (name: string
 export const groupKey = (row: Pick<SimulationGroupRow, 'grouping' | 'feature' | 'userTier' | 'userId' | 'routeIndex' | 'modelKey'>): string =>
   JSON.stringify([row.grouping, row.feature, row.userTier, row.userId, row.routeIndex, row.modelKey]);
 
-const emptySums = (): Record<SimulationSum, bigint> => Object.fromEntries(simulationSums.map((name) => [name, 0n])) as Record<SimulationSum, bigint>;
+// Every sum at 0, copied rather than built for each row: a replay per user has ~50,000 rows of ~50 sums.
+const zeroSums = Object.freeze(Object.fromEntries(simulationSums.map((name) => [name, 0n])) as Record<SimulationSum, bigint>);
+const emptySums = (): Record<SimulationSum, bigint> => ({ ...zeroSums });
 
 /** Rolls the flag rows up per feature, user tier, (feature, model), route rule and in total. */
 function rollUp(rows: readonly FlagRow[], sums: Partial<Record<SimulationSum, (row: FlagRow) => bigint>>, byRoute: boolean): SimulationGroupRow[] {
@@ -311,10 +326,16 @@ function regroupedSessionCounts(calls: string, present: SessionCondition[], rout
 export type FastSessionCounts = (calls: string, present: SessionCondition[], routeIndexes: number[], features: string[] | null) => SessionCountQuery | null;
 
 /**
- * How the passes read the replayed calls: each replays them itself (null: the lever chain runs once per pass), or
- * they are replayed once into a scratch table, one narrow row per call, that the three passes read ('calls').
+ * How the passes read the replayed calls: each replays them itself (null: the lever chain runs once per pass); they
+ * are replayed once into a scratch table, one narrow row per call, that the three passes read ('calls'); or they
+ * are replayed once and summed by GROUPING SETS into a scratch table of the flag rows and one row per (user,
+ * session), that the passes sum again ('grouped', simulate-replay-grouped.ts: with a backend's SessionWordsOf, else
+ * as 'calls').
  */
-export type ReplayStaging = 'calls' | null;
+export type ReplayStaging = 'calls' | 'grouped' | null;
+
+/** A backend's session counts by words of bits for a plan's counts, route rules and touchable features; null where they do not fit. */
+export type SessionWordsOf = (present: SessionCondition[], routeIndexes: number[], features: string[] | null) => SessionWords | null;
 
 /** The relation each pass reads: the replayed calls, or what was staged of them. */
 interface PassInputs {
@@ -323,15 +344,34 @@ interface PassInputs {
   sessions: string;
   /** Set when the passes read staged rows: each stands for calls_in_row calls and carries its flags. */
   staged: boolean;
+  /** Set when they read grouped rows: the per-user sums and the session counts are then queries of their own. */
+  grouped?: { userSql: string | null; sessionCounts: SessionCountQuery };
 }
 
+/** The counts of distinct sessions a plan can raise, each with the condition a call makes its session count under. */
+function presentSessionConditions(plan: ReplayPlan): SessionCondition[] {
+  return (Object.entries(sessionConditions(plan)) as Array<[SimulationSum, string | null]>)
+    .filter((entry): entry is [SimulationSum, string] => entry[1] !== null)
+    .map(([name, where]) => ({ name, where }));
+}
+
+const routeIndexesOf = (plan: ReplayPlan): number[] => plan.routes.map((_, index) => index);
+
 /** Replays the calls of a range under a plan and sums them by group: what SimulationReplayer.replay answers, on any backend. */
-export async function replayGroups(rows: SqlRows, query: ReplayQuery, dialect: SqlDialect, fastSessionCounts?: FastSessionCounts, staging: ReplayStaging = null): Promise<SimulationGroupRow[]> {
+export async function replayGroups(
+  rows: SqlRows,
+  query: ReplayQuery,
+  dialect: SqlDialect,
+  fastSessionCounts?: FastSessionCounts,
+  staging: ReplayStaging = null,
+  sessionWords?: SessionWordsOf,
+): Promise<SimulationGroupRow[]> {
   // The ordered steps (a TTL's buckets, the calls session limits cut) are worked out once into scratch tables,
   // not once for each of the passes below: the replay's calls are read two or three times.
   const staged = replayScratchSql(query.plan, query.keys, query.rates, query.range, dialect, { ttlEdges: 'replay_ttl_edges', sessionCuts: 'replay_session_cuts' });
   const scratch: ReplayScratch = { ttlEdges: null, sessionCuts: null };
   const callsTable = 'replay_staged_calls';
+  const words = staging === 'grouped' ? (sessionWords?.(presentSessionConditions(query.plan), routeIndexesOf(query.plan), touchableFeatures(query.plan)) ?? null) : null;
   try {
     for (const step of staged) {
       await rows(dialect.dropScratchTable(step.table));
@@ -340,8 +380,16 @@ export async function replayGroups(rows: SqlRows, query: ReplayQuery, dialect: S
     }
     const calls = replayedCallsSql(query.plan, query.keys, query.rates, query.range, dialect, scratch);
     if (staging === null) return await replayStagedGroups(rows, query, dialect, { flags: calls, users: calls, sessions: calls, staged: false }, fastSessionCounts);
-    const stagedCalls = stagedCallsSql(calls, query, dialect);
     await rows(dialect.dropScratchTable(callsTable));
+    if (words !== null) {
+      const columns = { finest: finestFlagGrouping(query.plan), flags: flagsSql(query.plan), measures: planMeasures(query.plan) };
+      const grouped = groupedCallsSql(calls, columns, query, dialect, words);
+      await rows(dialect.createScratchTable(callsTable, grouped.select));
+      const passes = grouped.passes(callsTable);
+      // The per-user sums and the session counts read the grouped rows through queries of their own (passes).
+      return await replayStagedGroups(rows, query, dialect, { flags: passes.flagRows, users: '', sessions: '', staged: true, grouped: passes });
+    }
+    const stagedCalls = stagedCallsSql(calls, query, dialect);
     await rows(dialect.createScratchTable(callsTable, stagedCalls.select));
     return await replayStagedGroups(rows, query, dialect, stagedCalls.read(callsTable), fastSessionCounts);
   } finally {
@@ -360,10 +408,8 @@ function stagedCallsSql(calls: string, query: ReplayQuery, dialect: SqlDialect):
   const plan = query.plan;
   const byRoute = plan.routes.length > 0;
   const conditions = flagConditions(plan);
-  const flags = conditions.map(([, condition], bit) => `CASE WHEN ${condition} THEN ${2 ** bit} ELSE 0 END`).join(' + ');
-  const keys = ['feature', 'user_tier', 'model_key', ...(byRoute ? ['original_key', 'route_index'] : []), 'session_key', ...(query.byUser ? ['user_id'] : [])];
-  const measures = callMeasures.filter((name) => name !== 'cost0' || plan.selfHosts.length > 0);
-  const select = `SELECT ${keys.join(', ')}, ${flags} AS flags, ${measures.join(', ')} FROM (${calls}) AS replayed`;
+  const keys = [...finestFlagGrouping(plan), 'session_key', ...(query.byUser ? ['user_id'] : [])];
+  const select = `SELECT ${keys.join(', ')}, ${flagsSql(plan)} AS flags, ${planMeasures(plan).join(', ')} FROM (${calls}) AS replayed`;
   // The passes' conditions by the replayed column they read (the session counts', the per-user sums').
   const bits = new Map(conditions.map(([name], bit) => [name, 2 ** bit]));
   const columns: Array<[string, string]> = [
@@ -388,11 +434,11 @@ async function replayStagedGroups(rows: SqlRows, query: ReplayQuery, dialect: Sq
   // Per user, only what the users served at a loss need, in a pass of its own: at the finest grouping, the
   // user would multiply its rows (10M calls → 1M rows of 13 sums).
   const userSums = inputs.staged ? stagedUserSumsSql(dialect, 'calls_in_row') : userSumsSql(dialect);
-  const perUser = `SELECT user_tier, user_id, ${userSums.map(([name, sql]) => `${sql} AS user_${name}`).join(', ')} FROM (${inputs.users}) AS replayed GROUP BY user_tier, user_id`;
+  const perUser = inputs.grouped?.userSql ?? `SELECT user_tier, user_id, ${userSums.map(([name, sql]) => `${sql} AS user_${name}`).join(', ')} FROM (${inputs.users}) AS replayed GROUP BY user_tier, user_id`;
   const conditions = sessionConditions(query.plan);
-  const present = (Object.entries(conditions) as Array<[SimulationSum, string | null]>).filter((entry): entry is [SimulationSum, string] => entry[1] !== null).map(([name, where]) => ({ name, where }));
-  const routeIndexes = byRoute ? query.plan.routes.map((_, index) => index) : [];
-  const fast = fastSessionCounts?.(inputs.sessions, present, routeIndexes, touchableFeatures(query.plan)) ?? null;
+  const present = presentSessionConditions(query.plan);
+  const routeIndexes = routeIndexesOf(query.plan);
+  const fast = inputs.grouped ? inputs.grouped.sessionCounts : (fastSessionCounts?.(inputs.sessions, present, routeIndexes, touchableFeatures(query.plan)) ?? null);
   const sessionQueries = fast ? [fast] : regroupedSessionCounts(inputs.sessions, present, routeIndexes, dialect);
   const statements = [flagPass.sql, ...(query.byUser ? [perUser] : []), ...sessionQueries.map((sessionQuery) => sessionQuery.sql)];
   const results: Array<Array<Record<string, unknown>>> = [];
@@ -400,16 +446,18 @@ async function replayStagedGroups(rows: SqlRows, query: ReplayQuery, dialect: Sq
 
   const main = rollUp(results.shift()!.map(flagPass.read), flagSums(query.plan, query.keys, flagPass.is), byRoute);
   if (query.byUser) {
+    const columns = userSums.map(([name]) => [name, `user_${name}`] as const);
     for (const row of results.shift()!) {
-      main.push({
-        grouping: 'user', feature: null, userTier: textOrNull(row.user_tier), userId: textOrNull(row.user_id), routeIndex: null, modelKey: null,
-        sums: { ...emptySums(), ...Object.fromEntries(userSums.map(([name]) => [name, bigintOf(row[`user_${name}`])])) },
-      });
+      const sums = emptySums();
+      for (const [name, column] of columns) sums[name] = bigintOf(row[column]);
+      main.push({ grouping: 'user', feature: null, userTier: textOrNull(row.user_tier), userId: textOrNull(row.user_id), routeIndex: null, modelKey: null, sums });
     }
   }
   const sessionRows = new Map<string, SimulationGroupRow>();
   for (const sessionQuery of sessionQueries) for (const row of results.shift()!) for (const counted of sessionQuery.rows(row)) sessionRows.set(groupKey(counted), counted);
   for (const row of main) {
+    // No session count is per user: a user row's stay 0.
+    if (row.grouping === 'user') continue;
     const counted = sessionRows.get(groupKey(row));
     for (const name of Object.keys(conditions) as SimulationSum[]) row.sums[name] = counted?.sums[name] ?? 0n;
   }

@@ -140,6 +140,16 @@ function reachableCalls(plan: ReplayPlan, dialect: SqlDialect): string {
 }
 
 /**
+ * The stored calls no lever can change: NOT reachableCalls, written where it only names features as a condition on
+ * the feature column alone, which the scan can then apply itself (it read every column of every call otherwise).
+ */
+function unreachableCalls(plan: ReplayPlan, reachable: string, dialect: SqlDialect): string {
+  const { features, models } = leverReach(plan);
+  if (features !== null && features.length > 0 && models.length === 0) return `(feature IS NULL OR feature NOT IN (${features.map(dialect.string).join(', ')}))`;
+  return `NOT coalesce(${reachable}, ${dialect.boolean(false)})`;
+}
+
+/**
  * The model keys as a relation (join_provider, no_provider, model, k_key) to join the stored calls to: an
  * equi-join on three columns, since a stored provider may be null and ClickHouse joins on equality only.
  */
@@ -182,7 +192,7 @@ export function replayedCallsSql(
   const reachable = reachableCalls(plan, dialect);
   const yes = dialect.boolean(true);
   const no = dialect.boolean(false);
-  const unreached = recordedCallsSql(keys, storedCallsSql(keys, range, dialect, `NOT coalesce(${reachable}, ${no})`), dialect);
+  const unreached = recordedCallsSql(keys, storedCallsSql(keys, range, dialect, unreachableCalls(plan, reachable, dialect)), dialect);
   if (reachable === no) return unreached;
   const levers = leverCallsSql(plan, keys, rates, range, dialect, storedCallsSql(keys, range, dialect, reachable), { scratch });
   if (reachable === yes) return levers;
@@ -468,7 +478,10 @@ function leverCallsSql(
       // of every call (BENCHMARKS.md, "Simulate").
       chain.inline('limited');
       if (scratch.sessionCuts === null) {
-        chain.add('session_calls', `SELECT id, feature, session_key, ts_ms, call_cost, max_steps, budget FROM ${chain.ref('limited')} AS calls WHERE is_limited`);
+        // The limits' features once more, plainly: inside is_limited's CASE they do not reach the scan, which then
+        // read every column of every call for the few the limits name.
+        const limitedFeatures = plan.sessionLimits.some((limit) => limit.features === null) ? yes : plan.sessionLimits.map((limit) => `(${features(limit.features)})`).join(' OR ');
+        chain.add('session_calls', `SELECT id, feature, session_key, ts_ms, call_cost, max_steps, budget FROM ${chain.ref('limited')} AS calls WHERE is_limited AND (${limitedFeatures})`);
         chain.add('session_cuts', `SELECT id AS cut_id FROM (
              SELECT id, (max_steps >= 0 AND row_number() OVER (${sessionWindow}) > max_steps)
                OR (budget >= 0 AND coalesce(sum(call_cost) OVER (${sessionWindow} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) >= budget) AS cut
@@ -479,7 +492,9 @@ function leverCallsSql(
            ) AS cuts WHERE cut`);
         if (only === 'sessionCuts') return chain.render('SELECT * FROM session_cuts');
       }
-      chain.add('sessions', `SELECT calls.*, cuts.cut_id IS NOT NULL AS dropped FROM ${chain.ref('limited')} AS calls LEFT JOIN ${scratch.sessionCuts ?? 'session_cuts'} AS cuts ON calls.id = cuts.cut_id`);
+      // Only limited calls are cut: the others join on NULL, which the join skips instead of probing ~10M ids.
+      chain.add('sessions', `SELECT calls.*, cuts.cut_id IS NOT NULL AS dropped FROM ${chain.ref('limited')} AS calls
+         LEFT JOIN ${scratch.sessionCuts ?? 'session_cuts'} AS cuts ON (CASE WHEN calls.is_limited THEN calls.id END) = cuts.cut_id`);
     } else {
       // Per session, its calls sorted by (time, id) with the running sum of their costs; arrays are 1-based. 18.16's
       // lambdas cannot read a column of the row outside their arrays, so each session's caps come as arrays
