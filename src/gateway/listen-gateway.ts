@@ -7,9 +7,6 @@ import { UnitcostError } from '../core/unitcost-error.js';
 import { createGateway, createProxyListener } from './create-gateway.js';
 import { InFlightCalls } from './in-flight-calls.js';
 
-// The gateway's own process sets V8 up for it before it starts (gateway-command.ts), through this entry point.
-export { disablePretenuring } from './disable-pretenuring.js';
-
 /** How to start the gateway. */
 export interface StartGatewayOptions {
   services: GatewayServices;
