@@ -1,4 +1,4 @@
-import type { App, AppOptions } from '../app/create-app.js';
+import type { App } from '../app/create-app.js';
 
 /** Where a command writes; tests pass buffers, the binary passes the process streams. */
 export interface CliIo {
@@ -11,11 +11,6 @@ export interface CliIo {
 /** What every command receives: the wired app (built on first use) and its output streams. */
 export interface CliContext {
   app: () => App;
-  /**
-   * What app() builds the app from, for a command that builds it again on a thread of its own (the gateway's
-   * serving thread). Optional: a context built by hand serves on the calling thread.
-   */
-  appOptions?: () => AppOptions;
   io: CliIo;
   /**
    * Makes the command end with this exit code though it finished and printed its output (an ingest that

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../app/create-app.js';
@@ -73,35 +71,6 @@ describe('unitcost gateway', () => {
     expect(gatewayIo.err()).toContain(`recording to ${serverUrl}`);
     expect(await storedCalls(serverDb)).toEqual([{ model: 'text-embedding-3-small', input_tokens: BigInt(fakeUsage.embeddings.prompt_tokens), output_tokens: 0n, feature: null, source: 'http' }]);
   });
-
-  it('as the binary runs it, serves from its thread and on SIGTERM writes every answered call before it exits', async () => {
-    const fake = await startFakeProvider();
-    const directory = configDirectory(fake.url);
-    const db = join(directory, 'gateway.duckdb');
-    // Through tsx, as the shipped binary would: the command then serves from its thread (gateway-thread.ts).
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./bin.ts', import.meta.url)), 'gateway', '--port', '0', '--db', db, '--log-level', 'silent'], {
-      cwd: directory,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    try {
-      await expect.poll(() => /OpenAI baseURL: (\S+)/.exec(output)?.[1], { timeout: 30_000 }).toBeTruthy();
-      const client = new OpenAI({ baseURL: /OpenAI baseURL: (\S+)/.exec(output)![1]!, apiKey: 'sk-client', maxRetries: 0, defaultHeaders: { 'x-unitcost-feature': 'threaded' } });
-      await Promise.all(Array.from({ length: 20 }, () => client.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] })));
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
-    } finally {
-      child.kill('SIGKILL');
-      await fake.close();
-    }
-    expect(output).toContain('stopping: finishing calls in flight and writing their events');
-    const stored = await storedCalls(db);
-    expect(stored).toHaveLength(20);
-    expect(stored.every((row) => row.feature === 'threaded')).toBe(true);
-  }, 60_000);
 
   it('refuses --db together with --forward before opening anything', async () => {
     const io = captureIo();

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { openGatewayServices } from '../app/gateway/gateway-services.js';
 import { UnitcostError } from '../core/unitcost-error.js';
-import { disablePretenuring, gatewayThreadAvailable, runGatewayThread, serveGateway, type GatewayRunSettings } from '../gateway/start-gateway.js';
+import { disablePretenuring, startGateway } from '../gateway/start-gateway.js';
 import type { CliContext } from './cli-context.js';
 
 /** Options of `unitcost gateway`. */
@@ -13,6 +14,7 @@ export interface GatewayCommandOptions {
 }
 
 const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+const loopback = /^(127\.|localhost$|::1$)/;
 
 /** Registers `unitcost gateway`: the OpenAI- and Anthropic-compatible proxy that records every call. */
 export function registerGatewayCommand(program: Command, context: CliContext): void {
@@ -84,15 +86,27 @@ export async function runGateway(options: GatewayCommandOptions, context: CliCon
 
   // Before the store's worker starts and the first call is served: the flag is the process's, the worker's included.
   disablePretenuring();
-  const settings: GatewayRunSettings = { host: options.host, port, db: options.db, forward: options.forward, logLevel: logLevel as (typeof logLevels)[number] };
-  // Served from a thread whose heap is sized for a proxy (gateway-thread.ts) when the app can be built again there.
-  const appOptions = context.appOptions?.();
-  if (gatewayThreadAvailable() && appOptions !== undefined && appOptions.now === undefined) {
-    const app = { directory: appOptions.directory ?? process.cwd(), configPath: appOptions.configPath, environment: appOptions.environment };
-    await runGatewayThread({ app, settings }, context.io, until);
-    return;
+  const services = await openGatewayServices(context.app(), {
+    ...(options.db === undefined ? {} : { db: options.db }),
+    ...(options.forward === undefined ? {} : { forward: options.forward }),
+    onProblem: (message) => context.io.stderr(`unitcost gateway: ${message}\n`),
+  });
+  let running;
+  try {
+    running = await startGateway({ services, host: options.host, port, logLevel: logLevel as (typeof logLevels)[number] });
+    context.io.stderr(`unitcost gateway recording to ${services.destination}\n`);
+    for (const variable of services.config.unsetKeyVariables) context.io.stderr(`warning: ${variable} is not set: calls to the provider that names it will be refused\n`);
+    if (!loopback.test(options.host) && services.config.upstreams.some((upstream) => upstream.key !== undefined)) {
+      context.io.stderr(`warning: listening on ${options.host} with configured provider keys: anyone who reaches this port spends them\n`);
+    }
+    const shown = running.url.replace('://0.0.0.0:', '://localhost:');
+    context.io.stdout(`gateway: ${shown}   OpenAI baseURL: ${shown}/v1   Anthropic baseURL: ${shown}\n`);
+    await until;
+    context.io.stderr('stopping: finishing calls in flight and writing their events\n');
+  } finally {
+    await running?.close();
+    await services.close();
   }
-  await serveGateway(context.app(), settings, context.io, until);
 }
 
 function stopSignal(): Promise<void> {

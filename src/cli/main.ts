@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { createApp, type App, type AppOptions } from '../app/create-app.js';
+import { createApp, type App } from '../app/create-app.js';
 import type { CliContext, CliIo } from './cli-context.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 export type { CliContext, CliIo } from './cli-context.js';
@@ -78,13 +78,11 @@ export async function runCli(argv: string[], io: CliIo = processIo, appOptions: 
   let app: App | undefined;
   let program: Command | undefined;
   let exitCode = 0;
-  const resolvedAppOptions = (): AppOptions => ({ ...appOptions, ...(program?.opts().config ? { configPath: program.opts().config as string } : {}) });
   const context: CliContext = {
     app: () => {
-      app ??= createApp(resolvedAppOptions());
+      app ??= createApp({ ...appOptions, ...(program?.opts().config ? { configPath: program.opts().config as string } : {}) });
       return app;
     },
-    appOptions: resolvedAppOptions,
     io,
     setExitCode: (code) => {
       exitCode = code;
