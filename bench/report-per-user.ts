@@ -23,6 +23,9 @@ export interface PerUserTiming {
   referenceSeconds: number[];
   referenceMedian: number;
   ratio: number;
+  /** Process CPU seconds per run (DuckDB's threads included), median: steadier than wall time on a busy machine. */
+  cpuMedian: number;
+  referenceCpuMedian: number;
   load: [number, number];
 }
 
@@ -58,17 +61,33 @@ export async function timePerUserReports(
     const loadBefore = loadavg()[0]!;
     const seconds: number[] = [];
     const referenceSeconds: number[] = [];
+    const cpu: number[] = [];
+    const referenceCpu: number[] = [];
     for (let repetition = 0; repetition < options.repetitions; repetition += 1) {
-      referenceSeconds.push(await secondsOf(reference));
-      seconds.push(await secondsOf(work));
+      const referenceRun = await timeOf(reference);
+      referenceSeconds.push(referenceRun.seconds);
+      referenceCpu.push(referenceRun.cpuSeconds);
+      const run = await timeOf(work);
+      seconds.push(run.seconds);
+      cpu.push(run.cpuSeconds);
     }
     const median = medianOf(seconds);
     const referenceMedian = medianOf(referenceSeconds);
-    timings[name] = { seconds, median, referenceSeconds, referenceMedian, ratio: median / referenceMedian, load: [loadBefore, loadavg()[0]!] };
+    timings[name] = {
+      seconds,
+      median,
+      referenceSeconds,
+      referenceMedian,
+      ratio: median / referenceMedian,
+      cpuMedian: medianOf(cpu),
+      referenceCpuMedian: medianOf(referenceCpu),
+      load: [loadBefore, loadavg()[0]!],
+    };
   }
   for (const [name, timing] of Object.entries(timings)) {
     options.log(
-      `  ${name.padEnd(66)} median ${timing.median.toFixed(3)} s; plain GROUP BY ${timing.referenceMedian.toFixed(3)} s; ratio ${timing.ratio.toFixed(1)}×; load ${timing.load[0].toFixed(1)}→${timing.load[1].toFixed(1)}; ` +
+      `  ${name.padEnd(66)} median ${timing.median.toFixed(3)} s; plain GROUP BY ${timing.referenceMedian.toFixed(3)} s; ratio ${timing.ratio.toFixed(1)}×; ` +
+        `CPU ${timing.cpuMedian.toFixed(3)} s against ${timing.referenceCpuMedian.toFixed(3)} s; load ${timing.load[0].toFixed(1)}→${timing.load[1].toFixed(1)}; ` +
         `target ${perUserTargetSeconds} s ${timing.median < perUserTargetSeconds ? 'met' : 'MISSED'}`,
     );
   }
@@ -83,10 +102,13 @@ export async function timePerUserReports(
   return { passed: same, timings, rawEventsSeconds };
 }
 
-async function secondsOf(work: () => Promise<unknown>): Promise<number> {
+/** Wall seconds and process CPU seconds (user + system, every thread: DuckDB's work is on its own threads) of one run. */
+async function timeOf(work: () => Promise<unknown>): Promise<{ seconds: number; cpuSeconds: number }> {
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await work();
-  return (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { seconds: (performance.now() - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
 function medianOf(values: number[]): number {

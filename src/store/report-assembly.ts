@@ -1,6 +1,6 @@
 import { compareNullable } from '../core/kpi/build-report.js';
 import { emptyGroupAggregate, type GroupAggregate } from '../core/kpi/group-aggregate.js';
-import { classifyModelTier, modelTiers, type ModelTierSettings } from '../core/kpi/model-tier.js';
+import { classifyModelTier, type ModelTierSettings } from '../core/kpi/model-tier.js';
 import { addDays, nextBucketStart, planReportPeriods, type DayWindow, type ReportPeriods } from '../core/kpi/report-periods.js';
 import type { RevenueSettings } from '../core/kpi/revenue-settings.js';
 import type {
@@ -15,6 +15,7 @@ import type {
   UserEconomics,
   UserEconomicsQuery,
 } from './report-reader.js';
+import { count, exact, gatherUsage, type GroupSlices } from './report-usage-aggregates.js';
 import {
   activeUsersSql,
   checkedDimension,
@@ -103,26 +104,11 @@ export interface ReportBackend {
   measures(scope: ReportSqlScope, use: 'rows' | 'totals' | 'user-economics'): MeasureReader;
 }
 
+// Shared with the backends' readers, which import them from here.
+export { count, exact } from './report-usage-aggregates.js';
+
 /** How long the KPI dashboard's period is, in days. */
 export const kpiPeriodDays = { day: 1, week: 7, month: 30 } as const;
-
-/** A count read from a store (a bigint, a number, decimal text or null) as a number. */
-export function count(value: unknown): number {
-  if (value === null || value === undefined) return 0;
-  return Number(value);
-}
-
-/** An exact sum read from a store (a bigint, a safe number or decimal text) as a bigint; null is 0. */
-export function exact(value: unknown): bigint {
-  if (value === null || value === undefined) return 0n;
-  if (typeof value === 'bigint') return value;
-  if (typeof value === 'string') {
-    if (!/^-?\d+$/.test(value)) throw new Error(`not an exact integer from the store: ${JSON.stringify(value.slice(0, 40))}`);
-    return BigInt(value);
-  }
-  // Zero is common (audio, request fees, the tiers a group did not use): the literal is shared, not allocated.
-  return value === 0 ? 0n : BigInt(value as number);
-}
 
 export async function assembleKpis(backend: ReportBackend, query: KpiQuery): Promise<KpiAggregates> {
   return backend.session(async () => {
@@ -168,17 +154,14 @@ async function reportWithin(backend: ReportBackend, query: ReportQuery, withoutR
   const { groups: totals } = await aggregateSlices(backend.measures(totalsScope, 'totals'), totalsScope, tiers, query.revenue, tracked);
   const rows: AggregateRow[] = [];
   for (const bucket of periods.buckets) {
+    // One pair of day windows per bucket, shared by its rows (a report by user has 10⁵ rows of one bucket).
+    const days = { from: bucket.current.from, to: bucket.current.to };
+    const previousDays = { from: bucket.previous.from, to: bucket.previous.to };
     for (const group of grouped.values()) {
       const current = group.bySlice[bucket.current.id];
       if (!current || !hasActivity(current)) continue;
       const previous = group.bySlice[bucket.previous.id];
-      rows.push({
-        keys: group.keys,
-        bucket: { from: bucket.current.from, to: bucket.current.to },
-        previousBucket: { from: bucket.previous.from, to: bucket.previous.to },
-        current,
-        previous: previous && hasActivity(previous) ? previous : null,
-      });
+      rows.push({ keys: group.keys, bucket: days, previousBucket: previousDays, current, previous: previous && hasActivity(previous) ? previous : null });
     }
   }
   sortRows(rows, groupBy);
@@ -283,14 +266,6 @@ function scopeOf(groupBy: ReportDimension[], where: ReportFilter[], periods: Rep
   return { groupBy, where, slices: periods.slices, monthParts: periods.monthParts, range: periods.range, monthRange: periods.monthRange };
 }
 
-interface GroupSlices {
-  keys: Partial<Record<ReportDimension, string | null>>;
-  /** By slice id (slices are numbered from 0). */
-  bySlice: Array<GroupAggregate | undefined>;
-  /** User-month units of slices the group has no aggregate in yet (see aggregateSlices), by slice id. */
-  idleUserMonthUnits?: number[];
-}
-
 /**
  * Runs every measure over the scope and gathers the results per group and slice. Given `top`, a backend may
  * hand back only the top groups' rows (see TopRows); `groupsWithCalls` is then the count of rows with calls
@@ -324,7 +299,8 @@ async function aggregateSlices(
     return group;
   };
   const aggregateFor = (row: Row): GroupAggregate => {
-    const group = groupOf((dimension) => row[dimension]);
+    // By one dimension the group is looked up by its value first (a revenue row per user and slice: 10⁵ of them).
+    const group = (groupBy.length === 1 && groups.get((row[groupBy[0]!] as string | null | undefined) ?? null)) || groupOf((dimension) => row[dimension]);
     const sliceId = Number(row.slice_id);
     return (group.bySlice[sliceId] ??= idleAggregate(group, sliceId));
   };
@@ -334,92 +310,14 @@ async function aggregateSlices(
     return aggregate;
   };
 
-  // The usage sums make each group's aggregate in one object literal (the shape of emptyGroupAggregate, in its
-  // key order), reading each column once: a report by user or session makes 10⁵ of them.
+  // The usage sums, each row made one group's aggregate by gatherUsage.
   let combined = measures.usageWithCounts ? await measures.usageWithCounts(tiers, top) : null;
   const callingGroups = top && combined ? topOnly(combined, top) : null;
   // A bucket with no more groups than asked for shows its revenue-only rows too, which a narrowed result misses: all rows then.
   if (top && combined?.columns.groups_with_calls && callingGroups === null) combined = await measures.usageWithCounts!(tiers);
   const usage = combined ?? (await measures.usage(tiers));
-  const column = (name: string): ArrayLike<unknown> => {
-    const values = usage.columns[name];
-    // Rows turned into columns (columnsOfRows) have no columns when there are no rows.
-    if (values === undefined && usage.length > 0) throw new Error(`the usage query returned no column ${name}`);
-    return values ?? [];
-  };
-  const [sliceIds, calls, pricedCalls, unpricedCalls, failedCalls] = ['slice_id', 'calls', 'priced_calls', 'unpriced_calls', 'failed_calls'].map(column) as ArrayLike<unknown>[];
-  const [input, cacheRead, cacheWrite5m, cacheWrite1h, output, reasoning, inputAudio, outputAudio] = [
-    'input_tokens', 'cache_read_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'input_audio_tokens', 'output_audio_tokens',
-  ].map(column) as ArrayLike<unknown>[];
-  const [unpricedInput, unpricedOutput, hits, lookups] = ['unpriced_input_tokens', 'unpriced_output_tokens', 'response_cache_hits', 'response_cache_lookups'].map(column) as ArrayLike<unknown>[];
-  const [costInput, costCacheRead, costCacheWrite5m, costCacheWrite1h, costOutput, costReasoning, costAudio, costRequest, costTotal] = [
-    'cost_input', 'cost_cache_read', 'cost_cache_write_5m', 'cost_cache_write_1h', 'cost_output', 'cost_reasoning', 'cost_audio', 'cost_request', 'cost_total',
-  ].map(column) as ArrayLike<unknown>[];
-  const [budgetCalls, midCalls, frontierCalls, unpricedTierCalls] = modelTiers.map((tier) => column(`tier_${tier}_calls`));
-  const [budgetCost, midCost, frontierCost, unpricedTierCost] = modelTiers.map((tier) => column(`tier_${tier}_cost`));
-  const keyColumns = new Map(groupBy.map((dimension) => [dimension, column(dimension)] as const));
-  // Counted in the same result (usageWithCounts), or zero here and set from their own queries below.
-  const none: ArrayLike<unknown> = { length: 0 };
-  const [userMonthUnitsColumn, tasks, successfulTasks, failedTasks] = combined ? ['active_user_month_units', 'tasks', 'successful_tasks', 'failed_tasks'].map(column) : [none, none, none, none];
   const activeUsersColumn = combined?.columns.active_users;
-  const userMonthsOnly = combined?.columns.user_months_only;
-  const single = groupBy.length === 1 ? keyColumns.get(groupBy[0]!)! : null;
-  let row = 0;
-  const keyAtRow = (dimension: ReportDimension): unknown => keyColumns.get(dimension)![row];
-  for (let index = 0; index < usage.length; index += 1) {
-    row = index;
-    // By one dimension the key is looked up straight away; the group is made (and its keys read) only when new.
-    const value = single ? ((single[index] as string | null | undefined) ?? null) : undefined;
-    const group = (value !== undefined && groups.get(value)) || groupOf(keyAtRow);
-    const sliceId = Number(sliceIds![index]);
-    // A row with user-months only (the group called in the month, not in the slice: by session, half the rows)
-    // is made an aggregate only if revenue or the totals ask for it, with the same user-months.
-    if (userMonthsOnly && userMonthsOnly[index] === 1) {
-      (group.idleUserMonthUnits ??= [])[sliceId] = Number(userMonthUnitsColumn![index] ?? 0);
-      continue;
-    }
-    group.bySlice[sliceId] = {
-      calls: count(calls![index]),
-      pricedCalls: count(pricedCalls![index]),
-      unpricedCalls: count(unpricedCalls![index]),
-      failedCalls: count(failedCalls![index]),
-      tokens: {
-        input: count(input![index]),
-        cacheRead: count(cacheRead![index]),
-        cacheWrite5m: count(cacheWrite5m![index]),
-        cacheWrite1h: count(cacheWrite1h![index]),
-        output: count(output![index]),
-        reasoning: count(reasoning![index]),
-        inputAudio: count(inputAudio![index]),
-        outputAudio: count(outputAudio![index]),
-      },
-      unpricedInputTokens: count(unpricedInput![index]),
-      unpricedOutputTokens: count(unpricedOutput![index]),
-      costPicodollars: {
-        input: exact(costInput![index]),
-        cacheRead: exact(costCacheRead![index]),
-        cacheWrite5m: exact(costCacheWrite5m![index]),
-        cacheWrite1h: exact(costCacheWrite1h![index]),
-        output: exact(costOutput![index]),
-        reasoning: exact(costReasoning![index]),
-        audio: exact(costAudio![index]),
-        request: exact(costRequest![index]),
-        total: exact(costTotal![index]),
-      },
-      responseCacheHits: count(hits![index]),
-      responseCacheLookups: count(lookups![index]),
-      tierCalls: { budget: count(budgetCalls![index]), mid: count(midCalls![index]), frontier: count(frontierCalls![index]), unpriced: count(unpricedTierCalls![index]) },
-      tierCostPicodollars: { budget: exact(budgetCost![index]), mid: exact(midCost![index]), frontier: exact(frontierCost![index]), unpriced: exact(unpricedTierCost![index]) },
-      tasks: count(tasks![index]),
-      successfulTasks: count(successfulTasks![index]),
-      failedTasks: count(failedTasks![index]),
-      activeUsers: activeUsersColumn ? count(activeUsersColumn[index]) : 0,
-      // One row per slice and group, in exact units of a month (userMonthUnits): divided once, the same on every engine.
-      activeUserMonths: Number(userMonthUnitsColumn![index] ?? 0) / userMonthUnits,
-      planRevenuePicodollars: 0n,
-      recordRevenuePicodollars: 0n,
-    };
-  }
+  gatherUsage(usage, combined !== null, groupBy, groups, groupOf);
   const activeUsers = activeUsersColumn ? [] : await measures.activeUsers();
   if (activeUsers === 'one-per-user') {
     // A group of one user has one active user in every slice it called in, unless its user is unknown.
@@ -521,13 +419,18 @@ function hasActivity(aggregate: GroupAggregate): boolean {
  * comparison, and a report by user sorts 10⁵ rows without a bigint comparison per step.
  */
 function sortRows(rows: AggregateRow[], groupBy: readonly ReportDimension[]): void {
-  const keyed = rows.map((row) => ({ row, cost: Number(row.current.costPicodollars.total) }));
-  keyed.sort((a, b) => {
-    if (a.row.bucket.from !== b.row.bucket.from) return a.row.bucket.from < b.row.bucket.from ? -1 : 1;
-    if (a.cost !== b.cost) return a.cost < b.cost ? 1 : -1;
-    return compareCost(b.row.current, a.row.current) || compareKeys(a.row.keys, b.row.keys, groupBy);
+  // Row numbers sorted, the costs in a typed array beside them: no object per row.
+  const costs = Float64Array.from(rows, (row) => Number(row.current.costPicodollars.total));
+  const order = Array.from(rows, (_, index) => index);
+  order.sort((left, right) => {
+    const a = rows[left]!;
+    const b = rows[right]!;
+    if (a.bucket.from !== b.bucket.from) return a.bucket.from < b.bucket.from ? -1 : 1;
+    if (costs[left] !== costs[right]) return costs[left]! < costs[right]! ? 1 : -1;
+    return compareCost(b.current, a.current) || compareKeys(a.keys, b.keys, groupBy);
   });
-  keyed.forEach((entry, index) => (rows[index] = entry.row));
+  const sorted = order.map((index) => rows[index]!);
+  sorted.forEach((row, index) => (rows[index] = row));
 }
 
 function compareCost(a: GroupAggregate, b: GroupAggregate): number {

@@ -50,8 +50,15 @@ export function formatPicodollarsExact(picodollars: number | bigint): string {
     // The same digits from doubles, exact below 2^53 (see picodollarsToUsd).
     const magnitude = Math.abs(Number(picodollars));
     const rest = magnitude % PICODOLLARS_PER_USD;
-    const fraction = rest === 0 ? '' : String(rest).padStart(12, '0').replace(/0+$/, '');
-    return `${picodollars < 0n ? '-' : ''}${(magnitude - rest) / PICODOLLARS_PER_USD}${fraction ? `.${fraction}` : ''}`;
+    if (rest === 0) return `${picodollars < 0n ? '-' : ''}${magnitude / PICODOLLARS_PER_USD}`;
+    // The twelve digits of the rest without their trailing zeros, by division rather than a pattern (one string, not three).
+    let digits = rest;
+    let width = 12;
+    while (digits % 10 === 0) {
+      digits /= 10;
+      width -= 1;
+    }
+    return `${picodollars < 0n ? '-' : ''}${(magnitude - rest) / PICODOLLARS_PER_USD}.${String(digits).padStart(width, '0')}`;
   }
   const value = BigInt(picodollars);
   const negative = value < 0n;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { emptyGroupAggregate, type GroupAggregate } from './group-aggregate.js';
-import { measureChanges, reportMeasures } from './report-measures.js';
+import { changeMeasures, measureChanges, reportMeasures, type ReportMeasures } from './report-measures.js';
+import { inferenceMargin, pointChange, ratio, relativeChange, usd, usdPer } from './unit-ratios.js';
+import { formatPicodollarsExact } from '../cost/picodollars.js';
 
 const dollars = (amount: number): bigint => BigInt(Math.round(amount * 1e6)) * 1_000_000n;
 
@@ -75,5 +77,90 @@ describe('report measures', () => {
     expect(changes.cost_usd).toBe(1);
     expect(changes.prompt_cache_hit_rate).toBe(-0.25);
     expect(measureChanges(now, null).cost_usd).toBeNull();
+  });
+
+  it('gives every money measure the same to the bit through its double steps as through bigint arithmetic, above 2^53 too', () => {
+    // The bigint reference: each measure as unit-ratios.ts computes it from the exact sums (what reportMeasures did for every row before).
+    const reference = (aggregate: GroupAggregate, tracked: boolean): Partial<ReportMeasures> => {
+      const cost = aggregate.costPicodollars;
+      const known = aggregate.calls === 0 || aggregate.pricedCalls > 0;
+      const revenue = aggregate.planRevenuePicodollars + aggregate.recordRevenuePicodollars;
+      return {
+        cost_usd: known ? usd(cost.total) : null,
+        cost_usd_exact: known ? formatPicodollarsExact(cost.total) : null,
+        cost_input_usd: known ? usd(cost.input) : null,
+        cost_cache_read_usd: known ? usd(cost.cacheRead) : null,
+        cost_cache_write_usd: known ? usd(cost.cacheWrite5m + cost.cacheWrite1h) : null,
+        cost_output_usd: known ? usd(cost.output) : null,
+        cost_reasoning_usd: known ? usd(cost.reasoning) : null,
+        cost_audio_usd: known ? usd(cost.audio) : null,
+        cost_request_usd: known ? usd(cost.request) : null,
+        cost_per_call_usd: usdPer(cost.total, aggregate.pricedCalls),
+        cost_per_successful_task_usd: known ? usdPer(cost.total, aggregate.successfulTasks) : null,
+        cost_per_active_user_month_usd: known ? usdPer(cost.total, aggregate.activeUserMonths) : null,
+        revenue_usd: tracked ? usd(revenue) : null,
+        plan_revenue_usd: tracked ? usd(aggregate.planRevenuePicodollars) : null,
+        record_revenue_usd: tracked ? usd(aggregate.recordRevenuePicodollars) : null,
+        revenue_per_active_user_month_usd: tracked ? usdPer(revenue, aggregate.activeUserMonths) : null,
+        inference_margin: tracked && known ? inferenceMargin(revenue, cost.total) : null,
+        budget_cost_share: ratio(aggregate.tierCostPicodollars.budget, cost.total),
+        mid_cost_share: ratio(aggregate.tierCostPicodollars.mid, cost.total),
+        frontier_cost_share: ratio(aggregate.tierCostPicodollars.frontier, cost.total),
+      };
+    };
+    let seed = 5;
+    const random = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    // Amounts of every size: zero, cents, whole dollars, near 2^53 ($9,007) and past it, now and then negative.
+    const amount = (): bigint => {
+      const pick = random();
+      if (pick < 0.15) return 0n;
+      if (pick < 0.25) return BigInt(Math.floor(random() * 1_000)) * 1_000_000_000_000n;
+      if (pick < 0.35) return BigInt(Number.MAX_SAFE_INTEGER) - BigInt(Math.floor(random() * 1_000)) + (random() < 0.5 ? 2_000n : 0n);
+      const magnitude = BigInt(Math.floor(random() * 2 ** 26)) * BigInt(Math.floor(random() * 2 ** 24)) + BigInt(Math.floor(random() * 1e12));
+      return random() < 0.05 ? -magnitude : magnitude;
+    };
+    const count = (): number => (random() < 0.2 ? 0 : Math.floor(random() * 5_000));
+    let exactPaths = 0;
+    let doublePaths = 0;
+    for (let index = 0; index < 2_000; index += 1) {
+      const base = emptyGroupAggregate();
+      const calls = count();
+      const sample: GroupAggregate = {
+        ...base,
+        calls,
+        pricedCalls: random() < 0.1 ? 0 : calls,
+        successfulTasks: count(),
+        activeUserMonths: random() < 0.2 ? 0 : random() * 40,
+        costPicodollars: { input: amount(), cacheRead: amount(), cacheWrite5m: amount(), cacheWrite1h: amount(), output: amount(), reasoning: amount(), audio: amount(), request: amount(), total: amount() },
+        tierCostPicodollars: { budget: amount(), mid: amount(), frontier: amount(), unpriced: amount() },
+        planRevenuePicodollars: amount(),
+        recordRevenuePicodollars: amount(),
+      };
+      const amounts = [...Object.values(sample.costPicodollars), ...Object.values(sample.tierCostPicodollars), sample.planRevenuePicodollars, sample.recordRevenuePicodollars];
+      if (amounts.some((value) => value > BigInt(Number.MAX_SAFE_INTEGER))) exactPaths += 1;
+      else doublePaths += 1;
+      const tracked = random() < 0.8;
+      const measures = reportMeasures(sample, tracked);
+      for (const [name, expected] of Object.entries(reference(sample, tracked))) {
+        expect({ name, same: Object.is(measures[name as keyof ReportMeasures], expected) }).toEqual({ name, same: true });
+      }
+    }
+    // Both paths were taken: amounts past 2^53 go through bigint arithmetic.
+    expect(exactPaths).toBeGreaterThan(100);
+    expect(doublePaths).toBeGreaterThan(100);
+  });
+
+  it('lists the changes in changeMeasures order, each relative or in points as it says', () => {
+    const now = reportMeasures(aggregate(), true);
+    const before = reportMeasures(aggregate({ calls: 3, costPicodollars: { ...emptyGroupAggregate().costPicodollars, total: dollars(0.8) }, successfulTasks: 2, activeUsers: 3 }), true);
+    const changes = measureChanges(now, before);
+    expect(Object.keys(changes)).toEqual(Object.keys(changeMeasures));
+    for (const [name, kind] of Object.entries(changeMeasures)) {
+      const key = name as keyof typeof changeMeasures;
+      const expected = kind === 'relative' ? relativeChange(now[key] as number | null, before[key] as number | null) : pointChange(now[key] as number | null, before[key] as number | null);
+      expect({ name, value: changes[key] }).toEqual({ name, value: expected });
+    }
+    expect(Object.keys(measureChanges(now, null))).toEqual(Object.keys(changeMeasures));
+    expect(Object.values(measureChanges(now, null)).every((value) => value === null)).toBe(true);
   });
 });
