@@ -45,7 +45,7 @@ if (mode === 'read_json') {
     }, 2000);
     stopTrace = () => clearInterval(timer);
   }
-  const result = await ingestFiles(app, store, [file], { rejects: `${db}.rejects.jsonl`, ...(batch ? { batchSize: Number(batch) } : {}), ...(process.env.UNITCOST_BENCH_WORKER === "1" ? { worker: true } : {}) }, trace ? (progress) => console.error(`${((performance.now() - started) / 1000).toFixed(1)} s: ${progress.totals.lines} lines committed`) : undefined);
+  const result = await ingestFiles(app, store, [file], { rejects: `${db}.rejects.jsonl`, ...(batch ? { batchSize: Number(batch) } : {}), ...(process.env.UNITCOST_BENCH_WORKER === '1' ? { worker: true } : process.env.UNITCOST_BENCH_WORKER === '0' ? { worker: false } : {}) }, trace ? (progress) => console.error(`${((performance.now() - started) / 1000).toFixed(1)} s: ${progress.totals.lines} lines committed`) : undefined);
   stored = { ...result.totals };
   stopTrace();
   await store.close();

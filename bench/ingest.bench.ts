@@ -12,7 +12,7 @@ import type { Benchmark, BenchmarkOptions, BenchmarkOutcome } from './benchmark.
  *   npm run bench -- ingest                      1M events
  *   npm run bench -- ingest --calls 10000000     10M events
  * Runs: read_json and ingest, alternating, --repetitions times (default 3), so that both meet the same
- * load; then, up to 2M events, the re-ingest and ingest --worker once. Each ingest is compared with the
+ * load; then, up to 2M events, the re-ingest and ingest --no-worker once. Each ingest is compared with the
  * read_json run just before it. UNITCOST_BENCH_BASELINE=<checkout> also runs that checkout's
  * bench/ingest-child.ts (say a `git worktree` of the commit before a change) after each ingest: an A/B in
  * the same run. UNITCOST_BENCH_INGEST_NODE_OPTIONS="--max-semi-space-size=64" starts the ingest runs (only)
@@ -102,21 +102,21 @@ export const benchmark: Benchmark = {
     // Re-ingests (every record a duplicate) up to 2M events: at 10M each costs longer than the ingest.
     const small = events <= 2_000_000;
     const again = small ? runChild(['unitcost', file, ingestDb]) : undefined;
-    // With the conversion worker too (--worker), up to 2M events.
-    const withWorker = small ? runChild(['unitcost', file, database('ingest-worker')], { UNITCOST_BENCH_WORKER: '1' }) : undefined;
+    // Without the conversion worker (--no-worker; the worker is the default since 2026-12-05), up to 2M events.
+    const withoutWorker = small ? runChild(['unitcost', file, database('ingest-no-worker')], { UNITCOST_BENCH_WORKER: '0' }) : undefined;
 
     const records = runs[0]!.readJson.stored.rows ?? 0;
     const lines = runs[0]!.ingest.stored.lines ?? 0;
     const passed =
       runs.every((run) => run.ingest.stored.accepted === records && run.ingest.stored.rejected === 0 && (run.readJson.stored.rows ?? 0) === records) &&
       (again === undefined || (again.stored.accepted === 0 && again.stored.duplicates === records)) &&
-      (withWorker === undefined || withWorker.stored.accepted === records);
+      (withoutWorker === undefined || withoutWorker.stored.accepted === records);
     const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const ratios = runs.map((run) => perSecond(lines, run.ingest.seconds) / perSecond(records, run.readJson.seconds));
     const rssRatios = runs.map((run) => run.ingest.peakRssMb / run.readJson.peakRssMb);
     const baselineRatios = runs.flatMap((run) => (run.baseline ? [perSecond(lines, run.baseline.seconds) / perSecond(records, run.readJson.seconds)] : []));
     const lastReadJson = runs.at(-1)!.readJson;
-    if (withWorker) line('--worker', withWorker, withWorker.stored.lines ?? 0, lastReadJson);
+    if (withoutWorker) line('--no-worker', withoutWorker, withoutWorker.stored.lines ?? 0, lastReadJson);
     if (again) line('re-ingest', again, lines, lastReadJson);
     console.log(`   median of ${repetitions}: ingest ${median(ratios).toFixed(2)}× read_json's rate (${ratios.map((ratio) => ratio.toFixed(2)).join(', ')}), peak RSS ${median(rssRatios).toFixed(2)}× read_json's`);
     if (baselineRatios.length > 0) console.log(`   baseline ${baseline}: ${median(baselineRatios).toFixed(2)}× read_json's rate (${baselineRatios.map((ratio) => ratio.toFixed(2)).join(', ')})`);
@@ -138,7 +138,7 @@ export const benchmark: Benchmark = {
         medianRssShareOfReadJson: median(rssRatios),
         ...(baselineRatios.length > 0 ? { baseline, baselineMedianShareOfReadJson: median(baselineRatios) } : {}),
         ...(again ? { reingest: rated(again, lines) } : {}),
-        ...(withWorker ? { ingestWithWorker: rated(withWorker, withWorker.stored.lines ?? 0) } : {}),
+        ...(withoutWorker ? { ingestWithoutWorker: rated(withoutWorker, withoutWorker.stored.lines ?? 0) } : {}),
       },
     };
   },

@@ -23,13 +23,23 @@ export interface IngestOptions {
   /** The stream "-" reads; default process.stdin. */
   stdin?: Readable;
   /**
-   * Read and price lines on a worker thread (for inputs over 4 MB or of unknown size). Off by default: it
-   * measured from 1.5× faster (a core free) to no faster (cores busy with DuckDB), for ~100 MB more RSS.
+   * Read and price lines on a worker thread (for inputs over 4 MB or of unknown size). By default on when
+   * the store's batches take rows encoded as columns (DuckDB), which the worker hands over without cloning
+   * each row (BENCHMARKS.md "Ingest"); off otherwise, where cloning every row ate most of the gain.
    */
   worker?: boolean;
 }
 
 const workerThresholdBytes = 4 * 2 ** 20;
+
+/**
+ * Whether an input is read and priced on a worker thread: as asked (--worker, --no-worker), else when the
+ * store takes rows encoded as columns; in both cases only for inputs over 4 MB or of unknown size, and where
+ * a worker can start.
+ */
+export function convertsOnWorker(asked: boolean | undefined, acceptsEncodedRows: boolean, totalBytes: number | undefined, workersAvailable: boolean): boolean {
+  return workersAvailable && (asked ?? acceptsEncodedRows) && (totalBytes === undefined || totalBytes > workerThresholdBytes);
+}
 
 /** What an ingest did, per input and in all. */
 export interface IngestResult {
@@ -67,11 +77,11 @@ export async function ingestFiles(
   const rejects = new RejectFile(rejectsPath);
   const context = { catalog: app.catalog, hashContent };
   const nowMs = app.now().getTime();
-  const useWorker = options.worker === true && conversionWorkersAvailable();
+  const workersAvailable = conversionWorkersAvailable();
   const workerCatalog = { providers: app.priceData.providers, overrides: { models: app.config.models, discounts: app.config.discounts, prices: app.config.prices } };
   // A worker costs a thread and a second catalog; worth it from a few megabytes of input on.
   const conversion = (file: string, totalBytes: number | undefined): LineConversion =>
-    useWorker && (totalBytes === undefined || totalBytes > workerThresholdBytes) ? workerConversion(workerCatalog, nowMs, file) : localConversion(context, nowMs, file);
+    convertsOnWorker(options.worker, store.acceptsEncodedRows === true, totalBytes, workersAvailable) ? workerConversion(workerCatalog, nowMs, file, store.acceptsEncodedRows === true) : localConversion(context, nowMs, file);
   const result: IngestResult = { inputs: [], totals: emptyTotals(), rejectsPath: undefined, interrupted: false };
   try {
     for (const path of paths) {

@@ -19,7 +19,8 @@ export function registerIngestCommand(program: Command, context: CliContext): vo
     .option('--max-rejects <n>', maxRejectsHelp, parseMaxRejects, 0)
     .option('--json', 'print the summary as JSON')
     .option('--progress', 'report progress even when not on a terminal: one line per committed batch, on stderr')
-    .option('--worker', 'read and price lines on a worker thread: faster when a core is free, ~100 MB more memory')
+    .option('--worker', 'read and price lines on a worker thread (the default for inputs over 4 MB with a DuckDB store)')
+    .option('--no-worker', 'read and price lines on the main thread: less CPU in all, slower when a core is free')
     .addHelpText(
       'after',
       `
@@ -46,7 +47,7 @@ Examples:
           app,
           store,
           files,
-          { ...(options.rejects ? { rejects: options.rejects } : {}), ...(options.batchSize ? { batchSize: options.batchSize } : {}), ...(options.worker ? { worker: true } : {}) },
+          { ...(options.rejects ? { rejects: options.rejects } : {}), ...(options.batchSize ? { batchSize: options.batchSize } : {}), ...(options.worker === undefined ? {} : { worker: options.worker }) },
           progress ? (update) => progress.update(update) : undefined,
         );
         // An interrupted ingest stored its committed batches: they are summarized too.

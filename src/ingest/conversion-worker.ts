@@ -2,7 +2,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Provider } from '@pydantic/genai-prices';
 import { PriceCatalog } from '../core/catalog/price-catalog.js';
 import type { CatalogOverrides } from '../core/catalog/catalog-overrides.js';
-import { convertLines, type LineConverter } from './convert-lines.js';
+import { encodeRows, PartDictionary, transferList, type EncodedRows } from '../store/encoded-rows.js';
+import { outcomeColumns, revenueColumns, usageStagedColumns } from '../store/duckdb/duckdb-staged-columns.js';
+import { convertLines, type ConvertedLines, type LineConverter } from './convert-lines.js';
 import { hashContent } from './hash-content.js';
 import { detectingRecordReader } from './record-reader.js';
 
@@ -18,6 +20,8 @@ export interface ConversionWorkerData {
   overrides: CatalogOverrides;
   nowMs: number;
   file: string;
+  /** Send rows as columns (encoded-rows.ts) with their buffers transferred: for a store whose batches take them. */
+  encodeRows: boolean;
 }
 
 /** One run of lines to convert. */
@@ -37,7 +41,20 @@ const converter: LineConverter = {
 
 parentPort!.on('message', (request: ConversionRequest) => {
   try {
-    parentPort!.postMessage({ ok: true, converted: convertLines(converter, request.lines, request.firstLine, request.atEnd) });
+    const converted = convertLines(converter, request.lines, request.firstLine, request.atEnd);
+    if (!data.encodeRows) {
+      parentPort!.postMessage({ ok: true, converted });
+      return;
+    }
+    const dictionary = new PartDictionary();
+    const encoded: EncodedRows = {
+      usage: encodeRows(converted.usage, usageStagedColumns, dictionary),
+      outcomes: encodeRows(converted.outcomes, outcomeColumns, dictionary),
+      revenue: encodeRows(converted.revenue, revenueColumns, dictionary),
+      dictionary: dictionary.values,
+    };
+    const message: ConvertedLines = { ...converted, usage: [], outcomes: [], revenue: [], encoded };
+    parentPort!.postMessage({ ok: true, converted: message }, transferList(encoded));
   } catch (error) {
     parentPort!.postMessage({ ok: false, message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   }

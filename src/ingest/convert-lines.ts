@@ -1,6 +1,7 @@
 import type { FieldError } from '../core/events/parse-event-record.js';
 import { parseEventRecord } from '../core/events/parse-event-record.js';
 import { toStoredRow, type RowContext } from '../core/events/to-stored-row.js';
+import type { EncodedRows } from '../store/encoded-rows.js';
 import type { StoredOutcomeRow, StoredPriceRow, StoredRevenueRow, StoredUsageRow } from '../store/stored-rows.js';
 import type { RecordReader } from './record-reader.js';
 
@@ -24,6 +25,8 @@ export interface ConvertedLines {
   rejects: RejectedRecord[];
   /** Valid usage events that could not be priced (stored with their reason). */
   unpriced: number;
+  /** The rows as columns, when a conversion worker sent them so (usage, outcomes and revenue are then empty). */
+  encoded?: EncodedRows;
   /** Why the whole input cannot be read (a bad CSV header), where and in which field; its other lines are left out. */
   unreadable?: { source: string; line: number; field: string; message: string };
 }

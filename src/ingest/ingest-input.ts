@@ -82,7 +82,9 @@ export async function ingestInput(writer: EventWriter, path: string, options: In
     }
     await options.rejects.write(converted.rejects);
     batch ??= await writer.openBatch();
-    await batch.add(converted);
+    if (converted.encoded === undefined) await batch.add(converted);
+    else if (batch.addEncoded) await batch.addEncoded(converted.encoded, converted.prices);
+    else throw new Error('rows were encoded as columns for a store whose batches do not take them');
     batchTotals.lines += next.lines;
     batchTotals.rejected += converted.rejects.length;
     batchTotals.unpriced += converted.unpriced;

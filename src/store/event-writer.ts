@@ -1,4 +1,5 @@
 import type { Rates } from '../core/catalog/rate-card.js';
+import type { EncodedRows } from './encoded-rows.js';
 import type { AppendOutcome, StoredOutcomeRow, StoredPriceRow, StoredRevenueRow, StoredUsageRow } from './stored-rows.js';
 
 /** Records of every kind read from one stretch of input, stored together or not at all. */
@@ -98,6 +99,11 @@ export interface OpenBatch {
   commit(): Promise<BatchOutcome>;
   /** Drops what was added without storing it. */
   abandon(): Promise<void>;
+  /**
+   * Stages rows a conversion worker encoded as columns (encoded-rows.ts), as add does with rows; only a
+   * writer whose acceptsEncodedRows is true has it.
+   */
+  addEncoded?(encoded: EncodedRows, prices: readonly StoredPriceRow[]): Promise<void>;
 }
 
 /**
@@ -113,6 +119,8 @@ export interface EventWriter {
    * filled while the previous one commits; at most two batches are open at once.
    */
   openBatch(options?: AppendOptions): Promise<OpenBatch>;
+  /** Whether its open batches take rows encoded as columns (OpenBatch.addEncoded). */
+  readonly acceptsEncodedRows?: boolean;
   /** Stores usage rows (idempotent by id). */
   appendUsage(rows: StoredUsageRow[]): Promise<AppendOutcome>;
   /** Stores task outcomes (idempotent by task id: a task ends once). */

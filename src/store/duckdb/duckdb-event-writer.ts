@@ -58,6 +58,8 @@ export class DuckdbEventWriter implements EventWriter {
     this.stagingConnection.closeSync();
   }
 
+  readonly acceptsEncodedRows = true;
+
   async openBatch(options: AppendOptions = {}): Promise<OpenBatch> {
     return new DuckdbOpenBatch(this.host, await this.acquire(), options.listDuplicates === true);
   }

@@ -6,6 +6,7 @@ import type { StagedKindSql, StagingSet } from './duckdb-event-columns.js';
 import { priceRowContent, writePriceRows } from './duckdb-price-rows.js';
 import { insertRecordKeysSql, kindsOf, kindsWithStoredKeys, reusedKeyConflicts, storedKindsSql, type KeyedTable } from './duckdb-record-keys.js';
 import { BatchDictionary } from './duckdb-staging.js';
+import type { EncodedColumn, EncodedKind, EncodedRows } from '../encoded-rows.js';
 
 /*
  * Idempotency without an index. A PRIMARY KEY on usage_events.id keeps an ART index of every id;
@@ -124,10 +125,60 @@ export class DuckdbOpenBatch implements OpenBatch {
     state.kept += keep.length;
   }
 
+  /**
+   * Stages the rows of a part encoded as columns by a conversion worker (encoded-rows.ts), as add does with
+   * row objects: the same checks within the batch, the same staged rows.
+   */
+  async addEncoded(encoded: EncodedRows, prices: readonly StoredPriceRow[]): Promise<void> {
+    const connection = this.host.stagingConnection;
+    const batchCodes = new Int32Array(encoded.dictionary.length + 1);
+    for (let code = 1; code <= encoded.dictionary.length; code += 1) batchCodes[code] = this.dictionary.code(encoded.dictionary[code - 1]!)!;
+    if (encoded.usage.length > 0) await this.stageEncoded(this.set.usage, this.usage, encoded.usage, encoded.dictionary, batchCodes, 'id', connection);
+    if (encoded.outcomes.length > 0) await this.stageEncoded(this.set.outcomes, this.outcomes, encoded.outcomes, encoded.dictionary, batchCodes, 'the outcome of task', connection);
+    if (encoded.revenue.length > 0) await this.stageEncoded(this.set.revenue, this.revenue, encoded.revenue, encoded.dictionary, batchCodes, 'revenue id', connection);
+    for (const price of prices) this.prices.set(price.priceId, price);
+    await this.dictionary.storeNew(connection, this.set.dictionaryTable);
+  }
+
+  private async stageEncoded<Row>(kind: StagedKindSql<Row>, state: KindState, encoded: EncodedKind, dictionary: readonly string[], batchCodes: Int32Array, what: string, connection: DuckDBConnection): Promise<void> {
+    const column = (name: string): EncodedColumn => encoded.columns[kind.staged.layout.columns.findIndex((candidate) => candidate.name === name)]!;
+    const keys = column(kind.stagedKey);
+    const hashes = column('content_hash');
+    const timestamps = column('ts_ms');
+    if (keys.kind !== 'text' || hashes.kind !== 'text' || timestamps.kind !== 'number') throw new Error(`the encoded ${kind.table} rows lack their key, content hash or timestamp`);
+    let keep: number[] | null = null;
+    for (let index = 0; index < encoded.length; index += 1) {
+      const id = keys.values[index]!;
+      const contentHash = hashes.values[index]!;
+      const earlier = state.seen.get(id);
+      if (earlier === undefined) {
+        state.seen.set(id, contentHash);
+        keep?.push(index);
+        const timestampMs = timestamps.values[index]!;
+        if (timestampMs < state.low) state.low = timestampMs;
+        if (timestampMs > state.high) state.high = timestampMs;
+        continue;
+      }
+      // The first repeat: every row before it was kept.
+      keep ??= Array.from({ length: index }, (_, position) => position);
+      if (earlier === contentHash) {
+        state.outcome.duplicates += 1;
+        state.duplicateIndexes?.push(state.added + index);
+      } else {
+        state.outcome.conflicts.push({ index: state.added + index, id, reason: `${what} ${id} appears earlier in the same batch with different content`, source: encodedSource(encoded, kind, dictionary, index) });
+      }
+    }
+    await kind.staged.appendEncoded(connection, encoded, keep, state.added, batchCodes);
+    state.added += encoded.length;
+    state.kept += keep === null ? encoded.length : keep.length;
+  }
+
   async commit(): Promise<BatchOutcome> {
     if (this.done) throw new Error('this batch was already committed or abandoned');
     this.done = true;
     try {
+      // Staged rows are flushed once per batch (duckdb-staging.ts), here, before the commit reads them.
+      for (const kind of [this.set.usage, this.set.outcomes, this.set.revenue]) kind.staged.finish();
       return await this.host.serialize(async () => {
         const connection = this.host.connection;
         const kinds = ([[this.set.usage, this.usage], [this.set.outcomes, this.outcomes], [this.set.revenue, this.revenue]] as const)
@@ -179,6 +230,7 @@ export class DuckdbOpenBatch implements OpenBatch {
   async abandon(): Promise<void> {
     if (this.done) return;
     this.done = true;
+    for (const kind of [this.set.usage, this.set.outcomes, this.set.revenue]) kind.staged.discard();
     await this.host.release(this.set);
   }
 
@@ -269,4 +321,14 @@ export class DuckdbOpenBatch implements OpenBatch {
     }
     await connection.run(`DELETE FROM ${kind.staged.name} WHERE row_index IN (SELECT row_index FROM ${matched})`);
   }
+}
+
+/** A row's source, "file:line", from its encoded source_file and source_line columns (for a conflict's message). */
+function encodedSource<Row>(encoded: EncodedKind, kind: StagedKindSql<Row>, dictionary: readonly string[], index: number): string | null {
+  const names = kind.staged.layout.columns.map((column) => column.name);
+  const file = encoded.columns[names.indexOf('source_file')];
+  const line = encoded.columns[names.indexOf('source_line')];
+  if (file?.kind !== 'coded' || file.codes[index] === 0) return null;
+  const name = dictionary[file.codes[index]! - 1]!;
+  return line?.kind === 'number' && line.nulls?.[index] !== 1 ? `${name}:${line.values[index]}` : name;
 }

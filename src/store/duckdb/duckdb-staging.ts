@@ -1,5 +1,6 @@
 import bindings from '@duckdb/node-bindings';
-import { DOUBLE, DuckDBDataChunk, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import { DOUBLE, DuckDBDataChunk, INTEGER, VARCHAR, type DuckDBAppender, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import type { EncodedKind, StagedColumn, StagedKind } from '../encoded-rows.js';
 
 /*
  * Getting rows from JavaScript into DuckDB fast. Every value crossing into DuckDB costs a native call,
@@ -19,15 +20,7 @@ import { DOUBLE, DuckDBDataChunk, INTEGER, VARCHAR, type DuckDBConnection, type 
 /** The attached in-memory database that holds the staged tables. */
 export const stagingCatalog = 'unitcost_staging';
 
-/** How a staged column carries its values. */
-export type StagedKind = 'text' | 'coded' | 'number';
-
-/** One column of a staged table: its name, how it is carried, and how to read it from a row. */
-export interface StagedColumn<Row> {
-  name: string;
-  kind: StagedKind;
-  value: (row: Row) => string | number | null;
-}
+export type { StagedColumn, StagedKind } from '../encoded-rows.js';
 
 const chunkRows = 2048;
 
@@ -69,7 +62,7 @@ export class StagedTable<Row> {
   /** Appends rows[indexes[i]] as row_index firstIndex + indexes[i]; coded strings go through the dictionary. */
   async append(connection: DuckDBConnection, rows: readonly Row[], indexes: readonly number[], firstIndex: number, dictionary: BatchDictionary): Promise<void> {
     if (indexes.length === 0) return;
-    const appender = await connection.createAppender(this.table, 'main', stagingCatalog);
+    const appender = await this.appender(connection);
     try {
       const columns = this.layout.columns;
       for (let start = 0; start < indexes.length; start += chunkRows) {
@@ -121,11 +114,114 @@ export class StagedTable<Row> {
         }
         appender.appendDataChunk(chunk);
       }
-      appender.flushSync();
     } finally {
       // A column that failed half-way must not leave its null bits to the next.
       scratch.validity.fill(0xff);
+    }
+  }
+
+  /**
+   * Appends the rows of a part encoded as columns (encoded-rows.ts), rows indexes[i] (or every row when
+   * indexes is null) as row_index firstIndex + that index. batchCodes[c] is the batch dictionary's code for
+   * the part's code c. Numbers of consecutive rows are copied straight from the part's arrays.
+   */
+  async appendEncoded(connection: DuckDBConnection, encoded: EncodedKind, indexes: readonly number[] | null, firstIndex: number, batchCodes: Int32Array): Promise<void> {
+    const count = indexes === null ? encoded.length : indexes.length;
+    if (count === 0) return;
+    const appender = await this.appender(connection);
+    try {
+      for (let start = 0; start < count; start += chunkRows) {
+        const size = Math.min(chunkRows, count - start);
+        const chunk = DuckDBDataChunk.create(this.layout.types, size);
+        const raw = chunk.chunk;
+        const at = indexes === null ? (offset: number): number => start + offset : (offset: number): number => indexes[start + offset]!;
+        const rowIndexes = scratch.integers;
+        for (let offset = 0; offset < size; offset += 1) rowIndexes[offset] = firstIndex + at(offset);
+        writeFixed(bindings.data_chunk_get_vector(raw, 0), rowIndexes, size, false);
+        for (let columnIndex = 0; columnIndex < encoded.columns.length; columnIndex += 1) {
+          const column = encoded.columns[columnIndex]!;
+          const vector = bindings.data_chunk_get_vector(raw, columnIndex + 1);
+          let nulls = false;
+          if (column.kind === 'text') {
+            const values = column.values;
+            for (let offset = 0; offset < size; offset += 1) {
+              const value = values[at(offset)]!;
+              if (value === null) nulls = markNull(offset);
+              else bindings.vector_assign_string_element(vector, offset, value);
+            }
+            if (nulls) writeValidity(vector, size);
+          } else if (column.kind === 'coded') {
+            const target = scratch.integers;
+            const codes = column.codes;
+            for (let offset = 0; offset < size; offset += 1) {
+              const code = codes[at(offset)]!;
+              if (code === 0) {
+                target[offset] = 0;
+                nulls = markNull(offset);
+              } else target[offset] = batchCodes[code]!;
+            }
+            writeFixed(vector, target, size, nulls);
+          } else if (indexes === null) {
+            // Consecutive rows: the part's own array, from the chunk's first row.
+            bindings.copy_data_to_vector(vector, 0, column.values.buffer, column.values.byteOffset + start * 8, size * 8);
+            const rowNulls = column.nulls;
+            if (rowNulls) {
+              for (let offset = 0; offset < size; offset += 1) if (rowNulls[start + offset] === 1) nulls = markNull(offset);
+              if (nulls) writeValidity(vector, size);
+            }
+          } else {
+            const target = scratch.numbers;
+            const values = column.values;
+            const rowNulls = column.nulls;
+            for (let offset = 0; offset < size; offset += 1) {
+              const index = at(offset);
+              target[offset] = values[index]!;
+              if (rowNulls && rowNulls[index] === 1) nulls = markNull(offset);
+            }
+            writeFixed(vector, target, size, nulls);
+          }
+        }
+        appender.appendDataChunk(chunk);
+      }
+    } finally {
+      scratch.validity.fill(0xff);
+    }
+  }
+
+  /*
+   * One appender per table and batch, flushed once when the batch is complete (finish). Flushed after every
+   * part of 8,192 rows, as until 2026-12-05, each flush was a transaction into the in-memory table: 300–385 ms
+   * of CPU per 122,880 rows of 47 columns, against ~70 ms flushed once (measured by hand, load ~6; ~9% of
+   * ingest's main thread, BENCHMARKS.md "Ingest"). The appender holds the rows until then, as the table would.
+   */
+  private open: DuckDBAppender | undefined;
+
+  private async appender(connection: DuckDBConnection): Promise<DuckDBAppender> {
+    this.open ??= await connection.createAppender(this.table, 'main', stagingCatalog);
+    return this.open;
+  }
+
+  /** Writes the rows appended so far into the table (before anything reads it) and closes the appender. */
+  finish(): void {
+    const appender = this.open;
+    if (appender === undefined) return;
+    this.open = undefined;
+    try {
+      appender.flushSync();
+    } finally {
       appender.closeSync();
+    }
+  }
+
+  /** Drops the appender without writing what it holds (the batch was abandoned; the table is replaced next). */
+  discard(): void {
+    const appender = this.open;
+    this.open = undefined;
+    // Closing flushes; an error here only concerns rows nobody will read.
+    try {
+      appender?.closeSync();
+    } catch {
+      // the table is replaced before its next use
     }
   }
 }

@@ -85,6 +85,8 @@ export class DuckdbStore implements Store {
     return this.writer.appendBatch(batch, options);
   }
 
+  readonly acceptsEncodedRows = true;
+
   openBatch(options?: AppendOptions): Promise<OpenBatch> {
     return this.writer.openBatch(options);
   }
