@@ -1,6 +1,6 @@
 import bindings from '@duckdb/node-bindings';
 import { DOUBLE, DuckDBDataChunk, INTEGER, VARCHAR, type DuckDBAppender, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
-import type { EncodedKind, StagedColumn, StagedKind } from '../encoded-rows.js';
+import { PartDictionary, type EncodedKind, type StagedColumn, type StagedKind } from '../encoded-rows.js';
 
 /*
  * Getting rows from JavaScript into DuckDB fast. Every value crossing into DuckDB costs a native call,
@@ -257,37 +257,30 @@ function writeFixed(vector: bindings.Vector, values: Float64Array<ArrayBuffer> |
 
 /** The distinct strings of one batch, numbered from 1 (DuckDB lists are 1-based), shared by all coded columns. */
 export class BatchDictionary {
-  private readonly codes = new Map<string, number>();
-  private readonly values: string[] = [];
+  private readonly strings = new PartDictionary();
   private stored = 0;
 
   /** The code of a string, or null for null. */
   code(value: string | null): number | null {
-    if (value === null) return null;
-    let code = this.codes.get(value);
-    if (code === undefined) {
-      this.values.push(value);
-      code = this.values.length;
-      this.codes.set(value, code);
-    }
-    return code;
+    return value === null ? null : this.strings.code(value);
   }
 
   /** Appends the strings coded since the last call to the dictionary's table. */
   async storeNew(connection: DuckDBConnection, table: string): Promise<void> {
-    if (this.stored === this.values.length) return;
+    const values = this.strings.values;
+    if (this.stored === values.length) return;
     const appender = await connection.createAppender(table, 'main', stagingCatalog);
     try {
-      for (let start = this.stored; start < this.values.length; start += chunkRows) {
-        const size = Math.min(chunkRows, this.values.length - start);
+      for (let start = this.stored; start < values.length; start += chunkRows) {
+        const size = Math.min(chunkRows, values.length - start);
         const chunk = DuckDBDataChunk.create([INTEGER, VARCHAR], size);
-        chunk.setColumns([Array.from({ length: size }, (_, offset) => start + offset + 1), this.values.slice(start, start + size)]);
+        chunk.setColumns([Array.from({ length: size }, (_, offset) => start + offset + 1), values.slice(start, start + size)]);
         appender.appendDataChunk(chunk);
       }
       appender.flushSync();
     } finally {
       appender.closeSync();
     }
-    this.stored = this.values.length;
+    this.stored = values.length;
   }
 }

@@ -18,7 +18,8 @@ import { replayAggregates } from './simulate-replay.js';
  * DuckDB sums the replayed calls once, by GROUPING SETS, into the flag rows and one row per (user, session) that
  * the three passes sum again ('grouped' staging, simulate-replay-grouped.ts), the session counts read off words of
  * bits or-ed per session. Whatever the plan — features known or not, words with a slot per feature or kept per
- * feature, words too wide to fit — every group row and every sum must be what the three replays give.
+ * feature, words too wide to fit — every group row and every sum must be what the three replays give; and so
+ * must the replayed calls staged one row each for the passes to read ('calls' staging, ReplayStaging).
  */
 
 const directory = mkdtempSync(join(tmpdir(), 'unitcost-simulate-grouped-'));
@@ -109,6 +110,10 @@ describe('the replay summed once by grouping sets for its three passes', () => {
       expect({ summedOnce, perFeatureWords }).toEqual({ summedOnce: way !== 'calls staged', perFeatureWords: way === 'words per feature' });
       expect([...grouped.keys()].sort()).toEqual([...replayed.keys()].sort());
       for (const [key, sums] of replayed) expect(grouped.get(key), key).toEqual(sums);
+      // The calls staged one row each ('calls', the way a too-wide word falls back to) give the same.
+      const staged = byGroup(await replayAggregates(connection, replayQuery, 'calls'));
+      expect([...staged.keys()].sort()).toEqual([...replayed.keys()].sort());
+      for (const [key, sums] of replayed) expect(staged.get(key), key).toEqual(sums);
       // The data reached what the passes read: users, cut, routed and per-feature sessions, unpriced calls.
       const total = replayed.get(groupKey({ grouping: 'total', feature: null, userTier: null, userId: null, routeIndex: null, modelKey: null }))!;
       expect(total.sessions_touched).toBeGreaterThan(0n);
