@@ -44,19 +44,23 @@ interface Harness {
   store: Store;
   get(path: string, headers?: Record<string, string>): Promise<Response>;
   post(path: string, body: string | Uint8Array, headers: Record<string, string>): Promise<Response>;
+  /** What the server logged as unexpected errors: a 500's cause, for the assertion that sees it. */
+  loggedErrors(): string;
   close(): Promise<void>;
 }
 
 async function serve(limits = {}): Promise<Harness> {
   const directory = mkdtempSync(join(tmpdir(), 'unitcost-serve-'));
   const { services, store } = await openServerServices(createApp(appOptions), { db: join(directory, 'store.duckdb') });
-  const server = await startServer({ services, host: '127.0.0.1', port: 0, logLevel: 'silent', limits });
+  const errorLines: string[] = [];
+  const server = await startServer({ services, host: '127.0.0.1', port: 0, logLevel: 'error', limits, logDestination: { write: (line: string) => void errorLines.push(line) } });
   return {
     server,
     services,
     store,
     get: (path, headers = {}) => fetch(`${server.url}${path}`, { headers }),
     post: (path, body, headers) => fetch(`${server.url}${path}`, { method: 'POST', body, headers }),
+    loggedErrors: () => errorLines.join(''),
     close: async () => {
       await server.close();
       await services.close();
@@ -396,7 +400,7 @@ describe('many clients at once', () => {
           const events = Array.from({ length: perBatch }, (_, index) => event(`c${client}-b${batch}-e${index}`, { user_id: `user-${index % 17}`, output_tokens: 100 + index }));
           events.push(event('c0-b0-e0', { user_id: 'user-0', output_tokens: 100 }));
           const response = await api.post('/v1/events', events.map((item) => JSON.stringify(item)).join('\n'), { 'Content-Type': 'application/x-ndjson' });
-          expect(response.status).toBe(200);
+          expect(response.status, api.loggedErrors()).toBe(200);
           const body = (await response.json()) as { accepted: number; rejected: number };
           expect(body.rejected).toBe(0);
           accepted += body.accepted;

@@ -19,8 +19,7 @@ export const rowGroupRows = 122_880;
  * duckdb-staging.ts), then checked against stored rows and copied in by SQL, one transaction each.
  */
 export class DuckdbEventWriter implements EventWriter {
-  private readonly idle: StagingSet[] = [];
-  private created = 0;
+  private readonly idle: StagingSet[];
   private readonly waiting: Array<(set: StagingSet) => void> = [];
   private queue: Promise<unknown> = Promise.resolve();
   private readonly host: BatchHost;
@@ -31,7 +30,9 @@ export class DuckdbEventWriter implements EventWriter {
     private readonly connection: DuckDBConnection,
     private readonly stagingConnection: DuckDBConnection,
     private readonly checkpointRows: number,
+    stagingSets: StagingSet[],
   ) {
+    this.idle = [...stagingSets].reverse();
     this.host = {
       connection,
       stagingConnection,
@@ -42,10 +43,19 @@ export class DuckdbEventWriter implements EventWriter {
     };
   }
 
-  /** Attaches the in-memory staging database; it vanishes with the process, so a crash leaves nothing behind. */
+  /**
+   * Attaches the in-memory staging database (it vanishes with the process, so a crash leaves nothing behind)
+   * and creates every staging set's tables, before any batch can open. Created when a second batch first
+   * opened, as until 2026-12-05, their CREATE ran on the staging connection while the first batch's commit
+   * flushed its appenders on that connection, and DuckDB now and then failed the flush ("unsuccessful or
+   * closed pending query result"): HTTP ingest answered 500 for a group early in a server's life. Nothing
+   * else runs a statement on the staging connection; appenders and their flushes are synchronous.
+   */
   static async create(connection: DuckDBConnection, stagingConnection: DuckDBConnection, checkpointRows = rowGroupRows): Promise<DuckdbEventWriter> {
     await connection.run(`ATTACH IF NOT EXISTS ':memory:' AS ${stagingCatalog}`);
-    return new DuckdbEventWriter(connection, stagingConnection, checkpointRows);
+    const sets = Array.from({ length: maximumOpenBatches }, (_, index) => stagingSet(index + 1));
+    await stagingConnection.run(sets.flatMap((set) => set.createSql).join(';\n'));
+    return new DuckdbEventWriter(connection, stagingConnection, checkpointRows, sets);
   }
 
   /** Resolves once every commit and checkpoint queued so far has run: the store waits for it before closing. */
@@ -78,12 +88,6 @@ export class DuckdbEventWriter implements EventWriter {
   private async acquire(): Promise<StagingSet> {
     const free = this.idle.pop();
     if (free) return free;
-    if (this.created < maximumOpenBatches) {
-      this.created += 1;
-      const set = stagingSet(this.created);
-      for (const statement of set.createSql) await this.stagingConnection.run(statement);
-      return set;
-    }
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 

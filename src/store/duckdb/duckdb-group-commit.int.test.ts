@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { usageRow } from '../store-contract.js';
 import type { StoredOutcomeRow, StoredPriceRow, StoredRevenueRow } from '../stored-rows.js';
@@ -95,6 +96,32 @@ describe('DuckDB group commit', () => {
       expect((await connection.runAndReadAll('SELECT list(a ORDER BY a) AS a FROM t')).getRowObjectsJson()).toEqual([{ a: [2, 3] }]);
     } finally {
       database.close();
+    }
+  });
+  it('commits a batch while the next batch opens the store\'s second staging set', async () => {
+    // The second set's tables are created when a second batch first opens. Created then, on the staging
+    // connection, their CREATE ran while the first batch's commit flushed its staged rows on that same
+    // connection, and DuckDB failed the flush ("unsuccessful or closed pending query result"): HTTP ingest
+    // answered 500 for a group at the start of a server's life (seen on CI, 2026-12-05).
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const store = await DuckdbStore.open(storeFile(), { threads: 1 });
+      try {
+        const first = await store.openBatch();
+        await first.add({ usage: calls(`first-${attempt}`, 300) });
+        // Opening the second batch runs no statement: its tables were created with the store.
+        const statements = vi.spyOn(DuckDBConnection.prototype, 'run');
+        const opening = store.openBatch();
+        expect(statements).not.toHaveBeenCalled();
+        statements.mockRestore();
+        const committed = first.commit();
+        const second = await opening;
+        await second.add({ usage: calls(`second-${attempt}`, 300) });
+        expect((await committed).usage.inserted).toBe(300);
+        expect((await second.commit()).usage.inserted).toBe(300);
+        expect(await store.counts()).toMatchObject({ usageEvents: 600 });
+      } finally {
+        await store.close();
+      }
     }
   });
 });
