@@ -5,10 +5,10 @@ import { UnitcostError } from '../core/unitcost-error.js';
 import { loadOptimizeDefaults } from '../config/optimize-defaults-file.js';
 import { loadSimulationScenario } from '../config/simulation-scenario-file.js';
 import type { App } from './create-app.js';
-import { openStore, refuseMissingStore } from './open-store.js';
+import { refuseMissingStore } from './open-store.js';
 import { withPlansEffect } from './plans/optimize-plans.js';
 import { reportSettings } from './report-service.js';
-import { newBaselineCache, simulateOnStore } from './simulate-service.js';
+import { newBaselineCache, openSimulateStore, simulateOnStore } from './simulate-service.js';
 import { buildSimulationRates } from './simulation-rates.js';
 
 export type { OptimizeResult } from '../core/simulate/simulation-result.js';
@@ -37,7 +37,8 @@ export async function optimize(app: App, options: OptimizeOptions): Promise<Opti
   const fromFile = options.defaults === undefined ? {} : loadOptimizeDefaults(options.defaults);
   const defaults = withOverrides(fromFile, withOverrides(options.overrides ?? {}));
   refuseMissingStore(app, options.db === undefined ? {} : { db: options.db });
-  const store = await openStore(app, options.db === undefined ? {} : { db: options.db });
+  // Each lever is a simulation over the same store: DuckDB's memory and threads bounded as simulate's are.
+  const store = await openSimulateStore(app, options.db === undefined ? {} : { db: options.db });
   try {
     const range = { ...(options.from ? { fromMs: options.from.getTime() } : {}), ...(options.to ? { toMs: options.to.getTime() } : {}) };
     const stored = await store.featureProfiles(range);

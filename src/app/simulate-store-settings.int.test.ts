@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DuckdbStore } from '../store/duckdb/duckdb-store.js';
 import { createApp } from './create-app.js';
+import { optimize } from './optimize-service.js';
 import { openSimulateStore, simulateMemoryLimit, simulateThreads } from './simulate-service.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'unitcost-simulate-settings-'));
@@ -29,6 +30,19 @@ describe('simulate: the store it opens', () => {
       expect(opened).toEqual({ memoryLimit: expected.memoryLimit, threads: simulateThreads });
     } finally {
       await store.close();
+    }
+  });
+  it('opens the store for optimize, whose every lever is a simulation, with the same bounds', async () => {
+    const file = join(directory, 'optimize.duckdb');
+    await (await DuckdbStore.open(file)).close();
+    const opens = vi.spyOn(DuckdbStore, 'open');
+    try {
+      // An empty store has nothing to optimize; the store was opened before that was known.
+      await expect(optimize(app, { db: file })).rejects.toThrow('nothing to optimize');
+      expect(opens).toHaveBeenCalledTimes(1);
+      expect(opens.mock.calls[0]![1]).toMatchObject({ memoryLimit: simulateMemoryLimit, threads: simulateThreads });
+    } finally {
+      opens.mockRestore();
     }
   });
 });
