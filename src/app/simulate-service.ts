@@ -255,9 +255,18 @@ async function lossMakingUsers(replay: Awaited<ReturnType<Store['replay']>>, use
   const before = await userEconomics(revenue);
   const after = plans ? await userEconomics({ ...revenue, plans: { ...revenue.plans, ...plans.settings.tiers } }) : before;
   const named = new Set(Object.keys(plans?.settings.tiers ?? {}));
-  const key = (tier: string | null | undefined, user: string | null | undefined): string => `${tier ?? ''}\u0000${user ?? ''}`;
-  const scenarioCost = new Map(replay.filter((row) => row.grouping === 'user').map((row) => [key(row.userTier, row.userId), row.sums.cost]));
-  const afterRevenue = new Map(after.map((user) => [key(user.userTier, user.userId), user.planRevenuePicodollars]));
+  // By tier, then user: no key text built per user (50,001 users at 10M calls).
+  const byTierAndUser = <T>(entries: Iterable<[string | null, string | null, T]>): Map<string | null, Map<string | null, T>> => {
+    const tiers = new Map<string | null, Map<string | null, T>>();
+    for (const [tier, user, value] of entries) {
+      let users = tiers.get(tier);
+      if (!users) tiers.set(tier, (users = new Map()));
+      users.set(user, value);
+    }
+    return tiers;
+  };
+  const scenarioCost = byTierAndUser(replay.filter((row) => row.grouping === 'user').map((row) => [row.userTier, row.userId, row.sums.cost]));
+  const afterRevenue = byTierAndUser(after.map((user) => [user.userTier, user.userId, user.planRevenuePicodollars]));
   const counts = { before: new Map<string | null, number>(), after: new Map<string | null, number>() };
   const bump = (map: Map<string | null, number>, tier: string | null): void => {
     map.set(tier, (map.get(tier) ?? 0) + 1);
@@ -267,8 +276,8 @@ async function lossMakingUsers(replay: Awaited<ReturnType<Store['replay']>>, use
     const tier = user.userTier;
     const baselineRevenue = user.planRevenuePicodollars + user.recordRevenuePicodollars;
     if (baselineRevenue < user.costPicodollars) bump(counts.before, tier);
-    const newRevenue = tier !== null && named.has(tier) ? (afterRevenue.get(key(tier, user.userId)) ?? 0n) : baselineRevenue;
-    const cost = scenarioCost.get(key(tier, user.userId)) ?? user.costPicodollars;
+    const newRevenue = tier !== null && named.has(tier) ? (afterRevenue.get(tier)?.get(user.userId) ?? 0n) : baselineRevenue;
+    const cost = scenarioCost.get(tier)?.get(user.userId) ?? user.costPicodollars;
     if (newRevenue < cost) bump(counts.after, tier);
   }
   return counts;

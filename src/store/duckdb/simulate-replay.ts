@@ -3,7 +3,7 @@ import type { ModelKey } from '../../core/simulate/replay-plan.js';
 import type { TimeRange } from '../event-writer.js';
 import { featureProfiles as sharedFeatureProfiles } from '../sql/simulate-feature-profiles.js';
 import type { SessionWords } from '../sql/simulate-replay-grouped.js';
-import { bigintOf, replayGroups, sessionRow, type ReplayStaging, type SessionCondition, type SessionCountQuery, type SqlRows } from '../sql/simulate-replay-groups.js';
+import { bigintOf, replayGroups, sessionRow, type ReplayStaging, type SessionCondition, type SessionCountQuery, type SqlColumns, type SqlRows } from '../sql/simulate-replay-groups.js';
 import { duckdbDialect } from '../sql/sql-dialect.js';
 import type { FeatureTrafficProfile, ReplayQuery, SimulationGroupRow } from '../simulation-replayer.js';
 import { caseChain, quote } from './simulate-replay-sql.js';
@@ -38,6 +38,10 @@ const rowsOf = (connection: DuckDBConnection): SqlRows => async (sql) => (await 
 // 10M bench): its queries give text, integers and booleans only (sums as text), which both read alike.
 const plainRowsOf = (connection: DuckDBConnection): SqlRows => async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJS() as Array<Record<string, unknown>>;
 
+// The same as columns, HUGEINT sums as bigint: the 50,001 users' sums of the 10M bench in 53–106 ms against 180–236 ms as
+// row objects of decimal text (BENCHMARKS.md, "Simulate").
+const columnsOf = (connection: DuckDBConnection): SqlColumns => async (sql) => (await connection.runAndReadAll(sql)).getColumnsObjectJS() as Record<string, unknown[]>;
+
 /**
  * Replays the calls of the range, summed by group (simulate-replay-groups.ts). By default the replayed calls are
  * summed once, by GROUPING SETS, into the flag rows and one row per (user, session) that the three passes sum again
@@ -45,12 +49,17 @@ const plainRowsOf = (connection: DuckDBConnection): SqlRows => async (sql) => (a
  * one row per call instead; null replays them per pass.
  */
 export async function replayAggregates(connection: DuckDBConnection, query: ReplayQuery, staging: ReplayStaging = 'grouped'): Promise<SimulationGroupRow[]> {
-  return replayGroups(plainRowsOf(connection), query, duckdbDialect, (calls, present, routeIndexes, features) => {
-    const words = sessionWords(present, routeIndexes, features);
-    // Per call, only where the word has a slot per feature: without one, the shared regrouping does as well.
-    if (words === null || words.key.length > 0) return null;
-    return words.counts(`SELECT session_key, ${words.word} AS session_word FROM (SELECT *, ${words.bits} AS session_bits FROM (${calls}) AS c WHERE session_key IS NOT NULL AND touched) AS c`);
-  }, staging, sessionWords);
+  return replayGroups(plainRowsOf(connection), query, duckdbDialect, {
+    fastSessionCounts: (calls, present, routeIndexes, features) => {
+      const words = sessionWords(present, routeIndexes, features);
+      // Per call, only where the word has a slot per feature: without one, the shared regrouping does as well.
+      if (words === null || words.key.length > 0) return null;
+      return words.counts(`SELECT session_key, ${words.word} AS session_word FROM (SELECT *, ${words.bits} AS session_bits FROM (${calls}) AS c WHERE session_key IS NOT NULL AND touched) AS c`);
+    },
+    staging,
+    sessionWords,
+    columns: columnsOf(connection),
+  });
 }
 
 /**

@@ -33,7 +33,7 @@ export interface SessionWords {
   counts: (rows: string) => SessionCounts;
 }
 
-/** What the flag pass sums per call, as simulate-replay-groups.ts has them for the plan. */
+/** What the flag pass sums per call, as simulate-flag-rows.ts has them for the plan. */
 export interface FlagPassColumns {
   /** The finest grouping of the flag rows, flags aside. */
   finest: string[];
@@ -47,7 +47,7 @@ export interface FlagPassColumns {
 export interface GroupedPasses {
   /** Rows of the flag pass, staged: each stands for calls_in_row calls and carries their sums under the measures' names. */
   flagRows: string;
-  /** The per-user sums (user_tier, user_id, user_<sum>), or null without users. */
+  /** The per-user sums (user_tier, user_id, user_<sum>), or null without users; the sums as text unless `passes` was told otherwise. */
   userSql: string | null;
   sessionCounts: SessionCounts;
 }
@@ -62,9 +62,10 @@ function userSumParts(dialect: SqlDialect): Array<[string, string]> {
   ];
 }
 
-// The user row's sums (the names of userRowSums) over the (user, session) rows.
-function userSumsOverSessions(dialect: SqlDialect): Array<[string, string]> {
-  const exact = (expression: string): string => dialect.exactText(dialect.exactSum(expression));
+// The user row's sums (the names of userRowSums) over the (user, session) rows: as text, or as the dialect's wide
+// integers where the backend reads them as such (GroupedPasses.userSql).
+function userSumsOverSessions(dialect: SqlDialect, asText: boolean): Array<[string, string]> {
+  const exact = (expression: string): string => (asText ? dialect.exactText(dialect.exactSum(expression)) : dialect.exactSum(expression));
   return [
     ['calls', exact('part_priced_calls + part_unpriced_calls')],
     ['priced_calls', exact('part_priced_calls')],
@@ -77,7 +78,8 @@ function userSumsOverSessions(dialect: SqlDialect): Array<[string, string]> {
 
 /**
  * The SELECT that sums the replayed calls `calls` into the grouped table (flag rows and (user, session) rows, told
- * apart by flag_row), and how the passes read that table once it is held in `table`.
+ * apart by flag_row), and how the passes read that table once it is held in `table`: the per-user sums as decimal
+ * text, or (`sumsAsText` false) as wide integers, for a backend that reads them as bigints.
  */
 export function groupedCallsSql(
   calls: string,
@@ -85,7 +87,7 @@ export function groupedCallsSql(
   query: ReplayQuery,
   dialect: SqlDialect,
   words: SessionWords,
-): { select: string; passes: (table: string) => GroupedPasses } {
+): { select: string; passes: (table: string, sumsAsText?: boolean) => GroupedPasses } {
   const sessionGrouping = [...(query.byUser ? ['user_tier', 'user_id'] : []), 'session_key', ...words.key];
   const flagGrouping = [...columns.finest, 'flags'];
   const keys = [...new Set([...flagGrouping, ...sessionGrouping])];
@@ -98,12 +100,12 @@ export function groupedCallsSql(
     FROM (SELECT *, ${columns.flags} AS flags, ${words.word} AS session_word
       FROM (SELECT *, ${words.bits} AS session_bits FROM (${calls}) AS replayed) AS replayed) AS flagged
     GROUP BY GROUPING SETS ((${flagGrouping.join(', ')}), (${sessionGrouping.join(', ')}))`;
-  const passes = (table: string): GroupedPasses => {
+  const passes = (table: string, sumsAsText = true): GroupedPasses => {
     const sessionRows = `SELECT * FROM ${table} WHERE flag_row = 0`;
     return {
       flagRows: `SELECT * FROM ${table} WHERE flag_row = 1`,
       userSql: query.byUser
-        ? `SELECT user_tier, user_id, ${userSumsOverSessions(dialect).map(([name, sql]) => `${sql} AS user_${name}`).join(', ')}
+        ? `SELECT user_tier, user_id, ${userSumsOverSessions(dialect, sumsAsText).map(([name, sql]) => `${sql} AS user_${name}`).join(', ')}
           FROM (${sessionRows}) AS sessions GROUP BY user_tier, user_id`
         : null,
       sessionCounts: words.counts(sessionRows),
