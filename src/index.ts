@@ -28,7 +28,7 @@ export { ingestFiles, type IngestOptions, type IngestResult } from './app/ingest
 export { repriceCalls, type RepriceResult } from './app/reprice-service.js';
 export { fillStoreWithDemo, writeDemoJsonl } from './app/demo-service.js';
 export { runReport, runKpis, type ReportOptions, type KpiOptions } from './app/report-service.js';
-export { reportJson, type Report, type ReportRow } from './core/kpi/build-report.js';
+export { reportJson, type NarrowedReport, type Report, type ReportRow } from './core/kpi/build-report.js';
 export { simulate, type SimulateOptions, type ScenarioSource } from './app/simulate-service.js';
 export { optimize, type OptimizeOptions } from './app/optimize-service.js';
 export { plans, type PlansOptions, type PlansResult } from './app/plans/plans-service.js';

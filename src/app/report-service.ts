@@ -1,8 +1,9 @@
 import { buildKpiDashboard, type KpiDashboard } from '../core/kpi/kpi-dashboard.js';
 import { defaultKpiThresholds, type KpiThresholds } from '../core/kpi/kpi-thresholds.js';
 import type { ModelTierSettings } from '../core/kpi/model-tier.js';
-import { buildReport, type Report } from '../core/kpi/build-report.js';
-import { parseGroupBy, parsePeriod, parseTop, parseWhere } from '../core/kpi/report-request.js';
+import { buildNarrowedReport, buildReport, type NarrowedReport, type Report } from '../core/kpi/build-report.js';
+import { sumsOfFields } from '../core/kpi/report-fields.js';
+import { parseFields, parseGroupBy, parsePeriod, parseTop, parseWhere } from '../core/kpi/report-request.js';
 import { dayString } from '../core/kpi/report-periods.js';
 import type { RevenueSettings } from '../core/kpi/revenue-settings.js';
 import { UnitcostError } from '../core/unitcost-error.js';
@@ -22,6 +23,8 @@ export interface ReportOptions {
   where?: string[];
   /** Only the N costliest rows of each period, as typed (`--top`). */
   top?: string;
+  /** Only these measures in each row, comma-separated as typed (`--fields`): a NarrowedReport, whose store sums only what they need. */
+  fields?: string;
   db?: string;
 }
 
@@ -55,8 +58,11 @@ export function reportSettings(config: UnitcostConfig): { revenue: RevenueSettin
   };
 }
 
-/** Builds a report from the store: groups, measures, the previous period, the Pareto view. */
-export async function runReport(app: App, options: ReportOptions): Promise<Report> {
+/** Builds a report from the store: groups, measures, the previous period, the Pareto view; narrowed to `fields` when given. */
+export async function runReport(app: App, options: Omit<ReportOptions, 'fields'>): Promise<Report>;
+export async function runReport(app: App, options: ReportOptions): Promise<Report | NarrowedReport>;
+export async function runReport(app: App, options: ReportOptions): Promise<Report | NarrowedReport> {
+  const fields = options.fields === undefined ? undefined : parseFields([options.fields]);
   const grouping = parseGroupBy(options.by && options.by.length > 0 ? options.by : ['feature']);
   const period = options.period ? parsePeriod(options.period) : grouping.byTime ? 'day' : null;
   const where = parseWhere(options.where ?? []);
@@ -69,8 +75,19 @@ export async function runReport(app: App, options: ReportOptions): Promise<Repor
   const settings = reportSettings(app.config);
   const store = await openExistingStore(app, options.db);
   try {
-    const aggregates = await store.report({ groupBy: grouping.groupBy, period, from, to, where, revenue: settings.revenue, tiers: settings.tiers, ...(top === undefined ? {} : { top }) });
-    return buildReport(aggregates, { groupBy: grouping.groupBy, period, where, attribution: settings.revenue.attribution.method });
+    const aggregates = await store.report({
+      groupBy: grouping.groupBy,
+      period,
+      from,
+      to,
+      where,
+      revenue: settings.revenue,
+      tiers: settings.tiers,
+      ...(top === undefined ? {} : { top }),
+      ...(fields === undefined ? {} : { sums: sumsOfFields(fields) }),
+    });
+    const request = { groupBy: grouping.groupBy, period, where, attribution: settings.revenue.attribution.method };
+    return fields === undefined ? buildReport(aggregates, request) : buildNarrowedReport(aggregates, { ...request, fields });
   } finally {
     await store.close();
   }

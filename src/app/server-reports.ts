@@ -1,6 +1,7 @@
 import { buildKpiDashboard, kpiDashboardJson } from '../core/kpi/kpi-dashboard.js';
-import { buildReport, reportJson } from '../core/kpi/build-report.js';
-import { parseGroupBy, parsePeriod, parseTop, parseWhere } from '../core/kpi/report-request.js';
+import { buildNarrowedReport, buildReport, reportJson } from '../core/kpi/build-report.js';
+import { sumsOfFields } from '../core/kpi/report-fields.js';
+import { parseFields, parseGroupBy, parsePeriod, parseTop, parseWhere } from '../core/kpi/report-request.js';
 import { dayString } from '../core/kpi/report-periods.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import type { ReportReader } from '../store/report-reader.js';
@@ -23,6 +24,8 @@ export interface ReportFlags {
   where?: string[];
   /** The costliest rows of each period to list (`--top`); absent for every row. */
   top?: string;
+  /** The measures each row carries, comma-separated (`--fields`); absent for every measure. */
+  fields?: string;
 }
 
 /** GET /v1/kpis' flags. */
@@ -40,14 +43,26 @@ export async function reportOver(app: App, reader: ReportReader, flags: ReportFl
   const period = flags.period ? parsePeriod(flags.period, 'period') : grouping.byTime ? 'day' : null;
   const where = parseWhere(flags.where ?? [], 'where');
   const top = flags.top === undefined ? undefined : parseTop(flags.top, 'top');
+  const fields = flags.fields === undefined ? undefined : parseFields([flags.fields], 'fields');
   const from = flags.from === undefined ? undefined : wholeDay(flags.from, 'from');
   const to = flags.to === undefined ? undefined : wholeDay(flags.to, 'to');
   if (from !== undefined && to !== undefined && to <= from) {
     throw new UnitcostError('invalid_argument', `to ${to} must come after from ${from} (to is the first day after the report)`, { field: 'to' });
   }
   const settings = reportSettings(app.config);
-  const aggregates = await reader.report({ groupBy: grouping.groupBy, period, from, to, where, revenue: settings.revenue, tiers: settings.tiers, ...(top === undefined ? {} : { top }) });
-  return reportJson(buildReport(aggregates, { groupBy: grouping.groupBy, period, where, attribution: settings.revenue.attribution.method }));
+  const aggregates = await reader.report({
+    groupBy: grouping.groupBy,
+    period,
+    from,
+    to,
+    where,
+    revenue: settings.revenue,
+    tiers: settings.tiers,
+    ...(top === undefined ? {} : { top }),
+    ...(fields === undefined ? {} : { sums: sumsOfFields(fields) }),
+  });
+  const request = { groupBy: grouping.groupBy, period, where, attribution: settings.revenue.attribution.method };
+  return reportJson(fields === undefined ? buildReport(aggregates, request) : buildNarrowedReport(aggregates, { ...request, fields }));
 }
 
 /** The JSON of `unitcost kpis --json`: the last day, week or month of data (ending the day before `to`). */

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fillReportFixture } from '../store/duckdb/report-fixture.js';
+import { narrowedReportJson } from '../testing/narrowed-report-json.js';
 import { createTestReportStore, type TestReportStore } from '../store/duckdb/report-test-store.js';
 import { captureIo } from './capture-io.js';
 import { runCli } from './main.js';
@@ -50,6 +51,26 @@ describe('unitcost report', () => {
     const refused = await run('report', '--db', store.path, '--top', 'all');
     expect(refused.code).not.toBe(0);
     expect(refused.err).toContain('--top must be a whole number of rows');
+  });
+
+  it('narrows each row to --fields: the full report\'s rows and values, only those measures, in JSON, CSV and the table', async () => {
+    const fields = ['calls', 'cost_usd', 'revenue_usd', 'cost_per_active_user_month_usd'] as const;
+    const every = JSON.parse((await run('report', '--db', store.path, ...week, '--by', 'user_id', '--json')).out);
+    const narrowed = await run('report', '--db', store.path, ...week, '--by', 'user_id', '--fields', fields.join(','), '--json');
+    expect(narrowed.code).toBe(0);
+    expect(JSON.stringify(JSON.parse(narrowed.out))).toBe(JSON.stringify(narrowedReportJson(every, fields)));
+    const csv = (await run('report', '--db', store.path, ...week, '--by', 'user_id', '--fields', 'cost_usd,calls', '--csv')).out.split('\n');
+    expect(csv[0]).toBe('user_id,cost_usd,calls,cost_usd_change,calls_change');
+    expect(csv).toHaveLength(every.rows.length + 2);
+    const table = (await run('report', '--db', store.path, ...week, '--by', 'user_id', '--fields', 'calls,cost_usd')).out;
+    expect(table).toMatch(/│ user_id\s+│ calls │ cost_usd │\s+Δ cost │\n/);
+    expect(table).toMatch(/│ total\s+│\s+7 │\s+\$1\.00 │/);
+    expect(table).not.toContain('margin');
+    const refused = await run('report', '--db', store.path, '--fields', 'calls,cost_per_user');
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toContain('--fields cannot use "cost_per_user"');
+    expect(refused.err).toContain('did you mean: cost_per_active_user_month_usd');
+    expect((await run('report', '--help')).out).toMatch(/--fields <measures>[\s\S]*--fields calls,cost_usd,cost_per_active_user_month_usd,revenue_usd/);
   });
 
   it('prints JSON rows with their keys and measures under stable snake_case names', async () => {

@@ -28,7 +28,7 @@ afterAll(() => store.dispose());
 
 describe('a report read back from the server\'s JSON', () => {
   it('prints the same table and CSV as the report itself, grouped and by period', async () => {
-    for (const options of [{ by: ['feature'] }, { by: ['feature', 'model'], period: 'week' }, { by: ['user_tier'], where: ['feature=chat'] }]) {
+    for (const options of [{ by: ['feature'] }, { by: ['feature', 'model'], period: 'week' }, { by: ['user_tier'], where: ['feature=chat'] }, { by: ['user_id'], period: 'week', fields: 'calls,cost_usd,inference_margin' }]) {
       const report = await runReport(app, { ...options, db: store.path });
       const readBack = reportFromJson(overTheWire(reportJson(report)));
       expect(reportText(readBack)).toBe(reportText(report));

@@ -160,6 +160,11 @@ describe.skipIf(!existsSync(chromiumPath))('the dashboard in headless Chromium',
   });
 
   it('opens the page of a feature from the overview, with its users and sessions', async () => {
+    const reports: URL[] = [];
+    const listen = (request: { url(): string }): void => {
+      if (request.url().includes('/v1/report')) reports.push(new URL(request.url()));
+    };
+    page.on('request', listen);
     await page.goto(`${server.url}/?period=month`);
     const link = page.getByTestId('feature-table').locator('a').first();
     await link.waitFor();
@@ -169,6 +174,15 @@ describe.skipIf(!existsSync(chromiumPath))('the dashboard in headless Chromium',
     await expect.poll(() => page.locator('h1').textContent()).toBe(feature);
     await expect.poll(() => page.locator('canvas').count(), slow).toBe(4);
     await expect.poll(() => page.getByTestId('users-at-loss').textContent(), slow).toMatch(/\d+ of \d+/);
+    page.off('request', listen);
+    // The users' report asks only for the measures the page reads (fields=), and the page shows what the full report gives.
+    const users = reports.find((url) => url.searchParams.get('by') === 'user_id')!;
+    expect(users.searchParams.get('fields')).toBe('calls,cost_usd,revenue_usd,cost_per_active_user_month_usd');
+    const full = new URL(users);
+    full.searchParams.delete('fields');
+    const everyMeasure = await api<{ rows: Array<{ cost_usd: number | null; revenue_usd: number | null }> }>(`${full.pathname}${full.search}`);
+    const atLoss = everyMeasure.rows.filter((row) => row.revenue_usd !== null && row.cost_usd !== null && row.cost_usd > row.revenue_usd).length;
+    expect(await page.getByTestId('users-at-loss').textContent()).toContain(`${atLoss.toLocaleString('en-US')} of ${everyMeasure.rows.length.toLocaleString('en-US')}`);
     // The scatter asks for the costliest sessions only (top=), and says of how many.
     await expect.poll(() => page.getByTestId('sessions-shown').textContent(), slow).toMatch(/each dot is a session: the costliest [\d,]+ of [\d,]+/);
     await page.waitForTimeout(300);

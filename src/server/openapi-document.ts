@@ -157,7 +157,7 @@ export function operationSpecs(reportParameters: Parameter[], kpiParameters: Par
       summary: 'Unit-economics report grouped by tags and time, as `unitcost report --json`.',
       scope: 'read',
       query: reportParameters,
-      responses: { '200': 'the report', ...errorResponses },
+      responses: { '200': 'the report; with fields=, each row and the totals carry only the measures named (and the JSON names its fields)', ...errorResponses },
     },
     {
       method: 'get',

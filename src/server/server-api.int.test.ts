@@ -9,6 +9,7 @@ import type { ServerServices } from '../app/server-types.js';
 import { captureIo } from '../cli/capture-io.js';
 import { runCli } from '../cli/main.js';
 import type { Store } from '../store/store.js';
+import { narrowedReportJson } from '../testing/narrowed-report-json.js';
 import { startServer, type RunningServer } from './start-server.js';
 
 const now = () => new Date('2026-03-20T12:00:00Z');
@@ -583,6 +584,27 @@ describe('the top rows of a report over HTTP', () => {
       const bad = await get('/v1/report?by=session_id&top=0');
       expect(bad.status).toBe(400);
       expect(bad.body.error.field).toBe('top');
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('a report narrowed to some measures over HTTP', () => {
+  it('gives with fields= the full report\'s rows cut to those measures, and refuses an unknown one naming the nearest', async () => {
+    const { get, close } = await demoServer('unitcost-report-fields-');
+    try {
+      const fields = ['calls', 'cost_usd', 'revenue_usd', 'cost_per_active_user_month_usd'] as const;
+      const every = await get('/v1/report?by=user_id');
+      const narrowed = await get(`/v1/report?by=user_id&fields=${fields.join(',')}`);
+      expect(narrowed.status).toBe(200);
+      expect(narrowed.body.rows.length).toBeGreaterThan(10);
+      expect(JSON.stringify(narrowed.body)).toBe(JSON.stringify(narrowedReportJson(every.body, fields)));
+      const bad = await get('/v1/report?by=user_id&fields=calls,cost_per_user');
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.field).toBe('fields');
+      expect(bad.body.error.message).toMatch(/^fields cannot use "cost_per_user"/);
+      expect(bad.body.error.suggestions).toContain('cost_per_active_user_month_usd');
     } finally {
       await close();
     }

@@ -1,6 +1,7 @@
 import { compareNullable } from '../core/kpi/build-report.js';
 import { emptyGroupAggregate, type GroupAggregate } from '../core/kpi/group-aggregate.js';
 import { classifyModelTier, type ModelTierSettings } from '../core/kpi/model-tier.js';
+import type { ReportSum } from '../core/kpi/report-fields.js';
 import { addDays, nextBucketStart, planReportPeriods, type DayWindow, type ReportPeriods } from '../core/kpi/report-periods.js';
 import type { RevenueSettings } from '../core/kpi/revenue-settings.js';
 import type {
@@ -23,6 +24,7 @@ import {
   eventExtras,
   revenueRowsSql,
   requestTypesSql,
+  sumsWanted,
   tasksSql,
   tierCandidatesSql,
   usageSql,
@@ -71,15 +73,17 @@ export type KeptGroupValues = ReadonlyArray<{ dimension: ReportDimension; values
 
 /** The measures of one scope (groups, filter, slices), as rows. */
 export interface MeasureReader {
-  usage(tiers: readonly TierAssignment[]): Promise<ColumnRows>;
+  /** Given `sums` (ReportQuery.sums), the other usage sums and tier mix may be left out of the result. */
+  usage(tiers: readonly TierAssignment[], sums?: readonly ReportSum[]): Promise<ColumnRows>;
   /**
    * Optional, in place of usage, userMonths, tasks and (when it gives an active_users column) activeUsers: the
    * usage columns with active_user_month_units, tasks, successful_tasks and failed_tasks beside them, one row per
    * slice and group that any of them has, and optionally user_months_only (1 where the row has user-months alone). A backend whose groups are many (DuckDB's reports by user) reads one
    * result instead of four. Given `top`, it may return only the rows TopRows names (ties at the cut included),
-   * with a column groups_with_calls: in each row of a current slice, how many groups called in that slice.
+   * with a column groups_with_calls: in each row of a current slice, how many groups called in that slice. Given
+   * `sums`, the measures not among them may be left out (no column).
    */
-  usageWithCounts?(tiers: readonly TierAssignment[], top?: TopRows): Promise<ColumnRows>;
+  usageWithCounts?(tiers: readonly TierAssignment[], top?: TopRows, sums?: readonly ReportSum[]): Promise<ColumnRows>;
   /** Distinct users per slice and group, or 'one-per-user' when each group is one known user (no query needed). */
   activeUsers(): Promise<Row[] | 'one-per-user'>;
   userMonths(): Promise<Row[]>;
@@ -149,9 +153,11 @@ async function reportWithin(backend: ReportBackend, query: ReportQuery, withoutR
   const periods = planReportPeriods({ from, to }, query.period);
   const totalsPeriods = planReportPeriods({ from, to }, null);
   const top = query.top === undefined ? undefined : { rows: checkedTop(query.top), buckets: periods.buckets.map((bucket) => ({ current: bucket.current.id, previous: bucket.previous.id })) };
-  const { groups: grouped, groupsWithCalls } = await aggregateSlices(backend.measures(scopeOf(groupBy, where, periods), 'rows'), scopeOf(groupBy, where, periods), tiers, query.revenue, tracked, top);
+  const { groups: grouped, groupsWithCalls } = await aggregateSlices(backend.measures(scopeOf(groupBy, where, periods), 'rows'), scopeOf(groupBy, where, periods), tiers, query.revenue, tracked, top, query.sums);
   const totalsScope = scopeOf([], where, totalsPeriods);
-  const { groups: totals } = await aggregateSlices(backend.measures(totalsScope, 'totals'), totalsScope, tiers, query.revenue, tracked);
+  // A narrowed report's totals sum what its rows do, and the unpriced calls and tokens every report states.
+  const totalsSums = query.sums === undefined ? undefined : [...query.sums, ...unpricedSums];
+  const { groups: totals } = await aggregateSlices(backend.measures(totalsScope, 'totals'), totalsScope, tiers, query.revenue, tracked, undefined, totalsSums);
   const rows: AggregateRow[] = [];
   for (const bucket of periods.buckets) {
     // One pair of day windows per bucket, shared by its rows (a report by user has 10⁵ rows of one bucket).
@@ -201,6 +207,9 @@ async function reportWithin(backend: ReportBackend, query: ReportQuery, withoutR
     ...(top === undefined ? {} : { top: { rows: top.rows, groupCount } }),
   };
 }
+
+/** What a report says of its unpriced calls (Report.unpriced), read from its totals whatever its fields. */
+const unpricedSums: readonly ReportSum[] = ['unpriced_calls', 'unpriced_input_tokens', 'unpriced_output_tokens'];
 
 /** The number of top rows asked for: a whole number of at least 1 (checked where it is parsed; here against other callers). */
 function checkedTop(rows: number): number {
@@ -269,7 +278,8 @@ function scopeOf(groupBy: ReportDimension[], where: ReportFilter[], periods: Rep
 /**
  * Runs every measure over the scope and gathers the results per group and slice. Given `top`, a backend may
  * hand back only the top groups' rows (see TopRows); `groupsWithCalls` is then the count of rows with calls
- * over every group, which the gathered groups no longer show.
+ * over every group, which the gathered groups no longer show. Given `sums`, the measures not among them are left
+ * 0 and their queries are not run (revenue is always read when tracked: it makes rows of its own).
  */
 async function aggregateSlices(
   measures: MeasureReader,
@@ -278,6 +288,7 @@ async function aggregateSlices(
   revenue: RevenueSettings,
   tracked: boolean,
   top?: TopRows,
+  sums?: readonly ReportSum[],
 ): Promise<{ groups: Map<string | null, GroupSlices>; groupsWithCalls: number | null }> {
   // Keyed by the value itself when by one dimension (null for its untagged group), else by the values as JSON.
   const groups = new Map<string | null, GroupSlices>();
@@ -311,14 +322,15 @@ async function aggregateSlices(
   };
 
   // The usage sums, each row made one group's aggregate by gatherUsage.
-  let combined = measures.usageWithCounts ? await measures.usageWithCounts(tiers, top) : null;
+  let combined = measures.usageWithCounts ? await measures.usageWithCounts(tiers, top, sums) : null;
   const callingGroups = top && combined ? topOnly(combined, top) : null;
   // A bucket with no more groups than asked for shows its revenue-only rows too, which a narrowed result misses: all rows then.
-  if (top && combined?.columns.groups_with_calls && callingGroups === null) combined = await measures.usageWithCounts!(tiers);
-  const usage = combined ?? (await measures.usage(tiers));
+  if (top && combined?.columns.groups_with_calls && callingGroups === null) combined = await measures.usageWithCounts!(tiers, undefined, sums);
+  const usage = combined ?? (await measures.usage(tiers, sums));
   const activeUsersColumn = combined?.columns.active_users;
-  gatherUsage(usage, combined !== null, groupBy, groups, groupOf);
-  const activeUsers = activeUsersColumn ? [] : await measures.activeUsers();
+  gatherUsage(usage, combined !== null, groupBy, groups, groupOf, sums);
+  // A narrowed report (sums) runs only the queries of the measures it shows.
+  const activeUsers = activeUsersColumn || !sumsWanted(sums, 'active_users') ? [] : await measures.activeUsers();
   if (activeUsers === 'one-per-user') {
     // A group of one user has one active user in every slice it called in, unless its user is unknown.
     for (const group of groups.values()) {
@@ -328,8 +340,8 @@ async function aggregateSlices(
   } else {
     for (const row of activeUsers) aggregateFor(row).activeUsers = count(row.active_users);
   }
-  for (const row of combined ? [] : await measures.userMonths()) aggregateFor(row).activeUserMonths = Number(row.active_user_month_units ?? 0) / userMonthUnits;
-  for (const row of combined ? [] : await measures.tasks()) {
+  for (const row of combined || !sumsWanted(sums, 'active_user_months') ? [] : await measures.userMonths()) aggregateFor(row).activeUserMonths = Number(row.active_user_month_units ?? 0) / userMonthUnits;
+  for (const row of combined || !sumsWanted(sums, 'tasks') ? [] : await measures.tasks()) {
     const aggregate = aggregateFor(row);
     aggregate.tasks = count(row.tasks);
     aggregate.successfulTasks = count(row.successful_tasks);
@@ -479,7 +491,7 @@ export function eventMeasures(dialect: SqlDialect, runner: SqlRunner, scope: Rep
   const spread = (byMonth: ChainedSql, column: 'plan_revenue' | 'record_revenue'): Promise<Row[]> =>
     rowsOfChain(runner, { ...byMonth, sql: spreadRevenueSql(dialect, scope, byMonth.sql, column) });
   return {
-    usage: async (tiers) => columnsOfRows(await run(usageSql(dialect, scope, tiers))),
+    usage: async (tiers, sums) => columnsOfRows(await run(usageSql(dialect, scope, tiers, sums))),
     activeUsers: () => run(activeUsersSql(dialect, scope)),
     userMonths: () => run(userMonthsSql(dialect, scope)),
     tasks: () => run(tasksSql(dialect, scope)),

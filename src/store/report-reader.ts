@@ -1,4 +1,5 @@
 import type { ModelTierSettings } from '../core/kpi/model-tier.js';
+import type { ReportSum } from '../core/kpi/report-fields.js';
 import type { KpiAggregates, ReportAggregates, ReportDimension, ReportFilter } from '../core/kpi/report-aggregates.js';
 import type { ReportPeriod } from '../core/kpi/report-periods.js';
 import type { RevenueSettings } from '../core/kpi/revenue-settings.js';
@@ -25,6 +26,12 @@ export interface ReportQuery {
    * count of groups stay over every group. Absent: every row.
    */
   top?: number;
+  /**
+   * Only these sums of the rows are needed (a report narrowed to some measures: sumsOfFields); the others may be
+   * left 0, and their queries not run. The rows are the same (calls, cost and revenue are always read); the totals
+   * are narrowed alike, with the unpriced calls and tokens the report states beside. Absent: every sum.
+   */
+  sums?: readonly ReportSum[];
 }
 
 /** The KPI dashboard's period: the last 1, 7 or 30 days of data, ending the day before `to`. */

@@ -1,5 +1,6 @@
-import type { GroupAggregate } from '../core/kpi/group-aggregate.js';
-import { modelTiers } from '../core/kpi/model-tier.js';
+import type { CostSums, GroupAggregate, TokenSums } from '../core/kpi/group-aggregate.js';
+import { modelTiers, type ModelTier } from '../core/kpi/model-tier.js';
+import type { ReportSum } from '../core/kpi/report-fields.js';
 import type { ReportDimension } from './report-reader.js';
 import { userMonthUnits } from './sql/report-queries.js';
 
@@ -91,14 +92,17 @@ export function gatherUsage(
   groupBy: readonly ReportDimension[],
   groups: Map<string | null, GroupSlices>,
   groupOf: (valueAt: (dimension: ReportDimension) => unknown) => GroupSlices,
+  sums?: readonly ReportSum[],
 ): void {
+  const none: ArrayLike<unknown> = { length: 0 };
   const column = (name: string): ArrayLike<unknown> => {
     const values = usage.columns[name];
+    // A report narrowed to some sums (ReportQuery.sums) may get no column for the others: they stay 0.
+    if (values === undefined && sums !== undefined && !sums.includes(sumOfColumn(name))) return none;
     // Rows turned into columns (columnsOfRows) have no columns when there are no rows.
     if (values === undefined && usage.length > 0) throw new Error(`the usage query returned no column ${name}`);
     return values ?? [];
   };
-  const none: ArrayLike<unknown> = { length: 0 };
   const [budgetCalls, midCalls, frontierCalls, unpricedTierCalls] = modelTiers.map((tier) => column(`tier_${tier}_calls`)) as ArrayLike<unknown>[];
   const [budgetCost, midCost, frontierCost, unpricedTierCost] = modelTiers.map((tier) => column(`tier_${tier}_cost`)) as ArrayLike<unknown>[];
   const c: UsageColumns = {
@@ -143,6 +147,16 @@ export function gatherUsage(
     activeUsers: combined ? usage.columns.active_users : undefined,
     userMonthsOnly: combined ? usage.columns.user_months_only : undefined,
   };
+  const tokenSums: readonly ReportSum[] = ['input_tokens', 'cache_read_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'input_audio_tokens', 'output_audio_tokens'];
+  const narrowed: NarrowedParts | null =
+    sums === undefined
+      ? null
+      : {
+          tokens: tokenSums.some((sum) => sums.includes(sum)),
+          costClasses: sums.some((sum) => sum.startsWith('cost_') && sum !== 'cost_total'),
+          tierCalls: sums.includes('tier_calls'),
+          tierCost: sums.includes('tier_cost'),
+        };
   const keyColumns = new Map(groupBy.map((dimension) => [dimension, column(dimension)] as const));
   const single = groupBy.length === 1 ? keyColumns.get(groupBy[0]!)! : null;
   let row = 0;
@@ -159,8 +173,86 @@ export function gatherUsage(
       (group.idleUserMonthUnits ??= [])[sliceId] = Number(c.userMonthUnits[index] ?? 0);
       continue;
     }
-    group.bySlice[sliceId] = usageAggregate(c, index);
+    group.bySlice[sliceId] = narrowed ? narrowedUsageAggregate(c, index, narrowed) : usageAggregate(c, index);
   }
+}
+
+/** The sum a usage column belongs to (ReportSum): its own name, or the tier mix, tasks or user-months it is part of. */
+function sumOfColumn(name: string): ReportSum {
+  if (/^tier_\w+_calls$/.test(name)) return 'tier_calls';
+  if (/^tier_\w+_cost$/.test(name)) return 'tier_cost';
+  if (name === 'active_user_month_units') return 'active_user_months';
+  if (name === 'successful_tasks' || name === 'failed_tasks') return 'tasks';
+  return name as ReportSum;
+}
+
+/** Which parts of a narrowed aggregate have sums: the others are the shared zeros below. */
+interface NarrowedParts {
+  tokens: boolean;
+  /** Any cost class beside the total. */
+  costClasses: boolean;
+  tierCalls: boolean;
+  tierCost: boolean;
+}
+
+// Shared by every aggregate of a narrowed report that has none of these sums: frozen, as nothing may add to them.
+const zeroTokens: TokenSums = Object.freeze({ input: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0, inputAudio: 0, outputAudio: 0 });
+const zeroTierCalls: Record<ModelTier, number> = Object.freeze({ budget: 0, mid: 0, frontier: 0, unpriced: 0 });
+const zeroTierCost: Record<ModelTier, bigint> = Object.freeze({ budget: 0n, mid: 0n, frontier: 0n, unpriced: 0n });
+
+/**
+ * A usage row's aggregate in a narrowed report: as usageAggregate, with the token sums and the tier mix it was not
+ * asked for as shared zeros (a report by user of a few measures makes 10⁵ of these; their absent columns read as 0).
+ */
+function narrowedUsageAggregate(c: UsageColumns, index: number, parts: NarrowedParts): GroupAggregate {
+  const total = exact(c.costTotal[index]);
+  const costPicodollars: CostSums = parts.costClasses
+    ? {
+        input: exact(c.costInput[index]),
+        cacheRead: exact(c.costCacheRead[index]),
+        cacheWrite5m: exact(c.costCacheWrite5m[index]),
+        cacheWrite1h: exact(c.costCacheWrite1h[index]),
+        output: exact(c.costOutput[index]),
+        reasoning: exact(c.costReasoning[index]),
+        audio: exact(c.costAudio[index]),
+        request: exact(c.costRequest[index]),
+        total,
+      }
+    : { input: 0n, cacheRead: 0n, cacheWrite5m: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n, audio: 0n, request: 0n, total };
+  return {
+    calls: count(c.calls[index]),
+    pricedCalls: count(c.pricedCalls[index]),
+    unpricedCalls: count(c.unpricedCalls[index]),
+    failedCalls: count(c.failedCalls[index]),
+    tokens: parts.tokens
+      ? {
+          input: count(c.input[index]),
+          cacheRead: count(c.cacheRead[index]),
+          cacheWrite5m: count(c.cacheWrite5m[index]),
+          cacheWrite1h: count(c.cacheWrite1h[index]),
+          output: count(c.output[index]),
+          reasoning: count(c.reasoning[index]),
+          inputAudio: count(c.inputAudio[index]),
+          outputAudio: count(c.outputAudio[index]),
+        }
+      : zeroTokens,
+    unpricedInputTokens: count(c.unpricedInput[index]),
+    unpricedOutputTokens: count(c.unpricedOutput[index]),
+    costPicodollars,
+    responseCacheHits: count(c.hits[index]),
+    responseCacheLookups: count(c.lookups[index]),
+    tierCalls: parts.tierCalls ? { budget: count(c.budgetCalls[index]), mid: count(c.midCalls[index]), frontier: count(c.frontierCalls[index]), unpriced: count(c.unpricedTierCalls[index]) } : zeroTierCalls,
+    tierCostPicodollars: parts.tierCost
+      ? { budget: exact(c.budgetCost[index]), mid: exact(c.midCost[index]), frontier: exact(c.frontierCost[index]), unpriced: exact(c.unpricedTierCost[index]) }
+      : zeroTierCost,
+    tasks: count(c.tasks[index]),
+    successfulTasks: count(c.successfulTasks[index]),
+    failedTasks: count(c.failedTasks[index]),
+    activeUsers: c.activeUsers ? count(c.activeUsers[index]) : 0,
+    activeUserMonths: Number(c.userMonthUnits[index] ?? 0) / userMonthUnits,
+    planRevenuePicodollars: 0n,
+    recordRevenuePicodollars: 0n,
+  };
 }
 
 /** One usage row's aggregate (see gatherUsage). */

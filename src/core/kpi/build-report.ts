@@ -1,6 +1,7 @@
 import type { RevenueAttribution } from '../events/plans.js';
 import { paretoCut, type ParetoView } from './pareto-cut.js';
 import type { ReportAggregates, ReportDimension, ReportFilter } from './report-aggregates.js';
+import { narrowedChanges, narrowedMeasures, type NarrowedChanges, type NarrowedMeasures, type ReportField } from './report-fields.js';
 import { measureChanges, reportMeasures, type MeasureChanges, type ReportMeasures } from './report-measures.js';
 import type { DayWindow, ReportPeriod } from './report-periods.js';
 import { usd } from './unit-ratios.js';
@@ -40,11 +41,40 @@ export interface Report {
   top?: { rows: number; groupCount: number };
 }
 
+/** One row of a report narrowed to some measures (`--fields`): only those, their previous values and their changes. */
+export interface NarrowedReportRow {
+  keys: Partial<Record<ReportDimension, string | null>>;
+  period: DayWindow | null;
+  measures: NarrowedMeasures;
+  previous: NarrowedMeasures | null;
+  change: NarrowedChanges;
+}
+
+/**
+ * A report narrowed to the measures named in `fields`: the full report's rows, in its order, each with only those
+ * measures (and so its totals); the Pareto view and what could not be priced are the full report's.
+ */
+export interface NarrowedReport extends Omit<Report, 'rows' | 'totals'> {
+  fields: ReportField[];
+  rows: NarrowedReportRow[];
+  totals: { measures: NarrowedMeasures; previous: NarrowedMeasures; change: NarrowedChanges };
+}
+
+/** What a report was asked for, as buildReport needs it. */
+export interface ReportRequest {
+  groupBy: ReportDimension[];
+  period: ReportPeriod | null;
+  where: ReportFilter[];
+  attribution: RevenueAttribution['method'];
+}
+
+/** Whether a report was narrowed to some measures. */
+export function isNarrowedReport(report: Report | NarrowedReport): report is NarrowedReport {
+  return 'fields' in report && Array.isArray(report.fields);
+}
+
 /** Turns a store's exact sums into the report's measures, changes and Pareto view. */
-export function buildReport(
-  aggregates: ReportAggregates,
-  request: { groupBy: ReportDimension[]; period: ReportPeriod | null; where: ReportFilter[]; attribution: RevenueAttribution['method'] },
-): Report {
+export function buildReport(aggregates: ReportAggregates, request: ReportRequest): Report {
   const tracked = aggregates.revenueTracked;
   const rows = aggregates.rows.map((row) => {
     const measures = reportMeasures(row.current, tracked);
@@ -53,20 +83,57 @@ export function buildReport(
   });
   const totals = reportMeasures(aggregates.totals.current, tracked);
   const previousTotals = reportMeasures(aggregates.totals.previous, tracked);
-  const unpricedModels = new Map<string, number>();
-  for (const type of aggregates.requestTypes) {
-    if (type.unpricedCalls > 0) unpricedModels.set(type.model, (unpricedModels.get(type.model) ?? 0) + type.unpricedCalls);
-  }
+  return {
+    ...reportFrame(aggregates, request),
+    rows,
+    totals: { measures: totals, previous: previousTotals, change: measureChanges(totals, aggregates.totals.previous.calls > 0 ? previousTotals : null) },
+    ...reportTail(aggregates),
+  };
+}
+
+/**
+ * buildReport narrowed to `fields`: each row's measures, previous values and changes are only those named, computed
+ * as buildReport computes them (and from aggregates a store may have summed for those fields alone: sumsOfFields).
+ */
+export function buildNarrowedReport(aggregates: ReportAggregates, request: ReportRequest & { fields: readonly ReportField[] }): NarrowedReport {
+  const tracked = aggregates.revenueTracked;
+  const fields = [...request.fields];
+  const rows = aggregates.rows.map((row) => {
+    const measures = narrowedMeasures(row.current, tracked, fields);
+    const previous = row.previous ? narrowedMeasures(row.previous, tracked, fields) : null;
+    return { keys: row.keys, period: request.period ? row.bucket : null, measures, previous, change: narrowedChanges(measures, previous, fields) };
+  });
+  const totals = narrowedMeasures(aggregates.totals.current, tracked, fields);
+  const previousTotals = narrowedMeasures(aggregates.totals.previous, tracked, fields);
+  return {
+    ...reportFrame(aggregates, request),
+    fields,
+    rows,
+    totals: { measures: totals, previous: previousTotals, change: narrowedChanges(totals, aggregates.totals.previous.calls > 0 ? previousTotals : null, fields) },
+    ...reportTail(aggregates),
+  };
+}
+
+/** What a report says of itself: its days, groups, filters and revenue. */
+function reportFrame(aggregates: ReportAggregates, request: ReportRequest): Pick<Report, 'window' | 'previousWindow' | 'period' | 'groupBy' | 'where' | 'revenueTracked' | 'attribution'> {
   return {
     window: aggregates.window,
     previousWindow: aggregates.previousWindow,
     period: request.period,
     groupBy: request.groupBy,
     where: request.where,
-    revenueTracked: tracked,
+    revenueTracked: aggregates.revenueTracked,
     attribution: request.attribution,
-    rows,
-    totals: { measures: totals, previous: previousTotals, change: measureChanges(totals, aggregates.totals.previous.calls > 0 ? previousTotals : null) },
+  };
+}
+
+/** The report's Pareto view, its unpriced calls and its top: the same whichever measures its rows carry. */
+function reportTail(aggregates: ReportAggregates): Pick<Report, 'pareto' | 'unpriced' | 'top'> {
+  const unpricedModels = new Map<string, number>();
+  for (const type of aggregates.requestTypes) {
+    if (type.unpricedCalls > 0) unpricedModels.set(type.model, (unpricedModels.get(type.model) ?? 0) + type.unpricedCalls);
+  }
+  return {
     pareto: paretoCut(
       [...aggregates.requestTypes]
         .filter((type) => type.calls > type.unpricedCalls)
@@ -84,7 +151,7 @@ export function buildReport(
 }
 
 /** A report row as one flat record of stable snake_case names: keys, period, measures and `<measure>_change`. */
-export function flatReportRow(row: ReportRow, groupBy: readonly ReportDimension[]): Record<string, string | number | null> {
+export function flatReportRow(row: ReportRow | NarrowedReportRow, groupBy: readonly ReportDimension[]): Record<string, string | number | null> {
   const record: Record<string, string | number | null> = {};
   for (const dimension of groupBy) record[dimension] = row.keys[dimension] ?? null;
   if (row.period) {
@@ -96,16 +163,21 @@ export function flatReportRow(row: ReportRow, groupBy: readonly ReportDimension[
   return record;
 }
 
-/** The report as JSON: every row carries its keys and measures, with the previous period and the change beside. */
-export function reportJson(report: Report): Record<string, unknown> {
+/**
+ * The report as JSON: every row carries its keys and measures, with the previous period and the change beside.
+ * A narrowed report also names its `fields`, and its rows carry only those.
+ */
+export function reportJson(report: Report | NarrowedReport): Record<string, unknown> {
   return {
     window: report.window,
     previous_window: report.previousWindow,
     period: report.period,
     group_by: report.groupBy,
+    // Only when asked for (--fields, fields=): a report of every measure prints exactly as before.
+    ...(isNarrowedReport(report) ? { fields: report.fields } : {}),
     where: Object.fromEntries(report.where.map((filter) => [filter.dimension, filter.values])),
     revenue: { tracked: report.revenueTracked, attribution: report.attribution },
-    rows: report.rows.map((row) => ({
+    rows: (report.rows as Array<ReportRow | NarrowedReportRow>).map((row) => ({
       ...Object.fromEntries(report.groupBy.map((dimension) => [dimension, row.keys[dimension] ?? null])),
       ...(row.period ? { period_start: row.period.from, period_end: row.period.to } : {}),
       ...row.measures,

@@ -1,5 +1,5 @@
 import type { RevenueAttribution } from '../events/plans.js';
-import type { Report, RequestType } from './build-report.js';
+import type { NarrowedReport, Report, RequestType } from './build-report.js';
 import type { KpiDashboard, KpiLine } from './kpi-dashboard.js';
 import type { KpiCheck } from './kpi-thresholds.js';
 import type { ReportDimension } from './report-aggregates.js';
@@ -13,8 +13,11 @@ type Json = Record<string, any>;
 
 const picodollarsPerUsd = 1_000_000_000_000;
 
-/** A report read back from its JSON (reportJson), so that one printed from a server's answer reads as one computed here. */
-export function reportFromJson(json: Json): Report {
+/**
+ * A report read back from its JSON (reportJson), so that one printed from a server's answer reads as one computed
+ * here; narrowed (NarrowedReport) when the JSON names its `fields`.
+ */
+export function reportFromJson(json: Json): Report | NarrowedReport {
   const groupBy = json.group_by as ReportDimension[];
   const rowKeys = new Set<string>([...groupBy, 'period_start', 'period_end', 'previous', 'change']);
   const entries = (json.pareto.request_types as Json[]).map((entry) => ({
@@ -30,6 +33,7 @@ export function reportFromJson(json: Json): Report {
     previousWindow: json.previous_window as DayWindow | null,
     period: json.period as ReportPeriod | null,
     groupBy,
+    ...(Array.isArray(json.fields) ? { fields: json.fields as NarrowedReport['fields'] } : {}),
     where: Object.entries(json.where as Record<string, string[]>).map(([dimension, values]) => ({ dimension: dimension as ReportDimension, values })),
     revenueTracked: json.revenue.tracked as boolean,
     attribution: json.revenue.attribution as RevenueAttribution['method'],

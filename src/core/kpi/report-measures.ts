@@ -290,7 +290,7 @@ export function measureChanges(current: ReportMeasures, previous: ReportMeasures
 /** Every change null: the changes of a row without a previous period. */
 const noChanges = Object.fromEntries(Object.keys(changeMeasures).map((name) => [name, null])) as MeasureChanges;
 
-// User-months are a sum of fractions of months; six decimals is finer than any day of any month.
-function roundCount(value: number): number {
+/** User-months are a sum of fractions of months; six decimals is finer than any day of any month. */
+export function roundCount(value: number): number {
   return Math.round(value * 1_000_000) / 1_000_000;
 }

@@ -1,6 +1,7 @@
 import { distance } from 'fastest-levenshtein';
 import { UnitcostError } from '../unitcost-error.js';
 import { reportDimensions, type ReportDimension, type ReportFilter } from './report-aggregates.js';
+import { reportFields, type ReportField } from './report-fields.js';
 import { reportPeriods, type ReportPeriod } from './report-periods.js';
 
 /**
@@ -73,6 +74,46 @@ export function parseTop(value: string, flag = '--top'): number {
 }
 
 const maxTopRows = 1_000_000;
+
+/**
+ * Reads `--fields` (`fields` over HTTP): the measures each row should carry, comma-separated or repeated, in the
+ * order given (a name given twice counts once). Names are the JSON's (docs/reports.md), dashes accepted for
+ * underscores; an unknown one is refused with the names it is closest to.
+ */
+export function parseFields(values: readonly string[], flag = '--fields'): ReportField[] {
+  const fields: ReportField[] = [];
+  const names = values.flatMap((value) => value.split(',')).map((part) => part.trim()).filter((part) => part !== '');
+  if (names.length === 0) {
+    const example = flag.startsWith('--') ? `${flag} calls,cost_usd` : `${flag}=calls,cost_usd`;
+    throw new UnitcostError('invalid_argument', `${flag} names no measure: give one or more of the report's measures, e.g. ${example}`, { field: flag });
+  }
+  for (const name of names) {
+    const normalized = name.toLowerCase().replaceAll('-', '_');
+    if (!(reportFields as readonly string[]).includes(normalized)) {
+      const suggestions = nearestFields(normalized);
+      throw new UnitcostError(
+        'invalid_argument',
+        `${flag} cannot use "${name}": not a measure of a report${suggestions.length > 0 ? ` (did you mean ${suggestions.join(' or ')}?)` : ''}; choose from ${reportFields.join(', ')}`,
+        { field: flag, suggestions },
+      );
+    }
+    if (!fields.includes(normalized as ReportField)) fields.push(normalized as ReportField);
+  }
+  return fields;
+}
+
+/**
+ * The measure names closest to a mistyped one, at most five: by edit distance, or holding each of its words
+ * (`cost_per_user` → cost_per_active_user_month_usd), nearest first.
+ */
+function nearestFields(name: string): string[] {
+  const words = name.split('_').filter((word) => word.length > 0);
+  const ranked = reportFields
+    .map((field) => ({ field, distance: distance(field, name) }))
+    .filter(({ field, distance: edits }) => edits <= Math.max(2, Math.floor(name.length / 4)) || (words.length > 0 && words.every((word) => field.split('_').includes(word))))
+    .sort((a, b) => a.distance - b.distance);
+  return ranked.slice(0, 5).map(({ field }) => field);
+}
 
 function knownDimension(name: string, flag: string, timeAllowed: boolean): ReportDimension {
   const normalized = name.toLowerCase().replaceAll('-', '_');

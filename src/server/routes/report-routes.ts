@@ -11,6 +11,11 @@ export const reportParameters = [
   { name: 'to', description: 'until this date or timestamp (exclusive)' },
   { name: 'where', description: 'tag=value filter; repeat for several (values are bound parameters, never SQL)', repeated: true },
   { name: 'top', description: 'only the N costliest rows of each period (totals and group_count stay over every group); absent: every row' },
+  {
+    name: 'fields',
+    description:
+      'only these measures in each row (and the totals), comma-separated, e.g. calls,cost_usd,revenue_usd: the store then sums only what they need (docs/reports.md); absent: every measure',
+  },
 ];
 
 /** The query of GET /v1/kpis: the flags of `unitcost kpis`, without the dashes. */
@@ -25,9 +30,10 @@ export function reportRoutes(services: ServerServices, policy: AccessPolicy): Ho
   const routes = new Hono<{ Variables: AccessVariables }>();
   const read = requireScope('read', policy);
   routes.get('/v1/report', read, async (context) => {
-    const query = strictQuery(context.req.url, { single: ['by', 'period', 'from', 'to', 'top'], repeated: ['where'] });
-    const { by, period, from, to, top } = query.values;
-    return context.json(await services.report({ by, period, from, to, where: query.repeated.where, ...(top === undefined ? {} : { top }) }, context.req.raw.signal, readOptions(context.req.header('cache-control'))));
+    const query = strictQuery(context.req.url, { single: ['by', 'period', 'from', 'to', 'top', 'fields'], repeated: ['where'] });
+    const { by, period, from, to, top, fields } = query.values;
+    const flags = { by, period, from, to, where: query.repeated.where, ...(top === undefined ? {} : { top }), ...(fields === undefined ? {} : { fields }) };
+    return context.json(await services.report(flags, context.req.raw.signal, readOptions(context.req.header('cache-control'))));
   });
   routes.get('/v1/kpis', read, async (context) => {
     const query = strictQuery(context.req.url, { single: ['period', 'to'], repeated: ['where'] });

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { DayWindow } from '../../core/kpi/report-periods.js';
 import type { ReportDimension } from '../report-reader.js';
 import { columnsOfRows, count, eventMeasures, eventReportBackend, type MeasureReader, type ReportBackend, type Row, type SqlRunner } from '../report-assembly.js';
-import { eventExtras, tierCandidatesSql, type ReportSqlScope } from '../sql/report-queries.js';
+import { eventExtras, sumsWanted, tierCandidatesSql, type ReportSqlScope } from '../sql/report-queries.js';
 import { planRevenueByMonthSql, recordRevenueByMonthSql, spreadRevenueSql } from '../sql/report-revenue-queries.js';
 import type { ChainedSql } from '../sql/relation-chain.js';
+import type { ReportSum } from '../../core/kpi/report-fields.js';
 import type { RevenueSettings } from '../../core/kpi/revenue-settings.js';
 import {
   cachedRevenueByMonthSql,
@@ -116,24 +117,28 @@ function summaryMeasures(runner: SqlRunner, scope: ReportSqlScope, revenue: Reve
     return runner.rows(spreadRevenueSql(d, scope, cachedRevenueByMonthSql(d, table, scope), kind === 'plan' ? 'plan_revenue' : 'record_revenue'));
   };
   // Each of these reads a few thousand summary rows: the server answers them side by side while the usage
-  // query runs, rather than one round trip after another (a KPI call asks for each twice).
-  let started: { activeUsers: Promise<Row[]>; userMonths: Promise<Row[]>; tasks: Promise<Row[]> } | undefined;
-  const start = (): NonNullable<typeof started> => {
+  // query runs, rather than one round trip after another (a KPI call asks for each twice). A narrowed report
+  // (sums) starts only those it reads; one asked for later is run then.
+  const queries = { activeUsers: () => summaryActiveUsersSql(d, scope), userMonths: () => summaryUserMonthsSql(d, scope), tasks: () => summaryTasksSql(d, scope) };
+  let started: Partial<Record<keyof typeof queries, Promise<Row[]>>> | undefined;
+  const start = (sums?: readonly ReportSum[]): NonNullable<typeof started> => {
     if (!started) {
-      started = { activeUsers: runner.rows(summaryActiveUsersSql(d, scope)), userMonths: runner.rows(summaryUserMonthsSql(d, scope)), tasks: runner.rows(summaryTasksSql(d, scope)) };
+      const wanted = { activeUsers: sumsWanted(sums, 'active_users'), userMonths: sumsWanted(sums, 'active_user_months'), tasks: sumsWanted(sums, 'tasks') };
+      started = {};
+      for (const name of Object.keys(queries) as Array<keyof typeof queries>) if (wanted[name]) started[name] = runner.rows(queries[name]());
       // A failure is reported by whoever awaits it; none goes unhandled if the report stops before.
       for (const pending of Object.values(started)) pending.catch(() => undefined);
     }
     return started;
   };
   return {
-    usage: async (tiers) => {
-      start();
-      return columnsOfRows(await runner.rows(summaryUsageSql(d, scope, tiers)));
+    usage: async (tiers, sums) => {
+      start(sums);
+      return columnsOfRows(await runner.rows(summaryUsageSql(d, scope, tiers, sums)));
     },
-    activeUsers: () => start().activeUsers,
-    userMonths: () => start().userMonths,
-    tasks: () => start().tasks,
+    activeUsers: () => start().activeUsers ?? runner.rows(queries.activeUsers()),
+    userMonths: () => start().userMonths ?? runner.rows(queries.userMonths()),
+    tasks: () => start().tasks ?? runner.rows(queries.tasks()),
     planRevenue: (settings) => revenueRows(settings, 'plan'),
     recordRevenue: (settings) => revenueRows(settings, 'record'),
     requestTypes: () => runner.rows(summaryRequestTypesSql(d, scope)),

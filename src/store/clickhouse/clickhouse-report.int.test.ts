@@ -2,10 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildNarrowedReport, buildReport, reportJson } from '../../core/kpi/build-report.js';
 import { defaultModelTierSettings } from '../../core/kpi/model-tier.js';
+import { sumsOfFields, type ReportField } from '../../core/kpi/report-fields.js';
 import type { RevenueSettings } from '../../core/kpi/revenue-settings.js';
 import { picodollarsOfUsd } from '../../core/kpi/unit-ratios.js';
 import { startClickhouseServer, type ClickhouseTestServer } from '../../testing/clickhouse-server.js';
+import { narrowedReportJson } from '../../testing/narrowed-report-json.js';
 import { createDuckdbReportReader } from '../duckdb/report-duckdb-reader.js';
 import { DuckdbStore } from '../duckdb/duckdb-store.js';
 import { fillReportFixture, fixtureRevenue } from '../duckdb/report-fixture.js';
@@ -238,6 +241,27 @@ describe('ClickHouse reports equal DuckDB’s to the picodollar', () => {
       for (const reader of Object.values(duckdbReaders())) expect(answer).toEqual(await reader.kpis(variant));
     });
   }
+
+  it('a report narrowed to some measures (--fields): the full report\'s rows cut to them, as DuckDB prints it', async () => {
+    const printed = async (reader: ReportReader, variant: ReportQuery, fields?: ReportField[]): Promise<Record<string, unknown>> => {
+      const request = { groupBy: variant.groupBy, period: variant.period, where: variant.where, attribution: variant.revenue.attribution.method };
+      if (fields === undefined) return reportJson(buildReport(await reader.report(variant), request));
+      return reportJson(buildNarrowedReport(await reader.report({ ...variant, sums: sumsOfFields(fields) }), { ...request, fields }));
+    };
+    const fieldSets: ReportField[][] = [
+      ['calls', 'cost_usd', 'revenue_usd', 'cost_per_active_user_month_usd'],
+      ['task_success_rate', 'active_users', 'frontier_cost_share', 'output_input_ratio', 'inference_margin'],
+    ];
+    for (const name of ['by user of one feature, by week', 'by tier and user, fixed weights', 'the top 2 users of two features, by week', 'by model, by day, of one team']) {
+      const variant = reports[name]!;
+      const full = await printed(duckdbReaders().summaries!, variant);
+      for (const fields of fieldSets) {
+        const expected = JSON.stringify(narrowedReportJson(full, fields));
+        expect(JSON.stringify(await printed(clickhouse, variant, fields)), `${name}: ${fields.join(',')}`).toBe(expected);
+        expect(JSON.stringify(await printed(duckdbReaders().summaries!, variant, fields)), `${name}: ${fields.join(',')}`).toBe(expected);
+      }
+    }
+  });
 
   it('attributes plan and record revenue below the feature, refunds included', async () => {
     const answer = await clickhouse.report(reports['by model and provider, by month, with overage']!);

@@ -1,4 +1,5 @@
 import { listValue, type DuckDBConnection } from '@duckdb/node-api';
+import type { ReportSum } from '../../core/kpi/report-fields.js';
 import { nextBucketStart, type DayWindow } from '../../core/kpi/report-periods.js';
 import type { RevenueSettings } from '../../core/kpi/revenue-settings.js';
 import { assembleKpis, assembleReport, assembleUserEconomics, count, type KeptGroupValues, type MeasureReader, type ReportBackend, type Row, type TopRows } from '../report-assembly.js';
@@ -17,7 +18,7 @@ import {
   userCostQuery,
   userMonthsQuery,
   userSummaryMeasuresQuery,
-  userUsageCostNames,
+  userUsageCostNamesOf,
   type ReportScope,
   type ReportSource,
   type TierAssignment,
@@ -91,14 +92,17 @@ function duckdbMeasures(connection: DuckDBConnection, scope: ReportScope): Measu
   return {
     // Read by column: a report by user or session has 10⁵ rows of ~40 sums, and objects of that many keys cost more
     // than the sums; its sums come as doubles into typed arrays (exact, see usageQuery).
-    usage: (tiers) =>
+    usage: (tiers, sums) =>
       scope.source === 'user-summaries'
-        ? measureColumnsOf(connection, usageQuery(scope, tiers, { costsAsDoubles: true }), { exactSums: userUsageCostNames })
-        : columnsOf(connection, usageQuery(scope, tiers)),
+        ? measureColumnsOf(connection, usageQuery(scope, tiers, { costsAsDoubles: true, sums }), { exactSums: userUsageCostNamesOf(sums) })
+        : columnsOf(connection, usageQuery(scope, tiers, { sums })),
     // From the per-user summaries, usage, user-months, tasks and distinct users come in one result (see userSummaryMeasuresQuery).
     // Given top rows, narrowed to the top groups in SQL, before their ids are joined (see userSummaryMeasuresQuery).
     ...(scope.source === 'user-summaries'
-      ? { usageWithCounts: (tiers: readonly TierAssignment[], top?: TopRows) => measureColumnsOf(connection, userSummaryMeasuresQuery(scope, tiers, top), { exactSums: userUsageCostNames }) }
+      ? {
+          usageWithCounts: (tiers: readonly TierAssignment[], top?: TopRows, sums?: readonly ReportSum[]) =>
+            measureColumnsOf(connection, userSummaryMeasuresQuery(scope, tiers, top, sums), { exactSums: userUsageCostNamesOf(sums) }),
+        }
       : {}),
     async activeUsers() {
       // A group of one user has one active user in every slice it called in: no query needed.

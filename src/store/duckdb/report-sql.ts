@@ -3,7 +3,21 @@ import { modelTiers } from '../../core/kpi/model-tier.js';
 import type { MonthPart, ReportSlice, DayWindow } from '../../core/kpi/report-periods.js';
 import type { ReportDimension, ReportFilter } from '../report-reader.js';
 import { checkedDimension } from '../sql/event-dimensions.js';
-import { activeUsersSql, eventExtras, requestTypesSql, tasksSql, usageSql, userCostSql, userMonthsSql, userMonthUnits, type EventExtra, type TierAssignment } from '../sql/report-queries.js';
+import type { ReportSum } from '../../core/kpi/report-fields.js';
+import {
+  activeUsersSql,
+  eventExtras,
+  requestTypesSql,
+  summedColumns,
+  sumsWanted,
+  tasksSql,
+  usageSql,
+  userCostSql,
+  userMonthsSql,
+  userMonthUnits,
+  type EventExtra,
+  type TierAssignment,
+} from '../sql/report-queries.js';
 import { duckdbDialect } from '../sql/sql-dialect.js';
 import type { TopRows } from '../report-assembly.js';
 import { comboDimensions, dailySumColumns } from './report-summary-tables.js';
@@ -236,29 +250,37 @@ export interface ReportScope {
 /** Whether an additive column is picodollars, read as an exact bigint. */
 const costColumn = (column: string): boolean => column.startsWith('cost_');
 
-/** Sums and tier mix per slice and group. */
-export function usageQuery(scope: ReportScope, tiers: readonly TierAssignment[], options: { costsAsDoubles?: boolean } = {}): { sql: string; values: Record<string, DuckDBValue> } {
-  if (scope.source === 'events') return { sql: usageSql(duckdbDialect, scope, tiers), values: {} };
+/** Sums and tier mix per slice and group; given `sums` (a narrowed report), only those (summedColumns) and the tier mix if named. */
+export function usageQuery(
+  scope: ReportScope,
+  tiers: readonly TierAssignment[],
+  options: { costsAsDoubles?: boolean; sums?: readonly ReportSum[] } = {},
+): { sql: string; values: Record<string, DuckDBValue> } {
+  if (scope.source === 'events') return { sql: usageSql(duckdbDialect, scope, tiers, options.sums), values: {} };
   const bound = new BoundValues();
   const tierColumns = modelTiers
-    .map(
-      (tier) =>
-        `coalesce(sum(u.calls) FILTER (WHERE coalesce(t.tier, 'unpriced') = '${tier}'), 0) AS tier_${tier}_calls, coalesce(sum(u.cost_total) FILTER (WHERE coalesce(t.tier, 'unpriced') = '${tier}'), 0)::HUGEINT AS tier_${tier}_cost`,
-    )
+    .flatMap((tier) => [
+      ...(sumsWanted(options.sums, 'tier_calls') ? [`coalesce(sum(u.calls) FILTER (WHERE coalesce(t.tier, 'unpriced') = '${tier}'), 0) AS tier_${tier}_calls`] : []),
+      ...(sumsWanted(options.sums, 'tier_cost') ? [`coalesce(sum(u.cost_total) FILTER (WHERE coalesce(t.tier, 'unpriced') = '${tier}'), 0)::HUGEINT AS tier_${tier}_cost`] : []),
+    ])
+    .map((column) => `, ${column}`)
+    .join('');
+  const sums = summedColumns(options.sums)
+    .map((column) => `sum(u.${column}) AS ${column}`)
     .join(', ');
-  const sums = dailySumColumns.map((column) => `sum(u.${column}) AS ${column}`).join(', ');
   if (scope.source === 'user-summaries') {
     // Counts and tokens are summed as DOUBLE, which the reader turns into numbers as it does a HUGEINT (exact
     // below 2^53): a report by user has tens of thousands of rows, and reading a HUGEINT into a JS bigint
     // costs several times a double (at 10M, 80k rows: 1.4 s of reading with every sum a HUGEINT); summing
     // into a double rather than a HUGEINT then casting halves the aggregation (at 10M, 0.40 s against 0.28 s).
-    const measures = userUsageMeasures();
-    const select = options.costsAsDoubles ? `SELECT * REPLACE (${costsAsDoubles('r').replaced}), ${costsAsDoubles('r').exact} FROM r` : 'SELECT * FROM r';
+    const measures = userUsageMeasures(options.sums);
+    const costs = costsAsDoubles('r', userUsageCostNamesOf(options.sums));
+    const select = options.costsAsDoubles ? `SELECT * REPLACE (${costs.replaced}), ${costs.exact} FROM r` : 'SELECT * FROM r';
     return { sql: `WITH ${userSummaryMeasure('report_user_daily', 'slice', scope, tiers, bound, measures)} ${select}`, values: bound.values };
   }
   const tierJoin = 'LEFT JOIN tiers t ON t.model = u.model AND t.provider IS NOT DISTINCT FROM u.provider AND t.price_id IS NOT DISTINCT FROM u.price_id';
   const sql = `WITH ${slicesTable(scope.slices, bound)}, ${tiersTable(tiers, bound)}, u AS (${usageRelation(scope.source, scope.range, bound, eventExtras(scope))})
-    SELECT s.slice_id${groupColumns('u', scope.groupBy)}, ${sums}, ${tierColumns}
+    SELECT s.slice_id${groupColumns('u', scope.groupBy)}, ${sums}${tierColumns}
     FROM u JOIN slice_days s ON s.day = u.day
     ${tierJoin}
     WHERE ${whereClause('u', scope.where, bound)}
@@ -266,30 +288,34 @@ export function usageQuery(scope: ReportScope, tiers: readonly TierAssignment[],
   return { sql, values: bound.values };
 }
 
-/** The usage sums over the per-user summaries: counts and tokens as DOUBLE, picodollars exact (HUGEINT). */
-function userUsageMeasures(): Array<readonly [name: string, sql: string]> {
+/** The usage sums over the per-user summaries: counts and tokens as DOUBLE, picodollars exact (HUGEINT); given `sums`, only those. */
+function userUsageMeasures(sums?: readonly ReportSum[]): Array<readonly [name: string, sql: string]> {
   return [
-    ...dailySumColumns.map((column) => [column, costColumn(column) ? `sum(d.${column})` : `sum(d.${column}::DOUBLE)`] as const),
+    ...summedColumns(sums).map((column) => [column, costColumn(column) ? `sum(d.${column})` : `sum(d.${column}::DOUBLE)`] as const),
     ...modelTiers.flatMap((tier) => [
-      [`tier_${tier}_calls`, `coalesce(sum(d.calls::DOUBLE) FILTER (WHERE cc.tier = '${tier}'), 0)`] as const,
-      [`tier_${tier}_cost`, `coalesce(sum(d.cost_total) FILTER (WHERE cc.tier = '${tier}'), 0)::HUGEINT`] as const,
+      ...(sumsWanted(sums, 'tier_calls') ? [[`tier_${tier}_calls`, `coalesce(sum(d.calls::DOUBLE) FILTER (WHERE cc.tier = '${tier}'), 0)`] as const] : []),
+      ...(sumsWanted(sums, 'tier_cost') ? [[`tier_${tier}_cost`, `coalesce(sum(d.cost_total) FILTER (WHERE cc.tier = '${tier}'), 0)::HUGEINT`] as const] : []),
     ]),
   ];
 }
 
-/** The picodollar sums of userUsageMeasures, in their order: what `exact_sums` lists when one passes 2^53. */
-export const userUsageCostNames: readonly string[] = userUsageMeasures()
-  .map(([name]) => name)
-  .filter((name) => costColumn(name) || /^tier_\w+_cost$/.test(name));
+/** The picodollar sums of userUsageMeasures (given `sums`, of those), in their order: what `exact_sums` lists when one passes 2^53. */
+export function userUsageCostNamesOf(sums?: readonly ReportSum[]): readonly string[] {
+  return userUsageMeasures(sums)
+    .map(([name]) => name)
+    .filter((name) => costColumn(name) || /^tier_\w+_cost$/.test(name));
+}
+
+/** The picodollar sums of every usage measure over the per-user summaries (userUsageCostNamesOf every sum). */
+export const userUsageCostNames: readonly string[] = userUsageCostNamesOf();
 
 /**
- * The picodollar sums of userUsageMeasures as DOUBLE (measureColumnsOf reads those into typed arrays), exact
+ * The picodollar sums `names` (of userUsageMeasures) as DOUBLE (measureColumnsOf reads those into typed arrays), exact
  * below 2^53 ($9,007). In a row where one passes that, `exact_sums` gives every one of them as exact decimal
- * text, comma-separated in userUsageCostNames' order (null otherwise: one column rather than one per sum,
+ * text, comma-separated in the order of `names` (null otherwise: one column rather than one per sum,
  * since each is read for every row).
  */
-function costsAsDoubles(alias: string): { names: readonly string[]; replaced: string; exact: string } {
-  const names = userUsageCostNames;
+function costsAsDoubles(alias: string, names: readonly string[] = userUsageCostNames): { names: readonly string[]; replaced: string; exact: string } {
   return {
     names,
     replaced: names.map((name) => `${alias}.${name}::DOUBLE AS ${name}`).join(', '),
@@ -306,33 +332,49 @@ function costsAsDoubles(alias: string): { names: readonly string[]; replaced: st
  * session reads one row of ~50 numbers per group and slice instead of three or four results of 10⁵ rows that
  * each repeat the ids.
  */
-export function userSummaryMeasuresQuery(scope: ReportScope, tiers: readonly TierAssignment[], top?: TopRows): { sql: string; values: Record<string, DuckDBValue> } {
+export function userSummaryMeasuresQuery(
+  scope: ReportScope,
+  tiers: readonly TierAssignment[],
+  top?: TopRows,
+  sums?: readonly ReportSum[],
+): { sql: string; values: Record<string, DuckDBValue> } {
   const bound = new BoundValues();
   const keys = userSummaryKeys(scope.groupBy);
   const keyColumns = (alias: string): string => keys.columns.map((column) => `, ${alias}.${column}`).join('');
   const sameKeys = (alias: string): string => ['slice_id', ...keys.columns].map((column) => `${alias}.${column} IS NOT DISTINCT FROM k.${column}`).join(' AND ');
   const perUser = scope.groupBy.includes('user_id');
   const users = perUser ? 'max(1)' : 'count(DISTINCT d.user_number)';
-  const usageNames = userUsageMeasures().map(([name]) => name);
-  const costs = costsAsDoubles('u');
+  const usageMeasures = userUsageMeasures(sums);
+  const usageNames = usageMeasures.map(([name]) => name);
+  const costs = costsAsDoubles('u', userUsageCostNamesOf(sums));
   const taskMeasures = (['tasks', 'successful_tasks', 'failed_tasks'] as const).map((column) => [column, `sum(d.${column})`] as const);
+  // A narrowed report (sums) groups only what its measures need: without user-months, tasks or distinct users, their CTEs are left out.
+  const withMonths = sumsWanted(sums, 'active_user_months');
+  const withTasks = sumsWanted(sums, 'tasks');
+  const withUsers = !perUser && sumsWanted(sums, 'active_users');
   const narrowed = top ? topGroups(scope, keys.columns, top, bound) : null;
   const keptOnly = narrowed?.keptOnly ?? '';
-  const sql = `WITH ${userSummaryPrelude(true, scope, tiers, bound)}, ${monthPartsTable(scope.monthParts, bound)},${narrowed ? ` ${narrowed.ctes},` : ''}
-    u AS (${userSummaryGroups('report_user_daily', 'slice', scope, bound, userUsageMeasures(), false, keptOnly)}),
-    mm AS (${userSummaryGroups('report_user_daily', 'month', scope, bound, [['users', users]], true, keptOnly)}),
+  const keySources = ['u', ...(withMonths ? ['m'] : []), ...(withTasks ? ['t'] : [])];
+  const sql = `WITH ${userSummaryPrelude(true, scope, tiers, bound)}${withMonths ? `, ${monthPartsTable(scope.monthParts, bound)}` : ''},${narrowed ? ` ${narrowed.ctes},` : ''}
+    u AS (${userSummaryGroups('report_user_daily', 'slice', scope, bound, usageMeasures, false, keptOnly)}),
+    ${
+      withMonths
+        ? `mm AS (${userSummaryGroups('report_user_daily', 'month', scope, bound, [['users', users]], true, keptOnly)}),
     m AS (
       SELECT p.slice_id${keyColumns('mm')}, sum(mm.users * p.days * (${userMonthUnits} // p.month_days)) AS active_user_month_units
       FROM mm JOIN parts p ON p.month = mm.month
       GROUP BY ALL
-    ),
-    t AS (${userSummaryGroups('report_task_user_daily', 'slice', scope, bound, taskMeasures, false, keptOnly)}),
-    ${perUser ? '' : `a AS (${userSummaryGroups('report_user_daily', 'slice', scope, bound, [['active_users', 'count(DISTINCT d.user_number)']], true, keptOnly)}),`}
-    k AS (${narrowed ? `SELECT * FROM kept` : `SELECT slice_id${keyColumns('u')} FROM u UNION SELECT slice_id${keyColumns('m')} FROM m UNION SELECT slice_id${keyColumns('t')} FROM t`})
+    ),`
+        : ''
+    }
+    ${withTasks ? `t AS (${userSummaryGroups('report_task_user_daily', 'slice', scope, bound, taskMeasures, false, keptOnly)}),` : ''}
+    ${withUsers ? `a AS (${userSummaryGroups('report_user_daily', 'slice', scope, bound, [['active_users', 'count(DISTINCT d.user_number)']], true, keptOnly)}),` : ''}
+    k AS (${narrowed ? `SELECT * FROM kept` : keySources.map((alias) => `SELECT slice_id${keyColumns(alias)} FROM ${alias}`).join(' UNION ')})
     SELECT k.slice_id${scope.groupBy.map((dimension) => `, ${(keys.extras as readonly string[]).includes(dimension) ? extraName(dimension as EventExtra) : `k.${dimension}`} AS ${dimension}`).join('')},
-      ${usageNames.filter((name) => !costs.names.includes(name)).map((name) => `u.${name}`).join(', ')}, ${costs.replaced}, ${costs.exact},
-      (u.slice_id IS NULL AND t.slice_id IS NULL)::DOUBLE AS user_months_only, m.active_user_month_units::DOUBLE AS active_user_month_units, ${taskMeasures.map(([name]) => `t.${name}::DOUBLE AS ${name}`).join(', ')}${perUser ? '' : ', a.active_users::DOUBLE AS active_users'}${narrowed ? ', gc.groups_with_calls::DOUBLE AS groups_with_calls' : ''}
-    FROM k LEFT JOIN u ON ${sameKeys('u')} LEFT JOIN m ON ${sameKeys('m')} LEFT JOIN t ON ${sameKeys('t')}${perUser ? '' : ` LEFT JOIN a ON ${sameKeys('a')}`}${narrowed ? ' LEFT JOIN gc ON gc.slice_id = k.slice_id' : ''}${extraJoins('k', keys.extras)}`;
+      ${usageNames.filter((name) => !costs.names.includes(name)).map((name) => `u.${name}`).join(', ')}, ${costs.replaced}, ${costs.exact}${
+        withMonths ? `, (u.slice_id IS NULL${withTasks ? ' AND t.slice_id IS NULL' : ''})::DOUBLE AS user_months_only, m.active_user_month_units::DOUBLE AS active_user_month_units` : ''
+      }${withTasks ? `, ${taskMeasures.map(([name]) => `t.${name}::DOUBLE AS ${name}`).join(', ')}` : ''}${withUsers ? ', a.active_users::DOUBLE AS active_users' : ''}${narrowed ? ', gc.groups_with_calls::DOUBLE AS groups_with_calls' : ''}
+    FROM k LEFT JOIN u ON ${sameKeys('u')}${withMonths ? ` LEFT JOIN m ON ${sameKeys('m')}` : ''}${withTasks ? ` LEFT JOIN t ON ${sameKeys('t')}` : ''}${withUsers ? ` LEFT JOIN a ON ${sameKeys('a')}` : ''}${narrowed ? ' LEFT JOIN gc ON gc.slice_id = k.slice_id' : ''}${extraJoins('k', keys.extras)}`;
   return { sql, values: bound.values };
 }
 

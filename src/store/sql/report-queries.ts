@@ -1,6 +1,7 @@
 import { modelTiers, type ModelTier } from '../../core/kpi/model-tier.js';
 import type { DayWindow, MonthPart, ReportSlice } from '../../core/kpi/report-periods.js';
 import type { ReportDimension, ReportFilter } from '../../core/kpi/report-aggregates.js';
+import type { ReportSum } from '../../core/kpi/report-fields.js';
 import { checkedDimension, eventDimension } from './event-dimensions.js';
 import type { SqlDialect } from './sql-dialect.js';
 
@@ -88,7 +89,22 @@ export const usageSumColumns = [
   'response_cache_lookups',
 ] as const;
 
-type UsageSumColumn = (typeof usageSumColumns)[number];
+/** One additive measure of usage. */
+export type UsageSumColumn = (typeof usageSumColumns)[number];
+
+/**
+ * The usage sums a report reads: every one, or (a report narrowed to some measures, ReportQuery.sums) those named,
+ * with calls and cost_total always (the rows are ordered by them and are the groups that called).
+ */
+export function summedColumns(sums?: readonly ReportSum[]): readonly UsageSumColumn[] {
+  if (sums === undefined) return usageSumColumns;
+  return usageSumColumns.filter((column) => column === 'calls' || column === 'cost_total' || (sums as readonly string[]).includes(column));
+}
+
+/** Whether a report reads a sum beside usage (tier mix, tasks, distinct users, user-months): always unless narrowed without it. */
+export function sumsWanted(wanted: readonly ReportSum[] | undefined, sum: ReportSum): boolean {
+  return wanted === undefined || wanted.includes(sum);
+}
 
 /** Whether a measure is picodollars: summed wide and returned as exact text. */
 export const isCostColumn = (column: string): boolean => column.startsWith('cost_');
@@ -144,30 +160,34 @@ function tierOf(d: SqlDialect, alias: string, tiers: readonly TierAssignment[]):
 
 /**
  * Usage sums and tier mix per slice and group. Grouped first by slice, the report's groups and the model's
- * names (for its tier): one row per group and model, not per event; then summed per group.
+ * names (for its tier): one row per group and model, not per event; then summed per group. Given `wanted`
+ * (a narrowed report), only those sums (summedColumns) and the tier mix only if named.
  */
-export function usageSql(d: SqlDialect, scope: ReportSqlScope, tiers: readonly TierAssignment[]): string {
+export function usageSql(d: SqlDialect, scope: ReportSqlScope, tiers: readonly TierAssignment[], wanted?: readonly ReportSum[]): string {
   const dimensions = [...new Set<EventDimension>([...scope.groupBy.map(checkedDimension), 'model', 'provider', 'price_id'])];
   const sums = eventSums(d, 'e');
   const inner = `SELECT s.slice_id AS slice_id${dimensions.map((dimension) => `, ${eventDimension(dimension, 'e')} AS k_${dimension}`).join('')},
-      ${usageSumColumns.map((column) => `${sums[column]} AS s_${column}`).join(', ')}
+      ${summedColumns(wanted).map((column) => `${sums[column]} AS s_${column}`).join(', ')}
     FROM ${d.table('usage_events', 'e')} ${d.join('inner')} ${d.sliceDays(scope.slices)} AS s ON ${d.eventDate('e')} = s.slice_day
     WHERE ${eventsOfDays(d, 'e', scope.range)}${eventFilter(d, 'e', scope.where)}
     GROUP BY s.slice_id${dimensions.map((dimension) => `, k_${dimension}`).join('')}`;
-  return usageOfGroupedSql(d, scope, tiers, inner);
+  return usageOfGroupedSql(d, scope, tiers, inner, wanted);
 }
 
 /**
  * Usage sums and tier mix per slice and group from `inner`: rows per slice, group and model (slice_id,
  * k_<group dimension>…, k_model, k_provider, k_price_id, s_<usage sum column>…), from the events or from a
- * backend's summaries of them.
+ * backend's summaries of them. Given `wanted`, only those sums (summedColumns; `inner` must give at least those).
  */
-export function usageOfGroupedSql(d: SqlDialect, scope: ReportSqlScope, tiers: readonly TierAssignment[], inner: string): string {
+export function usageOfGroupedSql(d: SqlDialect, scope: ReportSqlScope, tiers: readonly TierAssignment[], inner: string, wanted?: readonly ReportSum[]): string {
   const tier = tierOf(d, 'u', tiers);
   const out = (column: string, sum: string): string => `${isCostColumn(column) ? d.exactText(sum) : sum} AS ${column}`;
+  const tierSums = modelTiers.flatMap((name) => [
+    ...(sumsWanted(wanted, 'tier_calls') ? [`${d.sumIf('u.s_calls', `${tier} = '${name}'`)} AS tier_${name}_calls`] : []),
+    ...(sumsWanted(wanted, 'tier_cost') ? [`${d.exactText(d.sumIf('u.s_cost_total', `${tier} = '${name}'`))} AS tier_${name}_cost`] : []),
+  ]);
   return `SELECT u.slice_id AS slice_id${renamedGroups('u', scope.groupBy)},
-      ${usageSumColumns.map((column) => out(column, `sum(u.s_${column})`)).join(', ')},
-      ${modelTiers.map((name) => `${d.sumIf('u.s_calls', `${tier} = '${name}'`)} AS tier_${name}_calls, ${d.exactText(d.sumIf('u.s_cost_total', `${tier} = '${name}'`))} AS tier_${name}_cost`).join(', ')}
+      ${[...summedColumns(wanted).map((column) => out(column, `sum(u.s_${column})`)), ...tierSums].join(', ')}
     FROM (${inner}) AS u
     GROUP BY u.slice_id${groupKeys('u', scope.groupBy)}`;
 }

@@ -1,5 +1,6 @@
 import type { DayWindow } from '../../core/kpi/report-periods.js';
 import type { ReportDimension, ReportFilter } from '../../core/kpi/report-aggregates.js';
+import type { ReportSum } from '../../core/kpi/report-fields.js';
 import { addMonthlyUsageRelation, type MonthlyUsage } from './report-revenue-queries.js';
 import {
   checkedDimension,
@@ -12,6 +13,7 @@ import {
   namedFilter,
   renamedGroups,
   taskFirstOrder,
+  summedColumns,
   usageOfGroupedSql,
   usageSumColumns,
   userMonthUnits,
@@ -186,14 +188,14 @@ function summaryInSlices(d: SqlDialect, table: string, scope: ReportSqlScope): s
 
 const summaryFilter = (d: SqlDialect, where: readonly ReportFilter[]): string => namedFilter(d, 'x', where);
 
-/** Usage sums and tier mix per slice and group, from report_daily: the columns of usageSql. */
-export function summaryUsageSql(d: SqlDialect, scope: ReportSqlScope, tiers: readonly TierAssignment[]): string {
+/** Usage sums and tier mix per slice and group, from report_daily: the columns of usageSql (given `wanted`, only those sums). */
+export function summaryUsageSql(d: SqlDialect, scope: ReportSqlScope, tiers: readonly TierAssignment[], wanted?: readonly ReportSum[]): string {
   const dimensions = [...new Set<EventDimension>([...scope.groupBy.map(checkedDimension), 'model', 'provider', 'price_id'])];
   const inner = `SELECT s.slice_id AS slice_id${dimensions.map((dimension) => `, x.${dimension} AS k_${dimension}`).join('')},
-      ${usageSumColumns.map((column) => `sum(x.${column}) AS s_${column}`).join(', ')}
+      ${summedColumns(wanted).map((column) => `sum(x.${column}) AS s_${column}`).join(', ')}
     FROM ${summaryInSlices(d, summaryTables.daily, scope)}
     GROUP BY s.slice_id${dimensions.map((dimension) => `, k_${dimension}`).join('')}`;
-  return usageOfGroupedSql(d, scope, tiers, inner);
+  return usageOfGroupedSql(d, scope, tiers, inner, wanted);
 }
 
 /**

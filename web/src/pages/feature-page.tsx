@@ -13,14 +13,15 @@ import { useApi } from '../use-api.js';
 /** One feature: its cost by model, tier and user, the users it serves at a loss, and its agent sessions. */
 export function FeaturePage({ feature, query }: { feature: string; query: URLSearchParams }) {
   const base = filterQuery(filtersOf(query), [`feature=${feature}`]);
-  const report = (by: string, priority: 'now' | 'later' = 'now', top?: number) => {
-    const parameters = { ...base, by, ...(top === undefined ? {} : { top: String(top) }) };
+  const report = (by: string, priority: 'now' | 'later' = 'now', top?: number, fields?: readonly string[]) => {
+    const parameters = { ...base, by, ...(top === undefined ? {} : { top: String(top) }), ...(fields === undefined ? {} : { fields: fields.join(',') }) };
     return useApi(queryKey('/v1/report', parameters), (signal) => getJson<ReportJson>('/v1/report', parameters, signal, priority));
   };
   const models = report('model');
   const tiers = report('user_tier');
-  // A row per user and per session: the largest answers, so they come after the feature's figures.
-  const users = report('user_id', 'later');
+  // A row per user and per session: the largest answers, so they come after the feature's figures. The users'
+  // report asks only for the measures read here (fields=): a store then sums only those for 10⁵ users.
+  const users = report('user_id', 'later', undefined, userFields);
   // The scatter draws the costliest sessions only: every session of a busy feature is 10⁵ rows (seconds to
   // compute and to send), and the dots that matter, the runaway sessions, are the costly ones.
   const sessions = report('session_id', 'later', sessionDots);
@@ -243,6 +244,12 @@ function userHistogram(rows: ReportRow[]): ChartConfiguration {
     options: { plugins: { legend: { display: false } }, scales: { x: { title: { display: true, text: 'cost per user per month (log scale bins)' }, ticks: { autoSkip: true } }, y: { title: { display: true, text: 'users' }, ticks: { precision: 0 } } } },
   };
 }
+
+/**
+ * What the page reads of each user's row (fields=): calls, cost and revenue for the users served at a loss, cost per
+ * active user-month for the histogram. At 10M calls this report takes ~0.5 s where every measure takes ~1.2 s (BENCHMARKS.md).
+ */
+const userFields = ['calls', 'cost_usd', 'revenue_usd', 'cost_per_active_user_month_usd'] as const;
 
 /** How many sessions the scatter asks for (top=): a few thousand dots read as well as more, and draw in milliseconds. */
 const sessionDots = 3000;
