@@ -2,12 +2,13 @@ import { buildKpiDashboard, type KpiDashboard } from '../core/kpi/kpi-dashboard.
 import { defaultKpiThresholds, type KpiThresholds } from '../core/kpi/kpi-thresholds.js';
 import type { ModelTierSettings } from '../core/kpi/model-tier.js';
 import { buildNarrowedReport, buildReport, type NarrowedReport, type Report } from '../core/kpi/build-report.js';
-import { sumsOfFields } from '../core/kpi/report-fields.js';
+import { sumsOfFields, type ReportField } from '../core/kpi/report-fields.js';
 import { parseFields, parseGroupBy, parsePeriod, parseTop, parseWhere } from '../core/kpi/report-request.js';
 import { dayString } from '../core/kpi/report-periods.js';
 import type { RevenueSettings } from '../core/kpi/revenue-settings.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import type { UnitcostConfig } from '../config/unitcost-config.js';
+import type { ReportQuery, ReportReader } from '../store/report-reader.js';
 import type { App } from './create-app.js';
 import { openStore, refuseMissingStore } from './open-store.js';
 
@@ -72,25 +73,42 @@ export async function runReport(app: App, options: ReportOptions): Promise<Repor
   if (from !== undefined && to !== undefined && to <= from) {
     throw new UnitcostError('invalid_argument', `--to ${to} must come after --from ${from} (--to is the first day after the report)`, { field: '--to' });
   }
-  const settings = reportSettings(app.config);
   const store = await openExistingStore(app, options.db);
   try {
-    const aggregates = await store.report({
-      groupBy: grouping.groupBy,
-      period,
-      from,
-      to,
-      where,
-      revenue: settings.revenue,
-      tiers: settings.tiers,
-      ...(top === undefined ? {} : { top }),
-      ...(fields === undefined ? {} : { sums: sumsOfFields(fields) }),
-    });
-    const request = { groupBy: grouping.groupBy, period, where, attribution: settings.revenue.attribution.method };
-    return fields === undefined ? buildReport(aggregates, request) : buildNarrowedReport(aggregates, { ...request, fields });
+    return await reportFrom(app, store, { groupBy: grouping.groupBy, period, from, to, where, top, fields });
   } finally {
     await store.close();
   }
+}
+
+/** A report request once its flags are parsed: what the CLI and the server both ask a reader for. */
+export interface ParsedReportRequest {
+  groupBy: ReportQuery['groupBy'];
+  period: ReportQuery['period'];
+  from: string | undefined;
+  to: string | undefined;
+  where: ReportQuery['where'];
+  top: number | undefined;
+  fields: ReportField[] | undefined;
+}
+
+/** Reads a parsed report request from a store and builds the report, narrowed to its fields when it names some. */
+export async function reportFrom(app: App, reader: ReportReader, parsed: ParsedReportRequest): Promise<Report | NarrowedReport> {
+  const { groupBy, period, from, to, where, top, fields } = parsed;
+  const settings = reportSettings(app.config);
+  const aggregates = await reader.report({
+    groupBy,
+    period,
+    from,
+    to,
+    where,
+    revenue: settings.revenue,
+    tiers: settings.tiers,
+    ...(top === undefined ? {} : { top }),
+    ...(fields === undefined ? {} : { sums: sumsOfFields(fields) }),
+  });
+  const request = { groupBy, period, where, attribution: settings.revenue.attribution.method };
+  return fields === undefined ? buildReport(aggregates, request) : buildNarrowedReport(aggregates, { ...request, fields });
 }
 
 /** Builds the KPI dashboard of the last day, week or month of data. */

@@ -1,13 +1,12 @@
 import { buildKpiDashboard, kpiDashboardJson } from '../core/kpi/kpi-dashboard.js';
-import { buildNarrowedReport, buildReport, reportJson } from '../core/kpi/build-report.js';
-import { sumsOfFields } from '../core/kpi/report-fields.js';
+import { reportJson } from '../core/kpi/build-report.js';
 import { parseFields, parseGroupBy, parsePeriod, parseTop, parseWhere } from '../core/kpi/report-request.js';
 import { dayString } from '../core/kpi/report-periods.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import type { ReportReader } from '../store/report-reader.js';
 import type { App } from './create-app.js';
 import { parseInstant } from './parse-instant.js';
-import { reportSettings } from './report-service.js';
+import { reportFrom, reportSettings } from './report-service.js';
 
 /*
  * The report and the KPIs of `unitcost serve`: what `unitcost report` and `unitcost kpis` compute, over the
@@ -49,20 +48,7 @@ export async function reportOver(app: App, reader: ReportReader, flags: ReportFl
   if (from !== undefined && to !== undefined && to <= from) {
     throw new UnitcostError('invalid_argument', `to ${to} must come after from ${from} (to is the first day after the report)`, { field: 'to' });
   }
-  const settings = reportSettings(app.config);
-  const aggregates = await reader.report({
-    groupBy: grouping.groupBy,
-    period,
-    from,
-    to,
-    where,
-    revenue: settings.revenue,
-    tiers: settings.tiers,
-    ...(top === undefined ? {} : { top }),
-    ...(fields === undefined ? {} : { sums: sumsOfFields(fields) }),
-  });
-  const request = { groupBy: grouping.groupBy, period, where, attribution: settings.revenue.attribution.method };
-  return reportJson(fields === undefined ? buildReport(aggregates, request) : buildNarrowedReport(aggregates, { ...request, fields }));
+  return reportJson(await reportFrom(app, reader, { groupBy: grouping.groupBy, period, from, to, where, top, fields }));
 }
 
 /** The JSON of `unitcost kpis --json`: the last day, week or month of data (ending the day before `to`). */
