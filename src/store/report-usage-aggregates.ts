@@ -200,6 +200,21 @@ const zeroTokens: TokenSums = Object.freeze({ input: 0, cacheRead: 0, cacheWrite
 const zeroTierCalls: Record<ModelTier, number> = Object.freeze({ budget: 0, mid: 0, frontier: 0, unpriced: 0 });
 const zeroTierCost: Record<ModelTier, bigint> = Object.freeze({ budget: 0n, mid: 0n, frontier: 0n, unpriced: 0n });
 
+/** A usage row's cost per class and in total, exact. */
+function costClassesAt(c: UsageColumns, index: number): CostSums {
+  return {
+    input: exact(c.costInput[index]),
+    cacheRead: exact(c.costCacheRead[index]),
+    cacheWrite5m: exact(c.costCacheWrite5m[index]),
+    cacheWrite1h: exact(c.costCacheWrite1h[index]),
+    output: exact(c.costOutput[index]),
+    reasoning: exact(c.costReasoning[index]),
+    audio: exact(c.costAudio[index]),
+    request: exact(c.costRequest[index]),
+    total: exact(c.costTotal[index]),
+  };
+}
+
 /**
  * A usage row's aggregate in a narrowed report: as usageAggregate, with the token sums and the tier mix it was not
  * asked for as shared zeros (a report by user of a few measures makes 10⁵ of these; their absent columns read as 0).
@@ -207,17 +222,7 @@ const zeroTierCost: Record<ModelTier, bigint> = Object.freeze({ budget: 0n, mid:
 function narrowedUsageAggregate(c: UsageColumns, index: number, parts: NarrowedParts): GroupAggregate {
   const total = exact(c.costTotal[index]);
   const costPicodollars: CostSums = parts.costClasses
-    ? {
-        input: exact(c.costInput[index]),
-        cacheRead: exact(c.costCacheRead[index]),
-        cacheWrite5m: exact(c.costCacheWrite5m[index]),
-        cacheWrite1h: exact(c.costCacheWrite1h[index]),
-        output: exact(c.costOutput[index]),
-        reasoning: exact(c.costReasoning[index]),
-        audio: exact(c.costAudio[index]),
-        request: exact(c.costRequest[index]),
-        total,
-      }
+    ? costClassesAt(c, index)
     : { input: 0n, cacheRead: 0n, cacheWrite5m: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n, audio: 0n, request: 0n, total };
   return {
     calls: count(c.calls[index]),
@@ -274,17 +279,7 @@ function usageAggregate(c: UsageColumns, index: number): GroupAggregate {
     },
     unpricedInputTokens: count(c.unpricedInput[index]),
     unpricedOutputTokens: count(c.unpricedOutput[index]),
-    costPicodollars: {
-      input: exact(c.costInput[index]),
-      cacheRead: exact(c.costCacheRead[index]),
-      cacheWrite5m: exact(c.costCacheWrite5m[index]),
-      cacheWrite1h: exact(c.costCacheWrite1h[index]),
-      output: exact(c.costOutput[index]),
-      reasoning: exact(c.costReasoning[index]),
-      audio: exact(c.costAudio[index]),
-      request: exact(c.costRequest[index]),
-      total: exact(c.costTotal[index]),
-    },
+    costPicodollars: costClassesAt(c, index),
     responseCacheHits: count(c.hits[index]),
     responseCacheLookups: count(c.lookups[index]),
     tierCalls: { budget: count(c.budgetCalls[index]), mid: count(c.midCalls[index]), frontier: count(c.frontierCalls[index]), unpriced: count(c.unpricedTierCalls[index]) },
