@@ -3,6 +3,7 @@ import { emptyGroupAggregate, type GroupAggregate } from './group-aggregate.js';
 import { changeMeasures, measureChanges, reportMeasures, type ReportMeasures } from './report-measures.js';
 import { inferenceMargin, pointChange, ratio, relativeChange, usd, usdPer } from './unit-ratios.js';
 import { formatPicodollarsExact } from '../cost/picodollars.js';
+import { randomGroupAggregates } from '../../testing/random-group-aggregates.js';
 
 const dollars = (amount: number): bigint => BigInt(Math.round(amount * 1e6)) * 1_000_000n;
 
@@ -108,34 +109,11 @@ describe('report measures', () => {
         frontier_cost_share: ratio(aggregate.tierCostPicodollars.frontier, cost.total),
       };
     };
-    let seed = 5;
-    const random = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-    // Amounts of every size: zero, cents, whole dollars, near 2^53 ($9,007) and past it, now and then negative.
-    const amount = (): bigint => {
-      const pick = random();
-      if (pick < 0.15) return 0n;
-      if (pick < 0.25) return BigInt(Math.floor(random() * 1_000)) * 1_000_000_000_000n;
-      if (pick < 0.35) return BigInt(Number.MAX_SAFE_INTEGER) - BigInt(Math.floor(random() * 1_000)) + (random() < 0.5 ? 2_000n : 0n);
-      const magnitude = BigInt(Math.floor(random() * 2 ** 26)) * BigInt(Math.floor(random() * 2 ** 24)) + BigInt(Math.floor(random() * 1e12));
-      return random() < 0.05 ? -magnitude : magnitude;
-    };
-    const count = (): number => (random() < 0.2 ? 0 : Math.floor(random() * 5_000));
+    const { random, aggregate: randomAggregate } = randomGroupAggregates(5);
     let exactPaths = 0;
     let doublePaths = 0;
     for (let index = 0; index < 2_000; index += 1) {
-      const base = emptyGroupAggregate();
-      const calls = count();
-      const sample: GroupAggregate = {
-        ...base,
-        calls,
-        pricedCalls: random() < 0.1 ? 0 : calls,
-        successfulTasks: count(),
-        activeUserMonths: random() < 0.2 ? 0 : random() * 40,
-        costPicodollars: { input: amount(), cacheRead: amount(), cacheWrite5m: amount(), cacheWrite1h: amount(), output: amount(), reasoning: amount(), audio: amount(), request: amount(), total: amount() },
-        tierCostPicodollars: { budget: amount(), mid: amount(), frontier: amount(), unpriced: amount() },
-        planRevenuePicodollars: amount(),
-        recordRevenuePicodollars: amount(),
-      };
+      const sample = randomAggregate();
       const amounts = [...Object.values(sample.costPicodollars), ...Object.values(sample.tierCostPicodollars), sample.planRevenuePicodollars, sample.recordRevenuePicodollars];
       if (amounts.some((value) => value > BigInt(Number.MAX_SAFE_INTEGER))) exactPaths += 1;
       else doublePaths += 1;
