@@ -200,6 +200,29 @@ const zeroTokens: TokenSums = Object.freeze({ input: 0, cacheRead: 0, cacheWrite
 const zeroTierCalls: Record<ModelTier, number> = Object.freeze({ budget: 0, mid: 0, frontier: 0, unpriced: 0 });
 const zeroTierCost: Record<ModelTier, bigint> = Object.freeze({ budget: 0n, mid: 0n, frontier: 0n, unpriced: 0n });
 
+/** A usage row's token sums per class. */
+function tokensAt(c: UsageColumns, index: number): GroupAggregate['tokens'] {
+  return {
+    input: count(c.input[index]),
+    cacheRead: count(c.cacheRead[index]),
+    cacheWrite5m: count(c.cacheWrite5m[index]),
+    cacheWrite1h: count(c.cacheWrite1h[index]),
+    output: count(c.output[index]),
+    reasoning: count(c.reasoning[index]),
+    inputAudio: count(c.inputAudio[index]),
+    outputAudio: count(c.outputAudio[index]),
+  };
+}
+
+/** A usage row's calls and exact cost per model tier. */
+function tierCallsAt(c: UsageColumns, index: number): GroupAggregate['tierCalls'] {
+  return { budget: count(c.budgetCalls[index]), mid: count(c.midCalls[index]), frontier: count(c.frontierCalls[index]), unpriced: count(c.unpricedTierCalls[index]) };
+}
+
+function tierCostAt(c: UsageColumns, index: number): GroupAggregate['tierCostPicodollars'] {
+  return { budget: exact(c.budgetCost[index]), mid: exact(c.midCost[index]), frontier: exact(c.frontierCost[index]), unpriced: exact(c.unpricedTierCost[index]) };
+}
+
 /** A usage row's cost per class and in total, exact. */
 function costClassesAt(c: UsageColumns, index: number): CostSums {
   return {
@@ -220,36 +243,22 @@ function costClassesAt(c: UsageColumns, index: number): CostSums {
  * asked for as shared zeros (a report by user of a few measures makes 10⁵ of these; their absent columns read as 0).
  */
 function narrowedUsageAggregate(c: UsageColumns, index: number, parts: NarrowedParts): GroupAggregate {
-  const total = exact(c.costTotal[index]);
   const costPicodollars: CostSums = parts.costClasses
     ? costClassesAt(c, index)
-    : { input: 0n, cacheRead: 0n, cacheWrite5m: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n, audio: 0n, request: 0n, total };
+    : { input: 0n, cacheRead: 0n, cacheWrite5m: 0n, cacheWrite1h: 0n, output: 0n, reasoning: 0n, audio: 0n, request: 0n, total: exact(c.costTotal[index]) };
   return {
     calls: count(c.calls[index]),
     pricedCalls: count(c.pricedCalls[index]),
     unpricedCalls: count(c.unpricedCalls[index]),
     failedCalls: count(c.failedCalls[index]),
-    tokens: parts.tokens
-      ? {
-          input: count(c.input[index]),
-          cacheRead: count(c.cacheRead[index]),
-          cacheWrite5m: count(c.cacheWrite5m[index]),
-          cacheWrite1h: count(c.cacheWrite1h[index]),
-          output: count(c.output[index]),
-          reasoning: count(c.reasoning[index]),
-          inputAudio: count(c.inputAudio[index]),
-          outputAudio: count(c.outputAudio[index]),
-        }
-      : zeroTokens,
+    tokens: parts.tokens ? tokensAt(c, index) : zeroTokens,
     unpricedInputTokens: count(c.unpricedInput[index]),
     unpricedOutputTokens: count(c.unpricedOutput[index]),
     costPicodollars,
     responseCacheHits: count(c.hits[index]),
     responseCacheLookups: count(c.lookups[index]),
-    tierCalls: parts.tierCalls ? { budget: count(c.budgetCalls[index]), mid: count(c.midCalls[index]), frontier: count(c.frontierCalls[index]), unpriced: count(c.unpricedTierCalls[index]) } : zeroTierCalls,
-    tierCostPicodollars: parts.tierCost
-      ? { budget: exact(c.budgetCost[index]), mid: exact(c.midCost[index]), frontier: exact(c.frontierCost[index]), unpriced: exact(c.unpricedTierCost[index]) }
-      : zeroTierCost,
+    tierCalls: parts.tierCalls ? tierCallsAt(c, index) : zeroTierCalls,
+    tierCostPicodollars: parts.tierCost ? tierCostAt(c, index) : zeroTierCost,
     tasks: count(c.tasks[index]),
     successfulTasks: count(c.successfulTasks[index]),
     failedTasks: count(c.failedTasks[index]),
@@ -267,23 +276,14 @@ function usageAggregate(c: UsageColumns, index: number): GroupAggregate {
     pricedCalls: count(c.pricedCalls[index]),
     unpricedCalls: count(c.unpricedCalls[index]),
     failedCalls: count(c.failedCalls[index]),
-    tokens: {
-      input: count(c.input[index]),
-      cacheRead: count(c.cacheRead[index]),
-      cacheWrite5m: count(c.cacheWrite5m[index]),
-      cacheWrite1h: count(c.cacheWrite1h[index]),
-      output: count(c.output[index]),
-      reasoning: count(c.reasoning[index]),
-      inputAudio: count(c.inputAudio[index]),
-      outputAudio: count(c.outputAudio[index]),
-    },
+    tokens: tokensAt(c, index),
     unpricedInputTokens: count(c.unpricedInput[index]),
     unpricedOutputTokens: count(c.unpricedOutput[index]),
     costPicodollars: costClassesAt(c, index),
     responseCacheHits: count(c.hits[index]),
     responseCacheLookups: count(c.lookups[index]),
-    tierCalls: { budget: count(c.budgetCalls[index]), mid: count(c.midCalls[index]), frontier: count(c.frontierCalls[index]), unpriced: count(c.unpricedTierCalls[index]) },
-    tierCostPicodollars: { budget: exact(c.budgetCost[index]), mid: exact(c.midCost[index]), frontier: exact(c.frontierCost[index]), unpriced: exact(c.unpricedTierCost[index]) },
+    tierCalls: tierCallsAt(c, index),
+    tierCostPicodollars: tierCostAt(c, index),
     tasks: count(c.tasks[index]),
     successfulTasks: count(c.successfulTasks[index]),
     failedTasks: count(c.failedTasks[index]),
