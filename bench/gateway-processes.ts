@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -166,13 +166,37 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-// /proc/PID/stat: utime and stime are fields 14 and 15, in clock ticks (100 per second on Linux).
+/*
+ * /proc/PID/stat: the parent's pid is field 4; utime and stime are fields 14 and 15, in clock ticks (100 per
+ * second on Linux). A process's CPU here includes its live children's: unitcost's gateway writes its store from a
+ * child process, whose work is the gateway's cost as much as its serving thread's.
+ */
 function cpuMillisecondsOf(pid: number): number {
+  const own = statFields(pid);
+  if (own === undefined) return Number.NaN;
+  let ticks = Number(own[11]) + Number(own[12]);
+  for (const child of childProcessesOf(pid)) {
+    const fields = statFields(child);
+    if (fields !== undefined) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks * 10;
+}
+
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return Number.NaN;
+    return undefined;
   }
+}
+
+function childProcessesOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(Number(entry));
+    if (fields !== undefined && Number(fields[1]) === pid) children.push(Number(entry));
+  }
+  return children;
 }

@@ -40,8 +40,8 @@ export interface HarnessOptions {
   budgets?: Array<Record<string, unknown>>;
   /** A directory of an earlier harness, to restart on its store. */
   directory?: string;
-  /** Store the events on a worker thread, as the built CLI does (vitest's default is the calling thread). */
-  storeWorker?: boolean;
+  /** Store the events from a writer process, as the built CLI does (vitest's default is the calling thread). */
+  storeWriterProcess?: boolean;
 }
 
 // A test may restart a harness on an earlier one's directory, so directories are removed when the test file ends,
@@ -68,7 +68,7 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
     db: dbPath,
     environment: options.environment ?? {},
     onProblem: (message) => problems.push(message),
-    ...(options.storeWorker === undefined ? {} : { storeWorker: options.storeWorker }),
+    ...(options.storeWriterProcess === undefined ? {} : { storeWriterProcess: options.storeWriterProcess }),
   });
   const logs: string[] = [];
   const gateway = await startGateway({ services, host: '127.0.0.1', port: 0, logLevel: 'debug', logDestination: { write: (line: string) => logs.push(line) } });

@@ -18,7 +18,7 @@ import { forwardDelivery } from './forward-delivery.js';
 import { readBudgetSpend } from './read-budget-spend.js';
 import { storeSpendReader } from './store-spend-reader.js';
 import { storeDelivery } from './store-delivery.js';
-import { startWorkerStoreDelivery, storeWriterWorkerAvailable } from './worker-store-delivery.js';
+import { startProcessStoreDelivery, storeWriterProcessAvailable } from './process-store-delivery.js';
 
 /** The services `unitcost gateway` is a shell over: its config, the clock, pricing and the recorder. */
 export interface GatewayServices {
@@ -65,10 +65,10 @@ export interface GatewayServiceOptions {
   onProblem?: (message: string) => void;
   recorder?: Omit<RecorderOptions, 'onProblem'>;
   /**
-   * Whether a DuckDB store is written on a worker thread; the default is yes wherever one can start (the
+   * Whether a DuckDB store is written by a process of its own; the default is yes wherever one can start (the
    * built CLI, or tsx). Tests pass it to pin one path.
    */
-  storeWorker?: boolean;
+  storeWriterProcess?: boolean;
 }
 
 /**
@@ -94,12 +94,12 @@ export async function openGatewayServices(app: App, options: GatewayServiceOptio
     throw error;
   }
   const now = (): number => app.now().getTime();
-  if (store instanceof DuckdbStore && (options.storeWorker ?? storeWriterWorkerAvailable())) {
+  if (store instanceof DuckdbStore && (options.storeWriterProcess ?? storeWriterProcessAvailable())) {
     // The file was opened here for its errors (in use by `unitcost serve`, a newer schema) and the budgets' spend;
-    // DuckDB takes one instance per file, so it is released before the worker opens it.
+    // DuckDB lets one process write a file, so it is released before the writer opens it.
     await store.close();
     const overrides = { models: app.config.models, discounts: app.config.discounts, prices: app.config.prices };
-    const writer = await startWorkerStoreDelivery(store.location, { providers: app.priceData.providers, overrides }, { now, onProblem });
+    const writer = await startProcessStoreDelivery(store.location, { providers: app.priceData.providers, overrides }, { now, onProblem });
     const recorder = new EventRecorder(writer.deliver, { ...options.recorder, onProblem });
     return assembleGatewayServices(app, { config, destination: store.location, budgets: ledger, recorder, release: () => writer.close() });
   }

@@ -6,7 +6,7 @@ import { fakeUsage } from '../testing/fake-provider-server.js';
 import { startGatewayHarness, type GatewayHarness, type HarnessOptions } from './gateway-test-harness.js';
 
 /*
- * The built CLI stores the gateway's events on a worker thread (src/app/gateway/worker-store-delivery.ts),
+ * The built CLI stores the gateway's events from a process of its own (src/app/gateway/process-store-delivery.ts),
  * which vitest's own runs do not pick by default: these run the gateway with it, through the official SDKs.
  */
 
@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 async function start(options: HarnessOptions = {}): Promise<{ harness: GatewayHarness; openai: OpenAI; anthropic: Anthropic }> {
-  const harness = await startGatewayHarness({ ...options, storeWorker: true });
+  const harness = await startGatewayHarness({ ...options, storeWriterProcess: true });
   harnesses.push(harness);
   return {
     harness,
@@ -28,7 +28,7 @@ async function start(options: HarnessOptions = {}): Promise<{ harness: GatewayHa
 const messages = [{ role: 'user' as const, content: 'When does my order ship?' }];
 const tagged = { headers: { 'x-unitcost-feature': 'support-faq' } };
 
-describe('the gateway storing its events on a worker thread', () => {
+describe('the gateway storing its events from a writer process', () => {
   it('stores every call once, streamed or not, with the exact usage and the cost its header said', async () => {
     const { harness, openai, anthropic } = await start();
     const plain = await openai.chat.completions.create({ model: 'gpt-4.1', messages }, tagged).withResponse();
@@ -53,7 +53,7 @@ describe('the gateway storing its events on a worker thread', () => {
     expect(harness.services.recorderCounters()).toMatchObject({ recorded: 43, delivered: 43, dropped: 0, queued: 0 });
   });
 
-  it('keeps a budget spent across a restart: the worker’s rows are what the next gateway reads back', async () => {
+  it('keeps a budget spent across a restart: the writer’s rows are what the next gateway reads back', async () => {
     const budgets = [{ name: 'support-daily', per: 'feature', period: 'day', limit_usd: 0.02, mode: 'hard' }];
     const request = { model: 'gpt-4.1', messages, max_completion_tokens: 2_000 };
     const first = await start({ budgets });

@@ -1,0 +1,180 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GatewayUsageEvent } from '../../core/gateway/gateway-event.js';
+import { DuckdbStore } from '../../store/duckdb/duckdb-store.js';
+import { createApp } from '../create-app.js';
+import { startProcessStoreDelivery } from './process-store-delivery.js';
+
+const directories: string[] = [];
+afterEach(() => {
+  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
+});
+
+function tempDb(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'unitcost-store-writer-'));
+  directories.push(directory);
+  return join(directory, 'gateway.duckdb');
+}
+
+const event = (id: string, extra: Partial<GatewayUsageEvent> = {}): GatewayUsageEvent => ({
+  id,
+  timestamp: '2026-03-02T14:05:11Z',
+  model: 'gpt-4.1',
+  provider: 'openai',
+  input_tokens: 1_000,
+  output_tokens: 200,
+  feature: 'support',
+  ...extra,
+});
+
+async function storedRows(db: string): Promise<Array<{ id: string; cost_total: unknown; feature: unknown; source: unknown }>> {
+  const store = await DuckdbStore.open(db, { threads: 1 });
+  try {
+    const reader = await store.database.connection.runAndReadAll('SELECT id, cost_total, feature, source FROM usage_events ORDER BY id');
+    return reader.getRowObjectsJS() as Array<{ id: string; cost_total: unknown; feature: unknown; source: unknown }>;
+  } finally {
+    await store.close();
+  }
+}
+
+const app = createApp({ directory: tmpdir(), environment: {} });
+const catalog = { providers: app.priceData.providers, overrides: { models: app.config.models, discounts: app.config.discounts, prices: app.config.prices } };
+const now = (): number => Date.parse('2026-03-02T15:00:00Z');
+
+// The nice value of each thread of a process (Linux: field 19 of /proc/<pid>/task/<tid>/stat).
+function threadNiceValues(pid: number | 'self'): number[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
+}
+
+describe('the gateway store writer in a process of its own', () => {
+  it.runIf(existsSync('/proc/self/task'))('runs every thread of the writer at the lowest priority, DuckDB’s included, and leaves the gateway’s at normal', async () => {
+    const writer = await startProcessStoreDelivery(tempDb(), catalog, { now, onProblem: () => {} });
+    try {
+      // A commit runs DuckDB's statements on libuv's pool, whose threads start with the first statement: after one, they exist.
+      await writer.deliver([event('gw_1')]);
+      const writerThreads = threadNiceValues(writer.pid);
+      expect(writerThreads.length).toBeGreaterThan(4);
+      expect(new Set(writerThreads)).toEqual(new Set([19]));
+      expect(new Set(threadNiceValues('self'))).toEqual(new Set([0]));
+    } finally {
+      await writer.close();
+    }
+  });
+
+  it('commits what it was sent and releases the store file when the gateway dies without closing', async () => {
+    const db = tempDb();
+    // A gateway of its own (a Node process under tsx) that sends one batch, then is killed before it can close.
+    const script = `
+      const { startProcessStoreDelivery } = await import(${JSON.stringify(new URL('./process-store-delivery.ts', import.meta.url).href)});
+      const { createApp } = await import(${JSON.stringify(new URL('../create-app.ts', import.meta.url).href)});
+      const app = createApp({ directory: ${JSON.stringify(tmpdir())}, environment: {} });
+      const catalog = { providers: app.priceData.providers, overrides: { models: app.config.models, discounts: app.config.discounts, prices: app.config.prices } };
+      const writer = await startProcessStoreDelivery(process.env.DB, catalog, { now: () => ${now()}, onProblem: () => {} });
+      const outcome = await writer.deliver([{ id: 'gw_before_kill', timestamp: '2026-03-02T14:05:11Z', model: 'gpt-4.1', provider: 'openai', input_tokens: 10, output_tokens: 2 }]);
+      process.stdout.write(JSON.stringify({ outcome, writer: writer.pid }) + '\\n');
+      setInterval(() => {}, 1000);`;
+    const gateway = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, DB: db }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const said = await new Promise<{ outcome: unknown; writer: number }>((resolve, reject) => {
+      let out = '';
+      gateway.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('\n')) resolve(JSON.parse(out));
+      });
+      gateway.once('exit', (code) => reject(new Error(`the gateway script exited (${code}) before its delivery: ${out}`)));
+    });
+    expect(said.outcome).toEqual({ delivered: true });
+    gateway.kill('SIGKILL');
+    // The writer notices its gateway is gone, closes the store and exits: nothing keeps the file locked.
+    await expect.poll(() => processExists(said.writer), { timeout: 20_000, interval: 100 }).toBe(false);
+    expect((await storedRows(db)).map((row) => row.id)).toEqual(['gw_before_kill']);
+  }, 60_000);
+
+  it('outlives a Ctrl-C sent to the whole process group, so the gateway can still hand over what it holds', async () => {
+    const db = tempDb();
+    const writer = await startProcessStoreDelivery(db, catalog, { now, onProblem: () => {} });
+    await writer.deliver([event('gw_1')]);
+    // What a terminal does on Ctrl-C: every process of the foreground group gets the signal, the writer too.
+    process.kill(writer.pid, 'SIGINT');
+    process.kill(writer.pid, 'SIGTERM');
+    // The gateway's own shutdown then delivers its last events and closes the writer.
+    expect(await writer.deliver([event('gw_2')])).toEqual({ delivered: true });
+    await writer.close();
+    expect((await storedRows(db)).map((row) => row.id)).toEqual(['gw_1', 'gw_2']);
+  });
+
+  it('stores each delivered event once, priced as the main thread prices it, and answers only after its commit', async () => {
+    const db = tempDb();
+    const problems: string[] = [];
+    const writer = await startProcessStoreDelivery(db, catalog, { now, onProblem: (message) => problems.push(message) });
+    const first = await writer.deliver([event('gw_1'), event('gw_2')]);
+    // The same id again is a duplicate of the committed call, not a second one: a retried batch stays one call each.
+    const again = await writer.deliver([event('gw_2'), event('gw_3', { feature: 'search' })]);
+    await writer.close();
+    expect(first).toEqual({ delivered: true });
+    expect(again).toEqual({ delivered: true });
+    expect(problems).toEqual([]);
+    const rows = await storedRows(db);
+    expect(rows.map((row) => [row.id, row.feature, row.source])).toEqual([
+      ['gw_1', 'support', 'gateway'],
+      ['gw_2', 'support', 'gateway'],
+      ['gw_3', 'search', 'gateway'],
+    ]);
+    const parsed = await import('../../core/events/parse-event-record.js').then(({ parseEventRecord }) => parseEventRecord(event('gw_1'), { nowMs: now() }));
+    const { priceUsageEvent } = await import('../../core/events/to-stored-row.js');
+    const pricing = parsed.ok && parsed.record.type === 'usage' ? priceUsageEvent(parsed.record, app.catalog) : undefined;
+    expect(pricing?.ok && pricing.cost !== null).toBe(true);
+    expect(Number(rows[0]!.cost_total)).toBe(pricing?.ok ? pricing.cost?.total : undefined);
+  });
+
+  it('tells the records the store refuses, without their content, and counts the batch delivered', async () => {
+    const db = tempDb();
+    const problems: string[] = [];
+    const writer = await startProcessStoreDelivery(db, catalog, { now, onProblem: (message) => problems.push(message) });
+    const outcome = await writer.deliver([event('gw_ok'), event('gw_bad', { input_tokens: -5 })]);
+    await writer.close();
+    expect(outcome).toEqual({ delivered: true });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/the store refused 1 of 2 gateway events: input_tokens/);
+    expect((await storedRows(db)).map((row) => row.id)).toEqual(['gw_ok']);
+  });
+
+  it('releases the store file on close, so that another process (or the next gateway) can open it', async () => {
+    const db = tempDb();
+    const writer = await startProcessStoreDelivery(db, catalog, { now, onProblem: () => {} });
+    await writer.deliver([event('gw_1')]);
+    await writer.close();
+    const reopened = await startProcessStoreDelivery(db, catalog, { now, onProblem: () => {} });
+    await reopened.deliver([event('gw_2')]);
+    await reopened.close();
+    expect((await storedRows(db)).map((row) => row.id)).toEqual(['gw_1', 'gw_2']);
+  });
+
+  it('fails to start, with the store’s reason, when the file cannot be opened', async () => {
+    const db = join(tempDb(), 'not-a-directory', 'gateway.duckdb');
+    await expect(startProcessStoreDelivery(db, catalog, { now, onProblem: () => {} })).rejects.toThrow(/cannot open the DuckDB store at .*not-a-directory/);
+  });
+
+  it('answers a delivery after the writer has gone as not delivered, instead of leaving it waiting', async () => {
+    const db = tempDb();
+    const writer = await startProcessStoreDelivery(db, catalog, { now, onProblem: () => {} });
+    await writer.close();
+    const outcome = await writer.deliver([event('gw_late')]);
+    expect(outcome).toMatchObject({ delivered: false, retryable: false });
+    expect(await storedRows(db)).toEqual([]);
+  });
+});
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
