@@ -18,7 +18,8 @@ import { forwardDelivery } from './forward-delivery.js';
 import { readBudgetSpend } from './read-budget-spend.js';
 import { storeSpendReader } from './store-spend-reader.js';
 import { storeDelivery } from './store-delivery.js';
-import { startProcessStoreDelivery, storeWriterProcessAvailable } from './process-store-delivery.js';
+import { startAdaptiveStoreDelivery } from './adaptive-store-delivery.js';
+import { storeWriterProcessAvailable } from './process-store-delivery.js';
 
 /** The services `unitcost gateway` is a shell over: its config, the clock, pricing and the recorder. */
 export interface GatewayServices {
@@ -99,7 +100,7 @@ export async function openGatewayServices(app: App, options: GatewayServiceOptio
     // DuckDB lets one process write a file, so it is released before the writer opens it.
     await store.close();
     const overrides = { models: app.config.models, discounts: app.config.discounts, prices: app.config.prices };
-    const writer = await startProcessStoreDelivery(store.location, { providers: app.priceData.providers, overrides }, { now, onProblem });
+    const writer = await startAdaptiveStoreDelivery(store.location, { providers: app.priceData.providers, overrides }, { now, onProblem });
     const recorder = new EventRecorder(writer.deliver, { ...options.recorder, onProblem });
     return assembleGatewayServices(app, { config, destination: store.location, budgets: ledger, recorder, release: () => writer.close() });
   }

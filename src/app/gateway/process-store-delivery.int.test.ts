@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,24 +44,40 @@ const app = createApp({ directory: tmpdir(), environment: {} });
 const catalog = { providers: app.priceData.providers, overrides: { models: app.config.models, discounts: app.config.discounts, prices: app.config.prices } };
 const now = (): number => Date.parse('2026-03-02T15:00:00Z');
 
-// The nice value of each thread of a process (Linux: field 19 of /proc/<pid>/task/<tid>/stat).
-function threadNiceValues(pid: number | 'self'): number[] {
+// Each thread of a process, as nice value and scheduling policy (Linux: fields 19 and 41 of /proc/<pid>/task/<tid>/stat).
+function threadScheduling(pid: number | 'self'): Array<{ nice: number; policy: number }> {
   return readdirSync(`/proc/${pid}/task`).map((tid) => {
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const after = fields.slice(fields.lastIndexOf(')') + 2).split(' ');
+    return { nice: Number(after[16]), policy: Number(after[38]) };
   });
 }
+const schedOther = 0;
+const schedIdle = 5;
+const chrtInstalled = spawnSync('chrt', ['--help'], { stdio: 'ignore' }).status === 0;
 
 describe('the gateway store writer in a process of its own', () => {
-  it.runIf(existsSync('/proc/self/task'))('runs every thread of the writer at the lowest priority, DuckDB’s included, and leaves the gateway’s at normal', async () => {
+  it.runIf(existsSync('/proc/self/task') && chrtInstalled)('runs every thread of the writer only on idle cores, DuckDB’s included, and leaves the gateway’s as they were', async () => {
     const writer = await startProcessStoreDelivery(tempDb(), catalog, { now, onProblem: () => {} });
     try {
       // A commit runs DuckDB's statements on libuv's pool, whose threads start with the first statement: after one, they exist.
       await writer.deliver([event('gw_1')]);
-      const writerThreads = threadNiceValues(writer.pid);
+      expect(writer.scheduled).toBe('idle');
+      const writerThreads = threadScheduling(writer.pid);
       expect(writerThreads.length).toBeGreaterThan(4);
-      expect(new Set(writerThreads)).toEqual(new Set([19]));
-      expect(new Set(threadNiceValues('self'))).toEqual(new Set([0]));
+      expect(writerThreads.filter((thread) => thread.policy !== schedIdle || thread.nice !== 19)).toEqual([]);
+      expect(threadScheduling('self').filter((thread) => thread.policy !== schedOther || thread.nice !== 0)).toEqual([]);
+    } finally {
+      await writer.close();
+    }
+  });
+
+  it.runIf(existsSync('/proc/self/task'))('runs as any other process when started at normal priority', async () => {
+    const writer = await startProcessStoreDelivery(tempDb(), catalog, { now, onProblem: () => {}, priority: 'normal' });
+    try {
+      await writer.deliver([event('gw_1')]);
+      expect(writer.scheduled).toBe('normal');
+      expect(threadScheduling(writer.pid).filter((thread) => thread.policy !== schedOther || thread.nice !== 0)).toEqual([]);
     } finally {
       await writer.close();
     }

@@ -3,20 +3,25 @@ import { fileURLToPath } from 'node:url';
 import type { Provider } from '@pydantic/genai-prices';
 import type { CatalogOverrides } from '../../core/catalog/catalog-overrides.js';
 import type { Deliver, DeliveryOutcome } from './event-recorder.js';
-import type { StoreWriterReply, StoreWriterRequest } from './store-writer-process.js';
+import type { StoreWriterReply, StoreWriterRequest, WriterPriority } from './store-writer-process.js';
 
 /** The gateway's store writes in a process of their own: the recorder's delivery, and what closing waits for. */
 export interface ProcessStoreDelivery {
   deliver: Deliver;
-  /** Waits for the deliveries under way, then has the writer release the store file and end. */
-  close(): Promise<void>;
+  /**
+   * Waits for the deliveries under way, then has the writer release the store file and end; one that has not
+   * ended within graceMs (default 30 s) is killed: what it committed is in the store's log either way.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
   /** The writer process's id, for what watches it. */
   readonly pid: number;
+  /** How the system schedules the writer's threads (store-writer-process.ts). */
+  readonly scheduled: 'idle' | 'lowest' | 'normal';
 }
 
 const fromSources = import.meta.url.endsWith('.ts');
-/** How long close() waits for the writer to commit what it holds and exit before it is killed. */
-const closeTimeoutMs = 30_000;
+/** How long close() waits by default for the writer to commit what it holds and exit before it is killed. */
+const defaultCloseGraceMs = 30_000;
 
 /**
  * Whether the store writer can run in a process of its own: always once built to JavaScript; from TypeScript
@@ -29,9 +34,9 @@ export function storeWriterProcessAvailable(): boolean {
 }
 
 // Built, the writer is the .js beside this file; from sources, the .ts under tsx's loader.
-function startProcess(): ChildProcess {
+function startProcess(priority: WriterPriority): ChildProcess {
   const entry = new URL(fromSources ? './store-writer-process.ts' : './store-writer-process.js', import.meta.url);
-  return fork(fileURLToPath(entry), [], {
+  return fork(fileURLToPath(entry), [priority], {
     // Structured clone, so the batch's JSON text crosses as it is, not escaped into a second JSON document.
     serialization: 'advanced',
     execArgv: fromSources ? ['--import', 'tsx'] : [],
@@ -47,15 +52,16 @@ function startProcess(): ChildProcess {
  * so the recorder's retries, flush() and close() mean what they meant on one thread. At 1,000 calls/s the
  * store's work (rows, hashes, the appender's flush, statements) was ~13% of the thread that answers calls,
  * in bursts of a whole 200-event batch every 200 ms; here that thread only serializes the batch, and the
- * writer's threads run at the lowest priority (store-writer-process.ts says why a process).
+ * writer's threads run at `priority` (store-writer-process.ts says why a process).
  */
 export async function startProcessStoreDelivery(
   db: string,
   catalog: { providers: Provider[]; overrides: CatalogOverrides },
-  options: { now: () => number; onProblem: (message: string) => void },
+  options: { now: () => number; onProblem: (message: string) => void; priority?: WriterPriority },
 ): Promise<ProcessStoreDelivery> {
   const { now, onProblem } = options;
-  const child = startProcess();
+  const child = startProcess(options.priority ?? 'idle');
+  let scheduled: ProcessStoreDelivery['scheduled'] = 'normal';
   const post = (request: StoreWriterRequest): void => {
     if (child.connected) child.send(request);
   };
@@ -66,7 +72,10 @@ export async function startProcessStoreDelivery(
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ready = new Promise<void>((resolve, reject) => {
     child.on('message', (reply: StoreWriterReply) => {
-      if (reply.type === 'ready') resolve();
+      if (reply.type === 'ready') {
+        scheduled = reply.scheduled;
+        resolve();
+      }
       else if (reply.type === 'failed') reject(new Error(reply.message));
       else if (reply.type === 'closed') onClosed?.();
       else {
@@ -98,6 +107,7 @@ export async function startProcessStoreDelivery(
   }
   return {
     pid: child.pid!,
+    scheduled,
     deliver: (events) =>
       new Promise<DeliveryOutcome>((resolve) => {
         if (failure !== undefined) return resolve({ delivered: false, retryable: false, reason: failure });
@@ -106,14 +116,14 @@ export async function startProcessStoreDelivery(
         waiting.set(id, resolve);
         post({ type: 'deliver', id, events: JSON.stringify(events), nowMs: now() });
       }),
-    close: async () => {
+    close: async ({ graceMs = defaultCloseGraceMs } = {}) => {
+      // The writer exits once it has released the file; one that hangs is not allowed to keep the gateway from ending.
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       if (failure === undefined) {
         const closed = new Promise<void>((resolve) => (onClosed = resolve));
         post({ type: 'close' });
         await closed;
       }
-      // The writer exits once it has released the file; one that hangs is not allowed to keep the gateway from ending.
-      const timer = setTimeout(() => child.kill('SIGKILL'), closeTimeoutMs);
       await exited;
       clearTimeout(timer);
     },

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { constants, setPriority } from 'node:os';
 import type { Provider } from '@pydantic/genai-prices';
@@ -16,8 +17,12 @@ import { storeDelivery } from './store-delivery.js';
  * as POST /v1/events. A process, not a thread of the gateway's: DuckDB runs its statements on libuv's
  * thread pool, which a process shares among all its threads, so a worker thread's lower priority never
  * reached the commits (they ran at the gateway's own priority, ~half of the store's CPU; BENCHMARKS.md).
- * Here every thread, those already running and those started later, runs at the lowest priority.
+ * Here every thread, those already running and those started later, runs at the priority it is started
+ * with (its first argument): 'idle', or 'normal' when the gateway found it starved (adaptive-store-delivery.ts).
  */
+
+/** How the writer's threads are scheduled: only on cores nothing else wants, or as any other process. */
+export type WriterPriority = 'idle' | 'normal';
 
 /** What the process is told first: the store file, and what it needs to build its own catalog. */
 export interface StoreWriterSetup {
@@ -31,7 +36,8 @@ export type StoreWriterRequest = ({ type: 'open' } & StoreWriterSetup) | { type:
 
 /** A message from the writer. */
 export type StoreWriterReply =
-  | { type: 'ready' }
+  /** scheduled: what the system granted, 'idle' (SCHED_IDLE), 'lowest' (nice 19, where SCHED_IDLE could not be set) or 'normal'. */
+  | { type: 'ready'; scheduled: 'idle' | 'lowest' | 'normal' }
   | { type: 'failed'; message: string }
   | { type: 'delivered'; id: number; outcome: DeliveryOutcome; problems: string[] }
   | { type: 'closed' };
@@ -40,7 +46,8 @@ const send = (reply: StoreWriterReply): void => {
   process.send?.(reply);
 };
 
-lowerEveryThreadsPriority();
+const asked: WriterPriority = process.argv[2] === 'normal' ? 'normal' : 'idle';
+const scheduled = asked === 'idle' ? yieldToEveryOtherProcess() : 'normal';
 
 let writer: { store: DuckdbStore; ingester: RecordIngester; writes: SerialQueue } | undefined;
 let closing: Promise<void> | undefined;
@@ -100,21 +107,31 @@ async function openStore(setup: StoreWriterSetup): Promise<void> {
     const writes = new SerialQueue();
     const ingester = new RecordIngester(store, (task) => writes.run(task), { catalog: new PriceCatalog(setup.providers, setup.overrides), hashContent });
     writer = { store, ingester, writes };
-    send({ type: 'ready' });
+    send({ type: 'ready', scheduled });
   } catch (error) {
     send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
   }
 }
 
 /**
- * Puts every thread of this process at the lowest priority, before it starts libuv's pool (which DuckDB's
- * statements run on) or DuckDB's own threads: a thread starts at the priority of the thread that starts it.
- * The writer's work can wait a few milliseconds; the calls the gateway answers cannot. It still gets any
- * core left idle and a share of a busy one; should it fall behind under saturation, events wait in the
- * recorder's bounded queue (a loss is reported). On Linux a thread's priority is its own, set by its
- * thread id; elsewhere (no /proc) the process's priority is set. Lowering one's priority needs no privilege.
+ * Has every thread of this process, and every thread it starts later (libuv's pool, which DuckDB's statements run
+ * on, and DuckDB's own), run only when a core is left idle: SCHED_IDLE, through util-linux's `chrt`, since Node has
+ * no call for it. With nice 19 alone a waking thread that answers calls can still wait for the writer's slice to
+ * end; a SCHED_IDLE thread gives the core up at once (added p99 +1.5 ms against +2.7 ms, BENCHMARKS.md). Where
+ * `chrt` is missing or refused, nice 19 is what remains. Either way no privilege is needed: this only lowers.
  */
-function lowerEveryThreadsPriority(): void {
+function yieldToEveryOtherProcess(): 'idle' | 'lowest' {
+  lowerEveryThreadsNiceValue();
+  try {
+    execFileSync('chrt', ['--idle', '--all-tasks', '--pid', '0', String(process.pid)], { stdio: 'ignore', timeout: 5_000 });
+    return 'idle';
+  } catch {
+    return 'lowest';
+  }
+}
+
+/** Nice 19 for every thread: on Linux a thread's priority is its own, set by its thread id; elsewhere the process's. */
+function lowerEveryThreadsNiceValue(): void {
   let threads: number[];
   try {
     threads = readdirSync('/proc/self/task').map(Number);
