@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { UnitcostError } from '../core/unitcost-error.js';
 import { isStoreInUse } from '../store/duckdb/duckdb-database.js';
 import { DuckdbStore } from '../store/duckdb/duckdb-store.js';
-import { ClickhouseStore } from '../store/clickhouse/clickhouse-store.js';
 import type { Store } from '../store/store.js';
 import type { StoreLocator } from '../config/store-config.js';
 import type { App } from './create-app.js';
@@ -47,16 +46,20 @@ export function storeFile(app: App, options: { db?: string } = {}): string | nul
  */
 export const streamingMemoryLimit = '256MB';
 
+// Loaded only to open a ClickHouse store: its client and its 14 modules took 20–30 ms of the start of every command
+// on a DuckDB store (`unitcost simulate --help`, BENCHMARKS.md "Simulate", round 5).
+const clickhouseStore = async () => (await import('../store/clickhouse/clickhouse-store.js')).ClickhouseStore;
+
 /** Opens a store named on the command line (`store copy --from/--to`). */
 export async function openStoreAt(locator: StoreLocator, options: { memoryLimit?: string } = {}): Promise<Store> {
-  if (locator.backend === 'clickhouse') return ClickhouseStore.open(locator.settings);
+  if (locator.backend === 'clickhouse') return (await clickhouseStore()).open(locator.settings);
   return DuckdbStore.open(resolve(locator.path), options.memoryLimit === undefined ? {} : { memoryLimit: options.memoryLimit });
 }
 
 /** Opens the store the app is configured for: the only place that picks a backend. */
 export async function openStore(app: App, options: { db?: string; memoryLimit?: string; threads?: number } = {}): Promise<Store> {
   // --db names a DuckDB file, so it wins over the config's backend: it is how a ClickHouse user reads a local copy.
-  if (app.clickhouse !== undefined && options.db === undefined) return ClickhouseStore.open(app.clickhouse());
+  if (app.clickhouse !== undefined && options.db === undefined) return (await clickhouseStore()).open(app.clickhouse());
   const path = storePath(app, options);
   try {
     return await DuckdbStore.open(path, {

@@ -266,7 +266,8 @@ async function lossMakingUsers(replay: Awaited<ReturnType<Store['replay']>>, use
     return tiers;
   };
   const scenarioCost = byTierAndUser(replay.filter((row) => row.grouping === 'user').map((row) => [row.userTier, row.userId, row.sums.cost]));
-  const afterRevenue = byTierAndUser(after.map((user) => [user.userTier, user.userId, user.planRevenuePicodollars]));
+  // Read only for the tiers a plans lever names: without one, no map of 50,001 users is built for nothing.
+  const afterRevenue = byTierAndUser(named.size === 0 ? [] : after.map((user) => [user.userTier, user.userId, user.planRevenuePicodollars]));
   const counts = { before: new Map<string | null, number>(), after: new Map<string | null, number>() };
   const bump = (map: Map<string | null, number>, tier: string | null): void => {
     map.set(tier, (map.get(tier) ?? 0) + 1);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { captureIo } from './capture-io.js';
 import type { CliContext } from './cli-context.js';
@@ -31,5 +32,22 @@ describe('which commands the CLI loads', () => {
     const io = captureIo();
     expect(await runCli(['node', 'unitcost', 'simulat'], io)).toBe(2);
     expect(io.err()).toContain('simulate');
+  });
+
+  it('loads no ClickHouse client for simulate on a DuckDB store, until a ClickHouse store is opened', () => {
+    // A child process: this one may have loaded the client for another test. @clickhouse/client is CommonJS, so
+    // once loaded it is in require's cache; the ClickHouse store's module, imported after, proves the probe sees it.
+    const script = `
+      import { createRequire } from 'node:module';
+      const loaded = () => Object.keys(createRequire(process.cwd() + '/').cache).some((file) => file.includes('@clickhouse/client'));
+      const { buildProgram } = await import(${JSON.stringify(import.meta.resolve('./main.ts'))});
+      const io = { stdout: () => {}, stderr: () => {}, isTty: false };
+      await buildProgram({ app: () => { throw new Error('no app'); }, io }, ['node', 'unitcost', 'simulate', '--scenario', 'what-if.yaml']);
+      const before = loaded();
+      await import(${JSON.stringify(import.meta.resolve('../store/clickhouse/clickhouse-store.ts'))});
+      process.stdout.write(JSON.stringify({ before, after: loaded() }));`;
+    const child = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual({ before: false, after: true });
   });
 });
