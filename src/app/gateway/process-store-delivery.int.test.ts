@@ -54,18 +54,21 @@ function threadScheduling(pid: number | 'self'): Array<{ nice: number; policy: n
 }
 const schedOther = 0;
 const schedIdle = 5;
-const chrtInstalled = spawnSync('chrt', ['--help'], { stdio: 'ignore' }).status === 0;
+// Whether this machine lets a process take SCHED_IDLE through util-linux's chrt (a sandbox may refuse the call).
+const idlePolicyAvailable = spawnSync('chrt', ['--idle', '0', 'true'], { stdio: 'ignore' }).status === 0;
 
 describe('the gateway store writer in a process of its own', () => {
-  it.runIf(existsSync('/proc/self/task') && chrtInstalled)('runs every thread of the writer only on idle cores, DuckDB’s included, and leaves the gateway’s as they were', async () => {
+  it.runIf(existsSync('/proc/self/task'))('runs every thread of the writer only on idle cores, DuckDB’s included, and leaves the gateway’s as they were', async () => {
     const writer = await startProcessStoreDelivery(tempDb(), catalog, { now, onProblem: () => {} });
     try {
       // A commit runs DuckDB's statements on libuv's pool, whose threads start with the first statement: after one, they exist.
       await writer.deliver([event('gw_1')]);
-      expect(writer.scheduled).toBe('idle');
       const writerThreads = threadScheduling(writer.pid);
       expect(writerThreads.length).toBeGreaterThan(4);
-      expect(writerThreads.filter((thread) => thread.policy !== schedIdle || thread.nice !== 19)).toEqual([]);
+      // SCHED_IDLE where the system allows it; else nice 19 alone, and the writer says which it got.
+      expect(writer.scheduled).toBe(idlePolicyAvailable ? 'idle' : 'lowest');
+      const expectedPolicy = idlePolicyAvailable ? schedIdle : schedOther;
+      expect(writerThreads.filter((thread) => thread.policy !== expectedPolicy || thread.nice !== 19)).toEqual([]);
       expect(threadScheduling('self').filter((thread) => thread.policy !== schedOther || thread.nice !== 0)).toEqual([]);
     } finally {
       await writer.close();
