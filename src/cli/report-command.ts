@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { readThroughServer } from '../app/read-through-server.js';
 import { runReport } from '../app/report-service.js';
-import { flatReportRow, isNarrowedReport, reportJson, type NarrowedReport, type Report, type ReportRow } from '../core/kpi/build-report.js';
+import { flatReportRow, isNarrowedReport, reportJsonPieces, type NarrowedReport, type Report, type ReportRow } from '../core/kpi/build-report.js';
 import { formatChange, formatCount, formatMoney, formatRatio, formatShare, formatTokens } from '../core/kpi/format-measures.js';
 import { emptyGroupAggregate } from '../core/kpi/group-aggregate.js';
 import { reportFromJson } from '../core/kpi/report-from-json.js';
@@ -94,8 +94,12 @@ Examples:
       );
       const report = answer.from === 'store' ? answer.value : reportFromJson(answer.json as Record<string, unknown>);
       if (answer.from === 'server') context.io.stderr(`the store is open in \`unitcost serve\` (pid ${answer.server.pid}): asked it at ${answer.server.url}\n`);
-      if (options.json) context.io.stdout(`${JSON.stringify(answer.from === 'store' ? reportJson(report) : answer.json, null, 2)}\n`);
-      else if (options.csv) context.io.stdout(reportCsv(report));
+      if (options.json && answer.from === 'server') context.io.stdout(`${JSON.stringify(answer.json, null, 2)}\n`);
+      else if (options.json) {
+        // Piece by piece: a full report by user is ~150 MB of JSON at 10⁵ users (reportJsonPieces).
+        for (const piece of reportJsonPieces(report)) context.io.stdout(piece);
+        context.io.stdout('\n');
+      } else if (options.csv) context.io.stdout(reportCsv(report));
       else context.io.stdout(reportText(report));
     });
 }

@@ -177,13 +177,7 @@ export function reportJson(report: Report | NarrowedReport): Record<string, unkn
     ...(isNarrowedReport(report) ? { fields: report.fields } : {}),
     where: Object.fromEntries(report.where.map((filter) => [filter.dimension, filter.values])),
     revenue: { tracked: report.revenueTracked, attribution: report.attribution },
-    rows: (report.rows as Array<ReportRow | NarrowedReportRow>).map((row) => ({
-      ...Object.fromEntries(report.groupBy.map((dimension) => [dimension, row.keys[dimension] ?? null])),
-      ...(row.period ? { period_start: row.period.from, period_end: row.period.to } : {}),
-      ...row.measures,
-      previous: row.previous,
-      change: row.change,
-    })),
+    rows: (report.rows as Array<ReportRow | NarrowedReportRow>).map((row) => reportRowJson(report, row)),
     totals: { ...report.totals.measures, previous: report.totals.previous, change: report.totals.change },
     pareto: {
       target_share: report.pareto.targetShare,
@@ -207,6 +201,45 @@ export function reportJson(report: Report | NarrowedReport): Record<string, unkn
     // Only when asked for (--top, top=): a report of every row prints exactly as before.
     ...(report.top ? { top: report.top.rows, group_count: report.top.groupCount } : {}),
   };
+}
+
+/** One row of reportJson. */
+function reportRowJson(report: Report | NarrowedReport, row: ReportRow | NarrowedReportRow): Record<string, unknown> {
+  return {
+    ...Object.fromEntries(report.groupBy.map((dimension) => [dimension, row.keys[dimension] ?? null])),
+    ...(row.period ? { period_start: row.period.from, period_end: row.period.to } : {}),
+    ...row.measures,
+    previous: row.previous,
+    change: row.change,
+  };
+}
+
+// Stands for the rows in the JSON text of the rest: a string no report value can be (JSON escapes its NUL characters).
+const rowsPlaceholder = '\u0000unitcost-report-rows\u0000';
+
+/**
+ * The text of `JSON.stringify(reportJson(report), null, 2)`, byte for byte, in pieces of about `rowsPerPiece` rows:
+ * at 10⁵ users a full report is ~150 MB of JSON, and as one string, with every row's object alive until it is
+ * built, it cost seconds of garbage collection for what a stream of rows writes as it goes.
+ */
+export function* reportJsonPieces(report: Report | NarrowedReport, rowsPerPiece = 500): Generator<string> {
+  const text = JSON.stringify({ ...reportJson({ ...report, rows: [] } as Report), rows: rowsPlaceholder }, null, 2);
+  // The top level's "rows" key, at its indentation: no value nested deeper can print as this.
+  const marker = `\n  "rows": ${JSON.stringify(rowsPlaceholder)}`;
+  const at = text.indexOf(marker) + '\n  "rows": '.length;
+  yield text.slice(0, at);
+  const rows = report.rows as Array<ReportRow | NarrowedReportRow>;
+  if (rows.length === 0) yield '[]';
+  // A piece's rows as the value of a top-level key print at the depth the report's rows print at: cut that key away.
+  const opening = '{\n  "rows": [\n';
+  const closing = '\n  ]\n}';
+  for (let start = 0; start < rows.length; start += rowsPerPiece) {
+    const piece = rows.slice(start, start + rowsPerPiece).map((row) => reportRowJson(report, row));
+    const pieceText = JSON.stringify({ rows: piece }, null, 2);
+    const last = start + rowsPerPiece >= rows.length;
+    yield `${start === 0 ? '[\n' : ',\n'}${pieceText.slice(opening.length, pieceText.length - closing.length)}${last ? '\n  ]' : ''}`;
+  }
+  yield text.slice(at + JSON.stringify(rowsPlaceholder).length);
 }
 
 /** Orders group keys: the untagged group (null) first, then by value. */
