@@ -144,16 +144,8 @@ function csvCell(value: string | number | null): string {
 /** The report as a table for people, with the totals, the Pareto view and what could not be priced. */
 export function reportText(report: Report | NarrowedReport): string {
   if (isNarrowedReport(report)) return narrowedText(report);
-  if (report.window === null) return 'the store holds no usage yet: run `unitcost ingest FILE` or `unitcost demo`\n';
-  const lines = [reportHeading(report, report.window)];
-  if (report.rows.length === 0) {
-    lines.push('no usage matches');
-    return `${lines.join('\n')}\n`;
-  }
-  const keyColumns = [...report.groupBy, ...(report.period ? ['period'] : [])];
-  const head = [...keyColumns, 'calls', 'cost', 'Δ cost', '$/call', '$/success', 'users', '$/user·mo', 'revenue', 'margin', 'out/in', 'prompt cache', 'resp. cache', 'frontier', 'unpriced'];
-  const cells = (keys: string[], measures: ReportMeasures, change: ReportRow['change']): string[] => [
-    ...keys,
+  const head = ['calls', 'cost', 'Δ cost', '$/call', '$/success', 'users', '$/user·mo', 'revenue', 'margin', 'out/in', 'prompt cache', 'resp. cache', 'frontier', 'unpriced'];
+  return reportTable(report, report.rows, report.totals, head, (measures: ReportMeasures, change: ReportRow['change']): string[] => [
     formatCount(measures.calls),
     costCell(measures),
     formatChange(change.cost_usd, 'relative'),
@@ -168,34 +160,39 @@ export function reportText(report: Report | NarrowedReport): string {
     formatShare(measures.response_cache_hit_rate),
     formatShare(measures.frontier_call_share),
     measures.unpriced_calls > 0 ? formatCount(measures.unpriced_calls) : '',
-  ];
-  const rows = report.rows.map((row) =>
-    cells([...report.groupBy.map((dimension) => row.keys[dimension] ?? '(none)'), ...(row.period ? [row.period.from] : [])], row.measures, row.change),
-  );
-  rows.push(cells(keyColumns.map((_, index) => (index === 0 ? 'total' : '')), report.totals.measures, report.totals.change));
-  const firstMeasure = keyColumns.length;
-  lines.push(formatTable(head, rows, head.map((_, index) => index).filter((index) => index >= firstMeasure)).trimEnd());
-  return reportFooter(report, lines);
+  ]);
 }
 
 /** A narrowed report as a table: the keys, then one column per field asked for (and the change of cost when asked), then the totals. */
 function narrowedText(report: NarrowedReport): string {
+  const head = report.fields.flatMap((field) => (field === 'cost_usd' ? [field, 'Δ cost'] : [field]));
+  return reportTable(report, report.rows, report.totals, head, (measures: NarrowedMeasures, change: Partial<Record<ChangeMeasure, number | null>>): string[] =>
+    report.fields.flatMap((field) => (field === 'cost_usd' ? [fieldCell(field, measures[field]), formatChange(change.cost_usd ?? null, 'relative')] : [fieldCell(field, measures[field])])),
+  );
+}
+
+/**
+ * The table both kinds of report print: the heading, a row per group with its key columns (and period) then the
+ * measure columns each kind names, the totals, and the footer; or why there is no table.
+ */
+function reportTable<Measures, Change>(
+  report: Report | NarrowedReport,
+  rows: ReadonlyArray<{ keys: ReportRow['keys']; period: ReportRow['period']; measures: Measures; change: Change }>,
+  totals: { measures: Measures; change: Change },
+  measureHead: string[],
+  measureCells: (measures: Measures, change: Change) => string[],
+): string {
   if (report.window === null) return 'the store holds no usage yet: run `unitcost ingest FILE` or `unitcost demo`\n';
   const lines = [reportHeading(report, report.window)];
-  if (report.rows.length === 0) {
+  if (rows.length === 0) {
     lines.push('no usage matches');
     return `${lines.join('\n')}\n`;
   }
   const keyColumns = [...report.groupBy, ...(report.period ? ['period'] : [])];
-  const head = [...keyColumns, ...report.fields.flatMap((field) => (field === 'cost_usd' ? [field, 'Δ cost'] : [field]))];
-  const cells = (keys: string[], measures: NarrowedMeasures, change: Partial<Record<ChangeMeasure, number | null>>): string[] => [
-    ...keys,
-    ...report.fields.flatMap((field) => (field === 'cost_usd' ? [fieldCell(field, measures[field]), formatChange(change.cost_usd ?? null, 'relative')] : [fieldCell(field, measures[field])])),
-  ];
-  const rows = report.rows.map((row) => cells([...report.groupBy.map((dimension) => row.keys[dimension] ?? '(none)'), ...(row.period ? [row.period.from] : [])], row.measures, row.change));
-  rows.push(cells(keyColumns.map((_, index) => (index === 0 ? 'total' : '')), report.totals.measures, report.totals.change));
-  const firstMeasure = keyColumns.length;
-  lines.push(formatTable(head, rows, head.map((_, index) => index).filter((index) => index >= firstMeasure)).trimEnd());
+  const head = [...keyColumns, ...measureHead];
+  const body = rows.map((row) => [...report.groupBy.map((dimension) => row.keys[dimension] ?? '(none)'), ...(row.period ? [row.period.from] : []), ...measureCells(row.measures, row.change)]);
+  body.push([...keyColumns.map((_, index) => (index === 0 ? 'total' : '')), ...measureCells(totals.measures, totals.change)]);
+  lines.push(formatTable(head, body, head.map((_, index) => index).filter((index) => index >= keyColumns.length)).trimEnd());
   return reportFooter(report, lines);
 }
 
