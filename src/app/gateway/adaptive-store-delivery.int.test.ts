@@ -1,42 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { GatewayUsageEvent } from '../../core/gateway/gateway-event.js';
-import { DuckdbStore } from '../../store/duckdb/duckdb-store.js';
-import { createApp } from '../create-app.js';
+import { describe, expect, it } from 'vitest';
+import { gatewayEvent, storedGatewayRows, tempGatewayDb, writerCatalog, writerNow } from '../../testing/gateway-writer-fixtures.js';
 import { startAdaptiveStoreDelivery } from './adaptive-store-delivery.js';
 
-const directories: string[] = [];
-afterEach(() => {
-  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
-});
-
-function tempDb(): string {
-  const directory = mkdtempSync(join(tmpdir(), 'unitcost-adaptive-writer-'));
-  directories.push(directory);
-  return join(directory, 'gateway.duckdb');
-}
-
-const event = (id: string): GatewayUsageEvent => ({ id, timestamp: '2026-03-02T14:05:11Z', model: 'gpt-4.1', provider: 'openai', input_tokens: 1_000, output_tokens: 200, feature: 'support' });
-
-async function storedIds(db: string): Promise<string[]> {
-  const store = await DuckdbStore.open(db, { threads: 1 });
-  try {
-    const reader = await store.database.connection.runAndReadAll('SELECT id FROM usage_events ORDER BY id');
-    return reader.getRows().map(([id]) => String(id));
-  } finally {
-    await store.close();
-  }
-}
-
-const app = createApp({ directory: tmpdir(), environment: {} });
-const catalog = { providers: app.priceData.providers, overrides: { models: app.config.models, discounts: app.config.discounts, prices: app.config.prices } };
-const now = (): number => Date.parse('2026-03-02T15:00:00Z');
+const storedIds = async (db: string): Promise<string[]> => (await storedGatewayRows(db)).map((row) => row.id);
+const catalog = writerCatalog;
+const now = writerNow;
 
 describe('the gateway store writer’s priority, adapted to a saturated machine', () => {
   it('moves to normal priority after a starved delivery, says why, and comes back to idle after the set time, storing every event once', async () => {
-    const db = tempDb();
+    const db = tempGatewayDb();
     const problems: string[] = [];
     // A clock the test moves: each reading is deliveryTakes later than the one before, so the first delivery "takes" 5 s
     // and the others none; normal priority lasts 60 s.
@@ -55,20 +27,20 @@ describe('the gateway store writer’s priority, adapted to a saturated machine'
     try {
       expect(writer.writer()?.scheduled).not.toBe('normal');
       const idlePid = writer.writer()!.pid;
-      expect(await writer.deliver([event('gw_1'), event('gw_2')])).toEqual({ delivered: true });
+      expect(await writer.deliver([gatewayEvent('gw_1'), gatewayEvent('gw_2')])).toEqual({ delivered: true });
       expect(problems).toHaveLength(1);
       expect(problems[0]).toMatch(/took 5000 ms to commit 2 events at idle priority: the machine's cores are never idle; it now writes at normal priority for 60 s/);
 
       deliveryTakes = 0;
-      expect(await writer.deliver([event('gw_3')])).toEqual({ delivered: true });
+      expect(await writer.deliver([gatewayEvent('gw_3')])).toEqual({ delivered: true });
       const normal = writer.writer()!;
       expect(normal.scheduled).toBe('normal');
       expect(normal.pid).not.toBe(idlePid);
 
       // A minute later by the clock, the writer goes back to idle after its delivery.
       time += 60_000;
-      expect(await writer.deliver([event('gw_4')])).toEqual({ delivered: true });
-      expect(await writer.deliver([event('gw_5')])).toEqual({ delivered: true });
+      expect(await writer.deliver([gatewayEvent('gw_4')])).toEqual({ delivered: true });
+      expect(await writer.deliver([gatewayEvent('gw_5')])).toEqual({ delivered: true });
       expect(writer.writer()!.scheduled).not.toBe('normal');
       expect(writer.writer()!.pid).not.toBe(normal.pid);
       expect(problems).toHaveLength(1);
@@ -79,12 +51,12 @@ describe('the gateway store writer’s priority, adapted to a saturated machine'
   });
 
   it('keeps its idle writer while deliveries are quick', async () => {
-    const db = tempDb();
+    const db = tempGatewayDb();
     const problems: string[] = [];
     const writer = await startAdaptiveStoreDelivery(db, catalog, { now, onProblem: (message) => problems.push(message) });
     try {
       const pid = writer.writer()!.pid;
-      for (let batch = 0; batch < 3; batch += 1) await writer.deliver([event(`gw_${batch}`)]);
+      for (let batch = 0; batch < 3; batch += 1) await writer.deliver([gatewayEvent(`gw_${batch}`)]);
       expect(writer.writer()!.pid).toBe(pid);
       expect(problems).toEqual([]);
     } finally {

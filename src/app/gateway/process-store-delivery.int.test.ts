@@ -1,48 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { GatewayUsageEvent } from '../../core/gateway/gateway-event.js';
-import { DuckdbStore } from '../../store/duckdb/duckdb-store.js';
-import { createApp } from '../create-app.js';
+import { describe, expect, it } from 'vitest';
+import { gatewayEvent, storedGatewayRows, tempGatewayDb, writerApp, writerCatalog, writerNow } from '../../testing/gateway-writer-fixtures.js';
 import { startProcessStoreDelivery } from './process-store-delivery.js';
 
-const directories: string[] = [];
-afterEach(() => {
-  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
-});
-
-function tempDb(): string {
-  const directory = mkdtempSync(join(tmpdir(), 'unitcost-store-writer-'));
-  directories.push(directory);
-  return join(directory, 'gateway.duckdb');
-}
-
-const event = (id: string, extra: Partial<GatewayUsageEvent> = {}): GatewayUsageEvent => ({
-  id,
-  timestamp: '2026-03-02T14:05:11Z',
-  model: 'gpt-4.1',
-  provider: 'openai',
-  input_tokens: 1_000,
-  output_tokens: 200,
-  feature: 'support',
-  ...extra,
-});
-
-async function storedRows(db: string): Promise<Array<{ id: string; cost_total: unknown; feature: unknown; source: unknown }>> {
-  const store = await DuckdbStore.open(db, { threads: 1 });
-  try {
-    const reader = await store.database.connection.runAndReadAll('SELECT id, cost_total, feature, source FROM usage_events ORDER BY id');
-    return reader.getRowObjectsJS() as Array<{ id: string; cost_total: unknown; feature: unknown; source: unknown }>;
-  } finally {
-    await store.close();
-  }
-}
-
-const app = createApp({ directory: tmpdir(), environment: {} });
-const catalog = { providers: app.priceData.providers, overrides: { models: app.config.models, discounts: app.config.discounts, prices: app.config.prices } };
-const now = (): number => Date.parse('2026-03-02T15:00:00Z');
+const catalog = writerCatalog;
+const now = writerNow;
+const app = writerApp;
 
 // Each thread of a process, as nice value and scheduling policy (Linux: fields 19 and 41 of /proc/<pid>/task/<tid>/stat).
 function threadScheduling(pid: number | 'self'): Array<{ nice: number; policy: number }> {
@@ -59,10 +25,10 @@ const idlePolicyAvailable = spawnSync('chrt', ['--idle', '0', 'true'], { stdio: 
 
 describe('the gateway store writer in a process of its own', () => {
   it.runIf(existsSync('/proc/self/task'))('runs every thread of the writer only on idle cores, DuckDB’s included, and leaves the gateway’s as they were', async () => {
-    const writer = await startProcessStoreDelivery(tempDb(), catalog, { now, onProblem: () => {} });
+    const writer = await startProcessStoreDelivery(tempGatewayDb(), catalog, { now, onProblem: () => {} });
     try {
       // A commit runs DuckDB's statements on libuv's pool, whose threads start with the first statement: after one, they exist.
-      await writer.deliver([event('gw_1')]);
+      await writer.deliver([gatewayEvent('gw_1')]);
       const writerThreads = threadScheduling(writer.pid);
       expect(writerThreads.length).toBeGreaterThan(4);
       // SCHED_IDLE where the system allows it; else nice 19 alone, and the writer says which it got.
@@ -76,9 +42,9 @@ describe('the gateway store writer in a process of its own', () => {
   });
 
   it.runIf(existsSync('/proc/self/task'))('runs as any other process when started at normal priority', async () => {
-    const writer = await startProcessStoreDelivery(tempDb(), catalog, { now, onProblem: () => {}, priority: 'normal' });
+    const writer = await startProcessStoreDelivery(tempGatewayDb(), catalog, { now, onProblem: () => {}, priority: 'normal' });
     try {
-      await writer.deliver([event('gw_1')]);
+      await writer.deliver([gatewayEvent('gw_1')]);
       expect(writer.scheduled).toBe('normal');
       expect(threadScheduling(writer.pid).filter((thread) => thread.policy !== schedOther || thread.nice !== 0)).toEqual([]);
     } finally {
@@ -87,7 +53,7 @@ describe('the gateway store writer in a process of its own', () => {
   });
 
   it('commits what it was sent and releases the store file when the gateway dies without closing', async () => {
-    const db = tempDb();
+    const db = tempGatewayDb();
     // A gateway of its own (a Node process under tsx) that sends one batch, then is killed before it can close.
     const script = `
       const { startProcessStoreDelivery } = await import(${JSON.stringify(new URL('./process-store-delivery.ts', import.meta.url).href)});
@@ -111,40 +77,40 @@ describe('the gateway store writer in a process of its own', () => {
     gateway.kill('SIGKILL');
     // The writer notices its gateway is gone, closes the store and exits: nothing keeps the file locked.
     await expect.poll(() => processExists(said.writer), { timeout: 20_000, interval: 100 }).toBe(false);
-    expect((await storedRows(db)).map((row) => row.id)).toEqual(['gw_before_kill']);
+    expect((await storedGatewayRows(db)).map((row) => row.id)).toEqual(['gw_before_kill']);
   }, 60_000);
 
   it('outlives a Ctrl-C sent to the whole process group, so the gateway can still hand over what it holds', async () => {
-    const db = tempDb();
+    const db = tempGatewayDb();
     const writer = await startProcessStoreDelivery(db, catalog, { now, onProblem: () => {} });
-    await writer.deliver([event('gw_1')]);
+    await writer.deliver([gatewayEvent('gw_1')]);
     // What a terminal does on Ctrl-C: every process of the foreground group gets the signal, the writer too.
     process.kill(writer.pid, 'SIGINT');
     process.kill(writer.pid, 'SIGTERM');
     // The gateway's own shutdown then delivers its last events and closes the writer.
-    expect(await writer.deliver([event('gw_2')])).toEqual({ delivered: true });
+    expect(await writer.deliver([gatewayEvent('gw_2')])).toEqual({ delivered: true });
     await writer.close();
-    expect((await storedRows(db)).map((row) => row.id)).toEqual(['gw_1', 'gw_2']);
+    expect((await storedGatewayRows(db)).map((row) => row.id)).toEqual(['gw_1', 'gw_2']);
   });
 
   it('stores each delivered event once, priced as the main thread prices it, and answers only after its commit', async () => {
-    const db = tempDb();
+    const db = tempGatewayDb();
     const problems: string[] = [];
     const writer = await startProcessStoreDelivery(db, catalog, { now, onProblem: (message) => problems.push(message) });
-    const first = await writer.deliver([event('gw_1'), event('gw_2')]);
+    const first = await writer.deliver([gatewayEvent('gw_1'), gatewayEvent('gw_2')]);
     // The same id again is a duplicate of the committed call, not a second one: a retried batch stays one call each.
-    const again = await writer.deliver([event('gw_2'), event('gw_3', { feature: 'search' })]);
+    const again = await writer.deliver([gatewayEvent('gw_2'), gatewayEvent('gw_3', { feature: 'search' })]);
     await writer.close();
     expect(first).toEqual({ delivered: true });
     expect(again).toEqual({ delivered: true });
     expect(problems).toEqual([]);
-    const rows = await storedRows(db);
+    const rows = await storedGatewayRows(db);
     expect(rows.map((row) => [row.id, row.feature, row.source])).toEqual([
       ['gw_1', 'support', 'gateway'],
       ['gw_2', 'support', 'gateway'],
       ['gw_3', 'search', 'gateway'],
     ]);
-    const parsed = await import('../../core/events/parse-event-record.js').then(({ parseEventRecord }) => parseEventRecord(event('gw_1'), { nowMs: now() }));
+    const parsed = await import('../../core/events/parse-event-record.js').then(({ parseEventRecord }) => parseEventRecord(gatewayEvent('gw_1'), { nowMs: now() }));
     const { priceUsageEvent } = await import('../../core/events/to-stored-row.js');
     const pricing = parsed.ok && parsed.record.type === 'usage' ? priceUsageEvent(parsed.record, app.catalog) : undefined;
     expect(pricing?.ok && pricing.cost !== null).toBe(true);
@@ -152,40 +118,40 @@ describe('the gateway store writer in a process of its own', () => {
   });
 
   it('tells the records the store refuses, without their content, and counts the batch delivered', async () => {
-    const db = tempDb();
+    const db = tempGatewayDb();
     const problems: string[] = [];
     const writer = await startProcessStoreDelivery(db, catalog, { now, onProblem: (message) => problems.push(message) });
-    const outcome = await writer.deliver([event('gw_ok'), event('gw_bad', { input_tokens: -5 })]);
+    const outcome = await writer.deliver([gatewayEvent('gw_ok'), gatewayEvent('gw_bad', { input_tokens: -5 })]);
     await writer.close();
     expect(outcome).toEqual({ delivered: true });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/the store refused 1 of 2 gateway events: input_tokens/);
-    expect((await storedRows(db)).map((row) => row.id)).toEqual(['gw_ok']);
+    expect((await storedGatewayRows(db)).map((row) => row.id)).toEqual(['gw_ok']);
   });
 
   it('releases the store file on close, so that another process (or the next gateway) can open it', async () => {
-    const db = tempDb();
+    const db = tempGatewayDb();
     const writer = await startProcessStoreDelivery(db, catalog, { now, onProblem: () => {} });
-    await writer.deliver([event('gw_1')]);
+    await writer.deliver([gatewayEvent('gw_1')]);
     await writer.close();
     const reopened = await startProcessStoreDelivery(db, catalog, { now, onProblem: () => {} });
-    await reopened.deliver([event('gw_2')]);
+    await reopened.deliver([gatewayEvent('gw_2')]);
     await reopened.close();
-    expect((await storedRows(db)).map((row) => row.id)).toEqual(['gw_1', 'gw_2']);
+    expect((await storedGatewayRows(db)).map((row) => row.id)).toEqual(['gw_1', 'gw_2']);
   });
 
   it('fails to start, with the store’s reason, when the file cannot be opened', async () => {
-    const db = join(tempDb(), 'not-a-directory', 'gateway.duckdb');
+    const db = join(tempGatewayDb(), 'not-a-directory', 'gateway.duckdb');
     await expect(startProcessStoreDelivery(db, catalog, { now, onProblem: () => {} })).rejects.toThrow(/cannot open the DuckDB store at .*not-a-directory/);
   });
 
   it('answers a delivery after the writer has gone as not delivered, instead of leaving it waiting', async () => {
-    const db = tempDb();
+    const db = tempGatewayDb();
     const writer = await startProcessStoreDelivery(db, catalog, { now, onProblem: () => {} });
     await writer.close();
-    const outcome = await writer.deliver([event('gw_late')]);
+    const outcome = await writer.deliver([gatewayEvent('gw_late')]);
     expect(outcome).toMatchObject({ delivered: false, retryable: false });
-    expect(await storedRows(db)).toEqual([]);
+    expect(await storedGatewayRows(db)).toEqual([]);
   });
 });
 
