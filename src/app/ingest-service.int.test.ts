@@ -63,6 +63,33 @@ describe('ingestFiles', () => {
     expect(counts.costTotalPicodollars).toBeGreaterThan(0n);
   });
 
+  it('closes each batch at exactly its size in calls, the rest of the part opening the next batch', async () => {
+    // Every fifth line is an outcome, so parts of 64 lines hold 51 or 52 calls and two parts overshoot a batch of 64.
+    const lines = Array.from({ length: 400 }, (_, index) => (index % 5 === 4 ? JSON.stringify({ type: 'outcome', task_id: `task-${index - 1}`, outcome: 'success', timestamp: '2026-03-01T01:00:00Z' }) : call(index)));
+    const path = file('batches.jsonl', `${lines.join('\n')}\n`);
+    const store = await openTestStore();
+    const committedCalls: number[] = [];
+    const result = await ingestFiles(app, store, [path], { batchSize: 64 }, (progress) => committedCalls.push(progress.totals.acceptedCalls));
+    const perBatch = committedCalls.map((calls, index) => calls - (committedCalls[index - 1] ?? 0));
+    expect(perBatch).toEqual([64, 64, 64, 64, 64]);
+    expect(result.totals).toMatchObject({ lines: 400, acceptedCalls: 320, acceptedOutcomes: 80 });
+    expect(await store.counts()).toMatchObject({ usageEvents: 320, outcomes: 80 });
+  });
+
+  it('when stopped, commits the calls of a part split across batches before it stops', async () => {
+    const lines = Array.from({ length: 400 }, (_, index) => (index % 5 === 4 ? JSON.stringify({ type: 'outcome', task_id: `task-${index - 1}`, outcome: 'success', timestamp: '2026-03-01T01:00:00Z' }) : call(index)));
+    const path = file('stopped.jsonl', `${lines.join('\n')}\n`);
+    const store = await openTestStore();
+    const stop = new AbortController();
+    const result = await ingestFiles(app, store, [path], { batchSize: 64, signal: stop.signal }, () => stop.abort());
+    expect(result.interrupted).toBe(true);
+    // Every call of the lines reported as read is stored, the split part's last calls included.
+    const callsRead = lines.slice(0, result.totals.lines).filter((line) => !line.includes('"outcome"')).length;
+    expect(result.totals.lines).toBeLessThan(400);
+    expect(result.totals.acceptedCalls).toBe(callsRead);
+    expect((await store.counts()).usageEvents).toBe(callsRead);
+  });
+
   it('reads gzip by its magic bytes whatever the name, and stdin for -', async () => {
     const text = `${[call(1), call(2)].join('\n')}\n`;
     const store = await openTestStore();

@@ -52,8 +52,9 @@ describe('unitcost ingest through the conversion worker', () => {
     // Repeats (duplicates), the same id with other content (a conflict), and lines that are not records.
     appendFileSync(path, [lines[10]!, call(100), call(1), '{"model":', '{"type":"outcome"}', lines[20]!].join('\n') + '\n');
 
-    const withWorker = ingest(path, 'worker', []);
-    const without = ingest(path, 'no-worker', ['--no-worker']);
+    // Batches of 5,000 calls end inside a part of 5,000 lines, so parts are split across batches, as columns and as rows.
+    const withWorker = ingest(path, 'worker', ['--batch-size', '5000']);
+    const without = ingest(path, 'no-worker', ['--no-worker', '--batch-size', '5000']);
     expect(withWorker.totals).toEqual(without.totals);
     expect(withWorker.totals).toMatchObject({ duplicates: 2, conflicts: 1, rejected: 2 });
     expect(readFileSync(withWorker.rejects, 'utf8')).toEqual(readFileSync(without.rejects, 'utf8'));

@@ -1,7 +1,7 @@
 import type { FieldError } from '../core/events/parse-event-record.js';
 import { parseEventRecord } from '../core/events/parse-event-record.js';
 import { toStoredRow, type RowContext } from '../core/events/to-stored-row.js';
-import type { EncodedRows } from '../store/encoded-rows.js';
+import { sliceEncodedKind, type EncodedRows } from '../store/encoded-rows.js';
 import type { StoredOutcomeRow, StoredPriceRow, StoredRevenueRow, StoredUsageRow } from '../store/stored-rows.js';
 import type { RecordReader } from './record-reader.js';
 
@@ -94,4 +94,31 @@ export function convertLines(converter: LineConverter, lines: readonly string[],
 function reject(source: string, errors: FieldError[]): RejectedRecord {
   const first = errors[0] ?? { field: '', message: 'is not a valid record' };
   return { source, field: first.field, reason: first.message, errors };
+}
+
+/** How many usage rows converted lines hold, as row objects or encoded as columns. */
+export function usageRowCount(converted: ConvertedLines): number {
+  return converted.encoded === undefined ? converted.usage.length : converted.encoded.usage.length;
+}
+
+/**
+ * Cuts converted lines after their first `rows` usage rows: the head keeps those, every other record, the
+ * rejects and the counts; the tail keeps the usage rows after them and the prices they were billed at. So a
+ * batch can be closed at exactly its size in calls (see ingest-input.ts) without a part's lines being read
+ * twice or any record being dropped.
+ */
+export function splitAtUsageRow(converted: ConvertedLines, rows: number): { head: ConvertedLines; tail: ConvertedLines } {
+  const empty = { outcomes: [], revenue: [], rejects: [], unpriced: 0, prices: converted.prices };
+  const encoded = converted.encoded;
+  if (encoded === undefined) {
+    return {
+      head: { ...converted, usage: converted.usage.slice(0, rows) },
+      tail: { ...empty, usage: converted.usage.slice(rows) },
+    };
+  }
+  const noRows = { length: 0, columns: [] };
+  return {
+    head: { ...converted, encoded: { ...encoded, usage: sliceEncodedKind(encoded.usage, 0, rows) } },
+    tail: { ...empty, usage: [], encoded: { dictionary: encoded.dictionary, usage: sliceEncodedKind(encoded.usage, rows, encoded.usage.length), outcomes: noRows, revenue: noRows } },
+  };
 }

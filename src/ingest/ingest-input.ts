@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { UnitcostError } from '../core/unitcost-error.js';
 import type { EventWriter, OpenBatch } from '../store/event-writer.js';
 import type { AppendOutcome } from '../store/stored-rows.js';
-import type { ConvertedLines, RejectedRecord } from './convert-lines.js';
+import { splitAtUsageRow, usageRowCount, type ConvertedLines, type RejectedRecord } from './convert-lines.js';
 import { addTotals, emptyTotals, type IngestTotals } from './ingest-totals.js';
 import { lineChunks } from './line-chunks.js';
 import { openInput } from './open-input.js';
@@ -82,23 +82,46 @@ export async function ingestInput(writer: EventWriter, path: string, options: In
     }
     await options.rejects.write(converted.rejects);
     batch ??= await writer.openBatch();
-    if (converted.encoded === undefined) await batch.add(converted);
-    else if (batch.addEncoded) await batch.addEncoded(converted.encoded, converted.prices);
-    else throw new Error('rows were encoded as columns for a store whose batches do not take them');
+    // A batch closes at exactly batchSize calls, the part's calls beyond them starting the next batch: with the
+    // default size, one DuckDB row group. A batch that ran a few thousand calls over left a partly filled row
+    // group after each full one, and every checkpoint then rewrote whole row groups around it (3.4 s of CPU per
+    // 756k calls in batches of 126,000, against 0.07 s in batches of 122,880; BENCHMARKS.md "Ingest").
+    const room = options.batchSize - batch.added.usage;
+    const { head, tail } = usageRowCount(converted) > room ? splitAtUsageRow(converted, room) : { head: converted, tail: undefined };
+    await addTo(batch, head);
+    // The part's lines are counted with its head: the tail holds only calls, committed before any stop.
     batchTotals.lines += next.lines;
     batchTotals.rejected += converted.rejects.length;
     batchTotals.unpriced += converted.unpriced;
-    const last = atEnd && converting.length === 0;
+    const last = atEnd && converting.length === 0 && tail === undefined;
     if (last || batch.added.usage >= options.batchSize || batchTotals.lines >= 4 * options.batchSize) {
-      const full = batch;
-      const staged = batchTotals;
-      batch = undefined;
-      batchTotals = emptyTotals();
-      if (inFlight) await inFlight;
-      inFlight = commit(full, staged, input.bytesRead());
-      // Stop at a commit once asked to, with nothing half-staged.
-      if (options.signal?.aborted && !last) interrupted = true;
+      await commitOpenBatch();
+      if (tail !== undefined) {
+        batch = await writer.openBatch();
+        await addTo(batch, tail);
+        if (atEnd && converting.length === 0) await commitOpenBatch();
+      }
+      // Stop at a commit once asked to, with nothing half-staged: a tail already staged is committed first.
+      if (options.signal?.aborted && !(atEnd && converting.length === 0)) {
+        if (batch !== undefined) await commitOpenBatch();
+        interrupted = true;
+      }
     }
+  };
+
+  const addTo = async (open: OpenBatch, converted: ConvertedLines): Promise<void> => {
+    if (converted.encoded === undefined) await open.add(converted);
+    else if (open.addEncoded) await open.addEncoded(converted.encoded, converted.prices);
+    else throw new Error('rows were encoded as columns for a store whose batches do not take them');
+  };
+
+  const commitOpenBatch = async (): Promise<void> => {
+    const full = batch!;
+    const staged = batchTotals;
+    batch = undefined;
+    batchTotals = emptyTotals();
+    if (inFlight) await inFlight;
+    inFlight = commit(full, staged, input.bytesRead());
   };
 
   const convert = (lines: string[], atEnd: boolean): void => {

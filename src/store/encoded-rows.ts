@@ -95,6 +95,18 @@ export function encodeRows<Row>(rows: readonly Row[], columns: ReadonlyArray<Sta
   };
 }
 
+/** Rows start (inclusive) to end (exclusive) of encoded rows, as views of the same memory (nothing is copied). */
+export function sliceEncodedKind(kind: EncodedKind, start: number, end: number): EncodedKind {
+  return {
+    length: end - start,
+    columns: kind.columns.map((column): EncodedColumn => {
+      if (column.kind === 'number') return { kind: 'number', values: column.values.subarray(start, end), nulls: column.nulls?.subarray(start, end) ?? null };
+      if (column.kind === 'coded') return { kind: 'coded', codes: column.codes.subarray(start, end) };
+      return { kind: 'text', values: column.values.slice(start, end) };
+    }),
+  };
+}
+
 /** The buffers a postMessage of these rows can transfer instead of copying. */
 export function transferList(encoded: EncodedRows): ArrayBuffer[] {
   const buffers: ArrayBuffer[] = [];
