@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DuckdbStore } from '../store/duckdb/duckdb-store.js';
 import { createApp } from './create-app.js';
 import { ingestFiles } from './ingest-service.js';
@@ -74,6 +74,14 @@ describe('ingestFiles', () => {
     expect(perBatch).toEqual([64, 64, 64, 64, 64]);
     expect(result.totals).toMatchObject({ lines: 400, acceptedCalls: 320, acceptedOutcomes: 80 });
     expect(await store.counts()).toMatchObject({ usageEvents: 320, outcomes: 80 });
+  });
+
+  it('loads through the store bulk-load setup, so DuckDB runs it with fewer threads', async () => {
+    const store = await openTestStore();
+    const bulkLoad = vi.spyOn(store, 'duringBulkLoad');
+    const result = await ingestFiles(app, store, [file('bulk.jsonl', `${call(1)}\n`)]);
+    expect(bulkLoad).toHaveBeenCalledTimes(1);
+    expect(result.totals.acceptedCalls).toBe(1);
   });
 
   it('when stopped, commits the calls of a part split across batches before it stops', async () => {

@@ -83,26 +83,29 @@ export async function ingestFiles(
   const conversion = (file: string, totalBytes: number | undefined): LineConversion =>
     convertsOnWorker(options.worker, store.acceptsEncodedRows === true, totalBytes, workersAvailable) ? workerConversion(workerCatalog, nowMs, file, store.acceptsEncodedRows === true) : localConversion(context, nowMs, file);
   const result: IngestResult = { inputs: [], totals: emptyTotals(), rejectsPath: undefined, interrupted: false };
-  try {
-    for (const path of paths) {
-      const input = await ingestInput(store, path, {
-        batchSize,
-        conversion,
-        rejects,
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.stdin ? { stdin: options.stdin } : {}),
-        ...(onProgress ? { onProgress } : {}),
-      });
-      result.inputs.push({ path, totals: input.totals });
-      addTotals(result.totals, input.totals);
-      if (input.interrupted) {
-        result.interrupted = true;
-        break;
+  const loadEveryInput = async (): Promise<void> => {
+    try {
+      for (const path of paths) {
+        const input = await ingestInput(store, path, {
+          batchSize,
+          conversion,
+          rejects,
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.stdin ? { stdin: options.stdin } : {}),
+          ...(onProgress ? { onProgress } : {}),
+        });
+        result.inputs.push({ path, totals: input.totals });
+        addTotals(result.totals, input.totals);
+        if (input.interrupted) {
+          result.interrupted = true;
+          break;
+        }
       }
+    } finally {
+      await rejects.close();
     }
-  } finally {
-    await rejects.close();
-  }
+  };
+  await (store.duringBulkLoad ? store.duringBulkLoad(loadEveryInput) : loadEveryInput());
   if (rejects.count > 0) result.rejectsPath = rejectsPath;
   return result;
 }

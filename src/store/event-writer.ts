@@ -121,6 +121,11 @@ export interface EventWriter {
   openBatch(options?: AppendOptions): Promise<OpenBatch>;
   /** Whether its open batches take rows encoded as columns (OpenBatch.addEncoded). */
   readonly acceptsEncodedRows?: boolean;
+  /**
+   * Runs a bulk load of batches (ingest of files), the store set up for it while it runs and as before after:
+   * for a backend with settings that suit bulk loads.
+   */
+  duringBulkLoad?<Result>(load: () => Promise<Result>): Promise<Result>;
   /** Stores usage rows (idempotent by id). */
   appendUsage(rows: StoredUsageRow[]): Promise<AppendOutcome>;
   /** Stores task outcomes (idempotent by task id: a task ends once). */
