@@ -46,6 +46,26 @@ describe('DuckDB group commit', () => {
     }
   });
 
+  it('checkpoints when the rows of a table reach a row-group boundary, counting the rows stored before it opened', async () => {
+    const file = storeFile();
+    const first = await DuckdbStore.open(file, { threads: 1, checkpointRows: 1_000 });
+    await first.appendBatch({ usage: calls('before', 600) });
+    await first.close();
+    const store = await DuckdbStore.open(file, { threads: 1, checkpointRows: 1_000 });
+    try {
+      await store.appendBatch({ usage: calls('d', 300) });
+      // 900 rows: the boundary at 1,000 is not reached, the 300 rows are in the log only.
+      const logged = walBytes(file);
+      expect(logged).toBeGreaterThan(0);
+      await store.appendBatch({ usage: calls('e', 300) });
+      // 1,200 rows crossed it (600 rows committed since the store opened, fewer than a row group).
+      expect(await store.counts()).toMatchObject({ usageEvents: 1_200 });
+      expect(walBytes(file)).toBeLessThan(logged);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('stores every kind of a batch once when one of its records is already stored', async () => {
     const store = await DuckdbStore.open(storeFile(), { threads: 1 });
     try {
