@@ -35,6 +35,13 @@ function call(index: number, overrides: Record<string, unknown> = {}): string {
   });
 }
 
+/** Lines of calls where every fifth line is the outcome of the call before it: parts of 64 lines hold 51 or 52 calls. */
+function callsAndOutcomes(count: number): string[] {
+  return Array.from({ length: count }, (_, index) =>
+    index % 5 === 4 ? JSON.stringify({ type: 'outcome', task_id: `task-${index - 1}`, outcome: 'success', timestamp: '2026-03-01T01:00:00Z' }) : call(index),
+  );
+}
+
 const stores: DuckdbStore[] = [];
 async function openTestStore(): Promise<DuckdbStore> {
   fileNumber += 1;
@@ -64,8 +71,8 @@ describe('ingestFiles', () => {
   });
 
   it('closes each batch at exactly its size in calls, the rest of the part opening the next batch', async () => {
-    // Every fifth line is an outcome, so parts of 64 lines hold 51 or 52 calls and two parts overshoot a batch of 64.
-    const lines = Array.from({ length: 400 }, (_, index) => (index % 5 === 4 ? JSON.stringify({ type: 'outcome', task_id: `task-${index - 1}`, outcome: 'success', timestamp: '2026-03-01T01:00:00Z' }) : call(index)));
+    // Two parts of 64 lines overshoot a batch of 64 calls.
+    const lines = callsAndOutcomes(400);
     const path = file('batches.jsonl', `${lines.join('\n')}\n`);
     const store = await openTestStore();
     const committedCalls: number[] = [];
@@ -85,7 +92,7 @@ describe('ingestFiles', () => {
   });
 
   it('when stopped, commits the calls of a part split across batches before it stops', async () => {
-    const lines = Array.from({ length: 400 }, (_, index) => (index % 5 === 4 ? JSON.stringify({ type: 'outcome', task_id: `task-${index - 1}`, outcome: 'success', timestamp: '2026-03-01T01:00:00Z' }) : call(index)));
+    const lines = callsAndOutcomes(400);
     const path = file('stopped.jsonl', `${lines.join('\n')}\n`);
     const store = await openTestStore();
     const stop = new AbortController();

@@ -27,6 +27,18 @@ const price = (inputRate: number): StoredPriceRow => ({
 });
 const walBytes = (file: string): number => (existsSync(`${file}.wal`) ? statSync(`${file}.wal`).size : 0);
 
+/**
+ * That the rows committed so far are in the log only, and that the commit `crossing` queues a checkpoint, which
+ * empties the log: counts() runs after it, in the writer's queue.
+ */
+async function expectCheckpointAfter(store: DuckdbStore, file: string, crossing: () => Promise<unknown>, usageEvents: number): Promise<void> {
+  const logged = walBytes(file);
+  expect(logged).toBeGreaterThan(0);
+  await crossing();
+  expect(await store.counts()).toMatchObject({ usageEvents });
+  expect(walBytes(file)).toBeLessThan(logged);
+}
+
 describe('DuckDB group commit', () => {
   it('checkpoints once a row group of rows is committed in small batches, not at every few batches', async () => {
     const file = storeFile();
@@ -34,13 +46,8 @@ describe('DuckDB group commit', () => {
     try {
       await store.appendBatch({ usage: calls('a', 400) });
       await store.appendBatch({ usage: calls('b', 400) });
-      // 800 rows are in the log only: no checkpoint yet.
-      const logged = walBytes(file);
-      expect(logged).toBeGreaterThan(0);
-      await store.appendBatch({ usage: calls('c', 400) });
-      // counts() runs after the checkpoint the third commit queued, which empties the log.
-      expect(await store.counts()).toMatchObject({ usageEvents: 1_200 });
-      expect(walBytes(file)).toBeLessThan(logged);
+      // 800 rows: no checkpoint yet; the third commit reaches 1,200.
+      await expectCheckpointAfter(store, file, () => store.appendBatch({ usage: calls('c', 400) }), 1_200);
     } finally {
       await store.close();
     }
@@ -54,13 +61,9 @@ describe('DuckDB group commit', () => {
     const store = await DuckdbStore.open(file, { threads: 1, checkpointRows: 1_000 });
     try {
       await store.appendBatch({ usage: calls('d', 300) });
-      // 900 rows: the boundary at 1,000 is not reached, the 300 rows are in the log only.
-      const logged = walBytes(file);
-      expect(logged).toBeGreaterThan(0);
-      await store.appendBatch({ usage: calls('e', 300) });
-      // 1,200 rows crossed it (600 rows committed since the store opened, fewer than a row group).
-      expect(await store.counts()).toMatchObject({ usageEvents: 1_200 });
-      expect(walBytes(file)).toBeLessThan(logged);
+      // 900 rows: the boundary at 1,000 is not reached. The next commit crosses it, with 600 rows committed since
+      // the store opened, fewer than a row group.
+      await expectCheckpointAfter(store, file, () => store.appendBatch({ usage: calls('e', 300) }), 1_200);
     } finally {
       await store.close();
     }
