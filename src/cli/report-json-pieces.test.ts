@@ -1,18 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../app/create-app.js';
+import type { App } from '../app/create-app.js';
 import { runReport } from '../app/report-service.js';
 import { reportJson, reportJsonPieces, type Report } from '../core/kpi/build-report.js';
-import { fillReportFixture } from '../store/duckdb/report-fixture.js';
-import { createTestReportStore, type TestReportStore } from '../store/duckdb/report-test-store.js';
+import type { TestReportStore } from '../store/duckdb/report-test-store.js';
+import { reportFixtureApp } from '../testing/report-fixture-app.js';
 
 let store: TestReportStore;
 let app: App;
 
 beforeAll(async () => {
-  store = await createTestReportStore();
-  await fillReportFixture(store);
-  store.close();
-  app = createApp({ directory: store.directory, environment: {}, now: () => new Date('2026-03-10T00:00:00Z') });
+  ({ store, app } = await reportFixtureApp());
 });
 afterAll(() => store.dispose());
 

@@ -1,13 +1,11 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../app/create-app.js';
+import type { App } from '../app/create-app.js';
 import { runKpis, runReport } from '../app/report-service.js';
 import { reportJson } from '../core/kpi/build-report.js';
 import { kpiDashboardJson } from '../core/kpi/kpi-dashboard.js';
 import { kpiDashboardFromJson, reportFromJson } from '../core/kpi/report-from-json.js';
-import { fillReportFixture } from '../store/duckdb/report-fixture.js';
-import { createTestReportStore, type TestReportStore } from '../store/duckdb/report-test-store.js';
+import type { TestReportStore } from '../store/duckdb/report-test-store.js';
+import { reportFixtureApp } from '../testing/report-fixture-app.js';
 import { kpisText } from './kpis-command.js';
 import { reportCsv, reportText } from './report-command.js';
 
@@ -18,11 +16,7 @@ let store: TestReportStore;
 let app: App;
 
 beforeAll(async () => {
-  store = await createTestReportStore();
-  await fillReportFixture(store);
-  store.close();
-  writeFileSync(join(store.directory, 'unitcost.config.json'), JSON.stringify({ plans: { pro: { seat_price_usd_per_month: 20 }, free: { seat_price_usd_per_month: 0 } } }));
-  app = createApp({ directory: store.directory, environment: {}, now: () => new Date('2026-03-10T00:00:00Z') });
+  ({ store, app } = await reportFixtureApp({ plans: { pro: { seat_price_usd_per_month: 20 }, free: { seat_price_usd_per_month: 0 } } }));
 });
 afterAll(() => store.dispose());
 
