@@ -8,6 +8,7 @@ import { RejectFile } from '../ingest/reject-file.js';
 import { conversionWorkersAvailable, localConversion, workerConversion, type LineConversion } from '../ingest/line-conversion.js';
 import type { EventWriter } from '../store/event-writer.js';
 import type { App } from './create-app.js';
+import { workerCatalogOf } from './ingest/worker-catalog.js';
 
 export type { IngestProgress } from '../ingest/ingest-input.js';
 export type { IngestTotals } from '../ingest/ingest-totals.js';
@@ -78,7 +79,7 @@ export async function ingestFiles(
   const context = { catalog: app.catalog, hashContent };
   const nowMs = app.now().getTime();
   const workersAvailable = conversionWorkersAvailable();
-  const workerCatalog = { providers: app.priceData.providers, overrides: { models: app.config.models, discounts: app.config.discounts, prices: app.config.prices } };
+  const workerCatalog = workerCatalogOf(app);
   // A worker costs a thread and a second catalog; worth it from a few megabytes of input on.
   const conversion = (file: string, totalBytes: number | undefined): LineConversion =>
     convertsOnWorker(options.worker, store.acceptsEncodedRows === true, totalBytes, workersAvailable) ? workerConversion(workerCatalog, nowMs, file, store.acceptsEncodedRows === true) : localConversion(context, nowMs, file);

@@ -2,8 +2,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Provider } from '@pydantic/genai-prices';
 import { PriceCatalog } from '../core/catalog/price-catalog.js';
 import type { CatalogOverrides } from '../core/catalog/catalog-overrides.js';
-import { encodeRows, PartDictionary, transferList, type EncodedRows } from '../store/encoded-rows.js';
-import { outcomeColumns, revenueColumns, usageStagedColumns } from '../store/duckdb/duckdb-staged-columns.js';
+import { transferList } from '../store/encoded-rows.js';
+import { encodeStagedRows } from '../store/duckdb/duckdb-staged-columns.js';
 import { convertLines, type ConvertedLines, type LineConverter } from './convert-lines.js';
 import { hashContent } from './hash-content.js';
 import { detectingRecordReader } from './record-reader.js';
@@ -46,13 +46,7 @@ parentPort!.on('message', (request: ConversionRequest) => {
       parentPort!.postMessage({ ok: true, converted });
       return;
     }
-    const dictionary = new PartDictionary();
-    const encoded: EncodedRows = {
-      usage: encodeRows(converted.usage, usageStagedColumns, dictionary),
-      outcomes: encodeRows(converted.outcomes, outcomeColumns, dictionary),
-      revenue: encodeRows(converted.revenue, revenueColumns, dictionary),
-      dictionary: dictionary.values,
-    };
+    const encoded = encodeStagedRows(converted);
     const message: ConvertedLines = { ...converted, usage: [], outcomes: [], revenue: [], encoded };
     parentPort!.postMessage({ ok: true, converted: message }, transferList(encoded));
   } catch (error) {

@@ -1,10 +1,10 @@
-import { Worker } from 'node:worker_threads';
 import type { Provider } from '@pydantic/genai-prices';
 import type { CatalogOverrides } from '../core/catalog/catalog-overrides.js';
 import type { RowContext } from '../core/events/to-stored-row.js';
 import type { ConversionRequest, ConversionWorkerData } from './conversion-worker.js';
 import { convertLines, type ConvertedLines, type LineConverter } from './convert-lines.js';
 import { detectingRecordReader } from './record-reader.js';
+import { runsFromSources, startModuleWorker } from './module-worker.js';
 
 /** Converts runs of lines of one input, in order: on this thread, or on a worker thread. */
 export interface LineConversion {
@@ -18,28 +18,20 @@ export interface WorkerCatalog {
   overrides: CatalogOverrides;
 }
 
-const fromSources = import.meta.url.endsWith('.ts');
-
 /**
  * Whether a conversion worker can start: always once built to JavaScript; from TypeScript sources only
  * when running under tsx (not under vitest, which transforms modules in-process).
  */
 export function conversionWorkersAvailable(): boolean {
-  return !fromSources || process.execArgv.some((argument) => argument.includes('tsx'));
+  return !runsFromSources(import.meta.url) || process.execArgv.some((argument) => argument.includes('tsx'));
 }
 
-// Built, the worker is the .js beside this file. From sources, a worker does not inherit tsx's module
-// hooks, so a small bootstrap registers them before importing the .ts entry.
 // The worker holds one part of lines at a time and a catalog: a small old generation keeps its heap (and
 // the process's RSS) from growing lazily to hundreds of MB before V8 bothers to collect.
 const resourceLimits = { maxOldGenerationSizeMb: 128 };
 
-function startWorker(data: ConversionWorkerData): Worker {
-  if (!fromSources) return new Worker(new URL('./conversion-worker.js', import.meta.url), { workerData: data, resourceLimits });
-  const entry = new URL('./conversion-worker.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: data, resourceLimits });
+function startWorker(data: ConversionWorkerData) {
+  return startModuleWorker(import.meta.url, 'conversion-worker', data, resourceLimits);
 }
 
 /** Conversion on the calling thread, for small inputs, tests and runtimes without workers. */

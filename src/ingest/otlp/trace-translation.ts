@@ -1,9 +1,10 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { RecentTraces } from '../../core/capture/recent-traces.js';
 import { spansToRecords, type TranslatedSpans } from '../../core/capture/spans-to-records.js';
 import type { EventTagName } from '../../core/events/event-tags.js';
 import type { UnreadableSpan } from '../../core/capture/flatten-otlp-request.js';
 import { decodeOtlpTraces, MalformedTraceRequest, type OtlpEncoding } from './decode-otlp-traces.js';
+import { moduleWorkersAvailable, startModuleWorker } from '../module-worker.js';
 
 /** What one export body became: records to store, spans refused, and how many of each other kind it held. */
 export interface TranslatedExport extends TranslatedSpans {
@@ -50,20 +51,12 @@ export function localTraceTranslation(attributeTags: Readonly<Record<string, Eve
   };
 }
 
-const fromSources = import.meta.url.endsWith('.ts');
-
 /**
  * Whether a translation worker can start: always once built to JavaScript; from TypeScript sources when tsx
  * can be loaded into the worker (a development checkout), whatever runs the parent (tsx or vitest).
  */
 export function translationWorkersAvailable(): boolean {
-  if (!fromSources) return true;
-  try {
-    import.meta.resolve('tsx/esm/api');
-    return true;
-  } catch {
-    return false;
-  }
+  return moduleWorkersAvailable(import.meta.url);
 }
 
 /**
@@ -118,12 +111,6 @@ export function workerTraceTranslation(attributeTags: Readonly<Record<string, Ev
   };
 }
 
-// Built, the worker is the .js beside this file. From sources, a worker does not inherit tsx's module
-// hooks, so a small bootstrap registers them before importing the .ts entry.
 function startWorker(data: TranslationWorkerData): Worker {
-  if (!fromSources) return new Worker(new URL('./trace-translation-worker.js', import.meta.url), { workerData: data });
-  const entry = new URL('./trace-translation-worker.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
+  return startModuleWorker(import.meta.url, 'trace-translation-worker', data);
 }

@@ -1,5 +1,5 @@
 import type { StoredOutcomeRow, StoredRevenueRow, StoredUsageRow } from '../stored-rows.js';
-import type { StagedColumn } from '../encoded-rows.js';
+import { encodeRows, PartDictionary, type EncodedRows, type StagedColumn } from '../encoded-rows.js';
 
 /*
  * The staged columns of each kind of record and how each is read from a stored row (duckdb-staging.ts).
@@ -113,3 +113,14 @@ export const revenueColumns: Array<StagedColumn<StoredRevenueRow>> = [
 ];
 /** The staged columns of usage rows, in the staged table's order. */
 export const usageStagedColumns: Array<StagedColumn<StoredUsageRow>> = [...usageColumns.map(([, staged]) => staged), ...sourceColumns<StoredUsageRow>()];
+
+/** Rows of every kind encoded as the staged tables' columns, sharing one dictionary: what a conversion worker hands the store. */
+export function encodeStagedRows(rows: { usage: readonly StoredUsageRow[]; outcomes: readonly StoredOutcomeRow[]; revenue: readonly StoredRevenueRow[] }): EncodedRows {
+  const dictionary = new PartDictionary();
+  return {
+    usage: encodeRows(rows.usage, usageStagedColumns, dictionary),
+    outcomes: encodeRows(rows.outcomes, outcomeColumns, dictionary),
+    revenue: encodeRows(rows.revenue, revenueColumns, dictionary),
+    dictionary: dictionary.values,
+  };
+}
