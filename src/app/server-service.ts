@@ -4,7 +4,9 @@ import type { App } from './create-app.js';
 import { defaultDemoEndMs, fillStoreWithDemo, type DemoStoreResult } from './demo-service.js';
 import { TraceIngester } from './capture/trace-ingester.js';
 import { localTraceTranslation, translationWorkersAvailable, workerTraceTranslation } from '../ingest/otlp/trace-translation.js';
-import { RecordIngester } from './ingest-records.js';
+import { RecordIngester } from './ingest/record-ingester.js';
+import { localPostedConversion, postedBatchWorkersAvailable, workerPostedConversion } from '../ingest/posted-batch-conversion.js';
+import { workerCatalogOf } from './ingest/worker-catalog.js';
 import { loadApiKeys } from './key-service.js';
 import { openStore } from './open-store.js';
 import { ReadCache } from './read-cache.js';
@@ -19,7 +21,7 @@ import { serverAlertEvaluator, type AlertEvaluator } from './governance/server-a
 import type { DispatcherOptions } from './governance/webhook-dispatcher.js';
 import { gatewayEffectsOver } from './gateway/lever-effects-service.js';
 import { kpisOver, reportOver, type KpiFlags } from './server-reports.js';
-import type { ServerServices } from './server-types.js';
+import type { BatchResult, ServerServices } from './server-types.js';
 import { simulateOver } from './simulate-service.js';
 import { plansOnStore } from './plans/plans-service.js';
 
@@ -44,6 +46,13 @@ export async function openServerServices(
     keyReloadMs?: number;
     /** Alert evaluation after writes pause: an evaluator (default serverAlertEvaluator), its timing (default the config's alerts_delivery), and the webhooks' dispatcher. */
     alerts?: { evaluate?: AlertEvaluator | null; quietMs?: number; minIntervalMs?: number; dispatcher?: DispatcherOptions; environment?: NodeJS.ProcessEnv; onError?: (error: unknown) => void };
+    /**
+     * The worker that converts posted bodies: bodies of at least minBodyBytes go to it (default posted-batch-conversion.ts's);
+     * startNow starts it before the services are returned rather than on the first large body (for tests).
+     */
+    conversionWorker?: { minBodyBytes?: number; startNow?: boolean };
+    /** Told of a problem the server works around, such as a worker that stopped: the serve command prints it as a warning. */
+    onProblem?: (message: string) => void;
   } = {},
 ): Promise<{ services: ServerServices; store: Store; demo: DemoStoreResult | null; warnings: string[] }> {
   const store = await openStore(app, options.db === undefined ? {} : { db: options.db });
@@ -61,7 +70,23 @@ export async function openServerServices(
     // few seconds, so that a revocation anywhere holds everywhere soon. A failed read keeps the keys as they were.
     const keyReload = keys.shared ? setInterval(() => void keys.reload().catch(() => {}), options.keyReloadMs ?? keyReloadMs) : null;
     keyReload?.unref();
-    const ingester = new RecordIngester(store, serialize, { catalog: app.catalog, hashContent });
+    const rowContext = { catalog: app.catalog, hashContent };
+    const ingester = new RecordIngester(store, serialize, rowContext);
+    // Posted bodies are read, validated and priced on a worker when the store stages the columns it encodes, so
+    // that this thread only stages and commits, as CLI ingest's does.
+    const localPosted = localPostedConversion(rowContext);
+    const minWorkerBytes = options.conversionWorker?.minBodyBytes;
+    const conversionWorker =
+      store.acceptsEncodedRows === true && postedBatchWorkersAvailable()
+        ? workerPostedConversion({
+            catalog: workerCatalogOf(app),
+            local: localPosted,
+            ...(minWorkerBytes === undefined ? {} : { minWorkerBytes }),
+            ...(options.onProblem ? { onProblem: options.onProblem } : {}),
+          })
+        : undefined;
+    const postedConversion = conversionWorker ?? localPosted;
+    if (options.conversionWorker?.startNow) await conversionWorker?.start();
     const answers = new ReadCache();
     const computeKpis = (flags: KpiFlags, signal?: AbortSignal) =>
       writes.run(() => {
@@ -101,12 +126,13 @@ export async function openServerServices(
         },
       },
     );
-    const ingestBatch: ServerServices['ingestBatch'] = async (records, source) => {
+    // A write holds back the warm-up and alert evaluation until it ends; one that stored anything clears the kept answers.
+    const asWrite = async (write: () => Promise<BatchResult>): Promise<BatchResult> => {
       let accepted = false;
       warmer.beginWrite();
       evaluation.beginWrite();
       try {
-        const result = await ingester.ingest(records, { nowMs: app.now().getTime(), source });
+        const result = await write();
         // Before the answer goes out: a client that has its acknowledgement never reads a report without its batch.
         if (result.accepted > 0) {
           answers.clear();
@@ -118,6 +144,9 @@ export async function openServerServices(
         evaluation.endWrite(accepted);
       }
     };
+    const ingestBatch: ServerServices['ingestBatch'] = (records, source) => asWrite(() => ingester.ingest(records, { nowMs: app.now().getTime(), source }));
+    const ingestBody: ServerServices['ingestBody'] = (body, source) =>
+      asWrite(async () => ingester.ingestConverted(await postedConversion.convert(body, { nowMs: app.now().getTime(), source })));
     const attributeTags = app.config.capture.otlp.attributes;
     const translation = translationWorkersAvailable() ? workerTraceTranslation(attributeTags) : localTraceTranslation(attributeTags);
     const traces = new TraceIngester(ingestBatch, translation);
@@ -126,7 +155,8 @@ export async function openServerServices(
       keys,
       storeLocation: store.location,
       ingestBatch,
-      ingestCounters: () => ({ ...ingester.counters }),
+      ingestBody,
+      ingestCounters: () => ({ ...ingester.counters, bodiesConverted: { onWorker: postedConversion.converted.onWorker, onServerThread: postedConversion.converted.onThisThread } }),
       ingestTraces: async (body, encoding, source) => {
         // Translating an export is part of the write: the warm-up waits for it as for the commit.
         warmer.beginWrite();
@@ -189,6 +219,7 @@ export async function openServerServices(
         await warmer.stop();
         await writes.drain();
         await translation.close();
+        await postedConversion.close();
         await store.close();
       },
     };

@@ -12,25 +12,9 @@ import type { GatewayEffectsFlags } from './gateway/lever-effects-service.js';
 import type { KpiFlags, ReportFlags } from './server-reports.js';
 import type { SimulateRequest } from './simulate-service.js';
 import type { PlansOptions } from './plans/plans-service.js';
+import type { PostedBody, RawRecord, RecordResult } from '../ingest/posted-records.js';
 
-/** One record of a posted batch as read off the wire: its JSON value, or why it could not be read. */
-export type RawRecord = { index: number; line?: number; value: unknown } | { index: number; line?: number; error: string };
-
-/** What happened to one record of a batch. */
-export interface RecordResult {
-  /** Its position in the batch, from 0. */
-  index: number;
-  /** Its line, for NDJSON. */
-  line?: number;
-  /** The record's id (given, or derived from its content) once it could be read. */
-  id?: string;
-  /** Accepted: stored now, or already stored with the same content (idempotent retries); rejected: not stored. */
-  status: 'accepted' | 'rejected';
-  /** Present on an accepted record that was already stored with the same content, so this request changed nothing. */
-  duplicate?: true;
-  /** Why it was rejected: each field at fault. */
-  errors?: Array<{ field: string; message: string }>;
-}
+export type { PostedBody, RawRecord, RecordResult } from '../ingest/posted-records.js';
 
 /**
  * A batch's outcome, sent back only once its accepted records are committed. Accepted means in the store:
@@ -56,6 +40,8 @@ export interface IngestCounters {
   duplicates: number;
   /** Records refused: invalid, or an id stored with other content. */
   rejected: number;
+  /** Posted bodies read, validated and priced on the conversion worker and on the server's own thread. */
+  bodiesConverted?: { onWorker: number; onServerThread: number };
 }
 
 /** How the server's reads were answered since it started, for /metrics. */
@@ -81,6 +67,8 @@ export interface ServerServices {
   storeLocation: string;
   /** Validates, prices and stores a batch; resolves after the commit that holds it. */
   ingestBatch(records: RawRecord[], source: string): Promise<BatchResult>;
+  /** Reads a posted body's records, then validates, prices and stores them as ingestBatch does; rejects with a UnitcostError when the body is refused whole. */
+  ingestBody(body: PostedBody, source: string): Promise<BatchResult>;
   /** Totals of every batch so far. */
   ingestCounters(): IngestCounters;
   /** Decodes an OTLP export, turns its spans into usage events and task outcomes and stores them like a batch; rejects with MalformedTraceRequest when the body is not an export. */

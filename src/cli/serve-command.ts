@@ -103,6 +103,7 @@ export async function runServe(options: ServeOptions, context: CliContext, until
   const app = context.app();
   const { services, demo, warnings } = await openServerServices(app, {
     ...(options.db === undefined ? {} : { db: options.db }),
+    onProblem: (message) => context.io.stderr(`warning: ${message}\n`),
     ...(options.demo
       ? { demoWhenEmpty: { events: demoEvents, days: demoDays, onStart: () => context.io.stderr(`the store is empty: filling it with demo traffic (${demoEvents.toLocaleString('en-US')} records over ${demoDays} days)…\n`) } }
       : {}),

@@ -5,11 +5,13 @@ import { createApp } from '../app/create-app.js';
 import type { ServerServices } from '../app/server-types.js';
 import { createServer } from './create-server.js';
 
+const noBatch = { received: 0, accepted: 0, duplicates: 0, rejected: 0, unpriced: 0, results: [] };
 const services: ServerServices = {
   app: createApp({ directory: '/nonexistent-config-dir' }),
   keys: { hasActiveKeys: () => false } as unknown as ApiKeys,
   storeLocation: 'memory',
-  ingestBatch: async () => ({ received: 0, accepted: 0, duplicates: 0, rejected: 0, unpriced: 0, results: [] }),
+  ingestBatch: async () => noBatch,
+  ingestBody: async () => noBatch,
   ingestCounters: () => ({ inserted: 0, duplicates: 0, rejected: 0 }),
   readCounters: () => ({ kept: 0, computed: 0, warmups: 0 }),
   readStore: async () => {

@@ -8,7 +8,7 @@ import { UnitcostError } from '../core/unitcost-error.js';
 import type { DashboardAsset } from './dashboard-assets.js';
 import { errorResponse } from './error-response.js';
 import { openapiDocument, operationSpecs } from './openapi-document.js';
-import type { BatchLimits } from './read-event-batch.js';
+import type { BatchLimits } from './read-event-body.js';
 import type { AccessPolicy, AccessVariables } from './require-scope.js';
 import { alertsRoutes } from './routes/alerts-routes.js';
 import { alertIncidentsRoutes } from './routes/alert-incidents-routes.js';

@@ -1,7 +1,7 @@
 import { estimateFlagNames, type EstimateFlagName } from '../app/estimate-service.js';
 import { eventsJsonSchema } from '../core/events/events-json-schema.js';
 import { simulationScenarioJsonSchema } from '../core/simulate/scenario-schema.js';
-import { eventContentTypes } from './read-event-batch.js';
+import { eventContentTypes } from './read-event-body.js';
 
 /*
  * The OpenAPI 3.1 description served at /openapi.json. Every route of create-server.ts has an entry here,

@@ -50,9 +50,9 @@ interface Harness {
   close(): Promise<void>;
 }
 
-async function serve(limits = {}): Promise<Harness> {
+async function serve(limits = {}, conversionWorker?: { minBodyBytes?: number; startNow?: boolean }): Promise<Harness> {
   const directory = mkdtempSync(join(tmpdir(), 'unitcost-serve-'));
-  const { services, store } = await openServerServices(createApp(appOptions), { db: join(directory, 'store.duckdb') });
+  const { services, store } = await openServerServices(createApp(appOptions), { db: join(directory, 'store.duckdb'), ...(conversionWorker ? { conversionWorker } : {}) });
   const errorLines: string[] = [];
   const server = await startServer({ services, host: '127.0.0.1', port: 0, logLevel: 'error', limits, logDestination: { write: (line: string) => void errorLines.push(line) } });
   return {
@@ -388,33 +388,77 @@ describe('the request log', () => {
 });
 
 describe('many clients at once', () => {
+  /** 20 clients post 5 batches each at once, every batch resending one record of client 0's first: each is stored once. */
+  async function twentyClientsStoreExactly(api: Harness): Promise<void> {
+    const clients = 20;
+    const batchesPerClient = 5;
+    const perBatch = 200;
+    const post = async (client: number): Promise<number> => {
+      let accepted = 0;
+      for (let batch = 0; batch < batchesPerClient; batch += 1) {
+        const events = Array.from({ length: perBatch }, (_, index) => event(`c${client}-b${batch}-e${index}`, { user_id: `user-${index % 17}`, output_tokens: 100 + index }));
+        events.push(event('c0-b0-e0', { user_id: 'user-0', output_tokens: 100 }));
+        const response = await api.post('/v1/events', events.map((item) => JSON.stringify(item)).join('\n'), { 'Content-Type': 'application/x-ndjson' });
+        expect(response.status, api.loggedErrors()).toBe(200);
+        const body = (await response.json()) as { accepted: number; rejected: number };
+        expect(body.rejected).toBe(0);
+        accepted += body.accepted;
+      }
+      return accepted;
+    };
+    const accepted = await Promise.all(Array.from({ length: clients }, (_, client) => post(client)));
+    const total = clients * batchesPerClient * perBatch;
+    // Every record is acknowledged, the resent ones included; each is stored once.
+    expect(accepted.reduce((sum, value) => sum + value, 0)).toBe(clients * batchesPerClient * (perBatch + 1));
+    expect((await api.store.counts()).usageEvents).toBe(total);
+  }
+
   it('serves 20 concurrent clients over one DuckDB file with exact totals', async () => {
     const api = await serve();
     try {
-      const clients = 20;
-      const batchesPerClient = 5;
-      const perBatch = 200;
-      const post = async (client: number): Promise<number> => {
-        let accepted = 0;
-        for (let batch = 0; batch < batchesPerClient; batch += 1) {
-          // Every client also resends an event of client 0's first batch: a duplicate, never a second copy.
-          const events = Array.from({ length: perBatch }, (_, index) => event(`c${client}-b${batch}-e${index}`, { user_id: `user-${index % 17}`, output_tokens: 100 + index }));
-          events.push(event('c0-b0-e0', { user_id: 'user-0', output_tokens: 100 }));
-          const response = await api.post('/v1/events', events.map((item) => JSON.stringify(item)).join('\n'), { 'Content-Type': 'application/x-ndjson' });
-          expect(response.status, api.loggedErrors()).toBe(200);
-          const body = (await response.json()) as { accepted: number; rejected: number };
-          expect(body.rejected).toBe(0);
-          accepted += body.accepted;
-        }
-        return accepted;
-      };
-      const accepted = await Promise.all(Array.from({ length: clients }, (_, client) => post(client)));
-      const total = clients * batchesPerClient * perBatch;
-      // Every record is acknowledged, the resent ones included; each is stored once.
-      expect(accepted.reduce((sum, value) => sum + value, 0)).toBe(clients * batchesPerClient * (perBatch + 1));
-      expect((await api.store.counts()).usageEvents).toBe(total);
+      await twentyClientsStoreExactly(api);
     } finally {
       await api.close();
+    }
+  });
+
+  it('stores the same exact totals when every body is converted on the worker', async () => {
+    const api = await serve({}, { minBodyBytes: 0, startNow: true });
+    try {
+      await twentyClientsStoreExactly(api);
+      const metrics = await (await api.get('/metrics')).text();
+      expect(metrics).toMatch(/^unitcost_event_bodies_converted_total\{thread="worker"\} 100$/m);
+      expect(metrics).toMatch(/^unitcost_event_bodies_converted_total\{thread="server"\} 0$/m);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('answers a batch converted on the worker as the server\'s thread does: bad lines, duplicates and conflicts per record', async () => {
+    const onWorker = await serve({}, { minBodyBytes: 0, startNow: true });
+    const onThread = await serve({}, { minBodyBytes: Number.MAX_SAFE_INTEGER });
+    try {
+      const ndjson = { 'Content-Type': 'application/x-ndjson' };
+      const first = [...Array.from({ length: 50 }, (_, index) => JSON.stringify(event(`w-${index}`, { user_id: `user-${index % 3}` }))), '{"id": "broken",', JSON.stringify(event('w-bad', { input_tokens: -1 }))].join('\n');
+      // Again with one call changed: 49 duplicates and one conflict, plus an outcome.
+      const second = [...Array.from({ length: 50 }, (_, index) => JSON.stringify(event(`w-${index}`, { user_id: `user-${index % 3}`, ...(index === 7 ? { output_tokens: 1 } : {}) }))), JSON.stringify({ type: 'outcome', task_id: 'task-w', outcome: 'success', timestamp: '2026-03-10T09:05:00Z' })].join('\n');
+      const answers: unknown[] = [];
+      for (const body of [first, second]) {
+        const [there, here] = await Promise.all([onWorker.post('/v1/events', body, ndjson), onThread.post('/v1/events', body, ndjson)]);
+        expect(there.status).toBe(here.status);
+        answers.push(await there.json());
+        expect(answers.at(-1)).toEqual(await here.json());
+      }
+      expect(answers).toMatchObject([
+        { received: 52, accepted: 50, duplicates: 0, rejected: 2 },
+        { received: 51, accepted: 50, duplicates: 49, rejected: 1 },
+      ]);
+      expect(await onWorker.store.counts()).toEqual(await onThread.store.counts());
+      expect(await (await onWorker.get('/metrics')).text()).toMatch(/^unitcost_event_bodies_converted_total\{thread="worker"\} 2$/m);
+      expect(await (await onThread.get('/metrics')).text()).toMatch(/^unitcost_event_bodies_converted_total\{thread="worker"\} 0$/m);
+    } finally {
+      await onWorker.close();
+      await onThread.close();
     }
   });
 });

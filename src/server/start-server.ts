@@ -6,7 +6,7 @@ import type { ServerServices } from '../app/server-types.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import { createServer } from './create-server.js';
 import { loadDashboardAssets } from './dashboard-assets.js';
-import type { BatchLimits } from './read-event-batch.js';
+import type { BatchLimits } from './read-event-body.js';
 import type { ServerMetrics } from './server-metrics.js';
 
 /** How to start the server. */

@@ -9,7 +9,7 @@ import { parseEventRecord } from '../../core/events/parse-event-record.js';
 import { priceUsageEvent } from '../../core/events/to-stored-row.js';
 import { hashContent } from '../../ingest/hash-content.js';
 import type { App } from '../create-app.js';
-import { RecordIngester } from '../ingest-records.js';
+import { RecordIngester } from '../ingest/record-ingester.js';
 import { openStore } from '../open-store.js';
 import { DuckdbStore } from '../../store/duckdb/duckdb-store.js';
 import { SerialQueue } from '../serial-queue.js';

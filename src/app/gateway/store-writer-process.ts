@@ -6,7 +6,7 @@ import { PriceCatalog } from '../../core/catalog/price-catalog.js';
 import type { CatalogOverrides } from '../../core/catalog/catalog-overrides.js';
 import { hashContent } from '../../ingest/hash-content.js';
 import { DuckdbStore } from '../../store/duckdb/duckdb-store.js';
-import { RecordIngester } from '../ingest-records.js';
+import { RecordIngester } from '../ingest/record-ingester.js';
 import { SerialQueue } from '../serial-queue.js';
 import type { DeliveryOutcome } from './event-recorder.js';
 import { storeDelivery } from './store-delivery.js';

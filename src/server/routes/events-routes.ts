@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { ServerServices } from '../../app/server-types.js';
-import { readEventBatch, type BatchLimits } from '../read-event-batch.js';
+import { readEventBody, type BatchLimits } from '../read-event-body.js';
 import { requireScope, type AccessPolicy, type AccessVariables } from '../require-scope.js';
 import { strictQuery } from '../strict-query.js';
 
@@ -14,9 +14,9 @@ export function eventsRoutes(services: ServerServices, policy: AccessPolicy, lim
   const routes = new Hono<{ Variables: AccessVariables }>();
   routes.post('/v1/events', requireScope('ingest', policy), async (context) => {
     strictQuery(context.req.url, { single: [] });
-    const records = await readEventBatch(context.req.raw, limits);
+    const body = await readEventBody(context.req.raw, limits);
     const identity = context.get('identity');
-    const result = await services.ingestBatch(records, identity ? `http:${identity.name}` : 'http');
+    const result = await services.ingestBody(body, identity ? `http:${identity.name}` : 'http');
     return context.json(result, result.accepted === 0 && result.rejected > 0 ? 400 : 200);
   });
   return routes;

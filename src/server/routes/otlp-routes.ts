@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import type { ServerServices } from '../../app/server-types.js';
 import { UnitcostError } from '../../core/unitcost-error.js';
 import { encodeOtlpError, encodeTraceResponse, MalformedTraceRequest, otlpEncodingOf, type OtlpEncoding } from '../../ingest/otlp/decode-otlp-traces.js';
-import type { BatchLimits } from '../read-event-batch.js';
+import type { BatchLimits } from '../read-event-body.js';
 import { readLimitedBody } from '../read-limited-body.js';
 import { requireScope, type AccessPolicy, type AccessVariables } from '../require-scope.js';
 

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { requireScope, type AccessPolicy, type AccessVariables } from '../require-scope.js';
 import type { ServerMetrics } from '../server-metrics.js';
-import type { BatchLimits } from '../read-event-batch.js';
+import type { BatchLimits } from '../read-event-body.js';
 import { strictQuery } from '../strict-query.js';
 
 /** /healthz, /metrics and /openapi.json. */

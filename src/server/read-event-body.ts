@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import type { RawRecord } from '../app/server-types.js';
+import type { PostedBody } from '../app/server-types.js';
 import { UnitcostError } from '../core/unitcost-error.js';
 import { readLimitedBody } from './read-limited-body.js';
 
@@ -23,11 +23,12 @@ const ndjsonTypes = new Set(['application/x-ndjson', 'application/ndjson', 'appl
 export const eventContentTypes = ['application/json', ...ndjsonTypes];
 
 /**
- * Reads a batch of records: a JSON array, or NDJSON (one JSON object a line), optionally gzipped.
- * Limits are checked before anything is parsed, so an oversized batch is refused whole (413) and nothing
- * of it is stored. A malformed JSON array is refused whole too; a malformed NDJSON line is one bad item.
+ * Reads the body of a batch of records: a JSON array, or NDJSON (one JSON object a line), optionally gzipped.
+ * Limits are checked before anything is parsed, so an oversized batch is refused whole (413) and nothing of it
+ * is stored. Reading its records (posted-records.ts) refuses a malformed JSON array, an empty batch and one over
+ * maxItems whole too; a malformed NDJSON line is one bad item.
  */
-export async function readEventBatch(request: Request, limits: BatchLimits): Promise<RawRecord[]> {
+export async function readEventBody(request: Request, limits: BatchLimits): Promise<PostedBody> {
   const mediaType = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const isNdjson = ndjsonTypes.has(mediaType);
   if (!isNdjson && !jsonTypes.has(mediaType)) {
@@ -40,13 +41,7 @@ export async function readEventBatch(request: Request, limits: BatchLimits): Pro
   const raw = await readLimitedBody(request, limits.maxBodyBytes, '; split the batch');
   const body = encoding === 'gzip' ? await decompress(raw, limits.maxDecodedBytes) : raw;
   if (body.length > limits.maxDecodedBytes) throw tooLarge(`the body exceeds ${limits.maxDecodedBytes.toLocaleString('en-US')} bytes`);
-  const text = body.toString('utf8');
-  const items = isNdjson ? ndjsonItems(text) : jsonArrayItems(text);
-  if (items.length === 0) throw new UnitcostError('invalid_argument', 'the batch is empty: send at least one record', { field: 'body' });
-  if (items.length > limits.maxItems) {
-    throw tooLarge(`the batch has ${items.length.toLocaleString('en-US')} records, more than the ${limits.maxItems.toLocaleString('en-US')} one request may carry; split it`);
-  }
-  return items;
+  return { bytes: body, format: isNdjson ? 'ndjson' : 'json', maxItems: limits.maxItems };
 }
 
 async function decompress(raw: Buffer, limit: number): Promise<Buffer> {
@@ -58,40 +53,6 @@ async function decompress(raw: Buffer, limit: number): Promise<Buffer> {
     }
     throw new UnitcostError('invalid_argument', `the body is not valid gzip: ${(error as Error).message}`, { field: 'body' });
   }
-}
-
-function jsonArrayItems(text: string): RawRecord[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new UnitcostError('invalid_argument', `the body is not valid JSON (${(error as Error).message}); send a JSON array of records, or NDJSON as application/x-ndjson`, { field: 'body' });
-  }
-  if (!Array.isArray(parsed)) {
-    throw new UnitcostError('invalid_argument', 'the body must be a JSON array of records (wrap a single record in [ ]), or NDJSON as application/x-ndjson', { field: 'body' });
-  }
-  return parsed.map((value, index) => ({ index, value }));
-}
-
-function ndjsonItems(text: string): RawRecord[] {
-  const items: RawRecord[] = [];
-  let start = 0;
-  let line = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    line += 1;
-    const content = text.slice(start, end).trim();
-    if (content !== '') {
-      try {
-        items.push({ index: items.length, line, value: JSON.parse(content) });
-      } catch (error) {
-        items.push({ index: items.length, line, error: `not valid JSON: ${(error as Error).message}` });
-      }
-    }
-    start = end + 1;
-  }
-  return items;
 }
 
 function tooLarge(message: string): UnitcostError {

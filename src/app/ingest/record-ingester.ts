@@ -1,18 +1,10 @@
-import { parseEventRecord } from '../core/events/parse-event-record.js';
-import { toStoredRow, type RowContext } from '../core/events/to-stored-row.js';
-import type { BatchOutcome, EventBatch, EventWriter, OpenBatch } from '../store/event-writer.js';
-import type { AppendOutcome, StoredPriceRow } from '../store/stored-rows.js';
-import type { BatchResult, IngestCounters, RawRecord, RecordResult } from './server-types.js';
+import type { RowContext } from '../../core/events/to-stored-row.js';
+import { convertRecords, rejectRecord, type ConvertedRecords, type RawRecord, type RecordKind } from '../../ingest/posted-records.js';
+import type { BatchOutcome, EventWriter, OpenBatch } from '../../store/event-writer.js';
+import type { AppendOutcome } from '../../store/stored-rows.js';
+import type { BatchResult, IngestCounters } from '../server-types.js';
 
-/** One posted batch, validated and priced, waiting for its commit. */
-interface ConvertedRecords {
-  batch: Required<EventBatch>;
-  /** The position in the request of each row, per kind, to put the store's conflicts back on their records. */
-  origins: { usage: number[]; outcomes: number[]; revenue: number[] };
-  results: RecordResult[];
-}
-
-type Kind = 'usage' | 'outcomes' | 'revenue';
+type Kind = RecordKind;
 
 /** What a commit says about one request's rows: the positions (in its own rows, per kind) that conflicted, and those already stored. */
 interface CommitOutcome {
@@ -20,40 +12,11 @@ interface CommitOutcome {
   duplicates: Record<Kind, number[]>;
 }
 
-/** Validates and prices a posted batch; bad records get their errors, the others become rows. */
-function convertRecords(records: readonly RawRecord[], context: RowContext & { nowMs: number; source: string }): ConvertedRecords {
-  const results: RecordResult[] = records.map((record) => ({ index: record.index, ...(record.line === undefined ? {} : { line: record.line }), status: 'accepted' }));
-  const batch: Required<EventBatch> = { usage: [], outcomes: [], revenue: [], prices: [] };
-  const origins = { usage: [] as number[], outcomes: [] as number[], revenue: [] as number[] };
-  const prices = new Map<string, StoredPriceRow>();
-  records.forEach((record, position) => {
-    if ('error' in record) return reject(results, position, [{ field: '', message: record.error }]);
-    const parsed = parseEventRecord(record.value, { nowMs: context.nowMs });
-    if (!parsed.ok) return reject(results, position, parsed.errors);
-    const converted = toStoredRow(parsed.record, context, context.source);
-    if (!converted.ok) return reject(results, position, converted.errors);
-    if (converted.type === 'usage') {
-      batch.usage.push(converted.row);
-      origins.usage.push(position);
-      results[position]!.id = converted.row.id;
-      if (converted.price !== null && !prices.has(converted.price.priceId)) prices.set(converted.price.priceId, converted.price);
-    } else if (converted.type === 'outcome') {
-      batch.outcomes.push(converted.row);
-      origins.outcomes.push(position);
-      results[position]!.id = converted.row.taskId;
-    } else {
-      batch.revenue.push(converted.row);
-      origins.revenue.push(position);
-      results[position]!.id = converted.row.id;
-    }
-  });
-  batch.prices = [...prices.values()];
-  return { batch, origins, results };
-}
-
-function reject(results: RecordResult[], position: number, errors: Array<{ field: string; message: string }>): void {
-  results[position]!.status = 'rejected';
-  results[position]!.errors = errors;
+/** Stages a request's rows into the open batch: row objects as they are, columns a worker encoded as such. */
+function stageRows(open: OpenBatch, rows: ConvertedRecords['rows']): Promise<void> {
+  if (rows.form === 'objects') return open.add(rows.batch);
+  if (!open.addEncoded) throw new Error('rows were encoded as columns for a store whose batches do not take them');
+  return open.addEncoded(rows.encoded, rows.prices);
 }
 
 /** One request's rows waiting in a group, and where they start in the group's open batch. */
@@ -112,26 +75,28 @@ export class RecordIngester {
   ) {}
 
   /** Validates, prices and stores one batch; resolves after the commit that holds it. */
-  async ingest(records: readonly RawRecord[], options: { nowMs: number; source: string }): Promise<BatchResult> {
-    const converted = convertRecords(records, { ...this.context, ...options });
-    const { batch, origins, results } = converted;
-    if (batch.usage.length + batch.outcomes.length + batch.revenue.length > 0) {
+  ingest(records: readonly RawRecord[], options: { nowMs: number; source: string }): Promise<BatchResult> {
+    return this.ingestConverted(convertRecords(records, { ...this.context, ...options }));
+  }
+
+  /** Stores a batch already validated and priced (on a worker, posted-batch-conversion.ts); resolves after the commit that holds it. */
+  async ingestConverted(converted: ConvertedRecords): Promise<BatchResult> {
+    const { counts, origins, results } = converted;
+    if (counts.usage + counts.outcomes + counts.revenue > 0) {
       const outcome = await this.commit(converted);
-      for (const conflict of outcome.conflicts.usage) reject(results, origins.usage[conflict.index]!, [{ field: 'id', message: conflict.reason }]);
-      for (const conflict of outcome.conflicts.outcomes) reject(results, origins.outcomes[conflict.index]!, [{ field: 'task_id', message: conflict.reason }]);
-      for (const conflict of outcome.conflicts.revenue) reject(results, origins.revenue[conflict.index]!, [{ field: 'id', message: conflict.reason }]);
+      for (const conflict of outcome.conflicts.usage) rejectRecord(results, origins.usage[conflict.index]!, [{ field: 'id', message: conflict.reason }]);
+      for (const conflict of outcome.conflicts.outcomes) rejectRecord(results, origins.outcomes[conflict.index]!, [{ field: 'task_id', message: conflict.reason }]);
+      for (const conflict of outcome.conflicts.revenue) rejectRecord(results, origins.revenue[conflict.index]!, [{ field: 'id', message: conflict.reason }]);
       for (const kind of ['usage', 'outcomes', 'revenue'] as const) {
         for (const index of outcome.duplicates[kind]) results[origins[kind][index]!]!.duplicate = true;
       }
     }
     let unpriced = 0;
-    batch.usage.forEach((row, index) => {
-      if (row.priceId === null && results[origins.usage[index]!]!.status === 'accepted') unpriced += 1;
-    });
+    for (const index of converted.unpricedUsage) if (results[origins.usage[index]!]!.status === 'accepted') unpriced += 1;
     const accepted = results.filter((result) => result.status === 'accepted').length;
     const duplicates = results.filter((result) => result.duplicate).length;
     this.counters.rejected += results.length - accepted;
-    return { received: records.length, accepted, duplicates, rejected: results.length - accepted, unpriced, results };
+    return { received: results.length, accepted, duplicates, rejected: results.length - accepted, unpriced, results };
   }
 
   private commit(converted: ConvertedRecords): Promise<CommitOutcome> {
@@ -155,12 +120,12 @@ export class RecordIngester {
       this.filling = { batch, members: [], rows: 0, added: { usage: 0, outcomes: 0, revenue: 0 }, staged: Promise.resolve() };
     }
     const group = this.filling;
-    const { batch } = member.converted;
+    const { counts, rows } = member.converted;
     group.members.push({ ...member, start: { ...group.added } });
-    group.added = { usage: group.added.usage + batch.usage.length, outcomes: group.added.outcomes + batch.outcomes.length, revenue: group.added.revenue + batch.revenue.length };
+    group.added = { usage: group.added.usage + counts.usage, outcomes: group.added.outcomes + counts.outcomes, revenue: group.added.revenue + counts.revenue };
     group.rows += rowCount(member.converted);
     // Staging uses its own connection, so it runs while the previous group's commit holds the store's.
-    const staged = this.staging.then(async () => (await group.batch).add(batch));
+    const staged = this.staging.then(async () => stageRows(await group.batch, rows));
     this.staging = staged.catch(() => undefined);
     group.staged = group.staged.then(() => staged);
     group.staged.catch(() => undefined);
@@ -229,7 +194,7 @@ export class RecordIngester {
     this.counters.duplicates += outcome.usage.duplicates + outcome.outcomes.duplicates + outcome.revenue.duplicates;
     for (const member of group.members) {
       const start = (kind: Kind): number => member.start[kind];
-      const end = (kind: Kind): number => start(kind) + member.converted.batch[kind].length;
+      const end = (kind: Kind): number => start(kind) + member.converted.counts[kind];
       const own = (kind: Kind): AppendOutcome['conflicts'] =>
         outcome[kind].conflicts.filter((conflict) => conflict.index >= start(kind) && conflict.index < end(kind)).map((conflict) => ({ ...conflict, index: conflict.index - start(kind) }));
       const ownDuplicates = (kind: Kind): number[] => (outcome[kind].duplicateIndexes ?? []).filter((index) => index >= start(kind) && index < end(kind)).map((index) => index - start(kind));
@@ -242,5 +207,5 @@ export class RecordIngester {
 }
 
 function rowCount(converted: ConvertedRecords): number {
-  return converted.batch.usage.length + converted.batch.outcomes.length + converted.batch.revenue.length;
+  return converted.counts.usage + converted.counts.outcomes + converted.counts.revenue;
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { AppendOptions, BatchOutcome, EventBatch, EventWriter, OpenBatch } from '../store/event-writer.js';
-import { createApp } from './create-app.js';
-import { RecordIngester } from './ingest-records.js';
-import { SerialQueue } from './serial-queue.js';
+import type { AppendOptions, BatchOutcome, EventBatch, EventWriter, OpenBatch } from '../../store/event-writer.js';
+import { createApp } from '../create-app.js';
+import { RecordIngester } from './record-ingester.js';
+import { SerialQueue } from '../serial-queue.js';
 
 const app = createApp({ directory: '/nonexistent-config-dir' });
 const hashContent = (canonical: string): string => `h${canonical.length}`;
