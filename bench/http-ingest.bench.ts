@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'node:http';
 import { generateDemoEvents } from '../src/core/demo/generate-demo-events.js';
 import type { Benchmark, BenchmarkOptions, BenchmarkOutcome } from './benchmark.js';
-import { pairRatios, peakRssMbOf } from './paired-runs.js';
+import { cpuSecondsByThreadOf, cpuSpentBetween, pairRatios, peakRssMbOf } from './paired-runs.js';
 
 /*
  * Sustained HTTP ingest beside its reference, CLI ingest of the same records, alternating in the same run
@@ -23,6 +23,8 @@ import { pairRatios, peakRssMbOf } from './paired-runs.js';
  *   npm run bench -- http-ingest                                  1M records, 3 pairs
  *   npm run bench -- http-ingest --calls 200000 --repetitions 5
  * UNITCOST_BENCH_SERVER_PROFILE=DIR writes a CPU profile of each server (node --cpu-prof) into DIR.
+ * UNITCOST_BENCH_BASELINE=<checkout> also runs that checkout's server after each pair, on the same batches, and
+ * prints this server's rate against it: how a change moved HTTP ingest, apart from how the CLI moved.
  */
 
 /** What HTTP ingest is held to on this 2-core machine (issue 15): 0.8× CLI ingest of the same records; missing it is reported, not failed. */
@@ -51,6 +53,8 @@ interface HttpRun {
   failedRequests: number;
   serverPeakRssMb: number | undefined;
   load: [number, number];
+  /** CPU used while timed: the server's by thread, and this process's (the load generator). */
+  cpu: string;
   exact: boolean;
 }
 
@@ -87,14 +91,25 @@ async function runHttpIngestBenchmark(options: BenchmarkOptions): Promise<Benchm
     const megabytes = bodies.reduce((sum, body) => sum + body.length, 0) / 1e6;
     log(`prepared ${count(total)} records in ${bodies.length} batches (${megabytes.toFixed(0)} MB of NDJSON, also written to ${file}) in ${((performance.now() - prepared) / 1000).toFixed(1)} s`);
 
+    const baseline = process.env.UNITCOST_BENCH_BASELINE;
+    const baselineEntry = baseline ? join(baseline, 'src/cli/bin.ts') : undefined;
+    const baselineRatios: number[] = [];
     const runs: { http: HttpRun; cli: CliRun }[] = [];
     for (let repetition = 1; repetition <= repetitions; repetition += 1) {
       const http = await runHttp(bodies, total, join(directory, `http-${repetition}.duckdb`));
       log(`${repetition}A HTTP ${rate(http.recordsPerSecond)}  ${http.seconds.toFixed(1).padStart(6)} s  server peak RSS ${mb(http.serverPeakRssMb)}  p95 batch ${http.p95BatchLatencyMs} ms  load ${loads(http.load)}  ${http.exact ? 'exact' : `MISMATCH: acknowledged ${http.acknowledged}, stored ${http.stored}, rejected ${http.rejected}, failed requests ${http.failedRequests}`}`);
+      log(`   CPU while timed: ${http.cpu}`);
       const cli = runCli(file, total, join(directory, `cli-${repetition}.duckdb`));
       log(`${repetition}B CLI  ${rate(cli.recordsPerSecond)}  ${cli.seconds.toFixed(1).padStart(6)} s  CLI peak RSS    ${mb(cli.peakRssMb)}  load ${loads(cli.load)}  ${cli.exact ? 'exact' : `MISMATCH: accepted ${cli.accepted}, rejected ${cli.rejected}`}  → HTTP ${(http.recordsPerSecond / cli.recordsPerSecond).toFixed(2)}× CLI`);
       runs.push({ http, cli });
+      if (baselineEntry) {
+        const before = await runHttp(bodies, total, join(directory, `baseline-${repetition}.duckdb`), baselineEntry);
+        baselineRatios.push(http.recordsPerSecond / before.recordsPerSecond);
+        log(`${repetition}C HTTP of ${baseline} ${rate(before.recordsPerSecond)}  ${before.seconds.toFixed(1).padStart(6)} s  server peak RSS ${mb(before.serverPeakRssMb)}  load ${loads(before.load)}  → this HTTP ${baselineRatios.at(-1)!.toFixed(2)}× the baseline's`);
+        log(`   CPU while timed: ${before.cpu}`);
+      }
     }
+    if (baselineEntry) log(`this HTTP ÷ the baseline's per pair ${baselineRatios.map((ratio) => ratio.toFixed(2)).join(', ')}`);
     const { ratios, median } = pairRatios(runs.map(({ http, cli }) => ({ rate: http.recordsPerSecond, reference: cli.recordsPerSecond })));
     const passed = runs.every(({ http, cli }) => http.exact && cli.exact);
     const metTarget = median >= httpIngestTargets.shareOfCliIngest;
@@ -119,9 +134,9 @@ async function runHttpIngestBenchmark(options: BenchmarkOptions): Promise<Benchm
 }
 
 /** One A run: a fresh server and store, the warm-up, then 8 clients posting every remaining batch. */
-async function runHttp(bodies: readonly Buffer[], total: number, db: string): Promise<HttpRun> {
+async function runHttp(bodies: readonly Buffer[], total: number, db: string, entry = cliEntry): Promise<HttpRun> {
   const profile = process.env.UNITCOST_BENCH_SERVER_PROFILE;
-  const server = await startServerProcess(db, [], profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []);
+  const server = await startServerProcess(db, [], profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [], entry);
   try {
     const loadBefore = loadavg()[0]!;
     const agent = new Agent({ keepAlive: true, maxSockets: clients });
@@ -136,6 +151,8 @@ async function runHttp(bodies: readonly Buffer[], total: number, db: string): Pr
       accepted += acceptedOf(answer, () => (failures += 1));
     }
     const started = performance.now();
+    const serverCpuBefore = cpuSecondsByThreadOf(server.process.pid!);
+    const generatorCpuBefore = process.cpuUsage();
     const latencies: number[] = [];
     const timedRecords = bodies.slice(warmUpBatches).reduce((sum, body) => sum + lineCount(body), 0);
     await Promise.all(
@@ -152,6 +169,8 @@ async function runHttp(bodies: readonly Buffer[], total: number, db: string): Pr
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    const serverCpu = cpuSpentBetween(serverCpuBefore, cpuSecondsByThreadOf(server.process.pid!));
+    const generatorCpu = process.cpuUsage(generatorCpuBefore);
     agent.destroy();
     const metrics = await get(server.url, '/metrics');
     const stored = Number(/^unitcost_events_accepted_total (\d+)$/m.exec(metrics)?.[1] ?? Number.NaN);
@@ -169,6 +188,7 @@ async function runHttp(bodies: readonly Buffer[], total: number, db: string): Pr
       failedRequests: failures,
       serverPeakRssMb,
       load: [loadBefore, loadavg()[0]!],
+      cpu: `server ${serverCpu}; load generator ${((generatorCpu.user + generatorCpu.system) / 1e6).toFixed(1)} s`,
       exact: failures === 0 && accepted === total && stored === total && rejected === 0,
     };
   } finally {
@@ -212,8 +232,13 @@ function lineCount(body: Buffer): number {
 }
 
 /** Starts `unitcost serve` in a child process (with this process's TypeScript loader, and any node arguments such as --cpu-prof) and waits for its URL. */
-export async function startServerProcess(db: string, extraArguments: string[] = [], nodeArguments: string[] = []): Promise<{ url: string; process: ChildProcess; stop: () => Promise<void>; errors: () => string }> {
-  const child = spawn(process.execPath, [...process.execArgv, ...nodeArguments, cliEntry, 'serve', '--port', '0', '--db', db, '--log-level', 'warn', ...extraArguments], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startServerProcess(
+  db: string,
+  extraArguments: string[] = [],
+  nodeArguments: string[] = [],
+  entry = cliEntry,
+): Promise<{ url: string; process: ChildProcess; stop: () => Promise<void>; errors: () => string }> {
+  const child = spawn(process.execPath, [...process.execArgv, ...nodeArguments, entry, 'serve', '--port', '0', '--db', db, '--log-level', 'warn', ...extraArguments], { stdio: ['ignore', 'pipe', 'pipe'] });
   let errors = '';
   let output = '';
   child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /*
  * Helpers for benchmarks that alternate a figure with its reference in the same run (A B A B …), so that
@@ -38,4 +38,43 @@ export function peakRssMbOf(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** CPU seconds (user + system) a live process's threads have used, summed by thread name (main, libuv pool, V8, DuckDB, workers); empty where /proc is missing. */
+export function cpuSecondsByThreadOf(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  const ticksPerSecond = 100;
+  let threads: string[];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byName;
+  }
+  for (const thread of threads) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${thread}/stat`, 'utf8');
+      // The name sits in parentheses and may hold spaces; the fields after it are space-separated.
+      const open = stat.indexOf('(');
+      const close = stat.lastIndexOf(')');
+      const name = stat.slice(open + 1, close);
+      const fields = stat.slice(close + 2).split(' ');
+      // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name.
+      const seconds = (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+      const label = thread === String(pid) ? 'main' : name;
+      byName.set(label, (byName.get(label) ?? 0) + seconds);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return byName;
+}
+
+/** The CPU each thread name used between two readings, largest first, as "name 1.2 s" pieces. */
+export function cpuSpentBetween(before: Map<string, number>, after: Map<string, number>): string {
+  return [...after]
+    .map(([name, seconds]) => [name, seconds - (before.get(name) ?? 0)] as const)
+    .filter(([, seconds]) => seconds >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, seconds]) => `${name} ${seconds.toFixed(1)} s`)
+    .join(', ');
 }
