@@ -57,7 +57,16 @@ export async function openStoreAt(locator: StoreLocator, options: { memoryLimit?
 }
 
 /** Opens the store the app is configured for: the only place that picks a backend. */
-export async function openStore(app: App, options: { db?: string; memoryLimit?: string; threads?: number } = {}): Promise<Store> {
+export async function openStore(
+  app: App,
+  options: {
+    db?: string;
+    memoryLimit?: string;
+    threads?: number;
+    /** The store will take many small commits (serve, the gateway): a DuckDB store keeps its record keys in a filter in memory. */
+    smallCommits?: boolean;
+  } = {},
+): Promise<Store> {
   // --db names a DuckDB file, so it wins over the config's backend: it is how a ClickHouse user reads a local copy.
   if (app.clickhouse !== undefined && options.db === undefined) return (await clickhouseStore()).open(app.clickhouse());
   const path = storePath(app, options);
@@ -65,6 +74,7 @@ export async function openStore(app: App, options: { db?: string; memoryLimit?: 
     return await DuckdbStore.open(path, {
       ...(options.memoryLimit === undefined ? {} : { memoryLimit: options.memoryLimit }),
       ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.smallCommits ? { recordKeyFilter: true } : {}),
     });
   } catch (error) {
     const server = isStoreInUse(error) ? readServerDiscovery(path) : null;

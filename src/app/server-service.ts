@@ -55,7 +55,7 @@ export async function openServerServices(
     onProblem?: (message: string) => void;
   } = {},
 ): Promise<{ services: ServerServices; store: Store; demo: DemoStoreResult | null; warnings: string[] }> {
-  const store = await openStore(app, options.db === undefined ? {} : { db: options.db });
+  const store = await openStore(app, { ...(options.db === undefined ? {} : { db: options.db }), smallCommits: true });
   try {
     let demo: DemoStoreResult | null = null;
     if (options.demoWhenEmpty && (await store.counts()).usageEvents === 0) {

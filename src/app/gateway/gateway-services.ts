@@ -86,7 +86,7 @@ export async function openGatewayServices(app: App, options: GatewayServiceOptio
     const recorder = new EventRecorder(forwardDelivery(options.forward, { apiKey: forwardKey, onProblem }), { ...options.recorder, onProblem });
     return assembleGatewayServices(app, { config, destination: options.forward, budgets: new BudgetLedger(budgets), recorder, release: async () => {} });
   }
-  const store = await openStore(app, options.db === undefined ? {} : { db: options.db });
+  const store = await openStore(app, { ...(options.db === undefined ? {} : { db: options.db }), smallCommits: true });
   let ledger: BudgetLedger;
   try {
     ledger = await readBudgetSpend(budgets, app.now().getTime(), storeSpendReader(app, store));

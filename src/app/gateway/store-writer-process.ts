@@ -103,7 +103,7 @@ async function openStore(setup: StoreWriterSetup): Promise<void> {
     // One DuckDB thread: the gateway's store only appends a batch and commits it a few times a second, work one
     // thread does; DuckDB's pool of a thread per core would wake for each commit and take the cores the calls
     // are served on (at 1,000 calls/s the gateway process spent 7–12% less CPU a call with one; BENCHMARKS.md).
-    const store = await DuckdbStore.open(setup.db, { threads: 1 });
+    const store = await DuckdbStore.open(setup.db, { threads: 1, recordKeyFilter: true });
     const writes = new SerialQueue();
     const ingester = new RecordIngester(store, (task) => writes.run(task), { catalog: new PriceCatalog(setup.providers, setup.overrides), hashContent });
     writer = { store, ingester, writes };

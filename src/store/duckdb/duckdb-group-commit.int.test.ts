@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { usageRow } from '../store-contract.js';
 import type { StoredOutcomeRow, StoredPriceRow, StoredRevenueRow } from '../stored-rows.js';
 import { openDuckdbDatabase, transactionInOneCall } from './duckdb-database.js';
+import { recordKeySql } from './duckdb-record-keys.js';
 import { DuckdbStore } from './duckdb-store.js';
 
 // The commit path that HTTP ingest's group commits take (BENCHMARKS.md, "## HTTP"): one call to DuckDB when
@@ -145,6 +146,59 @@ describe('DuckDB group commit', () => {
       } finally {
         await store.close();
       }
+    }
+  });
+});
+
+describe('the record-key filter of a store opened for small commits', () => {
+  it('lets a commit of new records skip the scan of record_keys, and still finds duplicates and conflicts', async () => {
+    const file = storeFile();
+    // Stored before the store below opens: its filter is built from record_keys.
+    const earlier = await DuckdbStore.open(file, { threads: 1 });
+    await earlier.appendBatch({ usage: calls('old', 500) });
+    await earlier.close();
+    const store = await DuckdbStore.open(file, { threads: 1, recordKeyFilter: true });
+    try {
+      const connection = store.database.connection;
+      const statements: string[] = [];
+      const record = (sql: unknown): void => void statements.push(String(sql));
+      const run = connection.run.bind(connection);
+      vi.spyOn(connection, 'run').mockImplementation((sql, ...rest) => (record(sql), run(sql, ...rest)));
+      const scansOfKeys = (): number => statements.filter((sql) => /JOIN record_keys/.test(sql)).length;
+      expect((await store.appendBatch({ usage: calls('new', 300) }, { listDuplicates: true })).usage).toMatchObject({ inserted: 300, duplicates: 0, conflicts: [] });
+      expect(store.recordKeyChecks()).toEqual({ builds: 1, skipped: 1, scanned: 0 });
+      expect(scansOfKeys()).toBe(0);
+      // Two stored records again, one of them changed, and two new ones: the filter sends the commit to the scan.
+      const resent = calls('old', 2);
+      resent[1] = { ...resent[1]!, contentHash: 'changed' };
+      const mixed = await store.appendBatch({ usage: [...resent, ...calls('newer', 2)] }, { listDuplicates: true });
+      expect(mixed.usage).toMatchObject({ inserted: 2, duplicates: 1, duplicateIndexes: [0] });
+      expect(mixed.usage.conflicts.map((conflict) => [conflict.index, conflict.id])).toEqual([[1, 'old-1']]);
+      expect(scansOfKeys()).toBeGreaterThan(0);
+      // A record this writer committed since the filter was built is found as well: its key went into the filter.
+      expect((await store.appendBatch({ usage: calls('new', 1) })).usage).toMatchObject({ inserted: 0, duplicates: 1 });
+      expect(store.recordKeyChecks()).toEqual({ builds: 1, skipped: 1, scanned: 2 });
+      expect(await store.counts()).toMatchObject({ usageEvents: 802 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('is built again when record_keys holds a key it was not told of, so that record is still found', async () => {
+    const store = await DuckdbStore.open(storeFile(), { threads: 1, recordKeyFilter: true });
+    try {
+      await store.appendBatch({ usage: calls('a', 10) });
+      // A record written behind the writer's back, with its key: a copy of a-0 under another id.
+      const connection = store.database.connection;
+      await connection.run(`INSERT INTO usage_events SELECT * REPLACE ('behind-1' AS id) FROM usage_events WHERE id = 'a-0'`);
+      await connection.run(`INSERT INTO record_keys SELECT ${recordKeySql('usage_events', "'behind-1'")}`);
+      const outcome = await store.appendBatch({ usage: [usageRow({ id: 'behind-1', contentHash: 'other', timestampMs: day })] });
+      expect(outcome.usage.inserted).toBe(0);
+      expect(outcome.usage.conflicts.map((conflict) => conflict.id)).toEqual(['behind-1']);
+      expect(store.recordKeyChecks()).toMatchObject({ builds: 2 });
+      expect(await store.counts()).toMatchObject({ usageEvents: 11 });
+    } finally {
+      await store.close();
     }
   });
 });

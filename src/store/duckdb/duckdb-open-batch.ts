@@ -7,6 +7,7 @@ import { priceRowContent, writePriceRows } from './duckdb-price-rows.js';
 import { insertRecordKeysSql, kindsOf, kindsWithStoredKeys, reusedKeyConflicts, storedKindsSql, type KeyedTable } from './duckdb-record-keys.js';
 import { BatchDictionary } from './duckdb-staging.js';
 import type { EncodedColumn, EncodedKind, EncodedRows } from '../encoded-rows.js';
+import type { StoredKeyFilter } from './record-key-filter.js';
 
 /*
  * Idempotency without an index. A PRIMARY KEY on usage_events.id keeps an ART index of every id;
@@ -44,6 +45,8 @@ export interface BatchHost {
   pricesWritten: Map<string, string>;
   /** Told the rows a transaction stored, per table, once it committed (to checkpoint by row group). */
   committed(rows: { usage: number; outcomes: number; revenue: number }): void;
+  /** For a writer of small commits: the in-memory filter that lets a commit of new keys skip the scan of record_keys. */
+  keyFilter?: StoredKeyFilter;
 }
 
 interface KindState {
@@ -180,51 +183,72 @@ export class DuckdbOpenBatch implements OpenBatch {
       // Staged rows are flushed once per batch (duckdb-staging.ts), here, before the commit reads them.
       for (const kind of [this.set.usage, this.set.outcomes, this.set.revenue]) kind.staged.finish();
       return await this.host.serialize(async () => {
-        const connection = this.host.connection;
-        const kinds = ([[this.set.usage, this.usage], [this.set.outcomes, this.outcomes], [this.set.revenue, this.revenue]] as const)
-          .map(([kind, state]) => ({ kind: kind as StagedKindSql<Keyed>, state }))
-          .filter(({ state }) => state.kept > 0);
-        // Every group of a server carries the same few price rows, and rewriting them cost a round trip each:
-        // a row this writer committed, with the same content and not replaced since, is the stored one.
-        const prices = [...this.prices.values()].filter((price) => this.host.pricesWritten.get(price.priceId) !== priceRowContent(price));
-        // Most batches of a fresh ingest hold no stored record. Optimistically, the key check and the inserts
-        // run in one call to DuckDB, the inserts guarded by the check: when no staged key is stored, that call
-        // is the whole commit; when one is, it inserted nothing and the batch takes the checked path below.
-        const stored = prices.length === 0 && kinds.length > 0 ? await this.insertUnlessAnyStored(kinds) : await kindsWithStoredKeys(connection, kinds.map(({ kind }) => this.keyedTable(kind)));
-        if (prices.length === 0 && stored.size === 0) {
-          for (const { state } of kinds) state.outcome.inserted = state.kept;
-        } else {
-          // Checked before BEGIN (commits are serialized, and DuckDB lets one process write the file), so
-          // that refused rows can be dropped from staging, which a transaction writing the store cannot do.
-          // A kind none of whose keys is stored skips the joins with the stored rows.
-          for (const { kind, state } of kinds) {
-            if (!stored.has(kind.table as KeyedTable['table'])) {
-              state.outcome.inserted = state.kept;
-              continue;
-            }
-            await this.dropStored(kind, state);
-            if (state.outcome.inserted > 0) await this.dropReusedKeys(kind, state);
-          }
-          const statements = kinds.filter(({ state }) => state.outcome.inserted > 0).flatMap(({ kind }) => [kind.insertSql, insertRecordKeysSql(this.keyedTable(kind))]);
-          if (prices.length > 0) {
-            await inTransaction(connection, async () => {
-              await writePriceRows(connection, prices);
-              for (const statement of statements) await connection.run(statement);
-            });
-            for (const price of prices) this.host.pricesWritten.set(price.priceId, priceRowContent(price));
-          } else await transactionInOneCall(connection, statements);
+        try {
+          return await this.commitStaged();
+        } catch (error) {
+          // What a failed commit left in record_keys is not known here: the filter is built again before it is trusted.
+          this.host.keyFilter?.invalidate();
+          throw error;
         }
-        this.host.committed({ usage: this.usage.outcome.inserted, outcomes: this.outcomes.outcome.inserted, revenue: this.revenue.outcome.inserted });
-        const sorted = ({ outcome, duplicateIndexes }: KindState): AppendOutcome => ({
-          ...outcome,
-          conflicts: outcome.conflicts.sort((a, b) => a.index - b.index),
-          ...(duplicateIndexes ? { duplicateIndexes: duplicateIndexes.sort((a, b) => a - b) } : {}),
-        });
-        return { usage: sorted(this.usage), outcomes: sorted(this.outcomes), revenue: sorted(this.revenue) };
       });
     } finally {
       await this.host.release(this.set);
     }
+  }
+
+  /** Checks the staged rows against the stored ones and copies them in, in one transaction; runs in the writer's queue. */
+  private async commitStaged(): Promise<BatchOutcome> {
+    const connection = this.host.connection;
+    const kinds = ([[this.set.usage, this.usage], [this.set.outcomes, this.outcomes], [this.set.revenue, this.revenue]] as const)
+      .map(([kind, state]) => ({ kind: kind as StagedKindSql<Keyed>, state }))
+      .filter(({ state }) => state.kept > 0);
+    // Every group of a server carries the same few price rows, and rewriting them cost a round trip each:
+    // a row this writer committed, with the same content and not replaced since, is the stored one.
+    const prices = [...this.prices.values()].filter((price) => this.host.pricesWritten.get(price.priceId) !== priceRowContent(price));
+    // A writer of small commits asks its key filter first: when it holds none of the staged keys, no staged
+    // record is stored, and the commit skips the scan of record_keys (record-key-filter.ts).
+    const keyed = kinds.map(({ kind }) => this.keyedTable(kind));
+    const stagedKeys = this.host.keyFilter !== undefined && kinds.length > 0 ? await this.host.keyFilter.check(keyed) : undefined;
+    const noneStored = stagedKeys !== undefined && !stagedKeys.mayBeStored;
+    // Most batches of a fresh ingest hold no stored record. Optimistically, the key check and the inserts
+    // run in one call to DuckDB, the inserts guarded by the check: when no staged key is stored, that call
+    // is the whole commit; when one is, it inserted nothing and the batch takes the checked path below.
+    let stored: Set<KeyedTable['table']>;
+    if (noneStored) {
+      stored = new Set();
+      if (prices.length === 0) await transactionInOneCall(connection, kinds.flatMap(({ kind }) => [kind.insertSql, insertRecordKeysSql(this.keyedTable(kind))]));
+    } else stored = prices.length === 0 && kinds.length > 0 ? await this.insertUnlessAnyStored(kinds) : await kindsWithStoredKeys(connection, keyed);
+    if (prices.length === 0 && stored.size === 0) {
+      for (const { state } of kinds) state.outcome.inserted = state.kept;
+    } else {
+      // Checked before BEGIN (commits are serialized, and DuckDB lets one process write the file), so
+      // that refused rows can be dropped from staging, which a transaction writing the store cannot do.
+      // A kind none of whose keys is stored skips the joins with the stored rows.
+      for (const { kind, state } of kinds) {
+        if (!stored.has(kind.table as KeyedTable['table'])) {
+          state.outcome.inserted = state.kept;
+          continue;
+        }
+        await this.dropStored(kind, state);
+        if (state.outcome.inserted > 0) await this.dropReusedKeys(kind, state);
+      }
+      const statements = kinds.filter(({ state }) => state.outcome.inserted > 0).flatMap(({ kind }) => [kind.insertSql, insertRecordKeysSql(this.keyedTable(kind))]);
+      if (prices.length > 0) {
+        await inTransaction(connection, async () => {
+          await writePriceRows(connection, prices);
+          for (const statement of statements) await connection.run(statement);
+        });
+        for (const price of prices) this.host.pricesWritten.set(price.priceId, priceRowContent(price));
+      } else await transactionInOneCall(connection, statements);
+    }
+    this.host.committed({ usage: this.usage.outcome.inserted, outcomes: this.outcomes.outcome.inserted, revenue: this.revenue.outcome.inserted });
+    if (stagedKeys) this.host.keyFilter!.committed(stagedKeys, this.usage.outcome.inserted + this.outcomes.outcome.inserted + this.revenue.outcome.inserted);
+    const sorted = ({ outcome, duplicateIndexes }: KindState): AppendOutcome => ({
+      ...outcome,
+      conflicts: outcome.conflicts.sort((a, b) => a.index - b.index),
+      ...(duplicateIndexes ? { duplicateIndexes: duplicateIndexes.sort((a, b) => a - b) } : {}),
+    });
+    return { usage: sorted(this.usage), outcomes: sorted(this.outcomes), revenue: sorted(this.revenue) };
   }
 
   async abandon(): Promise<void> {

@@ -41,8 +41,17 @@ export class DuckdbStore implements Store {
    * pool (default: 80% of the machine's memory); ingest passes a few hundred MB to stay within its budget.
    * checkpointRows (default: a row group) is how many committed rows of a table call for a checkpoint; tests lower it.
    */
-  static async open(path: string, options: { threads?: number; memoryLimit?: string; checkpointRows?: number } = {}): Promise<DuckdbStore> {
-    const { checkpointRows, ...databaseOptions } = options;
+  static async open(
+    path: string,
+    options: {
+      threads?: number;
+      memoryLimit?: string;
+      checkpointRows?: number;
+      /** For a store written in many small commits (serve, the gateway): keep a filter of record keys in memory (record-key-filter.ts). */
+      recordKeyFilter?: boolean;
+    } = {},
+  ): Promise<DuckdbStore> {
+    const { checkpointRows, recordKeyFilter, ...databaseOptions } = options;
     const database = await openDuckdbDatabase(path, databaseOptions);
     try {
       // Committed rows stay in memory until a checkpoint writes them to the file, so the checkpoint
@@ -52,12 +61,17 @@ export class DuckdbStore implements Store {
       // log in 8,000-row commits, so the threshold sits well above it (16 MB fired every ~48,000 rows) and only
       // catches the other writes.
       await database.connection.run(`SET checkpoint_threshold = '${checkpointThreshold}'`);
-      const writer = await DuckdbEventWriter.create(database.connection, await database.instance.connect(), checkpointRows);
+      const writer = await DuckdbEventWriter.create(database.connection, await database.instance.connect(), checkpointRows, recordKeyFilter === true);
       return new DuckdbStore(database, writer, createDuckdbReportReader(database.connection));
     } catch (error) {
       database.close();
       throw error;
     }
+  }
+
+  /** What the record-key filter of a store opened for small commits did: filter builds, and commits that skipped or made the scan of record_keys. */
+  recordKeyChecks(): { builds: number; skipped: number; scanned: number } | undefined {
+    return this.writer.recordKeyChecks();
   }
 
   get location(): string {
