@@ -57,6 +57,14 @@ function recordingWriter(conflictingIds: string[]): EventWriter & { batches: Eve
   return writer as unknown as EventWriter & { batches: EventBatch[] };
 }
 
+const postedAt = { nowMs: Date.parse('2026-03-20T00:00:00Z'), source: 'http' };
+
+/** An ingester over the writer behind one write queue, as the server wires it, with a row cap no test reaches. */
+function queuedIngester(writer: EventWriter, lingerMs: number): RecordIngester {
+  const queue = new SerialQueue();
+  return new RecordIngester(writer, (task) => queue.run(task), { catalog: app.catalog, hashContent }, 100_000, lingerMs);
+}
+
 describe('RecordIngester', () => {
   it('never opens or stages two batches at once, even when a group cut at its row cap starts while the previous one still stages', async () => {
     // The writer's staging shares one connection, which runs one statement at a time: count overlaps.
@@ -195,10 +203,9 @@ describe('RecordIngester', () => {
 
   it('waits for half as many requests as the last group held, so that the first one answered is not committed alone', async () => {
     const writer = recordingWriter([]);
-    const queue = new SerialQueue();
     // A linger far longer than the test: the second group is cut by the request it waits for, not by time.
-    const ingester = new RecordIngester(writer, (task) => queue.run(task), { catalog: app.catalog, hashContent }, 100_000, 60_000);
-    const options = { nowMs: Date.parse('2026-03-20T00:00:00Z'), source: 'http' };
+    const ingester = queuedIngester(writer, 60_000);
+    const options = postedAt;
     await Promise.all(['a', 'b', 'c', 'd'].map((id) => ingester.ingest([{ index: 0, value: event(id) }], options)));
     // As after a commit answers four clients: their next requests come back one after the other.
     const first = ingester.ingest([{ index: 0, value: event('e') }], options);
@@ -210,9 +217,8 @@ describe('RecordIngester', () => {
 
   it('commits a group without the requests it waited for once none arrives for lingerMs', async () => {
     const writer = recordingWriter([]);
-    const queue = new SerialQueue();
-    const ingester = new RecordIngester(writer, (task) => queue.run(task), { catalog: app.catalog, hashContent }, 100_000, 30);
-    const options = { nowMs: Date.parse('2026-03-20T00:00:00Z'), source: 'http' };
+    const ingester = queuedIngester(writer, 30);
+    const options = postedAt;
     await Promise.all(['a', 'b', 'c', 'd'].map((id) => ingester.ingest([{ index: 0, value: event(id) }], options)));
     await expect(ingester.ingest([{ index: 0, value: event('alone') }], options)).resolves.toMatchObject({ accepted: 1 });
     expect(writer.batches.map((batch) => batch.usage!.map((row) => row.id))).toEqual([['a', 'b', 'c', 'd'], ['alone']]);
@@ -220,9 +226,8 @@ describe('RecordIngester', () => {
 
   it('never waits when one client posts one request at a time', async () => {
     const writer = recordingWriter([]);
-    const queue = new SerialQueue();
-    const ingester = new RecordIngester(writer, (task) => queue.run(task), { catalog: app.catalog, hashContent }, 100_000, 60_000);
-    const options = { nowMs: Date.parse('2026-03-20T00:00:00Z'), source: 'http' };
+    const ingester = queuedIngester(writer, 60_000);
+    const options = postedAt;
     for (const id of ['one', 'two', 'three']) await ingester.ingest([{ index: 0, value: event(id) }], options);
     expect(writer.batches).toHaveLength(3);
   });
