@@ -5,7 +5,7 @@ import { encodeStagedRows } from '../store/duckdb/duckdb-staged-columns.js';
 import { transferList } from '../store/encoded-rows.js';
 import { hashContent } from './hash-content.js';
 import type { PostedBatchReply, PostedBatchRequest, PostedBatchWorkerData } from './posted-batch-conversion.js';
-import { convertPostedBody, type ConvertedRecords } from './posted-records.js';
+import { convertPostedBody } from './posted-records.js';
 
 /*
  * The worker thread that reads, validates and prices the bodies posted to POST /v1/events
@@ -20,22 +20,16 @@ const port = parentPort!;
 port.postMessage({ ready: true } satisfies PostedBatchReply);
 
 port.on('message', (request: PostedBatchRequest) => {
-  let converted: ConvertedRecords;
   try {
-    converted = convertPostedBody(request.body, { ...context, nowMs: request.nowMs, source: request.source });
+    const converted = convertPostedBody(request.body, { ...context, nowMs: request.nowMs, source: request.source });
+    const { batch } = converted.rows;
+    const encoded = encodeStagedRows(batch);
+    const reply: PostedBatchReply = { ok: true, converted: { ...converted, rows: { form: 'columns', encoded, prices: batch.prices } } };
+    port.postMessage(reply, transferList(encoded));
   } catch (error) {
     const reply: PostedBatchReply = UnitcostError.isInstance(error)
       ? { ok: false, refused: { code: error.code, message: error.message, details: error.details } }
       : { ok: false, failure: error instanceof Error ? (error.stack ?? error.message) : String(error) };
     port.postMessage(reply);
-    return;
   }
-  if (converted.rows.form === 'columns') {
-    port.postMessage({ ok: true, converted } satisfies PostedBatchReply);
-    return;
-  }
-  const { batch } = converted.rows;
-  const encoded = encodeStagedRows(batch);
-  const reply: PostedBatchReply = { ok: true, converted: { ...converted, rows: { form: 'columns', encoded, prices: batch.prices } } };
-  port.postMessage(reply, transferList(encoded));
 });

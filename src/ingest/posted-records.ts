@@ -55,6 +55,9 @@ export interface ConvertedRecords {
   unpricedUsage: number[];
 }
 
+/** A batch as converted on any thread, before a worker encodes its rows as columns. */
+export type ConvertedRowObjects = ConvertedRecords & { rows: Extract<ConvertedRecords['rows'], { form: 'objects' }> };
+
 /**
  * The records of a body. A malformed JSON array is refused whole; a malformed NDJSON line is one bad item.
  * An empty batch, or one over maxItems, is refused whole, before any record is converted.
@@ -103,7 +106,7 @@ function ndjsonItems(text: string): RawRecord[] {
 }
 
 /** Validates and prices a posted batch's records; bad records get their errors, the others become rows. */
-export function convertRecords(records: readonly RawRecord[], context: RowContext & { nowMs: number; source: string }): ConvertedRecords {
+export function convertRecords(records: readonly RawRecord[], context: RowContext & { nowMs: number; source: string }): ConvertedRowObjects {
   const results: RecordResult[] = records.map((record) => ({ index: record.index, ...(record.line === undefined ? {} : { line: record.line }), status: 'accepted' }));
   const batch: Required<EventBatch> = { usage: [], outcomes: [], revenue: [], prices: [] };
   const origins: Record<RecordKind, number[]> = { usage: [], outcomes: [], revenue: [] };
@@ -136,7 +139,7 @@ export function convertRecords(records: readonly RawRecord[], context: RowContex
 }
 
 /** Reads a posted body's records and converts them: what the server does with a body, on whichever thread. */
-export function convertPostedBody(body: PostedBody, context: RowContext & { nowMs: number; source: string }): ConvertedRecords {
+export function convertPostedBody(body: PostedBody, context: RowContext & { nowMs: number; source: string }): ConvertedRowObjects {
   const text = Buffer.from(body.bytes.buffer, body.bytes.byteOffset, body.bytes.byteLength).toString('utf8');
   return convertRecords(postedRecords(text, body.format, body.maxItems), context);
 }
