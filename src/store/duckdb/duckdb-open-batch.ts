@@ -216,7 +216,7 @@ export class DuckdbOpenBatch implements OpenBatch {
     let stored: Set<KeyedTable['table']>;
     if (noneStored) {
       stored = new Set();
-      if (prices.length === 0) await transactionInOneCall(connection, kinds.flatMap(({ kind }) => [kind.insertSql, insertRecordKeysSql(this.keyedTable(kind))]));
+      if (prices.length === 0) await transactionInOneCall(connection, this.insertStatements(kinds));
     } else stored = prices.length === 0 && kinds.length > 0 ? await this.insertUnlessAnyStored(kinds) : await kindsWithStoredKeys(connection, keyed);
     if (prices.length === 0 && stored.size === 0) {
       for (const { state } of kinds) state.outcome.inserted = state.kept;
@@ -232,7 +232,7 @@ export class DuckdbOpenBatch implements OpenBatch {
         await this.dropStored(kind, state);
         if (state.outcome.inserted > 0) await this.dropReusedKeys(kind, state);
       }
-      const statements = kinds.filter(({ state }) => state.outcome.inserted > 0).flatMap(({ kind }) => [kind.insertSql, insertRecordKeysSql(this.keyedTable(kind))]);
+      const statements = this.insertStatements(kinds.filter(({ state }) => state.outcome.inserted > 0));
       if (prices.length > 0) {
         await inTransaction(connection, async () => {
           await writePriceRows(connection, prices);
@@ -281,6 +281,11 @@ export class DuckdbOpenBatch implements OpenBatch {
       await connection.run('ROLLBACK').catch(() => undefined);
       throw error;
     }
+  }
+
+  /** Per kind, the insert of its staged rows and of their keys. */
+  private insertStatements(kinds: ReadonlyArray<{ kind: StagedKindSql<Keyed> }>): string[] {
+    return kinds.flatMap(({ kind }) => [kind.insertSql, insertRecordKeysSql(this.keyedTable(kind))]);
   }
 
   private keyedTable(kind: StagedKindSql<Keyed>): KeyedTable {
