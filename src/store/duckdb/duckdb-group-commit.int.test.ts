@@ -201,4 +201,25 @@ describe('the record-key filter of a store opened for small commits', () => {
       await store.close();
     }
   });
+
+  it('commits through the scan when its filter cannot be built: the filter never fails a commit', async () => {
+    const store = await DuckdbStore.open(storeFile(), { threads: 1, recordKeyFilter: true });
+    try {
+      await store.appendBatch({ usage: calls('kept', 5) });
+      const connection = store.database.connection;
+      const run = connection.run.bind(connection);
+      // Every read of record_keys for a build fails from now on; a key written behind the writer's back asks for one.
+      vi.spyOn(connection, 'run').mockImplementation((sql, ...rest) => (/FROM record_keys WHERE rowid/.test(String(sql)) ? Promise.reject(new Error('out of memory')) : run(sql, ...rest)));
+      await run(`INSERT INTO record_keys SELECT ${recordKeySql('usage_events', "'elsewhere'")}`);
+      const outcome = await store.appendBatch({ usage: [...calls('kept', 2), ...calls('fresh', 3)] });
+      expect(outcome.usage).toMatchObject({ inserted: 3, duplicates: 2 });
+      expect(store.recordKeyChecks()).toMatchObject({ builds: 2, scanned: 1 });
+      // Not tried again at each commit: the writer scans, as one without a filter does.
+      expect((await store.appendBatch({ usage: calls('later', 2) })).usage).toMatchObject({ inserted: 2 });
+      expect(store.recordKeyChecks()).toMatchObject({ builds: 2, scanned: 2 });
+      expect(await store.counts()).toMatchObject({ usageEvents: 10 });
+    } finally {
+      await store.close();
+    }
+  });
 });

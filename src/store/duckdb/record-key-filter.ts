@@ -96,6 +96,8 @@ export class StoredKeyFilter {
   private filter: RecordKeyBloomFilter | undefined;
   /** Keys record_keys should hold: counted when the filter was built, plus what each commit since inserted. */
   private expected = -1;
+  /** Set when a build failed: the writer then scans at every commit, as without a filter. */
+  private disabled = false;
   /** Builds of the filter, and commits that skipped or made the scan of record_keys (for tests and benchmarks). */
   readonly stats = { builds: 0, skipped: 0, scanned: 0 };
 
@@ -106,11 +108,26 @@ export class StoredKeyFilter {
    * the one expected; then says whether any staged key may be stored. Runs inside the writer's queue.
    */
   async check(staged: readonly KeyedTable[]): Promise<StagedKeys> {
+    if (this.disabled) {
+      this.stats.scanned += 1;
+      return { high: [], low: [], mayBeStored: true };
+    }
     const keys = staged.map((kind) => `SELECT ${halvesSql(recordKeySql(kind.table, `s.${kind.key}`))} FROM ${kind.final} s`).join(' UNION ALL ');
     const result = await this.connection.runAndReadAll(`SELECT CAST((SELECT count(*) FROM record_keys) AS DOUBLE) AS stored, k.high, k.low FROM (${keys}) k`);
     const [stored, high, low] = result.getColumns() as [Array<bigint | number>, number[], number[]];
     const storedCount = stored.length === 0 ? this.expected : Number(stored[0]);
-    if (this.filter === undefined || storedCount !== this.expected || this.filter.size > this.filter.capacity) await this.build();
+    if (this.filter === undefined || storedCount !== this.expected || this.filter.size > this.filter.capacity) {
+      try {
+        await this.build();
+      } catch {
+        // The filter only ever saves a scan: a commit never fails for it. Without one, every commit scans, as a
+        // writer without a filter does, rather than try a build that failed again at each commit.
+        this.invalidate();
+        this.disabled = true;
+        this.stats.scanned += 1;
+        return { high, low, mayBeStored: true };
+      }
+    }
     const filter = this.filter!;
     let mayBeStored = false;
     for (let index = 0; index < high.length && !mayBeStored; index += 1) mayBeStored = filter.mayContain(high[index]!, low[index]!);
@@ -138,6 +155,7 @@ export class StoredKeyFilter {
   }
 
   private async build(): Promise<void> {
+    this.stats.builds += 1;
     const count = Number((await this.connection.runAndReadAll('SELECT count(*) FROM record_keys')).getRows()[0]![0]);
     const filter = new RecordKeyBloomFilter(Math.max(minimumCapacity, Math.ceil(count * 1.5)));
     // Read in slices of rowids, each materialized and read from its vectors in place. A streamed result kept the
@@ -155,6 +173,5 @@ export class StoredKeyFilter {
     }
     this.filter = filter;
     this.expected = count;
-    this.stats.builds += 1;
   }
 }
