@@ -151,14 +151,23 @@ describe('DuckDB group commit', () => {
 });
 
 describe('the record-key filter of a store opened for small commits', () => {
+  /** Opens a store for small commits (as serve and the gateway do) on the file, runs the test on it, and closes it. */
+  async function withFilteredStore(file: string, test: (store: DuckdbStore) => Promise<void>): Promise<void> {
+    const store = await DuckdbStore.open(file, { threads: 1, recordKeyFilter: true });
+    try {
+      await test(store);
+    } finally {
+      await store.close();
+    }
+  }
+
   it('lets a commit of new records skip the scan of record_keys, and still finds duplicates and conflicts', async () => {
     const file = storeFile();
     // Stored before the store below opens: its filter is built from record_keys.
     const earlier = await DuckdbStore.open(file, { threads: 1 });
     await earlier.appendBatch({ usage: calls('old', 500) });
     await earlier.close();
-    const store = await DuckdbStore.open(file, { threads: 1, recordKeyFilter: true });
-    try {
+    await withFilteredStore(file, async (store) => {
       const connection = store.database.connection;
       const statements: string[] = [];
       const record = (sql: unknown): void => void statements.push(String(sql));
@@ -179,14 +188,11 @@ describe('the record-key filter of a store opened for small commits', () => {
       expect((await store.appendBatch({ usage: calls('new', 1) })).usage).toMatchObject({ inserted: 0, duplicates: 1 });
       expect(store.recordKeyChecks()).toEqual({ builds: 1, skipped: 1, scanned: 2 });
       expect(await store.counts()).toMatchObject({ usageEvents: 802 });
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('is built again when record_keys holds a key it was not told of, so that record is still found', async () => {
-    const store = await DuckdbStore.open(storeFile(), { threads: 1, recordKeyFilter: true });
-    try {
+    await withFilteredStore(storeFile(), async (store) => {
       await store.appendBatch({ usage: calls('a', 10) });
       // A record written behind the writer's back, with its key: a copy of a-0 under another id.
       const connection = store.database.connection;
@@ -197,14 +203,11 @@ describe('the record-key filter of a store opened for small commits', () => {
       expect(outcome.usage.conflicts.map((conflict) => conflict.id)).toEqual(['behind-1']);
       expect(store.recordKeyChecks()).toMatchObject({ builds: 2 });
       expect(await store.counts()).toMatchObject({ usageEvents: 11 });
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('commits through the scan when its filter cannot be built: the filter never fails a commit', async () => {
-    const store = await DuckdbStore.open(storeFile(), { threads: 1, recordKeyFilter: true });
-    try {
+    await withFilteredStore(storeFile(), async (store) => {
       await store.appendBatch({ usage: calls('kept', 5) });
       const connection = store.database.connection;
       const run = connection.run.bind(connection);
@@ -218,8 +221,6 @@ describe('the record-key filter of a store opened for small commits', () => {
       expect((await store.appendBatch({ usage: calls('later', 2) })).usage).toMatchObject({ inserted: 2 });
       expect(store.recordKeyChecks()).toMatchObject({ builds: 2, scanned: 2 });
       expect(await store.counts()).toMatchObject({ usageEvents: 10 });
-    } finally {
-      await store.close();
-    }
+    });
   });
 });
