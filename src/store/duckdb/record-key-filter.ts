@@ -115,7 +115,8 @@ export class StoredKeyFilter {
     const keys = staged.map((kind) => `SELECT ${halvesSql(recordKeySql(kind.table, `s.${kind.key}`))} FROM ${kind.final} s`).join(' UNION ALL ');
     const result = await this.connection.runAndReadAll(`SELECT CAST((SELECT count(*) FROM record_keys) AS DOUBLE) AS stored, k.high, k.low FROM (${keys}) k`);
     const [stored, high, low] = result.getColumns() as [Array<bigint | number>, number[], number[]];
-    const storedCount = stored.length === 0 ? this.expected : Number(stored[0]);
+    // The staged tables hold rows (the commit checks only kinds with some), so the count comes back with them.
+    const storedCount = Number(stored[0]);
     if (this.filter === undefined || storedCount !== this.expected || this.filter.size > this.filter.capacity) {
       try {
         await this.build();
@@ -156,12 +157,11 @@ export class StoredKeyFilter {
 
   private async build(): Promise<void> {
     this.stats.builds += 1;
-    const count = Number((await this.connection.runAndReadAll('SELECT count(*) FROM record_keys')).getRows()[0]![0]);
+    const [count, last] = (await this.connection.runAndReadAll('SELECT count(*), coalesce(max(rowid), -1) FROM record_keys')).getRows()[0]!.map(Number) as [number, number];
     const filter = new RecordKeyBloomFilter(Math.max(minimumCapacity, Math.ceil(count * 1.5)));
     // Read in slices of rowids, each materialized and read from its vectors in place. A streamed result kept the
     // file open after the store closed (another process could not open it), one result of every key held them all
     // at once (+357 MB of RSS at 10M keys), and arrays of each chunk's values were garbage.
-    const last = Number((await this.connection.runAndReadAll('SELECT coalesce(max(rowid), -1) FROM record_keys')).getRows()[0]![0]);
     for (let first = 0; first <= last; first += buildSliceRows) {
       const result = (await this.connection.run(`SELECT ${halvesSql('key')} FROM record_keys WHERE rowid >= ${first} AND rowid < ${first + buildSliceRows}`)) as DuckDBMaterializedResult;
       for (let chunkIndex = 0; chunkIndex < result.chunkCount; chunkIndex += 1) {
