@@ -11,6 +11,23 @@ export interface EventBatch {
   prices?: StoredPriceRow[];
 }
 
+/** The kinds of record a batch holds, each with its own key: usage and revenue ids, the outcomes' task ids. */
+export type RecordKind = 'usage' | 'outcomes' | 'revenue';
+
+/**
+ * The keys a writer files stored records under, held in memory. A key is 63 bits, given as two 32-bit halves
+ * (high, then low as a signed integer), so that a caller can compute them once and keep them in typed arrays.
+ */
+export interface StoredRecordKeys {
+  /** Writes the key of a record of this kind and id at halves[at] and halves[at + 1]. */
+  keyOf(kind: RecordKind, id: string, halves: Int32Array, at: number): void;
+  /**
+   * Whether any of these keys (pairs of halves) may be stored: false is certain; true may be wrong, and is the
+   * answer while the keys are not in memory. Records of commits still running are not counted.
+   */
+  mayHoldAny(halves: Int32Array): boolean;
+}
+
 /** What an append should report beyond its counts. */
 export interface AppendOptions {
   /**
@@ -126,6 +143,11 @@ export interface EventWriter {
    * for a backend with settings that suit bulk loads.
    */
   duringBulkLoad?<Result>(load: () => Promise<Result>): Promise<Result>;
+  /**
+   * For a writer that keeps its stored record keys in memory (a DuckDB store opened for small commits): asks
+   * whether records may already be stored without a query (record-key.ts).
+   */
+  readonly storedKeys?: StoredRecordKeys;
   /** Stores usage rows (idempotent by id). */
   appendUsage(rows: StoredUsageRow[]): Promise<AppendOutcome>;
   /** Stores task outcomes (idempotent by task id: a task ends once). */

@@ -1,12 +1,13 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { inTransaction } from './duckdb-database.js';
-import type { AppendOptions, BatchOutcome, EventBatch, EventWriter, OpenBatch, PricingGroup, RateAssignment, RepricedModel, StoreCounts, TimeRange } from '../event-writer.js';
+import type { AppendOptions, BatchOutcome, RecordKind, StoredRecordKeys, EventBatch, EventWriter, OpenBatch, PricingGroup, RateAssignment, RepricedModel, StoreCounts, TimeRange } from '../event-writer.js';
 import type { AppendOutcome, StoredOutcomeRow, StoredPriceRow, StoredRevenueRow, StoredUsageRow } from '../stored-rows.js';
 import { stagingSet, type StagingSet } from './duckdb-event-columns.js';
 import { DuckdbOpenBatch, type BatchHost } from './duckdb-open-batch.js';
 import { writePriceRows } from './duckdb-price-rows.js';
 import { applyRates, pricingGroups } from './duckdb-repricer.js';
 import { stagingCatalog } from './duckdb-staging.js';
+import { writeRecordKeyHalves } from './duckdb-record-keys.js';
 import { StoredKeyFilter } from './record-key-filter.js';
 
 /** Two staging sets: one batch fills while the previous one commits. */
@@ -76,6 +77,13 @@ export class DuckdbEventWriter implements EventWriter {
   /** What the record-key filter did (record-key-filter.ts), when this writer keeps one. */
   recordKeyChecks(): StoredKeyFilter['stats'] | undefined {
     return this.host.keyFilter ? { ...this.host.keyFilter.stats } : undefined;
+  }
+
+  /** The key filter in memory, for a writer that keeps one (event-writer.ts's StoredRecordKeys). */
+  get storedKeys(): StoredRecordKeys | undefined {
+    const filter = this.host.keyFilter;
+    if (filter === undefined) return undefined;
+    return { keyOf: (kind, id, halves, at) => writeRecordKeyHalves(tableOfKind[kind], id, halves, at), mayHoldAny: (halves) => filter.mayHoldAny(halves) };
   }
 
   /** Resolves once every commit and checkpoint queued so far has run: the store waits for it before closing. */
@@ -206,3 +214,5 @@ export class DuckdbEventWriter implements EventWriter {
     });
   }
 }
+
+const tableOfKind: Record<RecordKind, 'usage_events' | 'task_outcomes' | 'revenue'> = { usage: 'usage_events', outcomes: 'task_outcomes', revenue: 'revenue' };

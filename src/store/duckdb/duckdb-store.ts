@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { AppendOptions, BatchOutcome, EventBatch, OpenBatch, PricingGroup, RateAssignment, RepricedModel, StoreCounts, TimeRange } from '../event-writer.js';
+import type { AppendOptions, BatchOutcome, StoredRecordKeys, EventBatch, OpenBatch, PricingGroup, RateAssignment, RepricedModel, StoreCounts, TimeRange } from '../event-writer.js';
 import type { KpiAggregates, KpiQuery, ReportAggregates, ReportQuery, ReportReader, SpendSeriesQuery, SpendSeriesRow, UserEconomics, UserEconomicsQuery } from '../report-reader.js';
 import type { Store } from '../store.js';
 import type { AppendOutcome, StoredOutcomeRow, StoredPriceRow, StoredRevenueRow, StoredUsageRow } from '../stored-rows.js';
@@ -72,6 +72,10 @@ export class DuckdbStore implements Store {
   /** What the record-key filter of a store opened for small commits did: filter builds, and commits that skipped or made the scan of record_keys. */
   recordKeyChecks(): { builds: number; skipped: number; scanned: number } | undefined {
     return this.writer.recordKeyChecks();
+  }
+
+  get storedKeys(): StoredRecordKeys | undefined {
+    return this.writer.storedKeys;
   }
 
   get location(): string {

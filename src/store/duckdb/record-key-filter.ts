@@ -137,6 +137,17 @@ export class StoredKeyFilter {
     return { high, low, mayBeStored };
   }
 
+  /**
+   * Whether any of these keys (pairs of halves) may be stored, asked without a query: false only when the filter is
+   * built and holds none of them. Keys of commits still running are not in it yet; the caller answers for those.
+   */
+  mayHoldAny(halves: Int32Array): boolean {
+    const filter = this.filter;
+    if (filter === undefined || this.disabled) return true;
+    for (let at = 0; at < halves.length; at += 2) if (filter.mayContain(halves[at]!, halves[at + 1]!)) return true;
+    return false;
+  }
+
   /** After a commit: its staged keys go into the filter (refused ones too: a "maybe" costs a scan, never a duplicate), and the keys it inserted into the count. */
   committed(keys: StagedKeys, inserted: number): void {
     if (this.filter === undefined) return;
