@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UnitcostError } from '../core/unitcost-error.js';
 import { isStoreInUse } from '../store/duckdb/duckdb-database.js';
+import { hashContent } from '../ingest/hash-content.js';
+import { loadLeftIntake } from './ingest/recovered-intake.js';
 import { DuckdbStore } from '../store/duckdb/duckdb-store.js';
 import type { Store } from '../store/store.js';
 import type { StoreLocator } from '../config/store-config.js';
@@ -65,13 +67,16 @@ export async function openStore(
     threads?: number;
     /** The store will take many small commits (serve, the gateway): a DuckDB store keeps its record keys in a filter in memory. */
     smallCommits?: boolean;
+    /** Told what was loaded from an intake log a stopped server left beside the store (recovered-intake.ts). */
+    onRecovered?: (message: string) => void;
   } = {},
 ): Promise<Store> {
   // --db names a DuckDB file, so it wins over the config's backend: it is how a ClickHouse user reads a local copy.
   if (app.clickhouse !== undefined && options.db === undefined) return (await clickhouseStore()).open(app.clickhouse());
   const path = storePath(app, options);
+  let store: Store;
   try {
-    return await DuckdbStore.open(path, {
+    store = await DuckdbStore.open(path, {
       ...(options.memoryLimit === undefined ? {} : { memoryLimit: options.memoryLimit }),
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       ...(options.smallCommits ? { recordKeyFilter: true } : {}),
@@ -88,4 +93,11 @@ export async function openStore(
       { cause: error },
     );
   }
+  try {
+    for (const message of await loadLeftIntake(store, path, { catalog: app.catalog, hashContent })) options.onRecovered?.(message);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
 }

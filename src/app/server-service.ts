@@ -4,8 +4,12 @@ import type { App } from './create-app.js';
 import { defaultDemoEndMs, fillStoreWithDemo, type DemoStoreResult } from './demo-service.js';
 import { TraceIngester } from './capture/trace-ingester.js';
 import { localTraceTranslation, translationWorkersAvailable, workerTraceTranslation } from '../ingest/otlp/trace-translation.js';
-import { RecordIngester } from './ingest/record-ingester.js';
+import { RecordIngester, type IntakeOptions } from './ingest/record-ingester.js';
+import { intakeDirectoryOf } from './ingest/recovered-intake.js';
+import { storeAfterAnswers } from './ingest/store-after-answers.js';
+import { IntakeLog, type IntakeEntry } from '../store/intake-log.js';
 import { localPostedConversion, postedBatchWorkersAvailable, workerPostedConversion } from '../ingest/posted-batch-conversion.js';
+import { convertPostedBody } from '../ingest/posted-records.js';
 import { workerCatalogOf } from './ingest/worker-catalog.js';
 import { loadApiKeys } from './key-service.js';
 import { openStore } from './open-store.js';
@@ -53,9 +57,17 @@ export async function openServerServices(
     conversionWorker?: { minBodyBytes?: number; startNow?: boolean };
     /** Told of a problem the server works around, such as a worker that stopped: the serve command prints it as a warning. */
     onProblem?: (message: string) => void;
+    /**
+     * Answer a posted body of new records once it is in the intake log beside the store file (<db>.intake), and commit
+     * many at once (record-ingester.ts); a DuckDB store only. Off by default: each answer waits for its own commit, so
+     * that the store file alone holds every record ever acknowledged; with the log, answered records are in the log
+     * until their commit, and whatever opens the store next through openStore loads them.
+     */
+    intakeLog?: boolean | { maxWaitMs?: number };
   } = {},
 ): Promise<{ services: ServerServices; store: Store; demo: DemoStoreResult | null; warnings: string[] }> {
-  const store = await openStore(app, { ...(options.db === undefined ? {} : { db: options.db }), smallCommits: true });
+  const warnings: string[] = [];
+  const store = await openStore(app, { ...(options.db === undefined ? {} : { db: options.db }), smallCommits: true, onRecovered: (message) => warnings.push(message) });
   try {
     let demo: DemoStoreResult | null = null;
     if (options.demoWhenEmpty && (await store.counts()).usageEvents === 0) {
@@ -71,7 +83,17 @@ export async function openServerServices(
     const keyReload = keys.shared ? setInterval(() => void keys.reload().catch(() => {}), options.keyReloadMs ?? keyReloadMs) : null;
     keyReload?.unref();
     const rowContext = { catalog: app.catalog, hashContent };
-    const ingester = new RecordIngester(store, serialize, rowContext);
+    const convertLogged = (entry: IntakeEntry) => convertPostedBody(entry, { ...rowContext, nowMs: entry.nowMs, source: entry.source });
+    const storedKeys = store.storedKeys;
+    const intakeSettings = options.intakeLog === true ? {} : options.intakeLog || undefined;
+    const opened = intakeSettings !== undefined && storedKeys !== undefined ? await IntakeLog.open(intakeDirectoryOf(store.location)) : undefined;
+    const intake: IntakeOptions | undefined =
+      opened && storedKeys
+        ? { log: opened.log, storedKeys, convert: convertLogged, ...intakeSettings, ...(options.onProblem ? { onProblem: options.onProblem } : {}) }
+        : undefined;
+    const ingester = new RecordIngester(store, serialize, rowContext, undefined, undefined, intake);
+    // Every read and every other write waits until what was answered is committed: a client never reads without its batch.
+    const inTurn = <T>(task: () => Promise<T>): Promise<T> => ingester.loaded().then(() => writes.run(task));
     // Posted bodies are read, validated and priced on a worker when the store stages the columns it encodes, so
     // that this thread only stages and commits, as CLI ingest's does.
     const localPosted = localPostedConversion(rowContext);
@@ -89,7 +111,7 @@ export async function openServerServices(
     if (options.conversionWorker?.startNow) await conversionWorker?.start();
     const answers = new ReadCache();
     const computeKpis = (flags: KpiFlags, signal?: AbortSignal) =>
-      writes.run(() => {
+      inTurn(() => {
         signal?.throwIfAborted();
         return kpisOver(app, store, flags);
       });
@@ -103,7 +125,7 @@ export async function openServerServices(
     const delivery = app.config.alerts_delivery;
     const signed = loadWebhookSecrets(delivery.webhooks, options.alerts?.environment);
     // Said at start, not at the first incident: that webhook's notifications wait in the outbox until it is set.
-    const warnings = signed.unsetVariables.map((variable) => `${variable} is not set: webhook notifications that need it wait in the outbox, never sent unsigned`);
+    warnings.push(...signed.unsetVariables.map((variable) => `${variable} is not set: webhook notifications that need it wait in the outbox, never sent unsigned`));
     const alerts = await AlertDelivery.open(store, {
       webhooks: signed.webhooks,
       resolveAfterMissed: delivery.resolve_after_missed_evaluations,
@@ -114,7 +136,7 @@ export async function openServerServices(
     const evaluation = new AlertEvaluationScheduler(
       async () => {
         if (!evaluator) return;
-        const fired = await writes.run(() => evaluator(store, app.now()));
+        const fired = await inTurn(() => evaluator(store, app.now()));
         await alerts.merge(fired);
       },
       {
@@ -146,7 +168,11 @@ export async function openServerServices(
     };
     const ingestBatch: ServerServices['ingestBatch'] = (records, source) => asWrite(() => ingester.ingest(records, { nowMs: app.now().getTime(), source }));
     const ingestBody: ServerServices['ingestBody'] = (body, source) =>
-      asWrite(async () => ingester.ingestConverted(await postedConversion.convert(body, { nowMs: app.now().getTime(), source })));
+      asWrite(async () => {
+        const nowMs = app.now().getTime();
+        const converted = await postedConversion.convert(body, { nowMs, source });
+        return ingester.ingestConverted(converted, intake ? { nowMs, source, format: body.format, maxItems: body.maxItems, bytes: body.bytes } : undefined);
+      });
     const attributeTags = app.config.capture.otlp.attributes;
     const translation = translationWorkersAvailable() ? workerTraceTranslation(attributeTags) : localTraceTranslation(attributeTags);
     const traces = new TraceIngester(ingestBatch, translation);
@@ -156,7 +182,11 @@ export async function openServerServices(
       storeLocation: store.location,
       ingestBatch,
       ingestBody,
-      ingestCounters: () => ({ ...ingester.counters, bodiesConverted: { onWorker: postedConversion.converted.onWorker, onServerThread: postedConversion.converted.onThisThread } }),
+      ingestCounters: () => ({
+        ...ingester.counters,
+        bodiesConverted: { onWorker: postedConversion.converted.onWorker, onServerThread: postedConversion.converted.onThisThread },
+        answeredBeforeCommit: ingester.intakeCounters.answeredEarly,
+      }),
       ingestTraces: async (body, encoding, source) => {
         // Translating an export is part of the write: the warm-up waits for it as for the commit.
         warmer.beginWrite();
@@ -170,14 +200,14 @@ export async function openServerServices(
       },
       traceCounters: () => ({ ...traces.counters }),
       readCounters: () => ({ ...answers.counters, warmups: warmer.completed }),
-      readStore: (read) => writes.run(() => read(store)),
+      readStore: (read) => inTurn(() => read(store)),
       // Reads share the writing connection (and refresh the report summaries), so they take their turn in the
       // queue. A dashboard that changes a filter abandons its earlier requests; they are dropped, not run.
       // Answers are kept until the next batch commits (read-cache.ts), except reports by user or session,
       // which run to megabytes.
       report: (flags, signal, options = {}) => {
         const read = () =>
-          writes.run(() => {
+          inTurn(() => {
             signal?.throwIfAborted();
             return reportOver(app, store, flags);
           });
@@ -185,27 +215,27 @@ export async function openServerServices(
       },
       kpis: (flags, signal, options = {}) => answers.get(kpisKey(flags), () => computeKpis(flags, signal), options.fresh),
       budgets: (flags, signal) =>
-        writes.run(() => {
+        inTurn(() => {
           signal?.throwIfAborted();
           return budgetStatusOver(app, store, flags);
         }),
       statements: (flags, signal) =>
-        writes.run(() => {
+        inTurn(() => {
           signal?.throwIfAborted();
           return statementOver(app, store, flags, { allowClose: false });
         }),
       gatewayEffects: (flags, signal) =>
-        writes.run(() => {
+        inTurn(() => {
           signal?.throwIfAborted();
           return gatewayEffectsOver(app, store, flags);
         }),
       simulate: (request, signal) =>
-        writes.run(() => {
+        inTurn(() => {
           signal?.throwIfAborted();
           return simulateOver(app, store, request);
         }),
       plans: (request, signal) =>
-        writes.run(() => {
+        inTurn(() => {
           signal?.throwIfAborted();
           // The server's store is its own: a db named in the request is not honoured.
           const { db: _db, ...rest } = request;
@@ -217,6 +247,7 @@ export async function openServerServices(
         if (keyReload) clearInterval(keyReload);
         await alerts.close();
         await warmer.stop();
+        await ingester.close();
         await writes.drain();
         await translation.close();
         await postedConversion.close();
@@ -227,7 +258,7 @@ export async function openServerServices(
     // server was down: building them took 9 s at 10M calls): warm up now rather than on the first visit.
     warmer.schedule();
     evaluation.request();
-    return { services, store, demo, warnings };
+    return { services, store: storeAfterAnswers(store, () => ingester.loaded()), demo, warnings };
   } catch (error) {
     await store.close();
     throw error;

@@ -42,6 +42,8 @@ export interface IngestCounters {
   rejected: number;
   /** Posted bodies read, validated and priced on the conversion worker and on the server's own thread. */
   bodiesConverted?: { onWorker: number; onServerThread: number };
+  /** Posted bodies answered once in the intake log, before their commit (record-ingester.ts). */
+  answeredBeforeCommit?: number;
 }
 
 /** How the server's reads were answered since it started, for /metrics. */

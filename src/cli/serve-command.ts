@@ -26,6 +26,8 @@ export interface ServeOptions {
   gatewayPort?: string;
   gatewayHost?: string;
   maxBatchItems?: string;
+  intakeLog?: boolean;
+  intakeWait?: string;
 }
 
 // The demo `npm start` loads: three months of four features, big enough for every chart, quick to load.
@@ -51,6 +53,8 @@ export function registerServeCommand(program: Command, context: CliContext): voi
     .option('--gateway-port <n>', 'the gateway\'s port (default 8788, as `unitcost gateway`; implies --gateway)')
     .option('--gateway-host <address>', 'the gateway\'s address (default 127.0.0.1): it spends provider keys and asks for no unitcost key, so keep it on loopback unless something else guards it')
     .option('--max-batch-items <n>', 'records one POST /v1/events may carry (default 10000); /healthz says it, and `unitcost push` sizes its batches by it')
+    .option('--intake-log', 'answer a POST /v1/events of new records once it is synced to <db>.intake, and commit many together (faster under load)')
+    .option('--intake-wait <ms>', 'how long answered batches may wait for their commit (default 1000; a read commits them first; implies --intake-log)')
     .option('--log-level <level>', `request log level: ${logLevels.join(', ')} (default: info, or warn on a terminal)`)
     .addHelpText(
       'after',
@@ -68,6 +72,11 @@ through this server's write queue, so reports and the dashboard show them as the
 While it runs, DuckDB keeps the store from every other process: \`unitcost report\`, \`kpis\` and \`simulate\` on
 the same store ask this server instead (it names itself in <db>.server.json; key from $UNITCOST_API_KEY),
 and commands that write (ingest, import, reprice, demo) say to stop it or to POST the events to it.
+Each POST /v1/events is answered once its commit holds it, concurrent ones committed together. With --intake-log
+a batch of new records is answered once its body is written and synced to <db>.intake, and committed with
+others within a second, or before any read; one that may repeat a stored record still waits for its commit,
+which says its duplicates and conflicts. Answered records not yet committed when a server stops are stored by
+whatever opens the store next (this server restarted, or any command).
 Keys: \`unitcost keys create --name N --scope ingest|read|admin\`; requests send "Authorization: Bearer <key>".
 With no key the server listens on 127.0.0.1 only and needs none.
 
@@ -76,6 +85,7 @@ Examples:
   unitcost serve --port 9000 --db events.duckdb
   unitcost serve --otlp-port 4318          OpenTelemetry exporters' default endpoint too
   unitcost serve --gateway                 and the gateway on http://127.0.0.1:8788, recording into the same store
+  unitcost serve --intake-log              answer batches from the intake log: for many clients posting at once
   curl -H "Authorization: Bearer $KEY" -H 'Content-Type: application/x-ndjson' --data-binary @events.jsonl localhost:8787/v1/events`,
     )
     .action((options: ServeOptions) => runServe(options, context));
@@ -100,10 +110,15 @@ export async function runServe(options: ServeOptions, context: CliContext, until
   const logLevel = options.logLevel ?? (context.io.isTty ? 'warn' : 'info');
   if (!(logLevels as readonly string[]).includes(logLevel)) throw new UnitcostError('invalid_argument', `--log-level must be one of ${logLevels.join(', ')}, got "${logLevel}"`, { field: '--log-level' });
 
+  const intakeWaitMs = options.intakeWait === undefined ? undefined : Number(options.intakeWait);
+  if (intakeWaitMs !== undefined && (!/^\d+$/.test(options.intakeWait!) || intakeWaitMs > 3_600_000)) {
+    throw new UnitcostError('invalid_argument', `--intake-wait must be a whole number of milliseconds up to 3600000, got "${options.intakeWait}"`, { field: '--intake-wait' });
+  }
   const app = context.app();
   const { services, demo, warnings } = await openServerServices(app, {
     ...(options.db === undefined ? {} : { db: options.db }),
     onProblem: (message) => context.io.stderr(`warning: ${message}\n`),
+    ...(options.intakeLog || intakeWaitMs !== undefined ? { intakeLog: { ...(intakeWaitMs === undefined ? {} : { maxWaitMs: intakeWaitMs }) } } : {}),
     ...(options.demo
       ? { demoWhenEmpty: { events: demoEvents, days: demoDays, onStart: () => context.io.stderr(`the store is empty: filling it with demo traffic (${demoEvents.toLocaleString('en-US')} records over ${demoDays} days)…\n`) } }
       : {}),
