@@ -23,9 +23,14 @@ import { cpuSecondsByThreadOf, cpuSpentBetween, pairRatios, peakRssMbOf } from '
  *   npm run bench -- http-ingest                                  1M records, 3 pairs
  *   npm run bench -- http-ingest --calls 200000 --repetitions 5
  * UNITCOST_BENCH_SERVER_PROFILE=DIR writes a CPU profile of each server (node --cpu-prof) into DIR.
+ * UNITCOST_BENCH_SERVE_ARGS="--intake-log" runs this tree's server with those arguments (the baseline's runs without);
+ * with UNITCOST_BENCH_BASELINE=. that times `serve --intake-log` against `serve` of the same tree, alternated.
  * UNITCOST_BENCH_BASELINE=<checkout> also runs that checkout's server after each pair, on the same batches, and
  * prints this server's rate against it: how a change moved HTTP ingest, apart from how the CLI moved.
  */
+
+/** Arguments of this tree's `unitcost serve` (UNITCOST_BENCH_SERVE_ARGS), not the baseline's. */
+const thisServerArguments = (process.env.UNITCOST_BENCH_SERVE_ARGS ?? '').split(' ').filter((argument) => argument !== '');
 
 /** What HTTP ingest is held to on this 2-core machine (issue 15): 0.8× CLI ingest of the same records; missing it is reported, not failed. */
 export const httpIngestTargets = { shareOfCliIngest: 0.8 };
@@ -103,7 +108,7 @@ async function runHttpIngestBenchmark(options: BenchmarkOptions): Promise<Benchm
       log(`${repetition}B CLI  ${rate(cli.recordsPerSecond)}  ${cli.seconds.toFixed(1).padStart(6)} s  CLI peak RSS    ${mb(cli.peakRssMb)}  load ${loads(cli.load)}  ${cli.exact ? 'exact' : `MISMATCH: accepted ${cli.accepted}, rejected ${cli.rejected}`}  → HTTP ${(http.recordsPerSecond / cli.recordsPerSecond).toFixed(2)}× CLI`);
       runs.push({ http, cli });
       if (baselineEntry) {
-        const before = await runHttp(bodies, total, join(directory, `baseline-${repetition}.duckdb`), baselineEntry);
+        const before = await runHttp(bodies, total, join(directory, `baseline-${repetition}.duckdb`), baselineEntry, []);
         baselineRatios.push(http.recordsPerSecond / before.recordsPerSecond);
         log(`${repetition}C HTTP of ${baseline} ${rate(before.recordsPerSecond)}  ${before.seconds.toFixed(1).padStart(6)} s  server peak RSS ${mb(before.serverPeakRssMb)}  load ${loads(before.load)}  → this HTTP ${baselineRatios.at(-1)!.toFixed(2)}× the baseline's`);
         log(`   CPU while timed: ${before.cpu}`);
@@ -134,9 +139,9 @@ async function runHttpIngestBenchmark(options: BenchmarkOptions): Promise<Benchm
 }
 
 /** One A run: a fresh server and store, the warm-up, then 8 clients posting every remaining batch. */
-async function runHttp(bodies: readonly Buffer[], total: number, db: string, entry = cliEntry): Promise<HttpRun> {
+async function runHttp(bodies: readonly Buffer[], total: number, db: string, entry = cliEntry, serveArguments: string[] = thisServerArguments): Promise<HttpRun> {
   const profile = process.env.UNITCOST_BENCH_SERVER_PROFILE;
-  const server = await startServerProcess(db, [], profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [], entry);
+  const server = await startServerProcess(db, serveArguments, profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [], entry);
   try {
     const loadBefore = loadavg()[0]!;
     const agent = new Agent({ keepAlive: true, maxSockets: clients });
