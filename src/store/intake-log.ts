@@ -1,4 +1,3 @@
-import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -158,9 +157,8 @@ export class IntakeSegment {
           const file = await this.file();
           // writev takes at most IOV_MAX (1,024) buffers a call.
           const parts = frames.flatMap((frame) => frame.parts);
-          // The file is open with O_DSYNC: each write returns once its bytes are on disk, one call to the thread
-          // pool instead of a write and then a sync, each of which waited for this thread to be free to go on.
           for (let first = 0; first < parts.length; first += 1020) await file.writev(parts.slice(first, first + 1020));
+          await file.datasync();
           for (const frame of frames) frame.resolve();
         } catch (error) {
           // A segment that failed a write is not trusted with more: what follows would sit after a torn frame.
@@ -175,7 +173,7 @@ export class IntakeSegment {
 
   private file(): Promise<FileHandle> {
     this.handle ??= (async () => {
-      const file = await open(this.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_DSYNC);
+      const file = await open(this.path, 'a');
       // The new file's name must be durable too, before anything in it is acknowledged.
       const directory = await open(this.directory, 'r');
       try {
