@@ -106,6 +106,10 @@ interface FillingGroup {
  * since commits together, in one transaction. A commit costs tens of milliseconds whatever its size, so
  * twenty clients posting 1,000 events each cost about one commit instead of twenty, staging no longer waits
  * for the commit before it, and each request is still answered only once its own records are durable.
+ *
+ * With an intake log (IntakeOptions, `serve --intake-log`), durable comes earlier: a body of new records is
+ * answered once it is synced to the log, and its group waits to grow before it commits (BENCHMARKS.md, "Answers
+ * from an intake log"). loaded() is the reads' barrier: it commits what was answered before they run.
  */
 export class RecordIngester {
   private filling: FillingGroup | undefined;
