@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
  * process, so a server in the test's own process would not lock other commands out), and resolves with the
  * child and its URL once it says where it serves.
  */
-export async function startServeChild(db: string, options: { cwd: string; config?: string }): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./bin.ts', import.meta.url)), 'serve', '--port', '0', '--db', db, '--log-level', 'silent'], {
+export async function startServeChild(db: string, options: { cwd: string; config?: string; arguments?: string[] }): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./bin.ts', import.meta.url)), 'serve', '--port', '0', '--db', db, '--log-level', 'silent', ...(options.arguments ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, UNITCOST_CONFIG: options.config ?? '', UNITCOST_DB: '' },
     cwd: options.cwd,

@@ -1,14 +1,13 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../app/create-app.js';
 import { openStore } from '../app/open-store.js';
 import { DuckdbStore } from '../store/duckdb/duckdb-store.js';
 import { captureIo } from './capture-io.js';
 import { runServe } from './serve-command.js';
+import { startServeChild } from './serve-child-test-harness.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'unitcost-serve-intake-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -21,16 +20,8 @@ describe('unitcost serve --intake-log', () => {
 
   it('loses no answered batch when killed with SIGKILL before committing it: the next command to open the store stores it', async () => {
     const db = join(directory, 'store.duckdb');
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./bin.ts', import.meta.url)), 'serve', '--port', '0', '--db', db, '--log-level', 'silent', '--intake-log', '--intake-wait', '600000'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, UNITCOST_CONFIG: '', UNITCOST_DB: '' },
-    });
+    const { child, url } = await startServeChild(db, { cwd: directory, arguments: ['--intake-log', '--intake-wait', '600000'] });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await expect.poll(() => /dashboard: (http:\/\/[^/\s]+)\//.exec(output)?.[1], { timeout: 30_000 }).toBeTruthy();
-    const url = /dashboard: (http:\/\/[^/\s]+)\//.exec(output)![1]!;
 
     // Three clients post new calls; each answer comes from the log, and the group waits for its commit (--intake-wait).
     const acknowledged: string[] = [];

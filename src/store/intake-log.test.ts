@@ -19,6 +19,15 @@ function entry(index: number): IntakeEntry {
   return { nowMs: 1_773_000_000_000 + index, source: `http:client-${index}`, format: index % 2 === 0 ? 'ndjson' : 'json', maxItems: 10_000, bytes: Buffer.from(`{"id":"call-${index}"}\n{"id":"other-${index}"}\n`) };
 }
 
+/** A new log with one segment of `count` entries, written and closed. */
+async function segmentOf(count: number) {
+  const { log } = await IntakeLog.open(logDirectory());
+  const segment = log.beginSegment();
+  for (let index = 0; index < count; index += 1) await segment.append(entry(index));
+  await segment.close();
+  return { log, segment };
+}
+
 const withoutBytes = ({ bytes, ...rest }: IntakeEntry) => ({ ...rest, text: Buffer.from(bytes).toString('utf8') });
 
 describe('the intake log', () => {
@@ -52,11 +61,7 @@ describe('the intake log', () => {
   });
 
   it('drops a last frame cut short, keeping every whole frame before it, and says how many bytes it dropped', async () => {
-    const directory = logDirectory();
-    const { log } = await IntakeLog.open(directory);
-    const segment = log.beginSegment();
-    for (let index = 0; index < 3; index += 1) await segment.append(entry(index));
-    await segment.close();
+    const { log, segment } = await segmentOf(3);
     const whole = readFileSync(segment.path).length;
     truncateSync(segment.path, whole - 5);
     const read = await readIntakeSegment(segment.path);
@@ -68,11 +73,7 @@ describe('the intake log', () => {
   });
 
   it('stops at a frame whose bytes do not match its checksum', async () => {
-    const directory = logDirectory();
-    const { log } = await IntakeLog.open(directory);
-    const segment = log.beginSegment();
-    for (let index = 0; index < 3; index += 1) await segment.append(entry(index));
-    await segment.close();
+    const { segment } = await segmentOf(3);
     const bytes = readFileSync(segment.path);
     // The last byte of the file is the third body's last byte.
     bytes[bytes.length - 2] = bytes[bytes.length - 2]! ^ 0xff;
