@@ -85,7 +85,8 @@ export async function openServerServices(
     const rowContext = { catalog: app.catalog, hashContent };
     const convertLogged = (entry: IntakeEntry) => convertPostedBody(entry, { ...rowContext, nowMs: entry.nowMs, source: entry.source });
     const storedKeys = store.storedKeys;
-    const intakeSettings = options.intakeLog === true ? {} : options.intakeLog || undefined;
+    // true, or its settings: on; absent or false: off.
+    const intakeSettings = typeof options.intakeLog === 'object' ? options.intakeLog : options.intakeLog === true ? {} : undefined;
     const opened = intakeSettings !== undefined && storedKeys !== undefined ? await IntakeLog.open(intakeDirectoryOf(store.location)) : undefined;
     const intake: IntakeOptions | undefined =
       opened && storedKeys
@@ -258,7 +259,7 @@ export async function openServerServices(
     // server was down: building them took 9 s at 10M calls): warm up now rather than on the first visit.
     warmer.schedule();
     evaluation.request();
-    return { services, store: storeAfterAnswers(store, () => ingester.loaded()), demo, warnings };
+    return { services, store: intake ? storeAfterAnswers(store, () => ingester.loaded()) : store, demo, warnings };
   } catch (error) {
     await store.close();
     throw error;

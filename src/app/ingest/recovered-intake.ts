@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { RowContext } from '../../core/events/to-stored-row.js';
 import { convertPostedBody } from '../../ingest/posted-records.js';
 import type { Store } from '../../store/store.js';
-import { IntakeLog, type RecoveredSegment } from '../../store/intake-log.js';
+import { IntakeLog } from '../../store/intake-log.js';
 
 /** The intake log beside a DuckDB store file (record-ingester.ts, `serve --intake-log`). */
 export function intakeDirectoryOf(storePath: string): string {
@@ -22,19 +22,15 @@ export async function loadLeftIntake(store: Store, storePath: string, context: R
   if (!existsSync(directory)) return [];
   const { recovered } = await IntakeLog.open(directory);
   if (recovered.length === 0) return [];
-  return loadRecoveredSegments(recovered, async (entry) => {
-    const converted = convertPostedBody(entry, { ...context, nowMs: entry.nowMs, source: entry.source });
-    await store.appendBatch(converted.rows.batch);
-    return { received: converted.results.length };
-  });
-}
-
-async function loadRecoveredSegments(segments: readonly RecoveredSegment[], store: (entry: RecoveredSegment['entries'][number]) => Promise<{ received: number }>): Promise<string[]> {
   const said: string[] = [];
-  for (const segment of segments) {
+  for (const segment of recovered) {
     let records = 0;
     try {
-      for (const entry of segment.entries) records += (await store(entry)).received;
+      for (const entry of segment.entries) {
+        const converted = convertPostedBody(entry, { ...context, nowMs: entry.nowMs, source: entry.source });
+        await store.appendBatch(converted.rows.batch);
+        records += converted.results.length;
+      }
       await IntakeLog.remove(segment.path);
       if (segment.entries.length > 0) said.push(`stored ${segment.entries.length.toLocaleString('en-US')} acknowledged batches (${records.toLocaleString('en-US')} records) from ${segment.path}, left by a server that stopped before committing them`);
     } catch (error) {
