@@ -115,6 +115,9 @@ export async function runServe(options: ServeOptions, context: CliContext, until
     throw new UnitcostError('invalid_argument', `--intake-wait must be a whole number of milliseconds up to 3600000, got "${options.intakeWait}"`, { field: '--intake-wait' });
   }
   const app = context.app();
+  if ((options.intakeLog || intakeWaitMs !== undefined) && app.clickhouse !== undefined && options.db === undefined) {
+    throw new UnitcostError('invalid_argument', '--intake-log needs the embedded DuckDB store: this config stores in ClickHouse, where each batch is answered after its insert; drop --intake-log, or name a DuckDB file with --db', { field: '--intake-log' });
+  }
   const { services, demo, warnings } = await openServerServices(app, {
     ...(options.db === undefined ? {} : { db: options.db }),
     onProblem: (message) => context.io.stderr(`warning: ${message}\n`),

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,13 @@ describe('unitcost serve --intake-log', () => {
   it('refuses a bad --intake-wait before opening anything', async () => {
     const context = { app: () => createApp({ directory: '/nonexistent-config-dir' }), io: captureIo() };
     await expect(runServe({ port: '0', intakeWait: '1s' }, context, Promise.resolve())).rejects.toThrow('--intake-wait must be a whole number of milliseconds up to 3600000, got "1s"');
+  });
+
+  it('refuses --intake-log on a ClickHouse store before opening anything, saying how to go on', async () => {
+    const config = join(directory, 'clickhouse.config.json');
+    writeFileSync(config, JSON.stringify({ store: { backend: 'clickhouse', clickhouse: { url: 'http://127.0.0.1:9', database: 'unreached' } } }));
+    const context = { app: () => createApp({ configPath: config, environment: {} }), io: captureIo() };
+    await expect(runServe({ port: '0', intakeLog: true }, context, Promise.resolve())).rejects.toThrow('--intake-log needs the embedded DuckDB store: this config stores in ClickHouse');
   });
 
   it('loses no answered batch when killed with SIGKILL before committing it: the next command to open the store stores it', async () => {
