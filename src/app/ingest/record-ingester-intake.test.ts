@@ -86,7 +86,7 @@ function memoryStore(): EventWriter & { stored: string[]; commits: number; failN
   return Object.assign(state, { openBatch, storedKeys }) as unknown as EventWriter & typeof state;
 }
 
-async function intakeIngester(store: ReturnType<typeof memoryStore>, options: Partial<IntakeOptions> = {}) {
+async function intakeIngester(store: ReturnType<typeof memoryStore>, options: Partial<IntakeOptions> = {}, maxGroupRows = 100_000) {
   const directory = mkdtempSync(join(tmpdir(), 'unitcost-intake-ingester-'));
   directories.push(directory);
   const { log } = await IntakeLog.open(join(directory, 'store.duckdb.intake'));
@@ -100,7 +100,7 @@ async function intakeIngester(store: ReturnType<typeof memoryStore>, options: Pa
     onProblem: (message) => problems.push(message),
     ...options,
   };
-  const ingester = new RecordIngester(store, (task) => queue.run(task), context, 100_000, 50, intake);
+  const ingester = new RecordIngester(store, (task) => queue.run(task), context, maxGroupRows, 50, intake);
   const post = (entry: IntakeEntry) => ingester.ingestConverted(intake.convert(entry), entry);
   const segments = () => readdirSync(log.directory).filter((name) => name.endsWith('.log'));
   return { ingester, post, problems, segments, directory: log.directory };
@@ -169,6 +169,19 @@ describe('RecordIngester with an intake log', () => {
     expect(store.commits).toBe(5);
     expect(twice.results.map((result) => result.duplicate === true)).toEqual([false, true]);
     expect(ingester.intakeCounters.answeredEarly).toBe(1);
+  });
+
+  it('stores an answered record held back by the row cap before a later repeat of it, which is answered as a duplicate', async () => {
+    const store = memoryStore();
+    // Groups of at most 2 rows: the second request waits for the next group, not yet in any group's keys.
+    const { post } = await intakeIngester(store, {}, 2);
+    const first = post(body(['h-1', 'h-2']));
+    const heldBack = post(body(['h-3']));
+    const repeat = post(body(['h-3']));
+    expect(await first).toMatchObject({ accepted: 2, duplicates: 0 });
+    expect(await heldBack).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect(await repeat).toMatchObject({ accepted: 1, duplicates: 1 });
+    expect(store.stored).toEqual(['h-1', 'h-2', 'h-3']);
   });
 
   it('stores again, one by one from the log, the answered batches of a group whose commit failed, and says so', async () => {

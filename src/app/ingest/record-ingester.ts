@@ -130,6 +130,8 @@ export class RecordIngester {
   private joined: (() => void) | undefined;
   /** The keys of the rows of each group not yet committed (not yet in the store's filter), dropped as each group commits. */
   private readonly uncommittedKeys = new Set<KeyTable>();
+  /** The keys of the requests held back (overflow), until they join a group. */
+  private heldBackKeys: KeyTable | undefined;
   /** Rows of answered requests not yet staged. */
   private unstagedRows = 0;
   /** Set while a failed group's acknowledged bodies are stored again: no body is answered early until then. */
@@ -206,11 +208,11 @@ export class RecordIngester {
     return this.loaded();
   }
 
-  /** Whether a request holds a record of the group's (only known with an intake log, where answered groups wait). */
-  private repeatsAnyOf(group: FillingGroup, member: Omit<GroupMember, 'start'>): boolean {
-    if (group.keys === undefined || member.keys === undefined) return false;
+  /** Whether a request holds a record of the table's (only known with an intake log, where answered groups wait). */
+  private repeatsAnyOf(table: KeyTable | undefined, member: Omit<GroupMember, 'start'>): boolean {
+    if (table === undefined || member.keys === undefined) return false;
     const { halves } = member.keys;
-    for (let at = 0; at < halves.length; at += 2) if (group.keys.has(halves[at]!, halves[at + 1]!)) return true;
+    for (let at = 0; at < halves.length; at += 2) if (table.has(halves[at]!, halves[at + 1]!)) return true;
     return false;
   }
 
@@ -268,17 +270,36 @@ export class RecordIngester {
     return new Promise((resolve, reject) => this.enqueue({ converted, resolve, reject, ...(keys ? { keys } : {}) }));
   }
 
-  /** Joins the group being filled, or waits for the next when it is at its row cap; then lets a commit start if one is due. */
+  /** Places a request (place), then lets a commit start if one is due. */
   private enqueue(member: Omit<GroupMember, 'start'>): void {
-    const filling = this.filling;
-    // A request repeating a record of the group being filled starts the next group: its answer then says "already
-    // stored", as it would had the group committed before it arrived, not "earlier in the same batch".
-    if (filling !== undefined && filling.members.length > 0 && (filling.rows + rowCount(member.converted) > this.maxGroupRows || this.repeatsAnyOf(filling, member))) {
-      this.overflow.push(member);
-      filling.due = true;
-    } else this.join(member);
+    this.place(member);
     this.joined?.();
     this.commitWhenFree();
+  }
+
+  /**
+   * Joins the group being filled, or holds the request back for the next group: when the group is at its row cap,
+   * or when the request waits for its answer and repeats a record of that group or of a request held back. Then its
+   * answer says "already stored", as it would had the earlier one committed before it arrived, not "earlier in the
+   * same batch"; and an answered record is stored before a later repeat of it. (An answered request repeats nothing
+   * waiting: certainlyNew checked it against every table, the held-back one included.)
+   */
+  private place(member: Omit<GroupMember, 'start'>): void {
+    const filling = this.filling;
+    const repeats = member.early === undefined && (this.repeatsAnyOf(filling?.keys, member) || this.repeatsAnyOf(this.heldBackKeys, member));
+    if (filling === undefined || filling.members.length === 0 || (filling.rows + rowCount(member.converted) <= this.maxGroupRows && !repeats)) {
+      this.join(member);
+      return;
+    }
+    this.overflow.push(member);
+    filling.due = true;
+    if (member.keys === undefined) return;
+    if (this.heldBackKeys === undefined) {
+      this.heldBackKeys = new KeyTable();
+      this.uncommittedKeys.add(this.heldBackKeys);
+    }
+    const { halves } = member.keys;
+    for (let at = 0; at < halves.length; at += 2) this.heldBackKeys.add(halves[at]!, halves[at + 1]!);
   }
 
   /** Adds a request to the group being filled (opening one if none is) and stages its rows behind the others'. */
@@ -372,13 +393,10 @@ export class RecordIngester {
       clearTimeout(group.timer);
       this.previousMembers = group.members.length;
       // Requests held back by the row cap start the next group, which fills while this one commits.
-      for (const member of this.overflow.splice(0)) {
-        const next = this.filling as FillingGroup | undefined;
-        if (next !== undefined && next.members.length > 0 && (next.rows + rowCount(member.converted) > this.maxGroupRows || this.repeatsAnyOf(next, member))) {
-          this.overflow.push(member);
-          next.due = true;
-        } else this.join(member);
-      }
+      const heldBack = this.overflow.splice(0);
+      if (this.heldBackKeys !== undefined) this.uncommittedKeys.delete(this.heldBackKeys);
+      this.heldBackKeys = undefined;
+      for (const member of heldBack) this.place(member);
       return this.commitGroup(group);
     }).finally(() => {
       this.committingGroup = undefined;
